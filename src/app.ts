@@ -1,0 +1,130 @@
+import 'reflect-metadata';
+import Fastify, { FastifyInstance, LogController } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { Logger as TypeOrmLogger } from 'typeorm';
+import type { Config } from './config';
+import { openDatabase, Database } from './db/database';
+import { PgChangeFeed } from './db/pg-change-feed';
+import { listenForChanges, ChangeListener } from './db/change-listener';
+import { resolveMasterKey } from './crypto/master-key';
+import { SecretBox } from './crypto/secret-box';
+import { KeyRing, ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm } from './crypto/key-ring';
+import { ResourceServerService } from './domain/resource-server/resource-server.service';
+import { ClientService } from './domain/client/client.service';
+import { ClientGrantService } from './domain/client-grant/client-grant.service';
+import { bootstrapManagement, BootstrapResult } from './domain/management/bootstrap';
+import { Registry } from './oauth/registry';
+import { AccessTokenIssuer } from './oauth/access-token';
+import { AccessTokenVerifier } from './oauth/token-verifier';
+import { registerTokenEndpoint } from './oauth/token-endpoint';
+import { TestTokenService } from './oauth/test-tokens';
+import { mountGraphQL } from './http/graphql-route';
+import { createManagementAuth, principalOf } from './http/management-auth';
+import { registerWellKnown } from './http/well-known';
+import { registerBodyParsers } from './http/body-parsers';
+
+export interface App {
+  config: Config;
+  http: FastifyInstance;
+  database: Database;
+  keyRing: KeyRing;
+  registry: Registry;
+  bootstrap: BootstrapResult;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the service: database (migrated) → keys → management bootstrap → HTTP routes.
+ * Used by main.ts and by the tests, so tests run the real thing.
+ */
+export async function createApp(config: Config, options: { sqlLogger?: TypeOrmLogger } = {}): Promise<App> {
+  const http = Fastify({
+    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    // Per-request access lines cost throughput on the token endpoint; faults are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+  });
+  http.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  const database = await openDatabase(config, { logger: options.sqlLogger });
+  let listener: ChangeListener | undefined;
+  try {
+    const dataSource = database.dataSource;
+    const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
+    const keyRing = new KeyRing(dataSource, box);
+    const registry = new Registry(dataSource);
+    const changes = new PgChangeFeed();
+
+    listener = await listenForChanges(database.url, dataSource, {
+      onChange: (payload) => {
+        registry.clear();
+        if (payload.startsWith('signing_key:') || payload.startsWith('resource_server:')) {
+          keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
+        }
+      },
+      onReset: () => {
+        registry.clear();
+        keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
+      },
+      onError: (err) => http.log.warn({ err }, 'change listener connection lost; reconnecting'),
+    });
+
+    const resourceServers = new ResourceServerService(dataSource, changes, {
+      // A new API gets its keys now, so they are in the JWKS before its first token.
+      async afterCreate(em, server) {
+        if (server.signingAlgorithm === 'HS256') return { signingSecret: await keyRing.createHsSecret(em, server.id) };
+        await keyRing.ensureRing(server.signingAlgorithm as AsymmetricAlgorithm, em);
+        return {};
+      },
+    });
+    const clients = new ClientService(dataSource, changes);
+    const clientGrants = new ClientGrantService(dataSource, changes);
+
+    const bootstrap = await bootstrapManagement(dataSource, {
+      audience: config.managementAudience,
+      bootstrapClient: config.bootstrapClient,
+    });
+    await keyRing.ensureRing(bootstrap.managementApi.signingAlgorithm as AsymmetricAlgorithm);
+    await keyRing.reload();
+
+    const issuer = new AccessTokenIssuer(keyRing, config.issuer);
+    const verifier = new AccessTokenVerifier(keyRing, config.issuer);
+    const tokens = new TestTokenService(dataSource, { registry, issuer });
+
+    registerBodyParsers(http);
+    registerTokenEndpoint(http, { registry, issuer });
+    registerWellKnown(http, { issuer: config.issuer, keyRing });
+    await mountGraphQL(http, {
+      config,
+      dataSource,
+      services: { resourceServers, clients, clientGrants, tokens },
+      principalOf,
+      preHandler: createManagementAuth({ registry, verifier, audience: config.managementAudience }),
+    });
+    await http.ready();
+
+    const activeListener = listener;
+    return {
+      config,
+      http,
+      database,
+      keyRing,
+      registry,
+      bootstrap,
+      async close() {
+        await http.close();
+        await activeListener.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await listener?.close();
+    await database.close();
+    throw error;
+  }
+}
+
+export { ASYMMETRIC_ALGORITHMS };

@@ -1,0 +1,131 @@
+import path from 'node:path';
+import { parseMasterKey } from './crypto/master-key';
+
+/**
+ * The service configuration, read once from the environment and validated up front so a
+ * mistake stops the process at start with a message naming the variable, never later.
+ * Every variable is documented in README.md ("Configuration").
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** The `iss` of every token and the base of every endpoint URL; no trailing slash. */
+  issuer: string;
+  /** Unset: the embedded PGlite database in `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  logLevel: LogLevel;
+  nodeEnv: string;
+  graphql: {
+    maxDepth: number;
+    maxComplexity: number;
+  };
+  /** Decoded MASTER_KEY; undefined means "generate one into DATA_DIR" (see crypto/master-key.ts). */
+  masterKey: Buffer | undefined;
+  /** Identifier (audience) of the built-in Management API. */
+  managementAudience: string;
+  bootstrapClient: { clientId: string; clientSecret: string } | undefined;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(name);
+    if (raw === undefined) return fallback;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return Number(raw);
+  };
+
+  const port = integer('PORT', 4000, 0, 65535);
+  const host = read('HOST') ?? '127.0.0.1';
+
+  let issuer = read('ISSUER') ?? `http://localhost:${port}`;
+  try {
+    const url = new URL(issuer);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
+    if (url.search || url.hash) throw new Error('query');
+    issuer = issuer.replace(/\/+$/, '');
+  } catch {
+    problems.push(`ISSUER must be an http(s) URL without query or fragment (got "${issuer}")`);
+  }
+
+  const databaseUrl = read('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+
+  const dataDir = path.resolve(read('DATA_DIR') ?? './.data');
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+
+  const nodeEnv = read('NODE_ENV') ?? 'development';
+  const masterKeyText = read('MASTER_KEY');
+  const masterKey = masterKeyText === undefined ? undefined : parseMasterKey(masterKeyText) ?? undefined;
+  if (masterKeyText !== undefined && !masterKey) {
+    problems.push('MASTER_KEY must be the base64 encoding of exactly 32 bytes (try: openssl rand -base64 32)');
+  }
+  if (masterKeyText === undefined && databaseUrl !== undefined && nodeEnv === 'production') {
+    problems.push('MASTER_KEY is required with DATABASE_URL when NODE_ENV=production');
+  }
+
+  const managementAudience = read('MANAGEMENT_AUDIENCE') ?? `${issuer}/api/v2/`;
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(managementAudience) || managementAudience.includes('#') || managementAudience.length > 600) {
+    problems.push('MANAGEMENT_AUDIENCE must be an absolute URI without fragment, at most 600 characters');
+  }
+
+  const bootstrapId = read('BOOTSTRAP_CLIENT_ID');
+  const bootstrapSecret = env.BOOTSTRAP_CLIENT_SECRET;
+  let bootstrapClient: Config['bootstrapClient'];
+  if ((bootstrapId === undefined) !== (bootstrapSecret === undefined || bootstrapSecret === '')) {
+    problems.push('Set both BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET, or neither');
+  } else if (bootstrapId !== undefined && bootstrapSecret !== undefined) {
+    if (!/^[A-Za-z0-9._~-]{8,64}$/.test(bootstrapId)) {
+      problems.push('BOOTSTRAP_CLIENT_ID must be 8–64 URL-safe characters (letters, digits, . _ ~ -)');
+    }
+    if (bootstrapSecret.length < 32 || bootstrapSecret.length > 256 || /[\u0000-\u001f\u007f]/.test(bootstrapSecret)) {
+      problems.push('BOOTSTRAP_CLIENT_SECRET must be 32–256 printable characters');
+    }
+    bootstrapClient = { clientId: bootstrapId, clientSecret: bootstrapSecret };
+  }
+
+  const config: Config = {
+    port,
+    host,
+    issuer,
+    databaseUrl,
+    dataDir,
+    logLevel,
+    nodeEnv,
+    graphql: {
+      maxDepth: integer('GRAPHQL_MAX_DEPTH', 12, 2, 100),
+      maxComplexity: integer('GRAPHQL_MAX_COMPLEXITY', 20000, 10, 10_000_000),
+    },
+    masterKey,
+    managementAudience,
+    bootstrapClient,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

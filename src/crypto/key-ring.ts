@@ -1,0 +1,178 @@
+import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, JWK } from 'jose';
+import { DataSource, EntityManager, In, IsNull, MoreThan } from 'typeorm';
+import { SecretBox } from './secret-box';
+import { randomToken } from './random';
+import { ResourceServerSecretEntity, SigningKeyEntity } from './signing-key.entity';
+
+export const ASYMMETRIC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+type SigningKeyObject = CryptoKey | KeyObject;
+
+export interface LoadedKey {
+  kid: string;
+  algorithm: string;
+  state: string;
+  privateKey: SigningKeyObject;
+  publicKey: SigningKeyObject;
+  publicJwk: JWK;
+}
+
+export interface HsKey {
+  kid: string;
+  key: KeyObject;
+}
+
+/** Keys that verify and are published: everything not revoked. */
+const PUBLISHED_STATES = ['CURRENT', 'NEXT', 'PREVIOUS'];
+
+/**
+ * The signing keys, decrypted once into memory. One ring per asymmetric algorithm (a current key
+ * that signs and a next key already published in the JWKS so caches learn it before it signs),
+ * created on first need; plus each HS256 API's secret. `reload()` runs when any instance changes keys.
+ */
+export class KeyRing {
+  private keys = new Map<string, LoadedKey>();
+  private current = new Map<string, LoadedKey>();
+  private hsByServer = new Map<string, HsKey>();
+  private hsByKid = new Map<string, { serverId: string; key: KeyObject }>();
+  private generation = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly box: SecretBox,
+  ) {}
+
+  async reload(): Promise<void> {
+    const generation = ++this.generation;
+    const rows = await this.dataSource.manager.find(SigningKeyEntity, { where: { state: In(PUBLISHED_STATES) } });
+    const keys = new Map<string, LoadedKey>();
+    const current = new Map<string, LoadedKey>();
+    for (const row of rows) {
+      const existing = this.keys.get(row.kid);
+      const loaded = existing && existing.state === row.state ? existing : await this.decrypt(row);
+      keys.set(row.kid, loaded);
+      if (row.state === 'CURRENT') current.set(row.algorithm, loaded);
+    }
+    if (generation !== this.generation) return; // a newer reload won
+    this.keys = keys;
+    this.current = current;
+    this.hsByServer.clear();
+    this.hsByKid.clear();
+  }
+
+  /** The key that signs new tokens of `algorithm`, creating the ring on first need. */
+  async signingKey(algorithm: AsymmetricAlgorithm): Promise<LoadedKey> {
+    const key = this.current.get(algorithm);
+    if (key) return key;
+    await this.ensureRing(algorithm);
+    return this.current.get(algorithm)!;
+  }
+
+  /** Verification key for a kid of an asymmetric key, or undefined (unknown or revoked). */
+  verificationKey(kid: string): LoadedKey | undefined {
+    return this.keys.get(kid);
+  }
+
+  /** The public JWK Set: current, next and previous keys of every ring; never a secret. */
+  jwks(): { keys: JWK[] } {
+    return { keys: [...this.keys.values()].map((k) => k.publicJwk) };
+  }
+
+  /** Creates the current and next key of `algorithm` unless they exist (safe across instances). */
+  async ensureRing(algorithm: AsymmetricAlgorithm, em?: EntityManager): Promise<void> {
+    const run = async (tx: EntityManager) => {
+      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apiauth:keyring:${algorithm}`]);
+      const states = (await tx.find(SigningKeyEntity, { where: { algorithm, state: In(['CURRENT', 'NEXT']) } })).map(
+        (k) => k.state,
+      );
+      const now = new Date();
+      if (!states.includes('CURRENT')) await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'CURRENT', activatedAt: now });
+      if (!states.includes('NEXT')) await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'NEXT' });
+      if (states.length < 2) await tx.query('SELECT pg_notify($1, $2)', ['apiauth_changes', `signing_key:${algorithm}`]);
+    };
+    if (em) await run(em);
+    else {
+      await this.dataSource.transaction(run);
+      await this.reload();
+    }
+  }
+
+  /** Generates and stores an HS256 API's secret; returns it in plain text, once. */
+  async createHsSecret(em: EntityManager, serverId: string): Promise<string> {
+    const secret = randomBytes(32).toString('base64url');
+    const kid = randomToken(16);
+    await em.insert(ResourceServerSecretEntity, {
+      resourceServerId: serverId,
+      kid,
+      secretSealed: this.box.seal(secret, kid),
+      expiresAt: null,
+    });
+    return secret;
+  }
+
+  /** The HS256 key that signs tokens for the API. */
+  async hsSigningKey(serverId: string): Promise<HsKey> {
+    const cached = this.hsByServer.get(serverId);
+    if (cached) return cached;
+    const generation = this.generation;
+    const row = await this.dataSource.manager.findOne(ResourceServerSecretEntity, {
+      where: { resourceServerId: serverId, expiresAt: IsNull() },
+      order: { createdAt: 'DESC' },
+    });
+    if (!row) throw new Error(`HS256 API ${serverId} has no signing secret`);
+    const key = { kid: row.kid, key: createSecretKey(Buffer.from(this.box.open(row.secretSealed, row.kid), 'utf8')) };
+    if (generation === this.generation) this.hsByServer.set(serverId, key);
+    return key;
+  }
+
+  /** The HS256 key with this kid, if it is still valid. */
+  async hsVerificationKey(kid: string): Promise<{ serverId: string; key: KeyObject } | undefined> {
+    const cached = this.hsByKid.get(kid);
+    if (cached) return cached;
+    const generation = this.generation;
+    const row = await this.dataSource.manager.findOne(ResourceServerSecretEntity, {
+      where: [
+        { kid, expiresAt: IsNull() },
+        { kid, expiresAt: MoreThan(new Date()) },
+      ],
+    });
+    if (!row) return undefined;
+    const entry = {
+      serverId: row.resourceServerId,
+      key: createSecretKey(Buffer.from(this.box.open(row.secretSealed, row.kid), 'utf8')),
+    };
+    if (generation === this.generation) this.hsByKid.set(kid, entry);
+    return entry;
+  }
+
+  private async generate(algorithm: AsymmetricAlgorithm) {
+    const { publicKey, privateKey } = await generateKeyPair(algorithm, {
+      extractable: true,
+      ...(algorithm === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+      ...(algorithm.startsWith('RS') || algorithm.startsWith('PS') ? { modulusLength: 2048 } : {}),
+    });
+    const publicJwk = await exportJWK(publicKey);
+    const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
+    const privateJwk = await exportJWK(privateKey);
+    return {
+      kid,
+      algorithm,
+      publicJwk: { ...publicJwk, kid, use: 'sig', alg: algorithm } as unknown as Record<string, string>,
+      privateKeySealed: this.box.seal(JSON.stringify(privateJwk), kid),
+    };
+  }
+
+  private async decrypt(row: SigningKeyEntity): Promise<LoadedKey> {
+    const privateJwk = JSON.parse(this.box.open(row.privateKeySealed, row.kid)) as JWK;
+    return {
+      kid: row.kid,
+      algorithm: row.algorithm,
+      state: row.state,
+      privateKey: (await importJWK(privateJwk, row.algorithm)) as SigningKeyObject,
+      publicKey: (await importJWK(row.publicJwk, row.algorithm)) as SigningKeyObject,
+      publicJwk: row.publicJwk as JWK,
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+/** Connections the embedded server accepts; must be ≥ the TypeORM pool size (see data-source.ts). */
+export const EMBEDDED_MAX_CONNECTIONS = 24;
+
+export interface EmbeddedPostgres {
+  /** A postgres:// URL reaching the embedded database over loopback. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * PGlite behind the Postgres wire protocol on a loopback port, so the service reaches it through
+ * the same `pg` driver, pool and migrations as a real PostgreSQL. (`typeorm-pglite` shares one
+ * session across connections, which mixes transactions; the socket server keeps them apart.)
+ *
+ * `dataDir` undefined means in memory; `template` is a `dumpDataDir()` tarball to start from.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir?: string;
+  template?: Blob;
+}): Promise<EmbeddedPostgres> {
+  if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const db = await PGlite.create({
+    dataDir: options.dataDir,
+    loadDataDir: options.template,
+  });
+  const server = new PGLiteSocketServer({
+    db,
+    host: '127.0.0.1',
+    port: 0,
+    maxConnections: EMBEDDED_MAX_CONNECTIONS,
+  });
+  await server.start();
+  return {
+    url: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

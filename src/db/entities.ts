@@ -1,0 +1,16 @@
+import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
+import { ScopeEntity } from '../domain/resource-server/scope.entity';
+import { ClientEntity } from '../domain/client/client.entity';
+import { ClientSecretEntity } from '../domain/client/client-secret.entity';
+import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
+import { ResourceServerSecretEntity, SigningKeyEntity } from '../crypto/signing-key.entity';
+
+export const entities = [
+  ResourceServerEntity,
+  ScopeEntity,
+  ClientEntity,
+  ClientSecretEntity,
+  ClientGrantEntity,
+  SigningKeyEntity,
+  ResourceServerSecretEntity,
+];

@@ -1,0 +1,5 @@
+import { CoreSchema1763856000000 } from './1763856000000-CoreSchema';
+import { TokenService1763856000001 } from './1763856000001-TokenService';
+
+/** Every migration, in order. Append; never edit one that has shipped. */
+export const migrations = [CoreSchema1763856000000, TokenService1763856000001];

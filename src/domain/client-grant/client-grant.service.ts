@@ -1,0 +1,135 @@
+import { DataSource, EntityManager, In } from 'typeorm';
+import { DomainError, IssueList, isUniqueViolation } from '../errors';
+import { checkListSize, checkNoDuplicates } from '../validation';
+import { countByParent, keysetPage, keysetPagesByParent, Page, PageRequest } from '../pagination';
+import type { ChangeFeed } from '../change-feed';
+import { ClientEntity } from '../client/client.entity';
+import { ResourceServerEntity } from '../resource-server/resource-server.entity';
+import { ScopeEntity } from '../resource-server/scope.entity';
+import { SCOPES_PER_SERVER_MAX } from '../resource-server/resource-server.rules';
+import { ClientGrantEntity } from './client-grant.entity';
+
+export interface ClientGrantFilter {
+  clientId?: string;
+  resourceServerId?: string;
+}
+
+export type GrantParent = 'client_id' | 'resource_server_id';
+
+export class ClientGrantService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async create(input: { clientId: string; resourceServerId: string; scopes: string[] }): Promise<ClientGrantEntity> {
+    const issues = new IssueList();
+    checkScopeList(issues, ['input', 'scopes'], input.scopes);
+    issues.throwIfAny();
+    return this.dataSource.transaction(async (em) => {
+      // Shared locks: a concurrent client update or scope removal waits for this grant, and vice versa.
+      const client = await em.findOne(ClientEntity, { where: { id: input.clientId }, lock: { mode: 'pessimistic_read' } });
+      if (!client) issues.add('NOT_FOUND', ['input', 'clientId'], 'client not found');
+      const server = await em.findOne(ResourceServerEntity, {
+        where: { id: input.resourceServerId },
+        lock: { mode: 'pessimistic_read' },
+      });
+      if (!server) issues.add('NOT_FOUND', ['input', 'resourceServerId'], 'resource server not found');
+      issues.throwIfAny();
+      if (!client!.grantTypes.includes('CLIENT_CREDENTIALS')) {
+        issues.add('INVALID', ['input', 'clientId'], 'only clients allowed the CLIENT_CREDENTIALS grant type can hold a client grant');
+      }
+      await checkScopesExist(em, issues, input.resourceServerId, input.scopes);
+      issues.throwIfAny();
+      if (await em.existsBy(ClientGrantEntity, { clientId: input.clientId, resourceServerId: input.resourceServerId })) {
+        throw grantTaken();
+      }
+      const grant = em.create(ClientGrantEntity, input);
+      try {
+        await em.insert(ClientGrantEntity, grant);
+      } catch (error) {
+        if (isUniqueViolation(error)) throw grantTaken();
+        throw error;
+      }
+      await this.changes.publish(em, 'client_grant', grant.id);
+      return em.findOneByOrFail(ClientGrantEntity, { id: grant.id });
+    });
+  }
+
+  async update(id: string, input: { scopes?: string[] | null }): Promise<ClientGrantEntity> {
+    return this.dataSource.transaction(async (em) => {
+      const grant = await em.findOne(ClientGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!grant) throw DomainError.notFound(['id'], 'client grant');
+      if (input.scopes == null) return grant;
+      const issues = new IssueList();
+      checkScopeList(issues, ['input', 'scopes'], input.scopes);
+      issues.throwIfAny();
+      await em.findOne(ResourceServerEntity, { where: { id: grant.resourceServerId }, lock: { mode: 'pessimistic_read' } });
+      await checkScopesExist(em, issues, grant.resourceServerId, input.scopes);
+      issues.throwIfAny();
+      await em.update(ClientGrantEntity, { id }, { scopes: input.scopes });
+      await this.changes.publish(em, 'client_grant', id);
+      return em.findOneByOrFail(ClientGrantEntity, { id });
+    });
+  }
+
+  async delete(id: string): Promise<ClientGrantEntity> {
+    return this.dataSource.transaction(async (em) => {
+      const grant = await em.findOne(ClientGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!grant) throw DomainError.notFound(['id'], 'client grant');
+      await em.delete(ClientGrantEntity, { id });
+      await this.changes.publish(em, 'client_grant', id);
+      return grant;
+    });
+  }
+
+  findById(id: string): Promise<ClientGrantEntity | null> {
+    return this.dataSource.manager.findOneBy(ClientGrantEntity, { id });
+  }
+
+  find(clientId: string, resourceServerId: string): Promise<ClientGrantEntity | null> {
+    return this.dataSource.manager.findOneBy(ClientGrantEntity, { clientId, resourceServerId });
+  }
+
+  list(page: PageRequest, filter: ClientGrantFilter = {}): Promise<Page<ClientGrantEntity>> {
+    const qb = this.dataSource.manager.createQueryBuilder(ClientGrantEntity, 'g');
+    if (filter.clientId) qb.andWhere('g.client_id = :clientId', { clientId: filter.clientId });
+    if (filter.resourceServerId) qb.andWhere('g.resource_server_id = :rs', { rs: filter.resourceServerId });
+    return keysetPage(qb, page);
+  }
+
+  count(filter: ClientGrantFilter = {}): Promise<number> {
+    const where: Record<string, string> = {};
+    if (filter.clientId) where.clientId = filter.clientId;
+    if (filter.resourceServerId) where.resourceServerId = filter.resourceServerId;
+    return this.dataSource.manager.countBy(ClientGrantEntity, where);
+  }
+
+  /** One page of grants for each of many clients or servers, in one statement. */
+  pagesByParent(parent: GrantParent, ids: readonly string[], page: PageRequest): Promise<Map<string, Page<ClientGrantEntity>>> {
+    return keysetPagesByParent(this.dataSource, ClientGrantEntity, parent, ids, page);
+  }
+
+  countsByParent(parent: GrantParent, ids: readonly string[]): Promise<Map<string, number>> {
+    return countByParent(this.dataSource, 'client_grants', parent, ids);
+  }
+}
+
+function grantTaken(): DomainError {
+  return DomainError.of('TAKEN', ['input', 'resourceServerId'], 'this client already has a grant for this API');
+}
+
+function checkScopeList(issues: IssueList, field: string[], scopes: string[]): void {
+  if (checkListSize(issues, field, scopes, SCOPES_PER_SERVER_MAX)) checkNoDuplicates(issues, field, scopes);
+}
+
+async function checkScopesExist(em: EntityManager, issues: IssueList, serverId: string, scopes: string[]): Promise<void> {
+  if (scopes.length === 0) return;
+  const defined = await em.find(ScopeEntity, { where: { resourceServerId: serverId, value: In(scopes) }, select: { value: true } });
+  const known = new Set(defined.map((s) => s.value));
+  scopes.forEach((scope, index) => {
+    if (!known.has(scope)) {
+      issues.add('INVALID', ['input', 'scopes', String(index)], `scope "${scope}" is not defined on this API`);
+    }
+  });
+}

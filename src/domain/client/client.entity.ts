@@ -1,0 +1,45 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import type { AppType, GrantType, TokenEndpointAuthMethod } from './client.rules';
+
+@Entity({ name: 'clients' })
+export class ClientEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'bigint', insert: false, update: false })
+  seq!: string;
+
+  /** The OAuth `client_id`: generated, URL-safe, immutable. */
+  @Column({ name: 'client_id', type: 'varchar', length: 64, unique: true })
+  clientId!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 140, default: '' })
+  description!: string;
+
+  @Column({ name: 'app_type', type: 'varchar', length: 32 })
+  appType!: AppType;
+
+  @Column({ name: 'is_first_party', type: 'boolean' })
+  isFirstParty!: boolean;
+
+  @Column({ name: 'grant_types', type: 'text', array: true })
+  grantTypes!: GrantType[];
+
+  @Column({ name: 'token_endpoint_auth_method', type: 'varchar', length: 32 })
+  tokenEndpointAuthMethod!: TokenEndpointAuthMethod;
+
+  @Column({ type: 'text', array: true })
+  callbacks!: string[];
+
+  @Column({ name: 'allowed_origins', type: 'text', array: true })
+  allowedOrigins!: string[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

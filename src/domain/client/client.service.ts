@@ -1,0 +1,202 @@
+import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
+import { DomainError, IssueList } from '../errors';
+import { checkName, checkText } from '../validation';
+import { keysetPage, Page, PageRequest } from '../pagination';
+import { withoutNulls } from '../resource-server/resource-server.service';
+import { checkEnum } from '../resource-server/resource-server.rules';
+import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random';
+import type { ChangeFeed } from '../change-feed';
+import { ClientEntity } from './client.entity';
+import { ClientSecretEntity } from './client-secret.entity';
+import { ClientGrantEntity } from '../client-grant/client-grant.entity';
+import {
+  APP_TYPES,
+  AppType,
+  checkAuthMethod,
+  checkCallbacks,
+  checkGrantTypes,
+  checkOrigins,
+  CLIENT_DESCRIPTION_MAX,
+  DEFAULT_GRANT_TYPES,
+  defaultAuthMethod,
+  GrantType,
+  isPublicClient,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  TokenEndpointAuthMethod,
+} from './client.rules';
+
+export interface ClientCreate {
+  name: string;
+  description?: string | null;
+  appType: AppType;
+  isFirstParty?: boolean | null;
+  grantTypes?: GrantType[] | null;
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
+  callbacks?: string[] | null;
+  allowedOrigins?: string[] | null;
+}
+
+export type ClientUpdate = { [K in keyof ClientCreate]?: ClientCreate[K] | null };
+
+export interface ClientFilter {
+  appType?: AppType;
+}
+
+/** Fields accepted by update that may never change: they decide what the client is trusted with. */
+const IMMUTABLE_FIELDS = ['appType', 'isFirstParty'] as const;
+
+export class ClientService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  /** Creates the client; a confidential one gets a secret, returned here once and stored hashed. */
+  async create(
+    input: ClientCreate,
+    options: { clientId?: string; secret?: string } = {},
+  ): Promise<{ client: ClientEntity; secret: string | null }> {
+    const issues = new IssueList();
+    const field = (name: string) => ['input', name];
+    if (!checkEnum(issues, field('appType'), input.appType, APP_TYPES)) issues.throwIfAny();
+    const appType = input.appType;
+    const values = {
+      name: input.name,
+      description: input.description ?? '',
+      appType,
+      isFirstParty: input.isFirstParty ?? true,
+      grantTypes: input.grantTypes ?? [...DEFAULT_GRANT_TYPES[appType]],
+      tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? defaultAuthMethod(appType),
+      callbacks: input.callbacks ?? [],
+      allowedOrigins: input.allowedOrigins ?? [],
+    };
+    this.checkSettings(issues, values, (name) => field(name));
+    issues.throwIfAny();
+
+    return this.dataSource.transaction(async (em) => {
+      const client = em.create(ClientEntity, { ...values, clientId: options.clientId ?? generateClientId() });
+      await em.insert(ClientEntity, client);
+      let secret: string | null = null;
+      if (!isPublicClient(appType)) {
+        secret = options.secret ?? generateSecret();
+        await em.insert(ClientSecretEntity, secretRow(client.id, secret));
+      }
+      await this.changes.publish(em, 'client', client.id);
+      return { client: await em.findOneByOrFail(ClientEntity, { id: client.id }), secret };
+    });
+  }
+
+  async update(id: string, input: ClientUpdate): Promise<ClientEntity> {
+    return this.dataSource.transaction(async (em) => {
+      const client = await this.lockOrFail(em, id);
+      const issues = new IssueList();
+      const field = (name: string) => ['input', name];
+      const changes = withoutNulls(input);
+      for (const name of IMMUTABLE_FIELDS) {
+        if (changes[name] !== undefined && changes[name] !== client[name]) {
+          issues.add('IMMUTABLE', field(name), `${name} cannot be changed after creation`);
+        }
+      }
+      issues.throwIfAny();
+      const next = { ...client, ...changes };
+      this.checkSettings(issues, next, field, Object.keys(changes));
+      if (
+        changes.grantTypes !== undefined &&
+        client.grantTypes.includes('CLIENT_CREDENTIALS') &&
+        !next.grantTypes.includes('CLIENT_CREDENTIALS') &&
+        (await em.existsBy(ClientGrantEntity, { clientId: id }))
+      ) {
+        issues.add('INVALID', field('grantTypes'), 'this client holds client grants: delete them before removing CLIENT_CREDENTIALS');
+      }
+      issues.throwIfAny();
+      const { appType: _a, isFirstParty: _f, ...writable } = changes;
+      if (Object.keys(writable).length > 0) {
+        await em.update(ClientEntity, { id }, writable);
+        await this.changes.publish(em, 'client', id);
+      }
+      return em.findOneByOrFail(ClientEntity, { id });
+    });
+  }
+
+  /** Deletes the client with its secrets and grants, in one transaction. */
+  async delete(id: string): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
+      await this.lockOrFail(em, id);
+      await em.delete(ClientEntity, { id });
+      await this.changes.publish(em, 'client', id);
+    });
+  }
+
+  /** Replaces the client's secret: the old one stops working at once. */
+  async rotateSecret(id: string): Promise<{ client: ClientEntity; secret: string }> {
+    return this.dataSource.transaction(async (em) => {
+      const client = await this.lockOrFail(em, id);
+      if (isPublicClient(client.appType)) {
+        throw DomainError.of('INVALID', ['id'], `${client.appType} clients are public and have no secret`);
+      }
+      const secret = generateSecret();
+      await em.delete(ClientSecretEntity, { clientId: id });
+      await em.insert(ClientSecretEntity, secretRow(id, secret));
+      await em.update(ClientEntity, { id }, { updatedAt: () => 'now()' });
+      await this.changes.publish(em, 'client', id);
+      return { client: await em.findOneByOrFail(ClientEntity, { id }), secret };
+    });
+  }
+
+  findById(id: string): Promise<ClientEntity | null> {
+    return this.dataSource.manager.findOneBy(ClientEntity, { id });
+  }
+
+  findByClientId(clientId: string): Promise<ClientEntity | null> {
+    return this.dataSource.manager.findOneBy(ClientEntity, { clientId });
+  }
+
+  /** Secrets that still authenticate (no expiry, or expiry in the future). */
+  activeSecrets(clientUuid: string): Promise<ClientSecretEntity[]> {
+    return this.dataSource.manager.find(ClientSecretEntity, {
+      where: [
+        { clientId: clientUuid, expiresAt: IsNull() },
+        { clientId: clientUuid, expiresAt: MoreThan(new Date()) },
+      ],
+    });
+  }
+
+  list(page: PageRequest, filter: ClientFilter = {}): Promise<Page<ClientEntity>> {
+    const qb = this.dataSource.manager.createQueryBuilder(ClientEntity, 'c');
+    if (filter.appType) qb.where('c.app_type = :appType', { appType: filter.appType });
+    return keysetPage(qb, page);
+  }
+
+  count(filter: ClientFilter = {}): Promise<number> {
+    return this.dataSource.manager.countBy(ClientEntity, filter.appType ? { appType: filter.appType } : {});
+  }
+
+  private checkSettings(
+    issues: IssueList,
+    values: Omit<Required<ClientCreate>, never> & { [k: string]: unknown },
+    field: (name: string) => string[],
+    only?: string[],
+  ): void {
+    const given = (name: string) => only === undefined || only.includes(name);
+    if (given('name')) checkName(issues, field('name'), values.name);
+    if (given('description')) checkText(issues, field('description'), values.description ?? '', CLIENT_DESCRIPTION_MAX);
+    if (given('grantTypes')) {
+      checkGrantTypes(issues, field('grantTypes'), values.grantTypes ?? [], values.appType, values.isFirstParty ?? true);
+    }
+    if (given('tokenEndpointAuthMethod') && checkEnum(issues, field('tokenEndpointAuthMethod'), values.tokenEndpointAuthMethod ?? '', TOKEN_ENDPOINT_AUTH_METHODS)) {
+      checkAuthMethod(issues, field('tokenEndpointAuthMethod'), values.tokenEndpointAuthMethod!, values.appType);
+    }
+    if (given('callbacks')) checkCallbacks(issues, field('callbacks'), values.callbacks ?? [], values.appType);
+    if (given('allowedOrigins')) checkOrigins(issues, field('allowedOrigins'), values.allowedOrigins ?? []);
+  }
+
+  private async lockOrFail(em: EntityManager, id: string): Promise<ClientEntity> {
+    const client = await em.findOne(ClientEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
+    if (!client) throw DomainError.notFound(['id'], 'client');
+    return client;
+  }
+}
+
+function secretRow(clientId: string, secret: string): Partial<ClientSecretEntity> {
+  return { clientId, secretHash: sha256Hex(secret), lastFour: secret.slice(-4), expiresAt: null };
+}

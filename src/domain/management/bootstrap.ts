@@ -1,0 +1,107 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { ResourceServerEntity } from '../resource-server/resource-server.entity';
+import { ScopeEntity } from '../resource-server/scope.entity';
+import { ClientEntity } from '../client/client.entity';
+import { ClientSecretEntity } from '../client/client-secret.entity';
+import { ClientGrantEntity } from '../client-grant/client-grant.entity';
+import { ALL_MANAGEMENT_SCOPES, MANAGEMENT_SCOPE_DESCRIPTIONS } from '../management-scopes';
+import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random';
+
+export const MANAGEMENT_API_NAME = 'Management API';
+export const BOOTSTRAP_CLIENT_NAME = 'Management bootstrap client';
+
+export interface BootstrapResult {
+  managementApi: ResourceServerEntity;
+  /** Set only when this start created a client whose secret nobody has seen yet. */
+  createdClient?: { clientId: string; clientSecret: string };
+}
+
+/**
+ * Makes sure the system Management API exists with every management scope, and that someone can
+ * call it: the configured bootstrap client, or (first start only) a generated one. Serialized by
+ * an advisory lock so instances starting together agree.
+ */
+export async function bootstrapManagement(
+  dataSource: DataSource,
+  options: { audience: string; bootstrapClient?: { clientId: string; clientSecret: string } },
+): Promise<BootstrapResult> {
+  return dataSource.transaction(async (em) => {
+    await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['apiauth:bootstrap']);
+    const api = await ensureManagementApi(em, options.audience);
+    let createdClient: BootstrapResult['createdClient'];
+    if (options.bootstrapClient) {
+      await ensureClient(em, api, options.bootstrapClient.clientId, options.bootstrapClient.clientSecret);
+    } else if (!(await em.existsBy(ClientGrantEntity, { resourceServerId: api.id }))) {
+      const clientSecret = generateSecret();
+      const clientId = generateClientId();
+      await ensureClient(em, api, clientId, clientSecret);
+      createdClient = { clientId, clientSecret };
+    }
+    await em.query('SELECT pg_notify($1, $2)', ['apiauth_changes', `resource_server:${api.id}`]);
+    return { managementApi: api, createdClient };
+  });
+}
+
+async function ensureManagementApi(em: EntityManager, audience: string): Promise<ResourceServerEntity> {
+  let api = await em.findOneBy(ResourceServerEntity, { isSystem: true });
+  if (!api) {
+    api = em.create(ResourceServerEntity, {
+      name: MANAGEMENT_API_NAME,
+      identifier: audience,
+      signingAlgorithm: 'RS256',
+      tokenLifetime: 86_400,
+      tokenLifetimeForWeb: 7_200,
+      allowSkippingUserConsent: false,
+      allowOfflineAccess: false,
+      enforcePolicies: false,
+      tokenDialect: 'RFC9068_PROFILE',
+      isSystem: true,
+    });
+    await em.insert(ResourceServerEntity, api);
+  } else if (api.identifier !== audience) {
+    // The issuer moved (ISSUER / MANAGEMENT_AUDIENCE changed): the system API follows the config.
+    await em.update(ResourceServerEntity, { id: api.id }, { identifier: audience });
+  }
+  const existing = new Set((await em.findBy(ScopeEntity, { resourceServerId: api.id })).map((s) => s.value));
+  const missing = ALL_MANAGEMENT_SCOPES.filter((s) => !existing.has(s));
+  if (missing.length > 0) {
+    await em.insert(
+      ScopeEntity,
+      missing.map((value) => ({ resourceServerId: api!.id, value, description: MANAGEMENT_SCOPE_DESCRIPTIONS[value] ?? '' })),
+    );
+  }
+  return em.findOneByOrFail(ResourceServerEntity, { id: api.id });
+}
+
+/** A machine client with these credentials holding a grant for every management scope. */
+async function ensureClient(em: EntityManager, api: ResourceServerEntity, clientId: string, secret: string): Promise<void> {
+  let client = await em.findOneBy(ClientEntity, { clientId });
+  if (!client) {
+    client = em.create(ClientEntity, {
+      clientId,
+      name: BOOTSTRAP_CLIENT_NAME,
+      description: 'Created at start to administer this server',
+      appType: 'MACHINE_TO_MACHINE',
+      isFirstParty: true,
+      grantTypes: ['CLIENT_CREDENTIALS'],
+      tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC',
+      callbacks: [],
+      allowedOrigins: [],
+    });
+    await em.insert(ClientEntity, client);
+  } else if (!client.grantTypes.includes('CLIENT_CREDENTIALS') || client.tokenEndpointAuthMethod === 'NONE') {
+    throw new Error(`BOOTSTRAP_CLIENT_ID names a client that cannot use client credentials`);
+  }
+  const hash = sha256Hex(secret);
+  const secrets = await em.findBy(ClientSecretEntity, { clientId: client.id });
+  if (!secrets.some((s) => s.secretHash === hash && s.expiresAt === null)) {
+    await em.delete(ClientSecretEntity, { clientId: client.id });
+    await em.insert(ClientSecretEntity, { clientId: client.id, secretHash: hash, lastFour: secret.slice(-4), expiresAt: null });
+  }
+  const grant = await em.findOneBy(ClientGrantEntity, { clientId: client.id, resourceServerId: api.id });
+  if (!grant) {
+    await em.insert(ClientGrantEntity, { clientId: client.id, resourceServerId: api.id, scopes: ALL_MANAGEMENT_SCOPES });
+  } else if (ALL_MANAGEMENT_SCOPES.some((s) => !grant.scopes.includes(s))) {
+    await em.update(ClientGrantEntity, { id: grant.id }, { scopes: [...new Set([...grant.scopes, ...ALL_MANAGEMENT_SCOPES])] });
+  }
+}

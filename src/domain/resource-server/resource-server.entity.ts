@@ -1,0 +1,59 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { ScopeEntity } from './scope.entity';
+import type { SigningAlgorithm, TokenDialect } from './resource-server.rules';
+
+@Entity({ name: 'resource_servers' })
+export class ResourceServerEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  /** Insertion order; the keyset for pagination. */
+  @Column({ type: 'bigint', insert: false, update: false, select: true })
+  seq!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 600, unique: true })
+  identifier!: string;
+
+  @Column({ name: 'signing_algorithm', type: 'varchar', length: 16 })
+  signingAlgorithm!: SigningAlgorithm;
+
+  @Column({ name: 'token_lifetime', type: 'integer' })
+  tokenLifetime!: number;
+
+  @Column({ name: 'token_lifetime_for_web', type: 'integer' })
+  tokenLifetimeForWeb!: number;
+
+  @Column({ name: 'allow_skipping_user_consent', type: 'boolean' })
+  allowSkippingUserConsent!: boolean;
+
+  @Column({ name: 'allow_offline_access', type: 'boolean' })
+  allowOfflineAccess!: boolean;
+
+  @Column({ name: 'enforce_policies', type: 'boolean' })
+  enforcePolicies!: boolean;
+
+  @Column({ name: 'token_dialect', type: 'varchar', length: 32 })
+  tokenDialect!: TokenDialect;
+
+  @Column({ name: 'is_system', type: 'boolean', default: false })
+  isSystem!: boolean;
+
+  @OneToMany(() => ScopeEntity, (scope) => scope.resourceServer)
+  scopes?: ScopeEntity[];
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+}

@@ -1,0 +1,114 @@
+import { IssueList } from '../errors';
+import {
+  checkIntRange,
+  checkListSize,
+  checkName,
+  checkNoDuplicates,
+  checkText,
+  SCOPE_TOKEN,
+  SCOPE_VALUE_MAX,
+  truncate,
+} from '../validation';
+
+export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
+
+export const TOKEN_DIALECTS = [
+  'ACCESS_TOKEN',
+  'ACCESS_TOKEN_AUTHZ',
+  'RFC9068_PROFILE',
+  'RFC9068_PROFILE_AUTHZ',
+] as const;
+export type TokenDialect = (typeof TOKEN_DIALECTS)[number];
+
+export const TOKEN_LIFETIME_MIN = 60;
+export const TOKEN_LIFETIME_MAX = 2_592_000;
+export const IDENTIFIER_MAX = 600;
+export const SCOPES_PER_SERVER_MAX = 1000;
+export const SCOPE_DESCRIPTION_MAX = 500;
+
+export const RESOURCE_SERVER_DEFAULTS = {
+  signingAlgorithm: 'RS256' as SigningAlgorithm,
+  tokenLifetime: 86_400,
+  tokenLifetimeForWeb: 7_200,
+  allowSkippingUserConsent: true,
+  allowOfflineAccess: false,
+  enforcePolicies: false,
+  tokenDialect: 'RFC9068_PROFILE' as TokenDialect,
+};
+
+/** The settings of a system resource server that may change; everything else is fixed. */
+export const SYSTEM_MUTABLE_FIELDS = ['tokenLifetime', 'tokenLifetimeForWeb'] as const;
+
+export interface ScopeDraft {
+  value: string;
+  description?: string | null;
+}
+
+/**
+ * The audience of tokens: an absolute URI (RFC 3986 scheme ":" …) kept byte-for-byte, so
+ * `https://a/` and `https://a` are different identifiers. No whitespace and no fragment (RFC 8707).
+ */
+export function checkIdentifier(issues: IssueList, field: string[], value: string): void {
+  if (value.length === 0 || value.length > IDENTIFIER_MAX) {
+    issues.add('INVALID', field, `must be 1 to ${IDENTIFIER_MAX} characters`);
+    return;
+  }
+  let ok = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/.test(value) && !value.includes('#');
+  if (ok) {
+    try {
+      new URL(value);
+    } catch {
+      ok = false;
+    }
+  }
+  if (!ok) issues.add('INVALID', field, 'must be an absolute URI without whitespace or fragment, such as https://api.example.com/');
+}
+
+export function checkLifetimes(
+  issues: IssueList,
+  fields: { tokenLifetime: string[]; tokenLifetimeForWeb: string[] },
+  tokenLifetime: number,
+  tokenLifetimeForWeb: number,
+): void {
+  const before = issues.issues.length;
+  checkIntRange(issues, fields.tokenLifetime, tokenLifetime, TOKEN_LIFETIME_MIN, TOKEN_LIFETIME_MAX);
+  checkIntRange(issues, fields.tokenLifetimeForWeb, tokenLifetimeForWeb, TOKEN_LIFETIME_MIN, TOKEN_LIFETIME_MAX);
+  if (issues.issues.length === before && tokenLifetimeForWeb > tokenLifetime) {
+    issues.add('INVALID', fields.tokenLifetimeForWeb, `must not exceed tokenLifetime (${tokenLifetime})`);
+  }
+}
+
+export function checkEnum<T extends string>(
+  issues: IssueList,
+  field: string[],
+  value: string,
+  allowed: readonly T[],
+): value is T {
+  if ((allowed as readonly string[]).includes(value)) return true;
+  issues.add('INVALID', field, `must be one of ${allowed.join(', ')}`);
+  return false;
+}
+
+/** Checks a batch of new scopes: token syntax, length, description, no repeats within the batch. */
+export function checkScopeDrafts(issues: IssueList, field: string[], scopes: ScopeDraft[]): void {
+  if (!checkListSize(issues, field, scopes, SCOPES_PER_SERVER_MAX)) return;
+  scopes.forEach((scope, index) => {
+    const at = [...field, String(index)];
+    if (scope.value.length === 0 || scope.value.length > SCOPE_VALUE_MAX) {
+      issues.add('INVALID', [...at, 'value'], `must be 1 to ${SCOPE_VALUE_MAX} characters`);
+    } else if (!SCOPE_TOKEN.test(scope.value)) {
+      issues.add(
+        'INVALID',
+        [...at, 'value'],
+        `"${truncate(scope.value)}" is not a valid scope token (printable ASCII without spaces, " or \\)`,
+      );
+    }
+    checkText(issues, [...at, 'description'], scope.description ?? '', SCOPE_DESCRIPTION_MAX);
+  });
+  checkNoDuplicates(
+    issues,
+    field,
+    scopes.map((s) => s.value),
+  );
+}

@@ -1,0 +1,64 @@
+import type { IssueList } from './errors';
+
+/** Shared input rules, one definition each. Every check reports to an IssueList under `field`. */
+
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/** A display name: 1–max chars, not blank, no `<`, `>` or control characters. */
+export function checkName(issues: IssueList, field: string[], value: string, max = 200): void {
+  if (value.trim().length === 0) issues.add('INVALID', field, 'must not be blank');
+  else if (value.length > max) issues.add('INVALID', field, `must be at most ${max} characters`);
+  else if (/[<>]/.test(value)) issues.add('INVALID', field, 'must not contain < or >');
+  else if (CONTROL_CHARS.test(value)) issues.add('INVALID', field, 'must not contain control characters');
+}
+
+/** Free text: at most `max` chars, no control characters other than newlines and tabs. */
+export function checkText(issues: IssueList, field: string[], value: string, max: number): void {
+  if (value.length > max) issues.add('INVALID', field, `must be at most ${max} characters`);
+  else if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) {
+    issues.add('INVALID', field, 'must not contain control characters');
+  }
+}
+
+export function checkIntRange(
+  issues: IssueList,
+  field: string[],
+  value: number,
+  min: number,
+  max: number,
+): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    issues.add('INVALID', field, `must be an integer from ${min} to ${max}`);
+  }
+}
+
+export function checkListSize(issues: IssueList, field: string[], list: unknown[], max: number): boolean {
+  if (list.length > max) {
+    issues.add('LIMIT_EXCEEDED', field, `must have at most ${max} entries`);
+    return false;
+  }
+  return true;
+}
+
+/** Reports the index of every repeated entry. */
+export function checkNoDuplicates(issues: IssueList, field: string[], list: string[]): void {
+  const seen = new Set<string>();
+  list.forEach((value, index) => {
+    if (seen.has(value)) issues.add('INVALID', [...field, String(index)], `"${truncate(value)}" is repeated`);
+    seen.add(value);
+  });
+}
+
+/** RFC 6749 §3.3 scope-token: 1*( %x21 / %x23-5B / %x5D-7E ). */
+export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+export const SCOPE_VALUE_MAX = 280;
+
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Shortens a value quoted back in a message so an error never echoes a huge input. */
+export function truncate(value: string, max = 60): string {
+  return value.length > max ? `${value.slice(0, max)}…` : value;
+}

@@ -1,0 +1,69 @@
+import { Field, InputType } from 'type-graphql';
+import { AppTypeEnum, GrantTypeEnum, TokenEndpointAuthMethodEnum } from '../enums';
+import type { AppType, GrantType, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
+
+@InputType()
+export class ClientCreateInput {
+  @Field({ description: '1–200 characters, no `<` or `>`.' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'At most 140 characters.' })
+  description?: string | null;
+
+  @Field(() => AppTypeEnum, { description: 'Immutable.' })
+  appType!: AppType;
+
+  @Field(() => Boolean, { nullable: true, description: 'Default true. Immutable.' })
+  isFirstParty?: boolean | null;
+
+  @Field(() => [GrantTypeEnum], {
+    nullable: true,
+    description: 'Default: CLIENT_CREDENTIALS for machine-to-machine, AUTHORIZATION_CODE and REFRESH_TOKEN otherwise. Public clients (NATIVE, SPA) can never use CLIENT_CREDENTIALS.',
+  })
+  grantTypes?: GrantType[] | null;
+
+  @Field(() => TokenEndpointAuthMethodEnum, {
+    nullable: true,
+    description: 'NONE for public clients; CLIENT_SECRET_BASIC (default) or CLIENT_SECRET_POST otherwise.',
+  })
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
+
+  @Field(() => [String], { nullable: true, description: 'Redirect URIs: absolute, https unless loopback, no fragment; at most 100.' })
+  callbacks?: string[] | null;
+
+  @Field(() => [String], { nullable: true, description: 'Origins (scheme://host[:port]), https unless loopback; at most 100.' })
+  allowedOrigins?: string[] | null;
+}
+
+@InputType({ description: 'Fields to change; omitted fields keep their value.' })
+export class ClientUpdateInput {
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true })
+  description?: string | null;
+
+  @Field(() => AppTypeEnum, { nullable: true, description: 'Immutable: accepted only when equal to the current value.' })
+  appType?: AppType | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Immutable: accepted only when equal to the current value.' })
+  isFirstParty?: boolean | null;
+
+  @Field(() => [GrantTypeEnum], { nullable: true })
+  grantTypes?: GrantType[] | null;
+
+  @Field(() => TokenEndpointAuthMethodEnum, { nullable: true })
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
+
+  @Field(() => [String], { nullable: true })
+  callbacks?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  allowedOrigins?: string[] | null;
+}
+
+@InputType()
+export class ClientFilter {
+  @Field(() => AppTypeEnum, { nullable: true })
+  appType?: AppType | null;
+}

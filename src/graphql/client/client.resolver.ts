@@ -1,0 +1,96 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLError } from 'graphql';
+import type { GraphQLContext } from '../context';
+import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
+import { DomainError } from '../../domain/errors';
+import { decodeId, toGlobalId } from '../relay/global-id';
+import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
+import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
+import { mutate } from '../user-error';
+import { Client } from './client.type';
+import { ClientCreateInput, ClientFilter, ClientUpdateInput } from './client.inputs';
+import { ClientCreatePayload, ClientDeletePayload, ClientSecretRotatePayload, ClientUpdatePayload } from './client.payloads';
+
+export const ClientConnection = Connection(Client, 'Client');
+
+function clientUuid(id: string): string {
+  const uuid = decodeId(id, 'Client');
+  if (!uuid) throw DomainError.notFound(['id'], 'client');
+  return uuid;
+}
+
+@Resolver(() => Client)
+export class ClientResolver {
+  @Authorized(S.readClients)
+  @Query(() => Client, { nullable: true, description: 'One client by global `id` or by OAuth `clientId` (exactly one of them).' })
+  async client(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('clientId', () => String, { nullable: true }) clientId?: string | null,
+  ): Promise<Client | null> {
+    if ((id == null) === (clientId == null)) {
+      throw new GraphQLError('Pass exactly one of `id` and `clientId`', { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    if (id != null) {
+      const uuid = decodeId(id, 'Client');
+      const entity = uuid ? await ctx.loaders.client.load(uuid) : null;
+      return entity ? Client.from(entity) : null;
+    }
+    const entity = await ctx.services.clients.findByClientId(clientId!);
+    return entity ? Client.from(entity) : null;
+  }
+
+  @Authorized(S.readClients)
+  @Query(() => ClientConnection, { description: 'Clients, oldest first.' })
+  async clients(
+    @Ctx() ctx: GraphQLContext,
+    @Args() args: ConnectionArgs,
+    @Arg('filter', () => ClientFilter, { nullable: true }) filter?: ClientFilter | null,
+  ) {
+    const where = { appType: filter?.appType ?? undefined };
+    const page = await ctx.services.clients.list(toPageRequest(args), where);
+    for (const entity of page.items) ctx.loaders.client.prime(entity.id, entity);
+    return toConnection(page, Client.from, () => ctx.services.clients.count(where));
+  }
+
+  @Authorized(S.readClientGrants)
+  @FieldResolver(() => ClientGrantConnection, { description: 'APIs this client is authorized for.' })
+  async clientGrants(@Root() client: Client, @Ctx() ctx: GraphQLContext, @Args() args: ForwardConnectionArgs) {
+    const page = await ctx.loaders.clientGrantPage('client_id', toPageRequest(args)).load(client.uuid);
+    return toConnection(page, ClientGrant.from, () => ctx.loaders.clientGrantCount('client_id').load(client.uuid));
+  }
+
+  @Authorized(S.createClients)
+  @Mutation(() => ClientCreatePayload, { description: 'Creates a client; a confidential one gets a secret, returned once.' })
+  clientCreate(@Ctx() ctx: GraphQLContext, @Arg('input') input: ClientCreateInput) {
+    return mutate(async () => {
+      const { client, secret } = await ctx.services.clients.create(input);
+      return { client: Client.from(client), clientSecret: secret };
+    });
+  }
+
+  @Authorized(S.updateClients)
+  @Mutation(() => ClientUpdatePayload)
+  clientUpdate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: ClientUpdateInput) {
+    return mutate(async () => ({ client: Client.from(await ctx.services.clients.update(clientUuid(id), input)) }));
+  }
+
+  @Authorized(S.deleteClients)
+  @Mutation(() => ClientDeletePayload, { description: 'Deletes a client with its secrets and client grants.' })
+  clientDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return mutate(async () => {
+      const uuid = clientUuid(id);
+      await ctx.services.clients.delete(uuid);
+      return { deletedId: toGlobalId('Client', uuid) };
+    });
+  }
+
+  @Authorized(S.updateClientKeys)
+  @Mutation(() => ClientSecretRotatePayload, { description: 'Replaces a confidential client\'s secret; the old one stops working at once.' })
+  clientSecretRotate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return mutate(async () => {
+      const { client, secret } = await ctx.services.clients.rotateSecret(clientUuid(id));
+      return { client: Client.from(client), clientSecret: secret };
+    });
+  }
+}

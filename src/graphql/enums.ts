@@ -1,0 +1,58 @@
+import { registerEnumType } from 'type-graphql';
+import { SIGNING_ALGORITHMS, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
+import { APP_TYPES, GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/client/client.rules';
+
+function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
+  return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
+}
+
+export const SigningAlgorithmEnum = enumOf(SIGNING_ALGORITHMS);
+registerEnumType(SigningAlgorithmEnum, {
+  name: 'SigningAlgorithm',
+  description: 'JWS algorithm of an API\'s access tokens.',
+  valuesConfig: {
+    RS256: { description: 'RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048 key (default).' },
+    PS256: { description: 'RSASSA-PSS with SHA-256, RSA 2048 key.' },
+    ES256: { description: 'ECDSA P-256 with SHA-256.' },
+    EdDSA: { description: 'Ed25519.' },
+    HS256: { description: 'HMAC SHA-256 with a per-API secret (the resource server must hold the secret).' },
+  },
+});
+
+export const TokenDialectEnum = enumOf(TOKEN_DIALECTS);
+registerEnumType(TokenDialectEnum, {
+  name: 'TokenDialect',
+  description: 'Header and claims profile of an API\'s access tokens.',
+  valuesConfig: {
+    ACCESS_TOKEN: { description: 'Auth0-compatible: typ JWT, azp, gty, sub "<client>@clients" for machines.' },
+    ACCESS_TOKEN_AUTHZ: { description: 'ACCESS_TOKEN plus a `permissions` array.' },
+    RFC9068_PROFILE: { description: 'RFC 9068 JWT access token profile: typ at+jwt, client_id (default).' },
+    RFC9068_PROFILE_AUTHZ: { description: 'RFC9068_PROFILE plus a `permissions` array.' },
+  },
+});
+
+export const AppTypeEnum = enumOf(APP_TYPES);
+registerEnumType(AppTypeEnum, {
+  name: 'ApplicationType',
+  description: 'Kind of application; decides whether it is public and which grants it may use.',
+  valuesConfig: {
+    NATIVE: { description: 'Mobile or desktop app: public, no secret.' },
+    SPA: { description: 'Single-page browser app: public, no secret.' },
+    REGULAR_WEB: { description: 'Server-rendered web app: confidential.' },
+    MACHINE_TO_MACHINE: { description: 'Service or daemon using client credentials: confidential.' },
+  },
+});
+
+export const GrantTypeEnum = enumOf(GRANT_TYPES);
+registerEnumType(GrantTypeEnum, { name: 'GrantType', description: 'OAuth 2.0 grant types a client may use.' });
+
+export const TokenEndpointAuthMethodEnum = enumOf(TOKEN_ENDPOINT_AUTH_METHODS);
+registerEnumType(TokenEndpointAuthMethodEnum, {
+  name: 'TokenEndpointAuthMethod',
+  description: 'How a client authenticates at the token endpoint.',
+  valuesConfig: {
+    NONE: { description: 'Public client: no secret.' },
+    CLIENT_SECRET_BASIC: { description: 'HTTP Basic with client id and secret (RFC 6749 §2.3.1).' },
+    CLIENT_SECRET_POST: { description: '`client_id` and `client_secret` in the request body.' },
+  },
+});

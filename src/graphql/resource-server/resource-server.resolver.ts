@@ -1,0 +1,129 @@
+import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLError } from 'graphql';
+import type { GraphQLContext } from '../context';
+import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
+import { DomainError } from '../../domain/errors';
+import { decodeId, toGlobalId } from '../relay/global-id';
+import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
+import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
+import { mutate } from '../user-error';
+import { ResourceServer, Scope } from './resource-server.type';
+import { ResourceServerCreateInput, ResourceServerUpdateInput, ScopeInput } from './resource-server.inputs';
+import {
+  ResourceServerCreatePayload,
+  ResourceServerDeletePayload,
+  ResourceServerScopesAddPayload,
+  ResourceServerScopesRemovePayload,
+  ResourceServerUpdatePayload,
+} from './resource-server.payloads';
+
+export const ResourceServerConnection = Connection(ResourceServer, 'ResourceServer');
+
+/** The database id of a resource server global ID, or a NOT_FOUND user error on `field`. */
+function serverId(id: string, field: string[] = ['id']): string {
+  const uuid = decodeId(id, 'ResourceServer');
+  if (!uuid) throw DomainError.notFound(field, 'resource server');
+  return uuid;
+}
+
+@Resolver(() => ResourceServer)
+export class ResourceServerResolver {
+  @Authorized(S.readResourceServers)
+  @Query(() => ResourceServer, { nullable: true, description: 'One API by global `id` or by `identifier` (exactly one of them).' })
+  async resourceServer(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID, { nullable: true }) id?: string | null,
+    @Arg('identifier', () => String, { nullable: true }) identifier?: string | null,
+  ): Promise<ResourceServer | null> {
+    if ((id == null) === (identifier == null)) {
+      throw new GraphQLError('Pass exactly one of `id` and `identifier`', { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    if (id != null) {
+      const uuid = decodeId(id, 'ResourceServer');
+      const entity = uuid ? await ctx.loaders.resourceServer.load(uuid) : null;
+      return entity ? ResourceServer.from(entity) : null;
+    }
+    const entity = await ctx.services.resourceServers.findByIdentifier(identifier!);
+    return entity ? ResourceServer.from(entity) : null;
+  }
+
+  @Authorized(S.readResourceServers)
+  @Query(() => ResourceServerConnection, { description: 'APIs, oldest first.' })
+  async resourceServers(@Ctx() ctx: GraphQLContext, @Args() args: ConnectionArgs) {
+    const page = await ctx.services.resourceServers.list(toPageRequest(args));
+    for (const entity of page.items) ctx.loaders.resourceServer.prime(entity.id, entity);
+    return toConnection(page, ResourceServer.from, () => ctx.services.resourceServers.count());
+  }
+
+  @FieldResolver(() => [Scope], { description: 'In the order they were added.' })
+  async scopes(@Root() server: ResourceServer, @Ctx() ctx: GraphQLContext): Promise<Scope[]> {
+    return (await ctx.loaders.scopes.load(server.uuid)).map(Scope.from);
+  }
+
+  @Authorized(S.readClientGrants)
+  @FieldResolver(() => ClientGrantConnection, { description: 'Clients authorized for this API.' })
+  async clientGrants(@Root() server: ResourceServer, @Ctx() ctx: GraphQLContext, @Args() args: ForwardConnectionArgs) {
+    const page = await ctx.loaders.clientGrantPage('resource_server_id', toPageRequest(args)).load(server.uuid);
+    return toConnection(page, ClientGrant.from, () => ctx.loaders.clientGrantCount('resource_server_id').load(server.uuid));
+  }
+
+  @Authorized(S.createResourceServers)
+  @Mutation(() => ResourceServerCreatePayload, { description: 'Creates an API; an HS256 API also gets its signing secret, returned once.' })
+  resourceServerCreate(@Ctx() ctx: GraphQLContext, @Arg('input') input: ResourceServerCreateInput) {
+    return mutate(async () => {
+      const { server, extras } = await ctx.services.resourceServers.create(input);
+      return {
+        resourceServer: ResourceServer.from(server),
+        signingSecret: (extras.signingSecret as string | undefined) ?? null,
+      };
+    });
+  }
+
+  @Authorized(S.updateResourceServers)
+  @Mutation(() => ResourceServerUpdatePayload)
+  resourceServerUpdate(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input') input: ResourceServerUpdateInput,
+  ) {
+    return mutate(async () => ({
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.update(serverId(id), input)),
+    }));
+  }
+
+  @Authorized(S.deleteResourceServers)
+  @Mutation(() => ResourceServerDeletePayload, { description: 'Deletes an API with its scopes and client grants.' })
+  resourceServerDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+    return mutate(async () => {
+      const uuid = serverId(id);
+      await ctx.services.resourceServers.delete(uuid);
+      return { deletedId: toGlobalId('ResourceServer', uuid) };
+    });
+  }
+
+  @Authorized(S.updateResourceServers)
+  @Mutation(() => ResourceServerScopesAddPayload, { description: 'Defines new scopes on an API (at most 1000 in all).' })
+  resourceServerScopesAdd(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('scopes', () => [ScopeInput]) scopes: ScopeInput[],
+  ) {
+    return mutate(async () => ({
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.addScopes(serverId(id), scopes)),
+    }));
+  }
+
+  @Authorized(S.updateResourceServers)
+  @Mutation(() => ResourceServerScopesRemovePayload, {
+    description: 'Removes scopes from an API and from every client grant holding them.',
+  })
+  resourceServerScopesRemove(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('values', () => [String]) values: string[],
+  ) {
+    return mutate(async () => ({
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.removeScopes(serverId(id), values)),
+    }));
+  }
+}

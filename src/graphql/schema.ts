@@ -1,0 +1,30 @@
+import 'reflect-metadata';
+import { buildSchemaSync } from 'type-graphql';
+import type { GraphQLSchema } from 'graphql';
+import { authChecker, requireScopes } from './auth-checker';
+import { createNodeResolver } from './relay/node.resolver';
+import { ResourceServerResolver } from './resource-server/resource-server.resolver';
+import { ClientResolver } from './client/client.resolver';
+import { ClientGrantResolver } from './client-grant/client-grant.resolver';
+import { AccessTokenResolver } from './access-token/access-token.resolver';
+
+let schema: GraphQLSchema | undefined;
+
+/** The management API schema (built once per process: type-graphql metadata is global). */
+export function buildManagementSchema(): GraphQLSchema {
+  schema ??= buildSchemaSync({
+    resolvers: [
+      createNodeResolver((ctx, scope) => requireScopes(ctx, [scope])),
+      ResourceServerResolver,
+      ClientResolver,
+      ClientGrantResolver,
+      AccessTokenResolver,
+    ],
+    authChecker,
+    authMode: 'error',
+    // Inputs are validated by the domain services, which report userErrors.
+    validate: false,
+    emitSchemaFile: false,
+  });
+  return schema;
+}

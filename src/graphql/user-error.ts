@@ -1,0 +1,50 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { DomainError, USER_ERROR_CODES, UserErrorCode } from '../domain/errors';
+
+export const UserErrorCodeEnum = Object.fromEntries(USER_ERROR_CODES.map((c) => [c, c])) as {
+  [K in UserErrorCode]: K;
+};
+registerEnumType(UserErrorCodeEnum, {
+  name: 'UserErrorCode',
+  description: 'Why a mutation was refused.',
+  valuesConfig: {
+    INVALID: { description: 'The value breaks a validation rule.' },
+    TAKEN: { description: 'The value must be unique and is already used.' },
+    NOT_FOUND: { description: 'The referenced object does not exist.' },
+    IMMUTABLE: { description: 'The field cannot change after creation.' },
+    LIMIT_EXCEEDED: { description: 'A size limit would be exceeded.' },
+    SYSTEM_RESOURCE: { description: 'System objects cannot be changed this way.' },
+  },
+});
+
+@ObjectType({ description: 'A business rule refused the mutation; nothing was changed.' })
+export class UserError {
+  @Field(() => [String], { nullable: true, description: 'Path to the input field at fault, e.g. ["input", "name"].' })
+  field!: string[] | null;
+
+  @Field()
+  message!: string;
+
+  @Field(() => UserErrorCodeEnum)
+  code!: UserErrorCode;
+}
+
+/**
+ * Runs a mutation body: its result on success, `{ userErrors }` when a business rule refused it.
+ * Anything else is a server fault and propagates to the top-level `errors`.
+ */
+export async function mutate<T extends object>(
+  run: () => Promise<T>,
+): Promise<Partial<T> & { userErrors: UserError[] }> {
+  try {
+    return { ...(await run()), userErrors: [] };
+  } catch (error) {
+    if (error instanceof DomainError) return { userErrors: error.issues } as never;
+    throw error;
+  }
+}
+
+/** A user error for a global ID argument that does not decode to the expected type. */
+export function invalidId(field: string[], what: string): DomainError {
+  return DomainError.of('NOT_FOUND', field, `${what} not found`);
+}

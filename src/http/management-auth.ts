@@ -1,0 +1,81 @@
+import { Kind, parse, OperationDefinitionNode } from 'graphql';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../graphql/context';
+import type { Registry } from '../oauth/registry';
+import { AccessTokenVerifier, InvalidTokenError } from '../oauth/token-verifier';
+import { tokenTyp } from '../oauth/access-token';
+
+const principals = new WeakMap<FastifyRequest, Principal>();
+
+export function principalOf(request: unknown): Principal | null {
+  return principals.get(request as FastifyRequest) ?? null;
+}
+
+/** True when the operation asks only for schema introspection (__schema, __type, __typename). */
+export function isIntrospectionOnly(query: unknown, operationName: unknown): boolean {
+  if (typeof query !== 'string' || query.length > 100_000) return false;
+  try {
+    const document = parse(query);
+    const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+    const operation =
+      typeof operationName === 'string' ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+    return (
+      operation !== undefined &&
+      operation.operation === 'query' &&
+      operation.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith('__'))
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Every /graphql request needs a Management API access token, verified locally; schema
+ * introspection alone stays open so explorers and code generators work. Failures are HTTP 401
+ * with `WWW-Authenticate: Bearer error="invalid_token"` and an UNAUTHENTICATED GraphQL error.
+ */
+export function createManagementAuth(deps: { registry: Registry; verifier: AccessTokenVerifier; audience: string }) {
+  const reject = (reply: FastifyReply, description: string) =>
+    reply
+      .code(401)
+      .header(
+        'WWW-Authenticate',
+        `Bearer realm="management", error="invalid_token", error_description="${description}"`,
+      )
+      .header('Cache-Control', 'no-store')
+      .send({ errors: [{ message: description, extensions: { code: 'UNAUTHENTICATED' } }] });
+
+  return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    if (request.method === 'OPTIONS') return;
+    const header = request.headers.authorization;
+    if (header === undefined) {
+      const source = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined;
+      if (isIntrospectionOnly(source?.query, source?.operationName)) return;
+      await reject(reply, 'An access token for the Management API is required');
+      return;
+    }
+    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
+    if (!match) {
+      await reject(reply, 'The Authorization header must be: Bearer <access token>');
+      return;
+    }
+    try {
+      const api = await deps.registry.api(deps.audience);
+      if (!api) throw new InvalidTokenError('The Management API is not configured');
+      const payload = await deps.verifier.verify(match[1], {
+        audience: deps.audience,
+        algorithm: api.server.signingAlgorithm,
+        typ: tokenTyp(api.server.tokenDialect),
+      });
+      const clientId = String(payload.client_id ?? payload.azp ?? '');
+      principals.set(request, {
+        subject: String(payload.sub),
+        clientId,
+        scopes: new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []),
+      });
+    } catch (error) {
+      if (!(error instanceof InvalidTokenError)) throw error;
+      await reject(reply, error.message);
+    }
+  };
+}

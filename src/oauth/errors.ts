@@ -1,0 +1,33 @@
+/** An OAuth 2.0 error response: RFC 6749 §5.2 code, HTTP status, safe description. */
+export class OAuthError extends Error {
+  constructor(
+    public readonly error: string,
+    public readonly description: string,
+    public readonly status: number = 400,
+    public readonly headers: Record<string, string> = {},
+  ) {
+    super(description);
+    this.name = 'OAuthError';
+  }
+
+  toJSON(): { error: string; error_description: string } {
+    return { error: this.error, error_description: this.description };
+  }
+}
+
+export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
+export const invalidTarget = (description: string) => new OAuthError('invalid_target', description);
+export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
+export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
+export const accessDenied = (description: string) => new OAuthError('access_denied', description, 403);
+export const unsupportedGrantType = (description: string) => new OAuthError('unsupported_grant_type', description);
+
+/** One answer for unknown client, wrong secret or wrong method, so none can be told apart. */
+export function invalidClient(usedBasic: boolean): OAuthError {
+  return new OAuthError(
+    'invalid_client',
+    'Client authentication failed',
+    401,
+    usedBasic ? { 'WWW-Authenticate': 'Basic realm="token", charset="UTF-8"' } : {},
+  );
+}

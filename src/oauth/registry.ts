@@ -1,0 +1,90 @@
+import { DataSource, IsNull, MoreThan } from 'typeorm';
+import { ClientEntity } from '../domain/client/client.entity';
+import { ClientSecretEntity } from '../domain/client/client-secret.entity';
+import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
+import { ScopeEntity } from '../domain/resource-server/scope.entity';
+import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
+
+export interface CachedClient {
+  client: ClientEntity;
+  secrets: { hash: string; expiresAt: Date | null }[];
+}
+
+export interface CachedApi {
+  server: ResourceServerEntity;
+  scopes: ReadonlySet<string>;
+}
+
+/** Entries per map before it is cleared; bounds memory against floods of unknown ids. */
+const MAX_ENTRIES = 50_000;
+
+/**
+ * The token endpoint's read model: clients, APIs and grants, cached in process (hits and misses).
+ * Any committed change, on any instance, clears it (see change-listener.ts); a load that started
+ * before a clear is not stored, so a stale read never outlives the change that made it stale.
+ */
+export class Registry {
+  private clients = new Map<string, Promise<CachedClient | null>>();
+  private apis = new Map<string, Promise<CachedApi | null>>();
+  private grants = new Map<string, Promise<ClientGrantEntity | null>>();
+  private generation = 0;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  clear(): void {
+    this.generation++;
+    this.clients.clear();
+    this.apis.clear();
+    this.grants.clear();
+  }
+
+  client(clientId: string): Promise<CachedClient | null> {
+    return this.cached(this.clients, clientId, async () => {
+      const client = await this.dataSource.manager.findOneBy(ClientEntity, { clientId });
+      if (!client) return null;
+      const secrets = await this.dataSource.manager.find(ClientSecretEntity, {
+        where: [
+          { clientId: client.id, expiresAt: IsNull() },
+          { clientId: client.id, expiresAt: MoreThan(new Date()) },
+        ],
+      });
+      return { client, secrets: secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })) };
+    });
+  }
+
+  api(identifier: string): Promise<CachedApi | null> {
+    return this.cached(this.apis, identifier, async () => {
+      const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, { identifier });
+      if (!server) return null;
+      const scopes = await this.dataSource.manager.find(ScopeEntity, {
+        where: { resourceServerId: server.id },
+        select: { value: true },
+      });
+      return { server, scopes: new Set(scopes.map((s) => s.value)) };
+    });
+  }
+
+  grant(clientUuid: string, serverUuid: string): Promise<ClientGrantEntity | null> {
+    return this.cached(this.grants, `${clientUuid}|${serverUuid}`, () =>
+      this.dataSource.manager.findOneBy(ClientGrantEntity, { clientId: clientUuid, resourceServerId: serverUuid }),
+    );
+  }
+
+  private cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const hit = map.get(key);
+    if (hit) return hit;
+    const generation = this.generation;
+    const promise = load();
+    if (map.size >= MAX_ENTRIES) map.clear();
+    map.set(key, promise);
+    promise.then(
+      () => {
+        if (generation !== this.generation && map.get(key) === promise) map.delete(key);
+      },
+      () => {
+        if (map.get(key) === promise) map.delete(key);
+      },
+    );
+    return promise;
+  }
+}

@@ -1,0 +1,43 @@
+import type { DataSource } from 'typeorm';
+import { DomainError, UserErrorCode } from '../domain/errors';
+import { ClientEntity } from '../domain/client/client.entity';
+import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
+import type { AccessTokenIssuer, IssuedToken } from './access-token';
+import { OAuthError } from './errors';
+import { issueClientCredentials } from './grants/client-credentials';
+import type { Registry } from './registry';
+
+/** OAuth refusals as user errors of `accessTokenIssue`. */
+const CODE_OF: Record<string, { code: UserErrorCode; field: string[] }> = {
+  unauthorized_client: { code: 'INVALID', field: ['input', 'clientId'] },
+  access_denied: { code: 'INVALID', field: ['input', 'resourceServerId'] },
+  invalid_scope: { code: 'INVALID', field: ['input', 'scopes'] },
+};
+
+/** The client-credentials flow for a known client, without its secret (management "test" tokens). */
+export class TestTokenService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly deps: { registry: Registry; issuer: AccessTokenIssuer },
+  ) {}
+
+  async issueForClient(clientUuid: string, serverUuid: string, scopes: string[] | undefined): Promise<IssuedToken> {
+    const client = await this.dataSource.manager.findOneBy(ClientEntity, { id: clientUuid });
+    const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, { id: serverUuid });
+    const issues = [];
+    if (!client) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'clientId'], message: 'client not found' });
+    if (!server) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'resourceServerId'], message: 'resource server not found' });
+    if (issues.length > 0) throw new DomainError(issues);
+    const api = await this.deps.registry.api(server!.identifier);
+    if (!api) throw DomainError.notFound(['input', 'resourceServerId'], 'resource server');
+    try {
+      return await issueClientCredentials(this.deps, client!, api, scopes);
+    } catch (error) {
+      if (error instanceof OAuthError && CODE_OF[error.error]) {
+        const { code, field } = CODE_OF[error.error];
+        throw DomainError.of(code, field, error.description);
+      }
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,56 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { OAuthError, unsupportedGrantType, invalidRequest } from './errors';
+import { readParams } from './params';
+import { authenticateClient } from './client-auth';
+import { resolveApi } from './audience';
+import { parseScopeParam } from './scope';
+import { assertClientCredentialsAllowed, issueClientCredentials } from './grants/client-credentials';
+import type { Registry } from './registry';
+import type { AccessTokenIssuer } from './access-token';
+
+export const TOKEN_BODY_LIMIT = 16 * 1024;
+export const SUPPORTED_GRANT_TYPES = ['client_credentials'];
+
+const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+
+export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
+  return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());
+}
+
+/** Answers an unexpected fault as `server_error` without detail, after logging it. */
+export function toOAuthError(error: unknown, log: FastifyInstance['log']): OAuthError {
+  if (error instanceof OAuthError) return error;
+  const status = (error as { statusCode?: number }).statusCode;
+  if (status === 415) return invalidRequest('Content-Type must be application/x-www-form-urlencoded or application/json');
+  if (status === 413) return invalidRequest('The request body is too large');
+  if (status !== undefined && status >= 400 && status < 500) return invalidRequest('The request body could not be parsed');
+  log.error({ err: error }, 'token endpoint fault');
+  return new OAuthError('server_error', 'The server could not complete the request', 500);
+}
+
+/** POST /oauth/token: parse → authenticate the client → dispatch on grant_type. */
+export function registerTokenEndpoint(app: FastifyInstance, deps: { registry: Registry; issuer: AccessTokenIssuer }): void {
+  app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT, logLevel: 'warn' }, async (request, reply) => {
+    try {
+      const params = readParams(request.body);
+      const grantType = params.get('grant_type');
+      if (grantType === undefined) throw invalidRequest('grant_type is required');
+      if (!SUPPORTED_GRANT_TYPES.includes(grantType)) {
+        throw unsupportedGrantType('This grant type is not supported');
+      }
+      const { client } = await authenticateClient(deps.registry, request.headers.authorization, params);
+      assertClientCredentialsAllowed(client);
+      const api = await resolveApi(deps.registry, params);
+      const scope = params.get('scope');
+      const token = await issueClientCredentials(deps, client, api, scope === undefined ? undefined : parseScopeParam(scope));
+      return reply.headers(NO_STORE).send({
+        access_token: token.accessToken,
+        token_type: token.tokenType,
+        expires_in: token.expiresIn,
+        scope: token.scope,
+      });
+    } catch (error) {
+      return sendOAuthError(reply, toOAuthError(error, request.log));
+    }
+  });
+}

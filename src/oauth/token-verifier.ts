@@ -1,0 +1,65 @@
+import { errors, JWTPayload, jwtVerify } from 'jose';
+import type { KeyRing } from '../crypto/key-ring';
+
+export interface VerifyOptions {
+  audience: string;
+  /** The one algorithm the API signs with (RFC 8725: never accept another, never `none`). */
+  algorithm: string;
+  typ: 'at+jwt' | 'JWT';
+}
+
+export class InvalidTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+const TOKEN_MAX = 8192;
+
+/**
+ * Verifies access tokens this service issued, locally: signature by a published key of the ring
+ * (kid → key, whose algorithm must be the expected one), `typ`, `iss`, `aud`, `exp`.
+ */
+export class AccessTokenVerifier {
+  constructor(
+    private readonly keyRing: KeyRing,
+    private readonly issuer: string,
+  ) {}
+
+  async verify(token: string, options: VerifyOptions): Promise<JWTPayload> {
+    if (token.length > TOKEN_MAX) throw new InvalidTokenError('The access token is too long');
+    try {
+      const { payload } = await jwtVerify(
+        token,
+        async (header) => {
+          if (header.alg !== options.algorithm || typeof header.kid !== 'string') {
+            throw new InvalidTokenError('unexpected algorithm or missing kid');
+          }
+          if (options.algorithm === 'HS256') {
+            const hs = await this.keyRing.hsVerificationKey(header.kid);
+            if (!hs) throw new InvalidTokenError('unknown key');
+            return hs.key;
+          }
+          const key = this.keyRing.verificationKey(header.kid);
+          if (!key || key.algorithm !== options.algorithm) throw new InvalidTokenError('unknown key');
+          return key.publicKey;
+        },
+        {
+          issuer: this.issuer,
+          audience: options.audience,
+          algorithms: [options.algorithm],
+          typ: options.typ,
+          requiredClaims: ['exp', 'iat', 'sub'],
+          clockTolerance: 5,
+        },
+      );
+      return payload;
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw error;
+      if (error instanceof errors.JWTExpired) throw new InvalidTokenError('The access token expired');
+      if (error instanceof errors.JOSEError) throw new InvalidTokenError('The access token is invalid');
+      throw error;
+    }
+  }
+}
