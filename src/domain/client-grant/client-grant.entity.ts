@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn,
+  Relation, Unique, UpdateDateColumn } from 'typeorm';
 import { ClientEntity } from '../client/client.entity';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
 
@@ -17,14 +18,14 @@ export class ClientGrantEntity {
 
   @ManyToOne(() => ClientEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'client_id' })
-  client?: ClientEntity;
+  client?: Relation<ClientEntity>;
 
   @Column({ name: 'resource_server_id', type: 'uuid' })
   resourceServerId!: string;
 
   @ManyToOne(() => ResourceServerEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'resource_server_id' })
-  resourceServer?: ResourceServerEntity;
+  resourceServer?: Relation<ResourceServerEntity>;
 
   @Column({ type: 'text', array: true })
   scopes!: string[];

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn,
+  Relation } from 'typeorm';
 import { ClientEntity } from './client.entity';
 
 /**
@@ -15,7 +16,7 @@ export class ClientSecretEntity {
 
   @ManyToOne(() => ClientEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'client_id' })
-  client?: ClientEntity;
+  client?: Relation<ClientEntity>;
 
   /** Hex SHA-256 of the secret. */
   @Column({ name: 'secret_hash', type: 'varchar', length: 64 })

@@ -4,6 +4,7 @@ import {
   Entity,
   OneToMany,
   PrimaryGeneratedColumn,
+  Relation,
   UpdateDateColumn,
 } from 'typeorm';
 import { ScopeEntity } from './scope.entity';
@@ -49,7 +50,7 @@ export class ResourceServerEntity {
   isSystem!: boolean;
 
   @OneToMany(() => ScopeEntity, (scope) => scope.resourceServer)
-  scopes?: ScopeEntity[];
+  scopes?: Relation<ScopeEntity[]>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn,
+  Relation } from 'typeorm';
 import { ResourceServerEntity } from './resource-server.entity';
 
 @Entity({ name: 'scopes' })
@@ -14,7 +15,7 @@ export class ScopeEntity {
 
   @ManyToOne(() => ResourceServerEntity, (server) => server.scopes, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'resource_server_id' })
-  resourceServer?: ResourceServerEntity;
+  resourceServer?: Relation<ResourceServerEntity>;
 
   @Column({ type: 'varchar', length: 280 })
   value!: string;

@@ -1,0 +1,150 @@
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import type { Logger as TypeOrmLogger } from 'typeorm';
+import { createApp, App } from '../../src/app';
+import { Config, loadConfig } from '../../src/config';
+import { createTestDatabase, TestDatabase } from './test-database';
+
+export const BOOTSTRAP = {
+  clientId: 'test-bootstrap-client',
+  clientSecret: 'test-bootstrap-secret-0123456789abcdefghijklmnop',
+};
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T; errors?: { message: string; path?: string[]; extensions?: Record<string, unknown> }[] };
+}
+
+export interface TestServer {
+  app: App;
+  db: TestDatabase;
+  /** http://127.0.0.1:<port>, also the issuer. */
+  url: string;
+  config: Config;
+  /** A Management API token with every management scope (or the given ones only). */
+  managementToken(scopes?: string[]): Promise<string>;
+  /** POST /graphql with a full-scope management token unless `token` is given (null: none). */
+  gql<T = any>(query: string, variables?: Record<string, unknown>, token?: string | null): Promise<GraphQLResponse<T>>;
+  /** POST /oauth/token with a form body. */
+  token(params: Record<string, string>, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; body: any }>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+/** Starts the real service (HTTP on loopback, real database) for one test file. */
+export async function startTestServer(
+  options: { db?: TestDatabase; env?: Record<string, string>; sqlLogger?: TypeOrmLogger; masterKey?: string } = {},
+): Promise<TestServer> {
+  const db = options.db ?? (await createTestDatabase());
+  const port = await freePort();
+  const config = loadConfig({
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ISSUER: `http://127.0.0.1:${port}`,
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    MASTER_KEY: options.masterKey ?? randomBytes(32).toString('base64'),
+    BOOTSTRAP_CLIENT_ID: BOOTSTRAP.clientId,
+    BOOTSTRAP_CLIENT_SECRET: BOOTSTRAP.clientSecret,
+    ...options.env,
+  });
+  const app = await createApp(config, { sqlLogger: options.sqlLogger });
+  await app.http.listen({ port, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${port}`;
+  const tokens = new Map<string, string>();
+
+  const token: TestServer['token'] = async (params, headers = {}) => {
+    const response = await fetch(`${url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(params).toString(),
+    });
+    return { status: response.status, headers: response.headers, body: await response.json() };
+  };
+
+  const fullToken = async () => {
+    let cached = tokens.get('*');
+    if (!cached) {
+      const basic = Buffer.from(`${BOOTSTRAP.clientId}:${BOOTSTRAP.clientSecret}`).toString('base64');
+      const result = await token({ grant_type: 'client_credentials', audience: config.managementAudience }, { authorization: `Basic ${basic}` });
+      if (result.status !== 200) throw new Error(`management token: ${JSON.stringify(result.body)}`);
+      cached = result.body.access_token as string;
+      tokens.set('*', cached);
+    }
+    return cached;
+  };
+
+  const gql: TestServer['gql'] = async (query, variables, tokenArg) => {
+    const bearer = tokenArg === undefined ? await fullToken() : tokenArg;
+    const response = await fetch(`${url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(bearer ? { authorization: `Bearer ${bearer}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: response.status, headers: response.headers, body: await response.json() };
+  };
+
+  const managementToken: TestServer['managementToken'] = async (scopes) => {
+    if (!scopes) return fullToken();
+    const key = scopes.slice().sort().join(' ');
+    const cached = tokens.get(key);
+    if (cached) return cached;
+    // A machine client holding exactly these management scopes.
+    const created = await gql(
+      `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { client { id clientId } clientSecret userErrors { message } } }`,
+      { input: { name: `scoped ${tokens.size}`, appType: 'MACHINE_TO_MACHINE' } },
+    );
+    const { client, clientSecret } = created.body.data.clientCreate;
+    const api = await gql(`query($identifier: String!) { resourceServer(identifier: $identifier) { id } }`, {
+      identifier: config.managementAudience,
+    });
+    const grant = await gql(
+      `mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { userErrors { message } } }`,
+      { input: { clientId: client.id, resourceServerId: api.body.data.resourceServer.id, scopes } },
+    );
+    if (grant.body.data.clientGrantCreate.userErrors.length) throw new Error(JSON.stringify(grant.body));
+    const basic = Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64');
+    const result = await token({ grant_type: 'client_credentials', audience: config.managementAudience }, { authorization: `Basic ${basic}` });
+    if (result.status !== 200) throw new Error(`scoped token: ${JSON.stringify(result.body)}`);
+    tokens.set(key, result.body.access_token);
+    return result.body.access_token as string;
+  };
+
+  return {
+    app,
+    db,
+    url,
+    config,
+    managementToken,
+    gql,
+    token,
+    async close() {
+      await app.close();
+      if (!options.db) await db.drop();
+    },
+  };
+}
+
+/** Counts SQL statements sent through TypeORM (pass as `sqlLogger`). */
+export class CountingLogger implements TypeOrmLogger {
+  count = 0;
+  logQuery(): void {
+    this.count++;
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  log(): void {}
+}
