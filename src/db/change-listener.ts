@@ -1,4 +1,5 @@
-import { Client, Notification, Pool } from 'pg';
+import { Client, Notification } from 'pg';
+import { poolNotifications } from './data-source';
 import type { DataSource } from 'typeorm';
 import { CHANGE_CHANNEL } from './pg-change-feed';
 
@@ -26,10 +27,8 @@ export async function listenForChanges(
     if (message.channel === CHANGE_CHANNEL) handlers.onChange(message.payload ?? '');
   };
 
-  const pool = (dataSource.driver as unknown as { master: Pool }).master;
-  const watchPoolClient = (poolClient: { on(event: 'notification', cb: (m: Notification) => void): void }) =>
-    poolClient.on('notification', onNotification);
-  pool.on('connect', watchPoolClient);
+  const pooled = poolNotifications.get(dataSource);
+  pooled?.on('notification', onNotification);
 
   const connect = async (): Promise<void> => {
     const next = new Client({ connectionString: url });
@@ -63,7 +62,7 @@ export async function listenForChanges(
     async close() {
       closed = true;
       if (retry) clearTimeout(retry);
-      pool.off('connect', watchPoolClient);
+      pooled?.off('notification', onNotification);
       await client?.end().catch(() => undefined);
     },
   };

@@ -1,13 +1,23 @@
 import 'reflect-metadata';
+import { EventEmitter } from 'node:events';
 import { DataSource, Logger } from 'typeorm';
+import type { Notification } from 'pg';
 import { entities } from './entities';
 import { migrations } from './migrations';
 
 /** Connections per instance; the embedded server accepts more (EMBEDDED_MAX_CONNECTIONS). */
 export const POOL_SIZE = 10;
 
+/**
+ * NOTIFY messages that arrive on pool connections. PostgreSQL sends them only to the LISTEN
+ * connection, but the embedded PGlite is one session shared by all connections and hands them to
+ * whichever connection committed: listening here makes both work (see change-listener.ts).
+ */
+export const poolNotifications = new WeakMap<DataSource, EventEmitter>();
+
 export function createDataSource(url: string, options: { logger?: Logger; poolSize?: number } = {}): DataSource {
-  return new DataSource({
+  const notifications = new EventEmitter();
+  const dataSource = new DataSource({
     type: 'postgres',
     url,
     entities,
@@ -19,6 +29,14 @@ export function createDataSource(url: string, options: { logger?: Logger; poolSi
     synchronize: false,
     logging: options.logger ? ['query', 'error'] : false,
     logger: options.logger,
-    extra: { max: options.poolSize ?? POOL_SIZE, connectionTimeoutMillis: 10_000 },
+    extra: {
+      max: options.poolSize ?? POOL_SIZE,
+      connectionTimeoutMillis: 10_000,
+      onConnect: (client: EventEmitter) => {
+        client.on('notification', (message: Notification) => notifications.emit('notification', message));
+      },
+    },
   });
+  poolNotifications.set(dataSource, notifications);
+  return dataSource;
 }

@@ -1,0 +1,58 @@
+import { CountingLogger, startTestServer, TestServer } from '../helpers/test-app';
+
+const NESTED = `{
+  resourceServers(first: 100) {
+    nodes { scopes { value } clientGrants(first: 10) { nodes { client { name } } } }
+  }
+}`;
+
+/** Statements the nested query costs, once the caller's token is verified and cached. */
+async function statementsFor(server: TestServer, logger: CountingLogger): Promise<{ count: number; servers: number }> {
+  await server.gql('{ __typename }');
+  const before = logger.count;
+  const res = await server.gql(NESTED);
+  expect(res.body.errors).toBeUndefined();
+  return { count: logger.count - before, servers: res.body.data.resourceServers.nodes.length };
+}
+
+describe('nested reads are batched (DataLoader)', () => {
+  const logger = new CountingLogger();
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ sqlLogger: logger });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  async function addServers(from: number, to: number, clientId: string): Promise<void> {
+    for (let i = from; i < to; i++) {
+      const created = await server.gql(
+        `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id } userErrors { message } } }`,
+        { input: { name: `API ${i}`, identifier: `https://api-${i}.example/`, scopes: [{ value: 'read:x' }, { value: 'write:x' }] } },
+      );
+      const id = created.body.data.resourceServerCreate.resourceServer.id;
+      await server.gql(`mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { userErrors { message } } }`, {
+        input: { clientId, resourceServerId: id, scopes: ['read:x'] },
+      });
+    }
+  }
+
+  it('takes the same number of statements for 1 and for 100 servers', async () => {
+    const client = await server.gql(`mutation { clientCreate(input: { name: "m2m", appType: MACHINE_TO_MACHINE }) { client { id } } }`);
+    const clientId = client.body.data.clientCreate.client.id;
+
+    // The system Management API is always there: 1 server means no other.
+    const one = await statementsFor(server, logger);
+    expect(one.servers).toBe(1);
+
+    await addServers(0, 99, clientId);
+    const hundred = await statementsFor(server, logger);
+    expect(hundred.servers).toBe(100);
+
+    expect(hundred.count).toBe(one.count);
+    // list + scopes + grant pages + clients: a handful, whatever the size.
+    expect(one.count).toBeLessThanOrEqual(5);
+    console.log(JSON.stringify({ metric: 'nested_query_statements', servers1: one.count, servers100: hundred.count }));
+  });
+});
