@@ -1,4 +1,4 @@
-import { createSecretKey, KeyObject, randomBytes } from 'node:crypto';
+import { KeyObject, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, JWK } from 'jose';
 import { DataSource, EntityManager, In, IsNull, MoreThan } from 'typeorm';
 import { SecretBox } from './secret-box';
@@ -21,7 +21,15 @@ export interface LoadedKey {
 
 export interface HsKey {
   kid: string;
-  key: KeyObject;
+  key: CryptoKey;
+}
+
+/** HMAC keys as WebCrypto keys: jose would convert a KeyObject again on every signature. */
+function hmacKey(secret: string): Promise<CryptoKey> {
+  return globalThis.crypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
 }
 
 /** Keys that verify and are published: everything not revoked. */
@@ -36,7 +44,7 @@ export class KeyRing {
   private keys = new Map<string, LoadedKey>();
   private current = new Map<string, LoadedKey>();
   private hsByServer = new Map<string, HsKey>();
-  private hsByKid = new Map<string, { serverId: string; key: KeyObject }>();
+  private hsByKid = new Map<string, { serverId: string; key: CryptoKey }>();
   private generation = 0;
 
   constructor(
@@ -122,13 +130,13 @@ export class KeyRing {
       order: { createdAt: 'DESC' },
     });
     if (!row) throw new Error(`HS256 API ${serverId} has no signing secret`);
-    const key = { kid: row.kid, key: createSecretKey(Buffer.from(this.box.open(row.secretSealed, row.kid), 'utf8')) };
+    const key = { kid: row.kid, key: await hmacKey(this.box.open(row.secretSealed, row.kid)) };
     if (generation === this.generation) this.hsByServer.set(serverId, key);
     return key;
   }
 
   /** The HS256 key with this kid, if it is still valid. */
-  async hsVerificationKey(kid: string): Promise<{ serverId: string; key: KeyObject } | undefined> {
+  async hsVerificationKey(kid: string): Promise<{ serverId: string; key: CryptoKey } | undefined> {
     const cached = this.hsByKid.get(kid);
     if (cached) return cached;
     const generation = this.generation;
@@ -141,7 +149,7 @@ export class KeyRing {
     if (!row) return undefined;
     const entry = {
       serverId: row.resourceServerId,
-      key: createSecretKey(Buffer.from(this.box.open(row.secretSealed, row.kid), 'utf8')),
+      key: await hmacKey(this.box.open(row.secretSealed, row.kid)),
     };
     if (generation === this.generation) this.hsByKid.set(kid, entry);
     return entry;

@@ -81,7 +81,15 @@ export function checkLimits(
       extensions: { code: 'QUERY_TOO_DEEP', depth, maxDepth: limits.maxDepth },
     });
   }
-  const complexity = operationComplexity(schema, document, operation.name?.value, variables);
+  let complexity: number;
+  try {
+    complexity = operationComplexity(schema, document, operation.name?.value, variables);
+  } catch (error) {
+    // Variables that do not fit their types: the client's mistake, not a server fault.
+    throw new GraphQLError(error instanceof GraphQLError ? error.message : 'Invalid variables', {
+      extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+    });
+  }
   if (complexity > limits.maxComplexity) {
     throw new GraphQLError(`Query complexity ${complexity} exceeds the limit of ${limits.maxComplexity}`, {
       extensions: { code: 'QUERY_TOO_COMPLEX', complexity, maxComplexity: limits.maxComplexity },

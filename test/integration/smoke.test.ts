@@ -17,3 +17,23 @@ describe('smoke', () => {
     expect(res.body).toEqual({ data: { resourceServerCreate: { resourceServer: { identifier: 'https://org.example/' }, userErrors: [] } } });
   });
 });
+
+describe('variables that do not fit their types', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('are a 400 BAD_USER_INPUT, not a server fault', async () => {
+    const res = await server.gql(
+      `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { userErrors { code } } }`,
+      { input: { name: 'x', appType: 'SPA', redirectUris: ['https://a.example/cb'] } },
+    );
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].extensions.code).toBe('BAD_USER_INPUT');
+    expect(res.body.errors[0].message).toContain('redirectUris');
+  });
+});

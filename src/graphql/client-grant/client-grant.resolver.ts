@@ -47,13 +47,15 @@ export class ClientGrantResolver {
   }
 
   @Authorized(S.readClients)
-  @FieldResolver(() => Client)
+  // Nullable: without read:clients only this field fails (FORBIDDEN), not the whole grant.
+  @FieldResolver(() => Client, { nullable: true })
   async client(@Root() grant: ClientGrant, @Ctx() ctx: GraphQLContext): Promise<Client> {
     return Client.from((await ctx.loaders.client.load(grant.clientUuid))!);
   }
 
   @Authorized(S.readResourceServers)
-  @FieldResolver(() => ResourceServer)
+  // Nullable: without read:resource_servers only this field fails (FORBIDDEN), not the whole grant.
+  @FieldResolver(() => ResourceServer, { nullable: true })
   async resourceServer(@Root() grant: ClientGrant, @Ctx() ctx: GraphQLContext): Promise<ResourceServer> {
     return ResourceServer.from((await ctx.loaders.resourceServer.load(grant.resourceServerUuid))!);
   }

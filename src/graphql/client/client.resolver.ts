@@ -54,7 +54,8 @@ export class ClientResolver {
   }
 
   @Authorized(S.readClientGrants)
-  @FieldResolver(() => ClientGrantConnection, { description: 'APIs this client is authorized for.' })
+  // Nullable: without read:client_grants only this field fails (FORBIDDEN), not the whole client.
+  @FieldResolver(() => ClientGrantConnection, { nullable: true, description: 'APIs this client is authorized for.' })
   async clientGrants(@Root() client: Client, @Ctx() ctx: GraphQLContext, @Args() args: ForwardConnectionArgs) {
     const page = await ctx.loaders.clientGrantPage('client_id', toPageRequest(args)).load(client.uuid);
     return toConnection(page, ClientGrant.from, () => ctx.loaders.clientGrantCount('client_id').load(client.uuid));

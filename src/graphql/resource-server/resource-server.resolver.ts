@@ -61,7 +61,8 @@ export class ResourceServerResolver {
   }
 
   @Authorized(S.readClientGrants)
-  @FieldResolver(() => ClientGrantConnection, { description: 'Clients authorized for this API.' })
+  // Nullable: a caller without read:client_grants gets null here (FORBIDDEN), not a null API.
+  @FieldResolver(() => ClientGrantConnection, { nullable: true, description: 'Clients authorized for this API.' })
   async clientGrants(@Root() server: ResourceServer, @Ctx() ctx: GraphQLContext, @Args() args: ForwardConnectionArgs) {
     const page = await ctx.loaders.clientGrantPage('resource_server_id', toPageRequest(args)).load(server.uuid);
     return toConnection(page, ClientGrant.from, () => ctx.loaders.clientGrantCount('resource_server_id').load(server.uuid));

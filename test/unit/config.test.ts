@@ -1,0 +1,50 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('has a documented default for every setting', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      host: '127.0.0.1',
+      issuer: 'http://localhost:4000',
+      databaseUrl: undefined,
+      logLevel: 'info',
+      managementAudience: 'http://localhost:4000/api/v2/',
+      bootstrapClient: undefined,
+      masterKey: undefined,
+      graphql: { maxDepth: 12, maxComplexity: 20000 },
+    });
+    expect(config.dataDir.endsWith('.data')).toBe(true);
+  });
+
+  it('derives the issuer from PORT and drops a trailing slash from ISSUER', () => {
+    expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080');
+    expect(loadConfig({ ISSUER: 'https://auth.example.com/' }).issuer).toBe('https://auth.example.com');
+  });
+
+  it('reports every bad variable at once, by name', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', ISSUER: 'ftp://x', MASTER_KEY: 'short' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'ISSUER', 'MASTER_KEY']) expect(problems).toContain(name);
+  });
+
+  it('refuses to run production on PostgreSQL without MASTER_KEY', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x/y' })).toThrow(/MASTER_KEY is required/);
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x/y', MASTER_KEY: key }).masterKey).toEqual(Buffer.alloc(32, 7));
+  });
+
+  it('needs both bootstrap variables, and a long enough secret', () => {
+    expect(() => loadConfig({ BOOTSTRAP_CLIENT_ID: 'admin-client' })).toThrow(/both/);
+    expect(() => loadConfig({ BOOTSTRAP_CLIENT_ID: 'admin-client', BOOTSTRAP_CLIENT_SECRET: 'short' })).toThrow(/32/);
+    expect(
+      loadConfig({ BOOTSTRAP_CLIENT_ID: 'admin-client', BOOTSTRAP_CLIENT_SECRET: 'x'.repeat(32) }).bootstrapClient,
+    ).toEqual({ clientId: 'admin-client', clientSecret: 'x'.repeat(32) });
+  });
+});
