@@ -37,7 +37,11 @@ export interface App {
  * Wires the service: database (migrated) → keys → management bootstrap → HTTP routes.
  * Used by main.ts and by the tests, so tests run the real thing.
  */
-export async function createApp(config: Config, options: { sqlLogger?: TypeOrmLogger } = {}): Promise<App> {
+export async function createApp(
+  config: Config,
+  /** `poolSize`: tests reaching an embedded PGlite through its URL use its pool size of 1. */
+  options: { sqlLogger?: TypeOrmLogger; poolSize?: number } = {},
+): Promise<App> {
   const http = Fastify({
     logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
     // Per-request access lines cost throughput on the token endpoint; faults are logged where they happen.
@@ -49,7 +53,7 @@ export async function createApp(config: Config, options: { sqlLogger?: TypeOrmLo
     reply.header('x-request-id', request.id);
   });
 
-  const database = await openDatabase(config, { logger: options.sqlLogger });
+  const database = await openDatabase(config, { logger: options.sqlLogger, poolSize: options.poolSize });
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;

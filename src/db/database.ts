@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DataSource, Logger } from 'typeorm';
 import type { Config } from '../config';
 import { createDataSource } from './data-source';
-import { startEmbeddedPostgres } from './embedded-postgres';
+import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface Database {
   dataSource: DataSource;
@@ -18,13 +18,13 @@ export interface Database {
  */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
-  options: { logger?: Logger; migrate?: boolean } = {},
+  options: { logger?: Logger; migrate?: boolean; poolSize?: number } = {},
 ): Promise<Database> {
   const embedded = config.databaseUrl === undefined
     ? await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pgdata') })
     : undefined;
   const url = embedded?.url ?? config.databaseUrl!;
-  const dataSource = createDataSource(url, { logger: options.logger });
+  const dataSource = createDataSource(url, { logger: options.logger, poolSize: options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined) });
   try {
     await dataSource.initialize();
     if (options.migrate !== false) await dataSource.runMigrations({ transaction: 'each' });

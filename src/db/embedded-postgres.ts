@@ -2,8 +2,19 @@ import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
-/** Connections the embedded server accepts; must be ≥ the TypeORM pool size (see data-source.ts). */
-export const EMBEDDED_MAX_CONNECTIONS = 24;
+/**
+ * Connections the embedded server accepts: the service's pool (EMBEDDED_POOL_SIZE), its LISTEN
+ * connection, and a few for tools and tests.
+ */
+export const EMBEDDED_MAX_CONNECTIONS = 8;
+
+/**
+ * One pooled connection for the embedded database. PGlite is a single session: the socket server
+ * keeps transactions apart, but outside a transaction it interleaves the extended-protocol
+ * messages (Parse/Bind/Execute) of concurrent connections, which breaks their unnamed portals
+ * ("portal does not exist", wrong rows). One connection serializes statements as PGlite does anyway.
+ */
+export const EMBEDDED_POOL_SIZE = 1;
 
 export interface EmbeddedPostgres {
   /** A postgres:// URL reaching the embedded database over loopback. */

@@ -4,6 +4,7 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 import { createApp, App } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { createTestDatabase, TestDatabase } from './test-database';
+import { EMBEDDED_POOL_SIZE } from '../../src/db/embedded-postgres';
 
 export const BOOTSTRAP = {
   clientId: 'test-bootstrap-client',
@@ -59,7 +60,9 @@ export async function startTestServer(
     BOOTSTRAP_CLIENT_SECRET: BOOTSTRAP.clientSecret,
     ...options.env,
   });
-  const app = await createApp(config, { sqlLogger: options.sqlLogger });
+  // Embedded runs reach PGlite through its URL: give the app the embedded pool size, as in production.
+  const poolSize = process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE;
+  const app = await createApp(config, { sqlLogger: options.sqlLogger, poolSize });
   await app.http.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   const tokens = new Map<string, string>();

@@ -194,7 +194,7 @@ describe('client grants', () => {
       const results = await Promise.all(
         Array.from({ length: 20 }, () =>
           server.gql(
-            `mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id } userErrors { field message code } } }`,
+            `mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id scopes client { name } resourceServer { identifier } } userErrors { field message code } } }`,
             { input: { clientId: client.id, resourceServerId: api.id, scopes: ['read:x'] } },
             token,
           ),
@@ -206,6 +206,8 @@ describe('client grants', () => {
       const failures = payloads.filter((p) => p.clientGrant === null);
       expect(successes).toHaveLength(1);
       expect(successes[0].userErrors).toEqual([]);
+      expect(successes[0].clientGrant.client.name).toEqual(expect.any(String));
+      expect(successes[0].clientGrant.resourceServer.identifier).toEqual(expect.any(String));
       expect(failures).toHaveLength(19);
       for (const f of failures) expect(f.userErrors).toEqual(userErrors([['input', 'resourceServerId'], 'TAKEN']));
       const rows = await grantRows(client.id, api.id);
