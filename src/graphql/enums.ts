@@ -2,7 +2,8 @@ import { registerEnumType } from 'type-graphql';
 import { SIGNING_ALGORITHMS, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
 import { APP_TYPES, GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/client/client.rules';
 
-function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
+/** A TypeScript enum-like object of string values, for registerEnumType. */
+export function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
   return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 }
 

@@ -1,9 +1,8 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { DomainError, USER_ERROR_CODES, UserErrorCode } from '../domain/errors';
+import { enumOf } from './enums';
 
-export const UserErrorCodeEnum = Object.fromEntries(USER_ERROR_CODES.map((c) => [c, c])) as {
-  [K in UserErrorCode]: K;
-};
+export const UserErrorCodeEnum = enumOf(USER_ERROR_CODES);
 registerEnumType(UserErrorCodeEnum, {
   name: 'UserErrorCode',
   description: 'Why a mutation was refused.',
