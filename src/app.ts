@@ -58,15 +58,17 @@ export async function createApp(
   try {
     const dataSource = database.dataSource;
     const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
-    const keyRing = new KeyRing(dataSource, box);
-    const registry = new Registry(dataSource);
     const changes = new PgChangeFeed();
+    const keyRing = new KeyRing(dataSource, box, changes);
+    const registry = new Registry(dataSource);
 
     listener = await listenForChanges(database.url, dataSource, {
       onChange: (payload) => {
         registry.clear();
-        if (payload.startsWith('signing_key:') || payload.startsWith('resource_server:')) {
+        if (payload.startsWith('signing_key:')) {
           keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
+        } else if (payload.startsWith('resource_server:')) {
+          keyRing.forgetSecrets();
         }
       },
       onReset: () => {
@@ -87,12 +89,12 @@ export async function createApp(
     const clients = new ClientService(dataSource, changes);
     const clientGrants = new ClientGrantService(dataSource, changes);
 
-    const bootstrap = await bootstrapManagement(dataSource, {
+    const bootstrap = await bootstrapManagement(dataSource, changes, {
       audience: config.managementAudience,
       bootstrapClient: config.bootstrapClient,
     });
+    // Creates the ring if needed and loads every published key.
     await keyRing.ensureRing(bootstrap.managementApi.signingAlgorithm as AsymmetricAlgorithm);
-    await keyRing.reload();
 
     const issuer = new AccessTokenIssuer(keyRing, config.issuer);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer);

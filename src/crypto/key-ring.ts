@@ -4,6 +4,7 @@ import { DataSource, EntityManager, In, IsNull, MoreThan } from 'typeorm';
 import { SecretBox } from './secret-box';
 import { randomToken } from './random';
 import { ResourceServerSecretEntity, SigningKeyEntity } from './signing-key.entity';
+import type { ChangeFeed } from '../domain/change-feed';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
@@ -45,11 +46,15 @@ export class KeyRing {
   private current = new Map<string, LoadedKey>();
   private hsByServer = new Map<string, HsKey>();
   private hsByKid = new Map<string, { serverId: string; key: CryptoKey }>();
+  /** Bumped by each reload; a reload that a newer one overtook is dropped. */
   private generation = 0;
+  /** Bumped when HS256 secrets are forgotten; a load that started before is not cached. */
+  private secretsGeneration = 0;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly box: SecretBox,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async reload(): Promise<void> {
@@ -66,6 +71,12 @@ export class KeyRing {
     if (generation !== this.generation) return; // a newer reload won
     this.keys = keys;
     this.current = current;
+    this.forgetSecrets();
+  }
+
+  /** Drops the cached HS256 secrets (an API changed or was deleted); they load again on use. */
+  forgetSecrets(): void {
+    this.secretsGeneration++;
     this.hsByServer.clear();
     this.hsByKid.clear();
   }
@@ -98,7 +109,7 @@ export class KeyRing {
       const now = new Date();
       if (!states.includes('CURRENT')) await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'CURRENT', activatedAt: now });
       if (!states.includes('NEXT')) await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'NEXT' });
-      if (states.length < 2) await tx.query('SELECT pg_notify($1, $2)', ['apiauth_changes', `signing_key:${algorithm}`]);
+      if (states.length < 2) await this.changes.publish(tx, 'signing_key', algorithm);
     };
     if (em) await run(em);
     else {
@@ -124,14 +135,14 @@ export class KeyRing {
   async hsSigningKey(serverId: string): Promise<HsKey> {
     const cached = this.hsByServer.get(serverId);
     if (cached) return cached;
-    const generation = this.generation;
+    const generation = this.secretsGeneration;
     const row = await this.dataSource.manager.findOne(ResourceServerSecretEntity, {
       where: { resourceServerId: serverId, expiresAt: IsNull() },
       order: { createdAt: 'DESC' },
     });
     if (!row) throw new Error(`HS256 API ${serverId} has no signing secret`);
     const key = { kid: row.kid, key: await hmacKey(this.box.open(row.secretSealed, row.kid)) };
-    if (generation === this.generation) this.hsByServer.set(serverId, key);
+    if (generation === this.secretsGeneration) this.hsByServer.set(serverId, key);
     return key;
   }
 
@@ -139,7 +150,7 @@ export class KeyRing {
   async hsVerificationKey(kid: string): Promise<{ serverId: string; key: CryptoKey } | undefined> {
     const cached = this.hsByKid.get(kid);
     if (cached) return cached;
-    const generation = this.generation;
+    const generation = this.secretsGeneration;
     const row = await this.dataSource.manager.findOne(ResourceServerSecretEntity, {
       where: [
         { kid, expiresAt: IsNull() },
@@ -151,7 +162,7 @@ export class KeyRing {
       serverId: row.resourceServerId,
       key: await hmacKey(this.box.open(row.secretSealed, row.kid)),
     };
-    if (generation === this.generation) this.hsByKid.set(kid, entry);
+    if (generation === this.secretsGeneration) this.hsByKid.set(kid, entry);
     return entry;
   }
 

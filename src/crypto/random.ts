@@ -19,9 +19,17 @@ export function sha256Hex(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');
 }
 
-/** Compares a presented secret with a stored SHA-256 hex digest in constant time. */
-export function secretMatchesHash(secret: string, hashHex: string): boolean {
+/**
+ * Whether a presented secret matches one of the stored SHA-256 hex digests. Every candidate is
+ * compared in constant time, without an early exit, so timing says nothing about which (if any)
+ * matched.
+ */
+export function secretMatchesAnyHash(secret: string, hashesHex: string[]): boolean {
   const presented = createHash('sha256').update(secret, 'utf8').digest();
-  const stored = Buffer.from(hashHex, 'hex');
-  return stored.length === presented.length && timingSafeEqual(presented, stored);
+  let matched = false;
+  for (const hashHex of hashesHex) {
+    const stored = Buffer.from(hashHex, 'hex');
+    if (stored.length === presented.length && timingSafeEqual(presented, stored)) matched = true;
+  }
+  return matched;
 }

@@ -42,8 +42,3 @@ export async function mutate<T extends object>(
     throw error;
   }
 }
-
-/** A user error for a global ID argument that does not decode to the expected type. */
-export function invalidId(field: string[], what: string): DomainError {
-  return DomainError.of('NOT_FOUND', field, `${what} not found`);
-}

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { secretMatchesAnyHash, sha256Hex } from '../crypto/random';
 import { invalidClient, invalidRequest } from './errors';
 import type { CachedClient, Registry } from './registry';
 
@@ -15,7 +15,7 @@ const REGISTERED_METHOD: Record<string, AuthMethodUsed> = {
 };
 
 /** Hash compared against when the client is unknown, so both failures cost the same. */
-const DUMMY_HASH = createHash('sha256').update('no such client').digest('hex');
+const DUMMY_HASH = sha256Hex('no such client');
 
 /** RFC 6749 §2.3.1: id and secret are form-urlencoded before Basic encoding. */
 function formDecode(value: string): string {
@@ -33,16 +33,6 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
   } catch {
     return null;
   }
-}
-
-function hashMatches(secret: string, hashes: string[]): boolean {
-  const presented = createHash('sha256').update(secret, 'utf8').digest();
-  let ok = false;
-  for (const hash of hashes) {
-    // Compare against every candidate (no early exit) in constant time.
-    if (timingSafeEqual(presented, Buffer.from(hash, 'hex'))) ok = true;
-  }
-  return ok;
 }
 
 /**
@@ -89,7 +79,7 @@ export async function authenticateClient(
   if (secret !== undefined) {
     const now = Date.now();
     const hashes = cached?.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now).map((s) => s.hash) ?? [];
-    const matched = hashMatches(secret, hashes.length > 0 ? hashes : [DUMMY_HASH]) && hashes.length > 0;
+    const matched = secretMatchesAnyHash(secret, hashes.length > 0 ? hashes : [DUMMY_HASH]) && hashes.length > 0;
     if (!cached || !matched || REGISTERED_METHOD[cached.client.tokenEndpointAuthMethod] !== method) {
       throw invalidClient(usedBasic);
     }

@@ -7,14 +7,6 @@ export type AppType = (typeof APP_TYPES)[number];
 export const GRANT_TYPES = ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-/** The OAuth `grant_type` / `response_type` wire name of each grant. */
-export const GRANT_TYPE_WIRE: Record<GrantType, string> = {
-  AUTHORIZATION_CODE: 'authorization_code',
-  IMPLICIT: 'implicit',
-  REFRESH_TOKEN: 'refresh_token',
-  CLIENT_CREDENTIALS: 'client_credentials',
-};
-
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['NONE', 'CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 

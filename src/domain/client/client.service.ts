@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, IsNull, MoreThan } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, IssueList } from '../errors';
 import { checkName, checkText } from '../validation';
 import { keysetPage, Page, PageRequest } from '../pagination';
@@ -149,16 +149,6 @@ export class ClientService {
 
   findByClientId(clientId: string): Promise<ClientEntity | null> {
     return this.dataSource.manager.findOneBy(ClientEntity, { clientId });
-  }
-
-  /** Secrets that still authenticate (no expiry, or expiry in the future). */
-  activeSecrets(clientUuid: string): Promise<ClientSecretEntity[]> {
-    return this.dataSource.manager.find(ClientSecretEntity, {
-      where: [
-        { clientId: clientUuid, expiresAt: IsNull() },
-        { clientId: clientUuid, expiresAt: MoreThan(new Date()) },
-      ],
-    });
   }
 
   list(page: PageRequest, filter: ClientFilter = {}): Promise<Page<ClientEntity>> {

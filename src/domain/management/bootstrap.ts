@@ -6,6 +6,7 @@ import { ClientSecretEntity } from '../client/client-secret.entity';
 import { ClientGrantEntity } from '../client-grant/client-grant.entity';
 import { ALL_MANAGEMENT_SCOPES, MANAGEMENT_SCOPE_DESCRIPTIONS } from '../management-scopes';
 import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random';
+import type { ChangeFeed } from '../change-feed';
 
 export const MANAGEMENT_API_NAME = 'Management API';
 export const BOOTSTRAP_CLIENT_NAME = 'Management bootstrap client';
@@ -23,6 +24,7 @@ export interface BootstrapResult {
  */
 export async function bootstrapManagement(
   dataSource: DataSource,
+  changes: ChangeFeed,
   options: { audience: string; bootstrapClient?: { clientId: string; clientSecret: string } },
 ): Promise<BootstrapResult> {
   return dataSource.transaction(async (em) => {
@@ -37,7 +39,7 @@ export async function bootstrapManagement(
       await ensureClient(em, api, clientId, clientSecret);
       createdClient = { clientId, clientSecret };
     }
-    await em.query('SELECT pg_notify($1, $2)', ['apiauth_changes', `resource_server:${api.id}`]);
+    await changes.publish(em, 'resource_server', api.id);
     return { managementApi: api, createdClient };
   });
 }

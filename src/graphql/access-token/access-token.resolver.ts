@@ -1,8 +1,7 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
 import type { GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { DomainError } from '../../domain/errors';
-import { decodeId } from '../relay/global-id';
+import { requireIds } from '../relay/require-id';
 import { mutate, UserError } from '../user-error';
 
 @InputType()
@@ -44,13 +43,11 @@ export class AccessTokenResolver {
   })
   accessTokenIssue(@Ctx() ctx: GraphQLContext, @Arg('input') input: AccessTokenIssueInput) {
     return mutate(async () => {
-      const clientId = decodeId(input.clientId, 'Client');
-      const serverId = decodeId(input.resourceServerId, 'ResourceServer');
-      const issues = [];
-      if (!clientId) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'clientId'], message: 'client not found' });
-      if (!serverId) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'resourceServerId'], message: 'resource server not found' });
-      if (issues.length > 0) throw new DomainError(issues);
-      return ctx.services.tokens.issueForClient(clientId!, serverId!, input.scopes ?? undefined);
+      const ids = requireIds({
+        clientId: { id: input.clientId, type: 'Client', field: ['input', 'clientId'] },
+        serverId: { id: input.resourceServerId, type: 'ResourceServer', field: ['input', 'resourceServerId'] },
+      });
+      return ctx.services.tokens.issueForClient(ids.clientId, ids.serverId, input.scopes ?? undefined);
     });
   }
 }

@@ -1,8 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { DomainError } from '../../domain/errors';
 import { decodeId, toGlobalId } from '../relay/global-id';
+import { requireId, requireIds } from '../relay/require-id';
 import { ConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
 import { mutate } from '../user-error';
 import { Client } from '../client/client.type';
@@ -10,12 +10,6 @@ import { ResourceServer } from '../resource-server/resource-server.type';
 import { ClientGrant, ClientGrantConnection } from './client-grant.type';
 import { ClientGrantCreateInput, ClientGrantFilter, ClientGrantUpdateInput } from './client-grant.inputs';
 import { ClientGrantCreatePayload, ClientGrantDeletePayload, ClientGrantUpdatePayload } from './client-grant.payloads';
-
-function grantUuid(id: string): string {
-  const uuid = decodeId(id, 'ClientGrant');
-  if (!uuid) throw DomainError.notFound(['id'], 'client grant');
-  return uuid;
-}
 
 /** A filter naming an object that cannot exist matches nothing. */
 const NO_MATCH = '00000000-0000-0000-0000-000000000000';
@@ -64,15 +58,11 @@ export class ClientGrantResolver {
   @Mutation(() => ClientGrantCreatePayload, { description: 'Authorizes a client (allowed CLIENT_CREDENTIALS) for an API.' })
   clientGrantCreate(@Ctx() ctx: GraphQLContext, @Arg('input') input: ClientGrantCreateInput) {
     return mutate(async () => {
-      const clientId = decodeId(input.clientId, 'Client');
-      const resourceServerId = decodeId(input.resourceServerId, 'ResourceServer');
-      const missing = [];
-      if (!clientId) missing.push({ code: 'NOT_FOUND' as const, field: ['input', 'clientId'], message: 'client not found' });
-      if (!resourceServerId) {
-        missing.push({ code: 'NOT_FOUND' as const, field: ['input', 'resourceServerId'], message: 'resource server not found' });
-      }
-      if (missing.length > 0) throw new DomainError(missing);
-      const grant = await ctx.services.clientGrants.create({ clientId: clientId!, resourceServerId: resourceServerId!, scopes: input.scopes });
+      const ids = requireIds({
+        clientId: { id: input.clientId, type: 'Client', field: ['input', 'clientId'] },
+        resourceServerId: { id: input.resourceServerId, type: 'ResourceServer', field: ['input', 'resourceServerId'] },
+      });
+      const grant = await ctx.services.clientGrants.create({ ...ids, scopes: input.scopes });
       return { clientGrant: ClientGrant.from(grant) };
     });
   }
@@ -80,14 +70,14 @@ export class ClientGrantResolver {
   @Authorized(S.updateClientGrants)
   @Mutation(() => ClientGrantUpdatePayload)
   clientGrantUpdate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: ClientGrantUpdateInput) {
-    return mutate(async () => ({ clientGrant: ClientGrant.from(await ctx.services.clientGrants.update(grantUuid(id), input)) }));
+    return mutate(async () => ({ clientGrant: ClientGrant.from(await ctx.services.clientGrants.update(requireId(id, 'ClientGrant'), input)) }));
   }
 
   @Authorized(S.deleteClientGrants)
   @Mutation(() => ClientGrantDeletePayload, { description: 'Removes the authorization: the client gets no new tokens for the API.' })
   clientGrantDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return mutate(async () => {
-      const grant = await ctx.services.clientGrants.delete(grantUuid(id));
+      const grant = await ctx.services.clientGrants.delete(requireId(id, 'ClientGrant'));
       return { deletedId: toGlobalId('ClientGrant', grant.id) };
     });
   }

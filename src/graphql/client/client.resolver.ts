@@ -2,8 +2,8 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { DomainError } from '../../domain/errors';
 import { decodeId, toGlobalId } from '../relay/global-id';
+import { requireId } from '../relay/require-id';
 import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
 import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
 import { mutate } from '../user-error';
@@ -12,12 +12,6 @@ import { ClientCreateInput, ClientFilter, ClientUpdateInput } from './client.inp
 import { ClientCreatePayload, ClientDeletePayload, ClientSecretRotatePayload, ClientUpdatePayload } from './client.payloads';
 
 export const ClientConnection = Connection(Client, 'Client');
-
-function clientUuid(id: string): string {
-  const uuid = decodeId(id, 'Client');
-  if (!uuid) throw DomainError.notFound(['id'], 'client');
-  return uuid;
-}
 
 @Resolver(() => Client)
 export class ClientResolver {
@@ -73,14 +67,14 @@ export class ClientResolver {
   @Authorized(S.updateClients)
   @Mutation(() => ClientUpdatePayload)
   clientUpdate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: ClientUpdateInput) {
-    return mutate(async () => ({ client: Client.from(await ctx.services.clients.update(clientUuid(id), input)) }));
+    return mutate(async () => ({ client: Client.from(await ctx.services.clients.update(requireId(id, 'Client'), input)) }));
   }
 
   @Authorized(S.deleteClients)
   @Mutation(() => ClientDeletePayload, { description: 'Deletes a client with its secrets and client grants.' })
   clientDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return mutate(async () => {
-      const uuid = clientUuid(id);
+      const uuid = requireId(id, 'Client');
       await ctx.services.clients.delete(uuid);
       return { deletedId: toGlobalId('Client', uuid) };
     });
@@ -90,7 +84,7 @@ export class ClientResolver {
   @Mutation(() => ClientSecretRotatePayload, { description: 'Replaces a confidential client\'s secret; the old one stops working at once.' })
   clientSecretRotate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return mutate(async () => {
-      const { client, secret } = await ctx.services.clients.rotateSecret(clientUuid(id));
+      const { client, secret } = await ctx.services.clients.rotateSecret(requireId(id, 'Client'));
       return { client: Client.from(client), clientSecret: secret };
     });
   }

@@ -2,8 +2,8 @@ import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolve
 import { GraphQLError } from 'graphql';
 import type { GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { DomainError } from '../../domain/errors';
 import { decodeId, toGlobalId } from '../relay/global-id';
+import { requireId } from '../relay/require-id';
 import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
 import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
 import { mutate } from '../user-error';
@@ -18,13 +18,6 @@ import {
 } from './resource-server.payloads';
 
 export const ResourceServerConnection = Connection(ResourceServer, 'ResourceServer');
-
-/** The database id of a resource server global ID, or a NOT_FOUND user error on `field`. */
-function serverId(id: string, field: string[] = ['id']): string {
-  const uuid = decodeId(id, 'ResourceServer');
-  if (!uuid) throw DomainError.notFound(field, 'resource server');
-  return uuid;
-}
 
 @Resolver(() => ResourceServer)
 export class ResourceServerResolver {
@@ -88,7 +81,7 @@ export class ResourceServerResolver {
     @Arg('input') input: ResourceServerUpdateInput,
   ) {
     return mutate(async () => ({
-      resourceServer: ResourceServer.from(await ctx.services.resourceServers.update(serverId(id), input)),
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.update(requireId(id, 'ResourceServer'), input)),
     }));
   }
 
@@ -96,7 +89,7 @@ export class ResourceServerResolver {
   @Mutation(() => ResourceServerDeletePayload, { description: 'Deletes an API with its scopes and client grants.' })
   resourceServerDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return mutate(async () => {
-      const uuid = serverId(id);
+      const uuid = requireId(id, 'ResourceServer');
       await ctx.services.resourceServers.delete(uuid);
       return { deletedId: toGlobalId('ResourceServer', uuid) };
     });
@@ -110,7 +103,7 @@ export class ResourceServerResolver {
     @Arg('scopes', () => [ScopeInput]) scopes: ScopeInput[],
   ) {
     return mutate(async () => ({
-      resourceServer: ResourceServer.from(await ctx.services.resourceServers.addScopes(serverId(id), scopes)),
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.addScopes(requireId(id, 'ResourceServer'), scopes)),
     }));
   }
 
@@ -124,7 +117,7 @@ export class ResourceServerResolver {
     @Arg('values', () => [String]) values: string[],
   ) {
     return mutate(async () => ({
-      resourceServer: ResourceServer.from(await ctx.services.resourceServers.removeScopes(serverId(id), values)),
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.removeScopes(requireId(id, 'ResourceServer'), values)),
     }));
   }
 }
