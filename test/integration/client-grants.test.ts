@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startTestServer, TestServer } from '../helpers/test-app';
+import { globalId, userErrors, uuidOf } from '../helpers/fixtures';
 
 const GRANT_FIELDS = `id scopes client { name } resourceServer { identifier } createdAt updatedAt`;
 const CREATE = `mutation($input: ClientGrantCreateInput!) {
@@ -10,12 +11,6 @@ const UPDATE = `mutation($id: ID!, $input: ClientGrantUpdateInput!) {
 }`;
 const DELETE = `mutation($id: ID!) { clientGrantDelete(id: $id) { deletedId userErrors { field message code } } }`;
 
-const globalId = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`, 'utf8').toString('base64url');
-const uuidOf = (id: string) => Buffer.from(id, 'base64url').toString('utf8').split(':')[1];
-
-function userErrors(...errors: [string[] | null, string][]) {
-  return errors.map(([field, code]) => ({ field, code, message: expect.stringMatching(/\S/) }));
-}
 
 describe('client grants', () => {
   let server: TestServer;

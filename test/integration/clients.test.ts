@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { startTestServer, TestServer } from '../helpers/test-app';
+import { globalId, userErrors, uuidOf } from '../helpers/fixtures';
 
 const CLIENT_FIELDS = `id clientId name description appType isFirstParty grantTypes tokenEndpointAuthMethod callbacks allowedOrigins createdAt updatedAt`;
 const CREATE = `mutation($input: ClientCreateInput!) {
@@ -14,13 +15,6 @@ const ROTATE = `mutation($id: ID!) {
 }`;
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
-const globalId = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`, 'utf8').toString('base64url');
-const uuidOf = (id: string) => Buffer.from(id, 'base64url').toString('utf8').split(':')[1];
-
-/** The exact user errors expected, each with a non-empty message. */
-function userErrors(...errors: [string[] | null, string][]) {
-  return errors.map(([field, code]) => ({ field, code, message: expect.stringMatching(/\S/) }));
-}
 
 describe('clients', () => {
   let server: TestServer;

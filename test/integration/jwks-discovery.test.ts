@@ -1,74 +1,27 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 import { startTestServer, TestServer, BOOTSTRAP } from '../helpers/test-app';
 
-interface Api {
-  id: string;
-  identifier: string;
-  signingSecret: string | null;
-}
-interface Client {
-  id: string;
-  clientId: string;
-  clientSecret: string;
-}
+type Api = ApiFixture;
+/** Every client these tests authenticate is confidential. */
+type Client = ClientFixture & { clientSecret: string };
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 
 describe('JWKS, discovery and secrets at rest', () => {
   let server: TestServer;
-  let seq = 0;
 
-  async function gqlData(query: string, variables?: Record<string, unknown>): Promise<any> {
-    const res = await server.gql(query, variables);
-    if (res.status !== 200 || res.body.errors) throw new Error(JSON.stringify(res.body));
-    return res.body.data;
-  }
+  const { gqlData, createClient: createFixtureClient, createGrant, createApi: createFixtureApi } = fixtures(() => server, 'jwks');
+  const createClient = (input: Record<string, unknown> = {}) => createFixtureClient(input) as Promise<Client>;
+  const createApi = (algorithm: string, dialect = 'RFC9068_PROFILE'): Promise<Api> =>
+    createFixtureApi({ signingAlgorithm: algorithm, tokenDialect: dialect });
 
-  async function createApi(algorithm: string, dialect = 'RFC9068_PROFILE'): Promise<Api> {
-    const data = await gqlData(
-      `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id identifier } signingSecret userErrors { code message } } }`,
-      {
-        input: {
-          name: `API ${++seq}`,
-          identifier: `https://jwks-${++seq}.example/`,
-          signingAlgorithm: algorithm,
-          tokenDialect: dialect,
-          tokenLifetime: 600,
-          scopes: [{ value: 'read:x', description: 'd' }, { value: 'write:x' }],
-        },
-      },
-    );
-    const payload = data.resourceServerCreate;
-    if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
-    return { ...payload.resourceServer, signingSecret: payload.signingSecret };
-  }
-
-  async function createClient(input: Record<string, unknown> = {}): Promise<Client> {
-    const data = await gqlData(
-      `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { client { id clientId } clientSecret userErrors { code message } } }`,
-      { input: { name: `client ${++seq}`, appType: 'MACHINE_TO_MACHINE', ...input } },
-    );
-    const payload = data.clientCreate;
-    if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
-    return { ...payload.client, clientSecret: payload.clientSecret };
-  }
-
-  async function createGrant(client: Client, api: Api, scopes: string[]): Promise<void> {
-    const data = await gqlData(
-      `mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id } userErrors { code message } } }`,
-      { input: { clientId: client.id, resourceServerId: api.id, scopes } },
-    );
-    if (data.clientGrantCreate.userErrors.length) throw new Error(JSON.stringify(data.clientGrantCreate.userErrors));
-  }
-
-  const basic = (id: string, secret: string) =>
-    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
   async function issue(client: Client, api: Api): Promise<string> {
     const res = await server.token(
       { grant_type: 'client_credentials', audience: api.identifier },
-      { authorization: basic(client.clientId, client.clientSecret) },
+      { authorization: basicAuth(client.clientId, client.clientSecret) },
     );
     if (res.status !== 200) throw new Error(JSON.stringify(res.body));
     return res.body.access_token;

@@ -1,16 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 import { startTestServer, TestServer, BOOTSTRAP } from '../helpers/test-app';
 
-interface Api {
-  id: string;
-  identifier: string;
-}
-interface Client {
-  id: string;
-  clientId: string;
-  clientSecret: string;
-}
+type Api = ApiFixture;
+/** Every client these tests authenticate is confidential. */
+type Client = ClientFixture & { clientSecret: string };
 
 const ALL_SCOPES = [
   'read:resource_servers',
@@ -36,51 +31,11 @@ describe('Management API authentication and authorization', () => {
   let server: TestServer;
   let seq = 0;
 
-  async function gqlData(query: string, variables?: Record<string, unknown>): Promise<any> {
-    const res = await server.gql(query, variables);
-    if (res.status !== 200 || res.body.errors) throw new Error(JSON.stringify(res.body));
-    return res.body.data;
-  }
+  const { gqlData, createClient: createFixtureClient, createGrant, createApi: createFixtureApi } = fixtures(() => server, 'mgmt');
+  const createClient = (input: Record<string, unknown> = {}) => createFixtureClient(input) as Promise<Client>;
+  const createApi = (input: Record<string, unknown> = {}): Promise<Api> =>
+    createFixtureApi({ signingAlgorithm: 'ES256', tokenDialect: 'ACCESS_TOKEN_AUTHZ', ...input });
 
-  async function createApi(input: Record<string, unknown> = {}): Promise<Api> {
-    const data = await gqlData(
-      `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id identifier } userErrors { code message } } }`,
-      {
-        input: {
-          name: `API ${++seq}`,
-          identifier: `https://mgmt-${++seq}.example/`,
-          signingAlgorithm: 'ES256',
-          tokenDialect: 'ACCESS_TOKEN_AUTHZ',
-          tokenLifetime: 600,
-          scopes: [{ value: 'read:x', description: 'd' }, { value: 'write:x' }],
-          ...input,
-        },
-      },
-    );
-    if (data.resourceServerCreate.userErrors.length) throw new Error(JSON.stringify(data.resourceServerCreate.userErrors));
-    return data.resourceServerCreate.resourceServer;
-  }
-
-  async function createClient(input: Record<string, unknown> = {}): Promise<Client> {
-    const data = await gqlData(
-      `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { client { id clientId } clientSecret userErrors { code message } } }`,
-      { input: { name: `client ${++seq}`, appType: 'MACHINE_TO_MACHINE', ...input } },
-    );
-    if (data.clientCreate.userErrors.length) throw new Error(JSON.stringify(data.clientCreate.userErrors));
-    return { ...data.clientCreate.client, clientSecret: data.clientCreate.clientSecret };
-  }
-
-  async function createGrant(client: Client, api: Api, scopes: string[]): Promise<string> {
-    const data = await gqlData(
-      `mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id } userErrors { code message } } }`,
-      { input: { clientId: client.id, resourceServerId: api.id, scopes } },
-    );
-    if (data.clientGrantCreate.userErrors.length) throw new Error(JSON.stringify(data.clientGrantCreate.userErrors));
-    return data.clientGrantCreate.clientGrant.id;
-  }
-
-  const basic = (id: string, secret: string) =>
-    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
   function expectUnauthenticated(res: { status: number; headers: Headers; body: any }) {
     expect(res.status).toBe(401);
@@ -132,7 +87,7 @@ describe('Management API authentication and authorization', () => {
     it('refuses an Authorization header that is not Bearer', async () => {
       const response = await fetch(`${server.url}/graphql`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: basic(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret) },
+        headers: { 'content-type': 'application/json', authorization: basicAuth(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret) },
         body: JSON.stringify({ query: QUERY }),
       });
       expectUnauthenticated({ status: response.status, headers: response.headers, body: await response.json() });
@@ -156,7 +111,7 @@ describe('Management API authentication and authorization', () => {
       try {
         res = await server.token(
           { grant_type: 'client_credentials', audience: server.config.managementAudience },
-          { authorization: basic(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret) },
+          { authorization: basicAuth(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret) },
         );
       } finally {
         spy.mockRestore();
@@ -173,7 +128,7 @@ describe('Management API authentication and authorization', () => {
       await createGrant(client, other, ALL_SCOPES);
       const res = await server.token(
         { grant_type: 'client_credentials', audience: other.identifier },
-        { authorization: basic(client.clientId, client.clientSecret) },
+        { authorization: basicAuth(client.clientId, client.clientSecret) },
       );
       expect(res.status).toBe(200);
       const header = decodeProtectedHeader(res.body.access_token);
@@ -187,7 +142,7 @@ describe('Management API authentication and authorization', () => {
       await createGrant(client, other, ['read:x']);
       const res = await server.token(
         { grant_type: 'client_credentials', audience: other.identifier },
-        { authorization: basic(client.clientId, client.clientSecret) },
+        { authorization: basicAuth(client.clientId, client.clientSecret) },
       );
       expect(res.status).toBe(200);
       expectUnauthenticated(await server.gql(QUERY, undefined, res.body.access_token));
@@ -394,7 +349,7 @@ describe('Management API authentication and authorization', () => {
       const issued = await jwtVerify(payload.accessToken, jwks, { issuer: server.url, audience: api.identifier });
       const endpoint = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier },
-        { authorization: basic(client.clientId, client.clientSecret) },
+        { authorization: basicAuth(client.clientId, client.clientSecret) },
       );
       expect(endpoint.status).toBe(200);
       const fromEndpoint = await jwtVerify(endpoint.body.access_token, jwks, { issuer: server.url, audience: api.identifier });

@@ -1,76 +1,34 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, JWTPayload } from 'jose';
 import { startTestServer, TestServer } from '../helpers/test-app';
+import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 
 type Algorithm = 'RS256' | 'PS256' | 'ES256' | 'EdDSA' | 'HS256';
 type Dialect = 'ACCESS_TOKEN' | 'ACCESS_TOKEN_AUTHZ' | 'RFC9068_PROFILE' | 'RFC9068_PROFILE_AUTHZ';
 
-interface Api {
-  id: string;
-  identifier: string;
-  signingSecret: string | null;
-}
-interface Client {
-  id: string;
-  clientId: string;
-  clientSecret: string;
-}
+type Api = ApiFixture;
+/** Every client these tests authenticate is confidential. */
+type Client = ClientFixture & { clientSecret: string };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('POST /oauth/token (client credentials)', () => {
   let server: TestServer;
-  let seq = 0;
 
-  async function gqlData(query: string, variables?: Record<string, unknown>): Promise<any> {
-    const res = await server.gql(query, variables);
-    if (res.status !== 200 || res.body.errors) throw new Error(JSON.stringify(res.body));
-    return res.body.data;
-  }
+  const { gqlData, createClient: createFixtureClient, createGrant, createApi: createFixtureApi } = fixtures(() => server, 'api');
+  const createClient = (input: Record<string, unknown> = {}) => createFixtureClient(input) as Promise<Client>;
 
-  async function createApi(
+  function createApi(
     options: { identifier?: string; algorithm?: Algorithm; dialect?: Dialect; lifetime?: number; scopes?: string[] } = {},
   ): Promise<Api> {
-    const identifier = options.identifier ?? `https://api-${++seq}.example/`;
-    const data = await gqlData(
-      `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id identifier } signingSecret userErrors { code message } } }`,
-      {
-        input: {
-          name: `API ${++seq}`,
-          identifier,
-          signingAlgorithm: options.algorithm ?? 'ES256',
-          tokenDialect: options.dialect ?? 'ACCESS_TOKEN_AUTHZ',
-          tokenLifetime: options.lifetime ?? 600,
-          scopes: (options.scopes ?? ['read:x', 'write:x']).map((value, i) => (i === 0 ? { value, description: 'd' } : { value })),
-        },
-      },
-    );
-    const payload = data.resourceServerCreate;
-    if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
-    return { ...payload.resourceServer, signingSecret: payload.signingSecret };
+    return createFixtureApi({
+      ...(options.identifier ? { identifier: options.identifier } : {}),
+      signingAlgorithm: options.algorithm ?? 'ES256',
+      tokenDialect: options.dialect ?? 'ACCESS_TOKEN_AUTHZ',
+      tokenLifetime: options.lifetime ?? 600,
+      scopes: (options.scopes ?? ['read:x', 'write:x']).map((value, i) => (i === 0 ? { value, description: 'd' } : { value })),
+    });
   }
 
-  async function createClient(input: Record<string, unknown> = {}): Promise<Client> {
-    const data = await gqlData(
-      `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { client { id clientId } clientSecret userErrors { code message } } }`,
-      { input: { name: `client ${++seq}`, appType: 'MACHINE_TO_MACHINE', ...input } },
-    );
-    const payload = data.clientCreate;
-    if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
-    return { ...payload.client, clientSecret: payload.clientSecret };
-  }
-
-  async function createGrant(client: Client, api: Api, scopes: string[]): Promise<string> {
-    const data = await gqlData(
-      `mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id } userErrors { code message } } }`,
-      { input: { clientId: client.id, resourceServerId: api.id, scopes } },
-    );
-    const payload = data.clientGrantCreate;
-    if (payload.userErrors.length) throw new Error(JSON.stringify(payload.userErrors));
-    return payload.clientGrant.id;
-  }
-
-  const basic = (id: string, secret: string) =>
-    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
   async function raw(body: string, contentType: string, headers: Record<string, string> = {}) {
     const response = await fetch(`${server.url}/oauth/token`, {
@@ -145,7 +103,7 @@ describe('POST /oauth/token (client credentials)', () => {
     it('issues a token with client_secret_basic and a form body', async () => {
       const res = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier },
-        { authorization: basic(basicClient.clientId, basicClient.clientSecret) },
+        { authorization: basicAuth(basicClient.clientId, basicClient.clientSecret) },
       );
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 600, scope: 'read:x' });
@@ -189,7 +147,7 @@ describe('POST /oauth/token (client credentials)', () => {
 
     it('accepts a JSON body with client_secret_basic', async () => {
       const res = await raw(JSON.stringify({ grant_type: 'client_credentials', audience: api.identifier }), 'application/json', {
-        authorization: basic(basicClient.clientId, basicClient.clientSecret),
+        authorization: basicAuth(basicClient.clientId, basicClient.clientSecret),
       });
       expect(res.status).toBe(200);
       expect(res.body.scope).toBe('read:x');
@@ -199,7 +157,7 @@ describe('POST /oauth/token (client credentials)', () => {
     it('accepts client_id in the body alongside matching Basic credentials', async () => {
       const res = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier, client_id: basicClient.clientId },
-        { authorization: basic(basicClient.clientId, basicClient.clientSecret) },
+        { authorization: basicAuth(basicClient.clientId, basicClient.clientSecret) },
       );
       expect(res.status).toBe(200);
     });
@@ -219,7 +177,7 @@ describe('POST /oauth/token (client credentials)', () => {
     it('refuses client_secret_basic from a client registered for client_secret_post', async () => {
       const res = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier },
-        { authorization: basic(postClient.clientId, postClient.clientSecret) },
+        { authorization: basicAuth(postClient.clientId, postClient.clientSecret) },
       );
       expectOAuthError(res, 401, 'invalid_client');
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);
@@ -228,7 +186,7 @@ describe('POST /oauth/token (client credentials)', () => {
     it('refuses two authentication methods at once (Basic and client_secret in the body)', async () => {
       const res = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier, client_id: basicClient.clientId, client_secret: basicClient.clientSecret },
-        { authorization: basic(basicClient.clientId, basicClient.clientSecret) },
+        { authorization: basicAuth(basicClient.clientId, basicClient.clientSecret) },
       );
       expectOAuthError(res, 400, 'invalid_request');
     });
@@ -236,11 +194,11 @@ describe('POST /oauth/token (client credentials)', () => {
     it('gives the same 401 invalid_client for an unknown client and a wrong secret (Basic)', async () => {
       const unknown = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier },
-        { authorization: basic('no-such-client', basicClient.clientSecret) },
+        { authorization: basicAuth('no-such-client', basicClient.clientSecret) },
       );
       const wrong = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier },
-        { authorization: basic(basicClient.clientId, `${basicClient.clientSecret}x`) },
+        { authorization: basicAuth(basicClient.clientId, `${basicClient.clientSecret}x`) },
       );
       expectOAuthError(unknown, 401, 'invalid_client');
       expectOAuthError(wrong, 401, 'invalid_client');
@@ -275,14 +233,14 @@ describe('POST /oauth/token (client credentials)', () => {
     it('refuses a client not allowed client_credentials with 400 unauthorized_client', async () => {
       const res = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier },
-        { authorization: basic(webClient.clientId, webClient.clientSecret) },
+        { authorization: basicAuth(webClient.clientId, webClient.clientSecret) },
       );
       expectOAuthError(res, 400, 'unauthorized_client');
     });
   });
 
   describe('request parameters', () => {
-    const auth = () => ({ authorization: basic(basicClient.clientId, basicClient.clientSecret) });
+    const auth = () => ({ authorization: basicAuth(basicClient.clientId, basicClient.clientSecret) });
 
     it('refuses a repeated parameter with 400 invalid_request', async () => {
       const res = await raw(
@@ -341,7 +299,7 @@ describe('POST /oauth/token (client credentials)', () => {
   });
 
   describe('scope', () => {
-    const auth = () => ({ authorization: basic(bothClient.clientId, bothClient.clientSecret) });
+    const auth = () => ({ authorization: basicAuth(bothClient.clientId, bothClient.clientSecret) });
 
     it('gives every granted scope when scope is absent', async () => {
       const res = await server.token({ grant_type: 'client_credentials', audience: api.identifier }, auth());
@@ -364,7 +322,7 @@ describe('POST /oauth/token (client credentials)', () => {
     it('refuses a scope that is not granted with 400 invalid_scope', async () => {
       const res = await server.token(
         { grant_type: 'client_credentials', audience: api.identifier, scope: 'write:x' },
-        { authorization: basic(basicClient.clientId, basicClient.clientSecret) },
+        { authorization: basicAuth(basicClient.clientId, basicClient.clientSecret) },
       );
       expectOAuthError(res, 400, 'invalid_scope');
       const undefinedScope = await server.token({ grant_type: 'client_credentials', audience: api.identifier, scope: 'read:x admin:x' }, auth());
@@ -387,7 +345,7 @@ describe('POST /oauth/token (client credentials)', () => {
 
       const res = await server.token(
         { grant_type: 'client_credentials', audience: target.identifier, scope: 'read:x write:x' },
-        { authorization: basic(client.clientId, client.clientSecret) },
+        { authorization: basicAuth(client.clientId, client.clientSecret) },
       );
       expect(res.status).toBe(200);
       expect(res.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: lifetime, scope: 'read:x write:x' });
@@ -426,7 +384,7 @@ describe('POST /oauth/token (client credentials)', () => {
     });
 
     it('gives each token a distinct jti', async () => {
-      const auth = { authorization: basic(basicClient.clientId, basicClient.clientSecret) };
+      const auth = { authorization: basicAuth(basicClient.clientId, basicClient.clientSecret) };
       const a = await server.token({ grant_type: 'client_credentials', audience: api.identifier }, auth);
       const b = await server.token({ grant_type: 'client_credentials', audience: api.identifier }, auth);
       const [pa, pb] = [(await verify(a.body.access_token, api)).payload, (await verify(b.body.access_token, api)).payload];
@@ -440,7 +398,7 @@ describe('POST /oauth/token (client credentials)', () => {
       const client = await createClient();
       const grantId = await createGrant(client, target, ['read:x']);
       const request = () =>
-        server.token({ grant_type: 'client_credentials', audience: target.identifier }, { authorization: basic(client.clientId, client.clientSecret) });
+        server.token({ grant_type: 'client_credentials', audience: target.identifier }, { authorization: basicAuth(client.clientId, client.clientSecret) });
       expect((await request()).status).toBe(200);
       const deleted = await gqlData(`mutation($id: ID!) { clientGrantDelete(id: $id) { deletedId userErrors { code } } }`, { id: grantId });
       expect(deleted.clientGrantDelete.userErrors).toEqual([]);
@@ -452,7 +410,7 @@ describe('POST /oauth/token (client credentials)', () => {
       const client = await createClient();
       await createGrant(client, api, ['read:x']);
       const request = () =>
-        server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basic(client.clientId, client.clientSecret) });
+        server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(client.clientId, client.clientSecret) });
       expect((await request()).status).toBe(200);
       const deleted = await gqlData(`mutation($id: ID!) { clientDelete(id: $id) { deletedId userErrors { code } } }`, { id: client.id });
       expect(deleted.clientDelete.userErrors).toEqual([]);
@@ -464,7 +422,7 @@ describe('POST /oauth/token (client credentials)', () => {
       const client = await createClient();
       await createGrant(client, api, ['read:x']);
       const request = (secret: string) =>
-        server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basic(client.clientId, secret) });
+        server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(client.clientId, secret) });
       expect((await request(client.clientSecret)).status).toBe(200);
       const rotated = await gqlData(`mutation($id: ID!) { clientSecretRotate(id: $id) { clientSecret userErrors { code } } }`, { id: client.id });
       const newSecret = rotated.clientSecretRotate.clientSecret as string;
@@ -484,7 +442,7 @@ describe('POST /oauth/token (client credentials)', () => {
       const request = (scope?: string) =>
         server.token(
           { grant_type: 'client_credentials', audience: target.identifier, ...(scope ? { scope } : {}) },
-          { authorization: basic(client.clientId, client.clientSecret) },
+          { authorization: basicAuth(client.clientId, client.clientSecret) },
         );
       expect((await request()).body.scope.split(' ').sort()).toEqual(['read:x', 'write:x']);
       expect((await request('write:x')).status).toBe(200);
