@@ -8,7 +8,7 @@ import { PgChangeFeed } from './db/pg-change-feed';
 import { listenForChanges, ChangeListener } from './db/change-listener';
 import { resolveMasterKey } from './crypto/master-key';
 import { SecretBox } from './crypto/secret-box';
-import { KeyRing, ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm } from './crypto/key-ring';
+import { KeyRing, AsymmetricAlgorithm } from './crypto/key-ring';
 import { ResourceServerService } from './domain/resource-server/resource-server.service';
 import { ClientService } from './domain/client/client.service';
 import { ClientGrantService } from './domain/client-grant/client-grant.service';
@@ -132,5 +132,3 @@ export async function createApp(
     throw error;
   }
 }
-
-export { ASYMMETRIC_ALGORITHMS };

@@ -83,14 +83,6 @@ export class ClientGrantService {
     });
   }
 
-  findById(id: string): Promise<ClientGrantEntity | null> {
-    return this.dataSource.manager.findOneBy(ClientGrantEntity, { id });
-  }
-
-  find(clientId: string, resourceServerId: string): Promise<ClientGrantEntity | null> {
-    return this.dataSource.manager.findOneBy(ClientGrantEntity, { clientId, resourceServerId });
-  }
-
   list(page: PageRequest, filter: ClientGrantFilter = {}): Promise<Page<ClientGrantEntity>> {
     const qb = this.dataSource.manager.createQueryBuilder(ClientGrantEntity, 'g');
     if (filter.clientId) qb.andWhere('g.client_id = :clientId', { clientId: filter.clientId });

@@ -143,10 +143,6 @@ export class ClientService {
     });
   }
 
-  findById(id: string): Promise<ClientEntity | null> {
-    return this.dataSource.manager.findOneBy(ClientEntity, { id });
-  }
-
   findByClientId(clientId: string): Promise<ClientEntity | null> {
     return this.dataSource.manager.findOneBy(ClientEntity, { clientId });
   }

@@ -240,10 +240,6 @@ export class ResourceServerService {
     });
   }
 
-  findById(id: string): Promise<ResourceServerEntity | null> {
-    return this.dataSource.manager.findOneBy(ResourceServerEntity, { id });
-  }
-
   findByIdentifier(identifier: string): Promise<ResourceServerEntity | null> {
     return this.dataSource.manager.findOneBy(ResourceServerEntity, { identifier });
   }
