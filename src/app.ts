@@ -13,9 +13,16 @@ import { ResourceServerService } from './domain/resource-server/resource-server.
 import { ClientService } from './domain/client/client.service';
 import { ClientGrantService } from './domain/client-grant/client-grant.service';
 import { bootstrapManagement, BootstrapResult } from './domain/management/bootstrap';
+import { AuditLog } from './domain/audit/audit-log';
+import { SigningKeyService } from './domain/signing-key/signing-key.service';
+import { RevocationService } from './domain/revocation/revocation.service';
+import { Housekeeping } from './domain/housekeeping';
 import { Registry } from './oauth/registry';
 import { AccessTokenIssuer } from './oauth/access-token';
 import { AccessTokenVerifier } from './oauth/token-verifier';
+import { RevocationCheck } from './oauth/revocation-check';
+import { TokenValidator } from './oauth/token-validator';
+import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
 import { registerTokenEndpoint } from './oauth/token-endpoint';
 import { TestTokenService } from './oauth/test-tokens';
 import { mountGraphQL } from './http/graphql-route';
@@ -29,6 +36,7 @@ export interface App {
   database: Database;
   keyRing: KeyRing;
   registry: Registry;
+  housekeeping: Housekeeping;
   bootstrap: BootstrapResult;
   close(): Promise<void>;
 }
@@ -78,16 +86,24 @@ export async function createApp(
       onError: (err) => http.log.warn({ err }, 'change listener connection lost; reconnecting'),
     });
 
-    const resourceServers = new ResourceServerService(dataSource, changes, {
+    const audit = new AuditLog(dataSource, (err) => http.log.error({ err }, 'audit event write failed'));
+    const resourceServers = new ResourceServerService(dataSource, changes, audit, {
       // A new API gets its keys now, so they are in the JWKS before its first token.
       async afterCreate(em, server) {
         if (server.signingAlgorithm === 'HS256') return { signingSecret: await keyRing.createHsSecret(em, server.id) };
         await keyRing.ensureRing(server.signingAlgorithm as AsymmetricAlgorithm, em);
         return {};
       },
+      rotateSigningSecret: (em, server, previousExpiresAt) => keyRing.rotateHsSecret(em, server.id, previousExpiresAt),
     });
-    const clients = new ClientService(dataSource, changes);
-    const clientGrants = new ClientGrantService(dataSource, changes);
+    const clients = new ClientService(dataSource, changes, audit);
+    const clientGrants = new ClientGrantService(dataSource, changes, audit);
+    const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing);
+    const revocations = new RevocationService(dataSource, audit);
+    const housekeeping = new Housekeeping(dataSource, revocations, {
+      auditRetentionDays: config.auditRetentionDays,
+      onError: (err) => http.log.error({ err }, 'housekeeping failed'),
+    });
 
     const bootstrap = await bootstrapManagement(dataSource, changes, {
       audience: config.managementAudience,
@@ -98,19 +114,22 @@ export async function createApp(
 
     const issuer = new AccessTokenIssuer(keyRing, config.issuer);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer);
-    const tokens = new TestTokenService(dataSource, { registry, issuer });
+    const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource));
+    const tokens = new TestTokenService(dataSource, { registry, issuer, audit });
 
     registerBodyParsers(http);
     registerTokenEndpoint(http, { registry, issuer });
+    registerIntrospectionEndpoint(http, { registry, validator });
     registerWellKnown(http, { issuer: config.issuer, keyRing });
     await mountGraphQL(http, {
       config,
       dataSource,
-      services: { resourceServers, clients, clientGrants, tokens },
+      services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit },
       principalOf,
-      preHandler: createManagementAuth({ registry, verifier, audience: config.managementAudience }),
+      preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
     });
     await http.ready();
+    housekeeping.start(config.purgeIntervalSeconds);
 
     const activeListener = listener;
     return {
@@ -119,8 +138,10 @@ export async function createApp(
       database,
       keyRing,
       registry,
+      housekeeping,
       bootstrap,
       async close() {
+        await housekeeping.stop();
         await http.close();
         await activeListener.close();
         await database.close();

@@ -25,6 +25,10 @@ export interface Config {
   /** Identifier (audience) of the built-in Management API. */
   managementAudience: string;
   bootstrapClient: { clientId: string; clientSecret: string } | undefined;
+  /** Seconds between purges of expired revocations, secrets and old audit events. */
+  purgeIntervalSeconds: number;
+  /** Audit events older than this many days are purged. */
+  auditRetentionDays: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -125,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     masterKey,
     managementAudience,
     bootstrapClient,
+    purgeIntervalSeconds: integer('PURGE_INTERVAL_SECONDS', 300, 10, 86_400),
+    auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -1,6 +1,6 @@
 import { KeyObject, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, JWK } from 'jose';
-import { DataSource, EntityManager, In, IsNull, MoreThan } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, MoreThan, Not } from 'typeorm';
 import { SecretBox } from './secret-box';
 import { randomToken } from './random';
 import { ResourceServerSecretEntity, SigningKeyEntity } from './signing-key.entity';
@@ -25,6 +25,13 @@ export interface HsKey {
   key: CryptoKey;
 }
 
+interface HsVerificationKey {
+  serverId: string;
+  key: CryptoKey;
+  /** A rotated-away secret verifies until then; null for the active one. */
+  expiresAt: Date | null;
+}
+
 /** HMAC keys as WebCrypto keys: jose would convert a KeyObject again on every signature. */
 function hmacKey(secret: string): Promise<CryptoKey> {
   return globalThis.crypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, [
@@ -45,7 +52,7 @@ export class KeyRing {
   private keys = new Map<string, LoadedKey>();
   private current = new Map<string, LoadedKey>();
   private hsByServer = new Map<string, HsKey>();
-  private hsByKid = new Map<string, { serverId: string; key: CryptoKey }>();
+  private hsByKid = new Map<string, HsVerificationKey>();
   /** Bumped by each reload; a reload that a newer one overtook is dropped. */
   private generation = 0;
   /** Bumped when HS256 secrets are forgotten; a load that started before is not cached. */
@@ -102,7 +109,7 @@ export class KeyRing {
   /** Creates the current and next key of `algorithm` unless they exist (safe across instances). */
   async ensureRing(algorithm: AsymmetricAlgorithm, em?: EntityManager): Promise<void> {
     const run = async (tx: EntityManager) => {
-      await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apiauth:keyring:${algorithm}`]);
+      await KeyRing.lockRing(tx, algorithm);
       const states = (await tx.find(SigningKeyEntity, { where: { algorithm, state: In(['CURRENT', 'NEXT']) } })).map(
         (k) => k.state,
       );
@@ -118,6 +125,11 @@ export class KeyRing {
     }
   }
 
+  /** The advisory lock that serializes every change to one algorithm's ring (across instances). */
+  static lockRing(em: EntityManager, algorithm: string): Promise<unknown> {
+    return em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apiauth:keyring:${algorithm}`]);
+  }
+
   /** Generates and stores an HS256 API's secret; returns it in plain text, once. */
   async createHsSecret(em: EntityManager, serverId: string): Promise<string> {
     const secret = randomBytes(32).toString('base64url');
@@ -129,6 +141,18 @@ export class KeyRing {
       expiresAt: null,
     });
     return secret;
+  }
+
+  /**
+   * Replaces an HS256 API's secret inside the caller's transaction and returns the new one. The
+   * active secret verifies until `previousExpiresAt` (null: dropped now); an older one still in its
+   * grace period is dropped, so an API never has more than two.
+   */
+  async rotateHsSecret(em: EntityManager, serverId: string, previousExpiresAt: Date | null): Promise<string> {
+    await em.delete(ResourceServerSecretEntity, { resourceServerId: serverId, expiresAt: Not(IsNull()) });
+    if (previousExpiresAt) await em.update(ResourceServerSecretEntity, { resourceServerId: serverId }, { expiresAt: previousExpiresAt });
+    else await em.delete(ResourceServerSecretEntity, { resourceServerId: serverId });
+    return this.createHsSecret(em, serverId);
   }
 
   /** The HS256 key that signs tokens for the API. */
@@ -149,7 +173,7 @@ export class KeyRing {
   /** The HS256 key with this kid, if it is still valid. */
   async hsVerificationKey(kid: string): Promise<{ serverId: string; key: CryptoKey } | undefined> {
     const cached = this.hsByKid.get(kid);
-    if (cached) return cached;
+    if (cached) return cached.expiresAt === null || cached.expiresAt.getTime() > Date.now() ? cached : undefined;
     const generation = this.secretsGeneration;
     const row = await this.dataSource.manager.findOne(ResourceServerSecretEntity, {
       where: [
@@ -158,15 +182,17 @@ export class KeyRing {
       ],
     });
     if (!row) return undefined;
-    const entry = {
+    const entry: HsVerificationKey = {
       serverId: row.resourceServerId,
       key: await hmacKey(this.box.open(row.secretSealed, row.kid)),
+      expiresAt: row.expiresAt,
     };
     if (generation === this.secretsGeneration) this.hsByKid.set(kid, entry);
     return entry;
   }
 
-  private async generate(algorithm: AsymmetricAlgorithm) {
+  /** A new key pair of `algorithm` as a row to insert: kid = RFC 7638 thumbprint, private part sealed. */
+  async generate(algorithm: AsymmetricAlgorithm) {
     const { publicKey, privateKey } = await generateKeyPair(algorithm, {
       extractable: true,
       ...(algorithm === 'EdDSA' ? { crv: 'Ed25519' } : {}),

@@ -4,6 +4,8 @@ import { ClientEntity } from '../domain/client/client.entity';
 import { ClientSecretEntity } from '../domain/client/client-secret.entity';
 import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
 import { ResourceServerSecretEntity, SigningKeyEntity } from '../crypto/signing-key.entity';
+import { RevokedTokenEntity, TokenWatermarkEntity } from '../domain/revocation/revocation.entities';
+import { AuditEventEntity } from '../domain/audit/audit-event.entity';
 
 export const entities = [
   ResourceServerEntity,
@@ -13,4 +15,7 @@ export const entities = [
   ClientGrantEntity,
   SigningKeyEntity,
   ResourceServerSecretEntity,
+  RevokedTokenEntity,
+  TokenWatermarkEntity,
+  AuditEventEntity,
 ];

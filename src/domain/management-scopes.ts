@@ -17,7 +17,11 @@ export const MANAGEMENT_SCOPES = {
   deleteClientGrants: 'delete:client_grants',
   updateClientKeys: 'update:client_keys',
   readSigningKeys: 'read:signing_keys',
+  createSigningKeys: 'create:signing_keys',
+  updateSigningKeys: 'update:signing_keys',
   createTokens: 'create:tokens',
+  revokeTokens: 'revoke:tokens',
+  readAuditEvents: 'read:audit_events',
 } as const;
 
 export const MANAGEMENT_SCOPE_DESCRIPTIONS: Record<string, string> = {
@@ -35,7 +39,11 @@ export const MANAGEMENT_SCOPE_DESCRIPTIONS: Record<string, string> = {
   'delete:client_grants': 'Delete client grants',
   'update:client_keys': 'Rotate application secrets',
   'read:signing_keys': 'Read signing keys',
+  'create:signing_keys': 'Generate signing keys (key rotation)',
+  'update:signing_keys': 'Rotate and revoke signing keys',
   'create:tokens': 'Issue access tokens for applications (test tokens)',
+  'revoke:tokens': 'Revoke access tokens',
+  'read:audit_events': 'Read the audit log',
 };
 
 export const ALL_MANAGEMENT_SCOPES: string[] = Object.values(MANAGEMENT_SCOPES);

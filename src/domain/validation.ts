@@ -62,3 +62,11 @@ export function isLoopbackHost(hostname: string): boolean {
 export function truncate(value: string, max = 60): string {
   return value.length > max ? `${value.slice(0, max)}…` : value;
 }
+
+/** Longest time an old secret may keep working after a rotation: 30 days, in seconds. */
+export const GRACE_PERIOD_MAX = 2_592_000;
+
+/** `previousSecretExpiresIn` of a secret rotation: 0 (at once) to 30 days. */
+export function checkGracePeriod(issues: IssueList, field: string[], seconds: number): void {
+  checkIntRange(issues, field, seconds, 0, GRACE_PERIOD_MAX);
+}

@@ -3,12 +3,21 @@ import type { ClientService } from '../domain/client/client.service';
 import type { ClientGrantService } from '../domain/client-grant/client-grant.service';
 import type { Loaders } from './loaders';
 import type { TestTokenService } from '../oauth/test-tokens';
+import type { TokenValidator } from '../oauth/token-validator';
+import type { SigningKeyService } from '../domain/signing-key/signing-key.service';
+import type { RevocationService } from '../domain/revocation/revocation.service';
+import type { AuditLog } from '../domain/audit/audit-log';
+import type { Actor } from '../domain/audit/actor';
 
 export interface Services {
   resourceServers: ResourceServerService;
   clients: ClientService;
   clientGrants: ClientGrantService;
   tokens: TestTokenService;
+  signingKeys: SigningKeyService;
+  revocations: RevocationService;
+  tokenValidator: TokenValidator;
+  audit: AuditLog;
 }
 
 /** Who is calling, from a verified access token (set by the HTTP layer). */
@@ -25,4 +34,11 @@ export interface GraphQLContext {
   /** Null when the request carried no valid token. */
   principal: Principal | null;
   requestId: string;
+  /** Field coordinates already recorded as denied in this request (one audit event each). */
+  denied: Set<string>;
+}
+
+/** The caller, as the audit log records it. */
+export function actorOf(ctx: GraphQLContext): Actor {
+  return { subject: ctx.principal?.subject ?? null, clientId: ctx.principal?.clientId ?? null, requestId: ctx.requestId };
 }

@@ -4,6 +4,9 @@ import { ResourceServerEntity } from '../domain/resource-server/resource-server.
 import { ScopeEntity } from '../domain/resource-server/scope.entity';
 import { ClientEntity } from '../domain/client/client.entity';
 import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
+import { ClientSecretEntity } from '../domain/client/client-secret.entity';
+import { SigningKeyEntity } from '../crypto/signing-key.entity';
+import { AuditEventEntity } from '../domain/audit/audit-event.entity';
 import type { Page, PageRequest } from '../domain/pagination';
 import type { Services } from './context';
 import type { GrantParent } from '../domain/client-grant/client-grant.service';
@@ -27,6 +30,12 @@ export function createLoaders(dataSource: DataSource, services: Services) {
     resourceServer: byId<ResourceServerEntity>(ResourceServerEntity),
     client: byId<ClientEntity>(ClientEntity),
     clientGrant: byId<ClientGrantEntity>(ClientGrantEntity),
+    signingKey: byId<SigningKeyEntity>(SigningKeyEntity),
+    auditEvent: byId<AuditEventEntity>(AuditEventEntity),
+    clientSecrets: new DataLoader<string, ClientSecretEntity[]>(async (ids) => {
+      const byClient = await services.clients.secretsOf(ids);
+      return ids.map((id) => byClient.get(id) ?? []);
+    }),
     scopes: new DataLoader<string, ScopeEntity[]>(async (ids) => {
       const byServer = await services.resourceServers.scopesOf(ids);
       return ids.map((id) => byServer.get(id) ?? []);

@@ -7,6 +7,8 @@ import { ResourceServerResolver } from './resource-server/resource-server.resolv
 import { ClientResolver } from './client/client.resolver';
 import { ClientGrantResolver } from './client-grant/client-grant.resolver';
 import { AccessTokenResolver } from './access-token/access-token.resolver';
+import { SigningKeyResolver } from './signing-key/signing-key.resolver';
+import { AuditEventResolver } from './audit-event/audit-event.resolver';
 
 let schema: GraphQLSchema | undefined;
 
@@ -14,11 +16,13 @@ let schema: GraphQLSchema | undefined;
 export function buildManagementSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
     resolvers: [
-      createNodeResolver((ctx, scope) => requireScopes(ctx, [scope])),
+      createNodeResolver((ctx, scope, coordinate) => requireScopes(ctx, [scope], coordinate)),
       ResourceServerResolver,
       ClientResolver,
       ClientGrantResolver,
       AccessTokenResolver,
+      SigningKeyResolver,
+      AuditEventResolver,
     ],
     authChecker,
     authMode: 'error',

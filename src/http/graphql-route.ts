@@ -49,6 +49,7 @@ export async function mountGraphQL(
       loaders: createLoaders(deps.dataSource, deps.services),
       principal: deps.principalOf(request),
       requestId: String(request.id),
+      denied: new Set<string>(),
     }),
   });
   app.route<{ Reply: string }>({

@@ -1,9 +1,9 @@
 import { Kind, parse, OperationDefinitionNode } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../graphql/context';
-import type { Registry } from '../oauth/registry';
-import { AccessTokenVerifier, InvalidTokenError } from '../oauth/token-verifier';
-import { tokenTyp } from '../oauth/access-token';
+import { InvalidTokenError } from '../oauth/token-verifier';
+import type { TokenValidator } from '../oauth/token-validator';
+import type { AuditLog } from '../domain/audit/audit-log';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 
@@ -30,13 +30,18 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
 }
 
 /**
- * Every /graphql request needs a Management API access token, verified locally; schema
- * introspection alone stays open so explorers and code generators work. Failures are HTTP 401
- * with `WWW-Authenticate: Bearer error="invalid_token"` and an UNAUTHENTICATED GraphQL error.
+ * Every /graphql request needs an active Management API access token (signature, claims, not
+ * revoked: see TokenValidator); schema introspection alone stays open so explorers and code
+ * generators work. Failures are HTTP 401 with `WWW-Authenticate: Bearer error="invalid_token"` and
+ * an UNAUTHENTICATED GraphQL error, and are audited.
  */
-export function createManagementAuth(deps: { registry: Registry; verifier: AccessTokenVerifier; audience: string }) {
-  const reject = (reply: FastifyReply, description: string) =>
-    reply
+export function createManagementAuth(deps: { validator: TokenValidator; audience: string; audit: AuditLog }) {
+  const reject = (request: FastifyRequest, reply: FastifyReply, description: string) => {
+    deps.audit.recordDenied(
+      { subject: null, clientId: null, requestId: String(request.id) },
+      { operation: 'authenticate', summary: { reason: 'invalid_token', description } },
+    );
+    return reply
       .code(401)
       .header(
         'WWW-Authenticate',
@@ -44,6 +49,7 @@ export function createManagementAuth(deps: { registry: Registry; verifier: Acces
       )
       .header('Cache-Control', 'no-store')
       .send({ errors: [{ message: description, extensions: { code: 'UNAUTHENTICATED' } }] });
+  };
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (request.method === 'OPTIONS') return;
@@ -51,23 +57,16 @@ export function createManagementAuth(deps: { registry: Registry; verifier: Acces
     if (header === undefined) {
       const source = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined;
       if (isIntrospectionOnly(source?.query, source?.operationName)) return;
-      await reject(reply, 'An access token for the Management API is required');
+      await reject(request, reply, 'An access token for the Management API is required');
       return;
     }
     const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
     if (!match) {
-      await reject(reply, 'The Authorization header must be: Bearer <access token>');
+      await reject(request, reply, 'The Authorization header must be: Bearer <access token>');
       return;
     }
     try {
-      const api = await deps.registry.api(deps.audience);
-      if (!api) throw new InvalidTokenError('The Management API is not configured');
-      const payload = await deps.verifier.verify(match[1], {
-        audience: deps.audience,
-        algorithm: api.server.signingAlgorithm,
-        typ: tokenTyp(api.server.tokenDialect),
-      });
-      const clientId = String(payload.client_id ?? payload.azp ?? '');
+      const { payload, clientId } = await deps.validator.validate(match[1], { audience: deps.audience });
       principals.set(request, {
         subject: String(payload.sub),
         clientId,
@@ -75,7 +74,7 @@ export function createManagementAuth(deps: { registry: Registry; verifier: Acces
       });
     } catch (error) {
       if (!(error instanceof InvalidTokenError)) throw error;
-      await reject(reply, error.message);
+      await reject(request, reply, error.message);
     }
   };
 }

@@ -12,6 +12,8 @@ export function registerWellKnown(app: FastifyInstance, deps: { issuer: string; 
     jwks_uri: `${deps.issuer}/.well-known/jwks.json`,
     grant_types_supported: SUPPORTED_GRANT_TYPES,
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    introspection_endpoint: `${deps.issuer}/oauth/introspect`,
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     // No authorization endpoint yet: no response types (RFC 8414 requires the member).
     response_types_supported: [] as string[],
     service_documentation: `${deps.issuer}/graphql`,

@@ -1,4 +1,7 @@
 import type { DataSource } from 'typeorm';
+import { decodeJwt } from 'jose';
+import type { AuditLog } from '../domain/audit/audit-log';
+import type { Actor } from '../domain/audit/actor';
 import { DomainError, UserErrorCode } from '../domain/errors';
 import { ClientEntity } from '../domain/client/client.entity';
 import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
@@ -18,10 +21,10 @@ const CODE_OF: Record<string, { code: UserErrorCode; field: string[] }> = {
 export class TestTokenService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly deps: { registry: Registry; issuer: AccessTokenIssuer },
+    private readonly deps: { registry: Registry; issuer: AccessTokenIssuer; audit: AuditLog },
   ) {}
 
-  async issueForClient(clientUuid: string, serverUuid: string, scopes: string[] | undefined): Promise<IssuedToken> {
+  async issueForClient(clientUuid: string, serverUuid: string, scopes: string[] | undefined, actor: Actor): Promise<IssuedToken> {
     const client = await this.dataSource.manager.findOneBy(ClientEntity, { id: clientUuid });
     const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, { id: serverUuid });
     const issues = [];
@@ -31,7 +34,18 @@ export class TestTokenService {
     const api = await this.deps.registry.api(server!.identifier);
     if (!api) throw DomainError.notFound(['input', 'resourceServerId'], 'resource server');
     try {
-      return await issueClientCredentials(this.deps, client!, api, scopes);
+      const token = await issueClientCredentials(this.deps, client!, api, scopes);
+      // The jti and expiry are recorded so an administrator can revoke the token later.
+      const { jti, exp } = decodeJwt(token.accessToken);
+      await this.dataSource.transaction((em) =>
+        this.deps.audit.record(em, actor, {
+          operation: 'accessTokenIssue',
+          targetType: 'Client',
+          targetId: clientUuid,
+          summary: { resourceServerId: serverUuid, audience: server!.identifier, scope: token.scope, jti, expiresAt: new Date(exp! * 1000) },
+        }),
+      );
+      return token;
     } catch (error) {
       if (error instanceof OAuthError && CODE_OF[error.error]) {
         const { code, field } = CODE_OF[error.error];

@@ -11,7 +11,7 @@ import type { AccessTokenIssuer } from './access-token';
 export const TOKEN_BODY_LIMIT = 16 * 1024;
 export const SUPPORTED_GRANT_TYPES = ['client_credentials'];
 
-const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
   return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());

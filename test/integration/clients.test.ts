@@ -454,11 +454,15 @@ describe('clients', () => {
       expect(anywhere[0].n).toBe(0);
     });
 
-    it('exposes no secret field on the Client type', async () => {
-      const res = await server.gql(`{ __type(name: "Client") { fields { name } } }`);
-      const names: string[] = res.body.data.__type.fields.map((f: { name: string }) => f.name);
+    it('exposes no secret value on the Client type: `secrets` is metadata only', async () => {
+      const res = await server.gql(`{
+        client: __type(name: "Client") { fields { name } }
+        secret: __type(name: "ClientSecret") { fields { name } }
+      }`);
+      const names: string[] = res.body.data.client.fields.map((f: { name: string }) => f.name);
       expect(names).toContain('clientId');
-      expect(names.filter((n) => /secret|hash/i.test(n))).toEqual([]);
+      expect(names.filter((n) => /secret|hash/i.test(n))).toEqual(['secrets']);
+      expect(res.body.data.secret.fields.map((f: { name: string }) => f.name).sort()).toEqual(['createdAt', 'expiresAt', 'lastFour']);
     });
 
     it('rotates a secret: the old one is refused at the token endpoint at once, the new one works', async () => {

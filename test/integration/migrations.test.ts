@@ -2,7 +2,18 @@ import { createDataSource } from '../../src/db/data-source';
 import { migrations } from '../../src/db/migrations';
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
 
-const TABLES = ['resource_servers', 'scopes', 'clients', 'client_secrets', 'client_grants', 'signing_keys', 'resource_server_secrets'];
+const TABLES = [
+  'resource_servers',
+  'scopes',
+  'clients',
+  'client_secrets',
+  'client_grants',
+  'signing_keys',
+  'resource_server_secrets',
+  'revoked_tokens',
+  'token_watermarks',
+  'audit_events',
+];
 
 async function tables(db: TestDatabase): Promise<string[]> {
   const rows = await db.query<{ table_name: string }>(

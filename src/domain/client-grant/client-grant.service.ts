@@ -3,6 +3,8 @@ import { DomainError, IssueList, isUniqueViolation } from '../errors';
 import { checkListSize, checkNoDuplicates } from '../validation';
 import { countByParent, keysetPage, keysetPagesByParent, Page, PageRequest } from '../pagination';
 import type { ChangeFeed } from '../change-feed';
+import type { AuditLog } from '../audit/audit-log';
+import type { Actor } from '../audit/actor';
 import { ClientEntity } from '../client/client.entity';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
 import { ScopeEntity } from '../resource-server/scope.entity';
@@ -20,9 +22,10 @@ export class ClientGrantService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
+    private readonly audit: AuditLog,
   ) {}
 
-  async create(input: { clientId: string; resourceServerId: string; scopes: string[] }): Promise<ClientGrantEntity> {
+  async create(input: { clientId: string; resourceServerId: string; scopes: string[] }, actor: Actor): Promise<ClientGrantEntity> {
     const issues = new IssueList();
     checkScopeList(issues, ['input', 'scopes'], input.scopes);
     issues.throwIfAny();
@@ -51,12 +54,13 @@ export class ClientGrantService {
         if (isUniqueViolation(error)) throw grantTaken();
         throw error;
       }
+      await this.audit.record(em, actor, { operation: 'clientGrantCreate', ...target(grant.id), summary: { ...input } });
       await this.changes.publish(em, 'client_grant', grant.id);
       return em.findOneByOrFail(ClientGrantEntity, { id: grant.id });
     });
   }
 
-  async update(id: string, input: { scopes?: string[] | null }): Promise<ClientGrantEntity> {
+  async update(id: string, input: { scopes?: string[] | null }, actor: Actor): Promise<ClientGrantEntity> {
     return this.dataSource.transaction(async (em) => {
       const grant = await em.findOne(ClientGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!grant) throw DomainError.notFound(['id'], 'client grant');
@@ -68,16 +72,41 @@ export class ClientGrantService {
       await checkScopesExist(em, issues, grant.resourceServerId, input.scopes);
       issues.throwIfAny();
       await em.update(ClientGrantEntity, { id }, { scopes: input.scopes });
+      await this.audit.record(em, actor, {
+        operation: 'clientGrantUpdate',
+        ...target(id),
+        summary: { scopes: input.scopes, previousScopes: grant.scopes },
+      });
       await this.changes.publish(em, 'client_grant', id);
       return em.findOneByOrFail(ClientGrantEntity, { id });
     });
   }
 
-  async delete(id: string): Promise<ClientGrantEntity> {
+  /**
+   * Removes the grant: no new tokens from now on. With `revokeIssuedTokens`, the tokens already
+   * issued under it are refused too, without storing any of them: a (client, API) watermark
+   * rejects every token issued before this moment.
+   */
+  async delete(id: string, input: { revokeIssuedTokens?: boolean | null }, actor: Actor): Promise<ClientGrantEntity> {
     return this.dataSource.transaction(async (em) => {
       const grant = await em.findOne(ClientGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!grant) throw DomainError.notFound(['id'], 'client grant');
+      const client = await em.findOneByOrFail(ClientEntity, { id: grant.clientId });
       await em.delete(ClientGrantEntity, { id });
+      const revokeIssuedTokens = input.revokeIssuedTokens ?? false;
+      if (revokeIssuedTokens) {
+        // clock_timestamp(), not now(): tokens issued while this transaction ran are older than it.
+        await em.query(
+          `INSERT INTO token_watermarks (client_id, resource_server_id, not_before) VALUES ($1, $2, clock_timestamp())
+           ON CONFLICT (client_id, resource_server_id) DO UPDATE SET not_before = EXCLUDED.not_before`,
+          [client.clientId, grant.resourceServerId],
+        );
+      }
+      await this.audit.record(em, actor, {
+        operation: 'clientGrantDelete',
+        ...target(id),
+        summary: { clientId: client.clientId, resourceServerId: grant.resourceServerId, scopes: grant.scopes, revokeIssuedTokens },
+      });
       await this.changes.publish(em, 'client_grant', id);
       return grant;
     });
@@ -105,6 +134,10 @@ export class ClientGrantService {
   countsByParent(parent: GrantParent, ids: readonly string[]): Promise<Map<string, number>> {
     return countByParent(this.dataSource, 'client_grants', parent, ids);
   }
+}
+
+function target(id: string) {
+  return { targetType: 'ClientGrant', targetId: id };
 }
 
 function grantTaken(): DomainError {

@@ -1,11 +1,13 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, MoreThan, Not } from 'typeorm';
 import { DomainError, IssueList } from '../errors';
-import { checkName, checkText } from '../validation';
+import { checkGracePeriod, checkName, checkText } from '../validation';
 import { keysetPage, Page, PageRequest } from '../pagination';
 import { withoutNulls } from '../resource-server/resource-server.service';
 import { checkEnum } from '../resource-server/resource-server.rules';
 import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random';
 import type { ChangeFeed } from '../change-feed';
+import type { AuditLog } from '../audit/audit-log';
+import type { Actor } from '../audit/actor';
 import { ClientEntity } from './client.entity';
 import { ClientSecretEntity } from './client-secret.entity';
 import { ClientGrantEntity } from '../client-grant/client-grant.entity';
@@ -49,13 +51,11 @@ export class ClientService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
+    private readonly audit: AuditLog,
   ) {}
 
   /** Creates the client; a confidential one gets a secret, returned here once and stored hashed. */
-  async create(
-    input: ClientCreate,
-    options: { clientId?: string; secret?: string } = {},
-  ): Promise<{ client: ClientEntity; secret: string | null }> {
+  async create(input: ClientCreate, actor: Actor): Promise<{ client: ClientEntity; secret: string | null }> {
     const issues = new IssueList();
     const field = (name: string) => ['input', name];
     if (!checkEnum(issues, field('appType'), input.appType, APP_TYPES)) issues.throwIfAny();
@@ -74,19 +74,20 @@ export class ClientService {
     issues.throwIfAny();
 
     return this.dataSource.transaction(async (em) => {
-      const client = em.create(ClientEntity, { ...values, clientId: options.clientId ?? generateClientId() });
+      const client = em.create(ClientEntity, { ...values, clientId: generateClientId() });
       await em.insert(ClientEntity, client);
       let secret: string | null = null;
       if (!isPublicClient(appType)) {
-        secret = options.secret ?? generateSecret();
+        secret = generateSecret();
         await em.insert(ClientSecretEntity, secretRow(client.id, secret));
       }
+      await this.audit.record(em, actor, { operation: 'clientCreate', ...target(client.id), summary: { clientId: client.clientId, ...values } });
       await this.changes.publish(em, 'client', client.id);
       return { client: await em.findOneByOrFail(ClientEntity, { id: client.id }), secret };
     });
   }
 
-  async update(id: string, input: ClientUpdate): Promise<ClientEntity> {
+  async update(id: string, input: ClientUpdate, actor: Actor): Promise<ClientEntity> {
     return this.dataSource.transaction(async (em) => {
       const client = await this.lockOrFail(em, id);
       const issues = new IssueList();
@@ -114,33 +115,74 @@ export class ClientService {
         await em.update(ClientEntity, { id }, writable);
         await this.changes.publish(em, 'client', id);
       }
+      await this.audit.record(em, actor, { operation: 'clientUpdate', ...target(id), summary: { ...changes } });
       return em.findOneByOrFail(ClientEntity, { id });
     });
   }
 
   /** Deletes the client with its secrets and grants, in one transaction. */
-  async delete(id: string): Promise<void> {
+  async delete(id: string, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (em) => {
-      await this.lockOrFail(em, id);
+      const client = await this.lockOrFail(em, id);
       await em.delete(ClientEntity, { id });
+      await this.audit.record(em, actor, {
+        operation: 'clientDelete',
+        ...target(id),
+        summary: { clientId: client.clientId, name: client.name },
+      });
       await this.changes.publish(em, 'client', id);
     });
   }
 
-  /** Replaces the client's secret: the old one stops working at once. */
-  async rotateSecret(id: string): Promise<{ client: ClientEntity; secret: string }> {
+  /**
+   * Gives the client a new secret (returned once). The current one keeps working for
+   * `previousSecretExpiresIn` seconds (0: stops at once); an older one still in its grace period is
+   * dropped, so a client never holds more than two.
+   */
+  async rotateSecret(
+    id: string,
+    input: { previousSecretExpiresIn?: number | null },
+    actor: Actor,
+  ): Promise<{ client: ClientEntity; secret: string }> {
+    const issues = new IssueList();
+    const grace = input.previousSecretExpiresIn ?? 0;
+    checkGracePeriod(issues, ['input', 'previousSecretExpiresIn'], grace);
+    issues.throwIfAny();
     return this.dataSource.transaction(async (em) => {
       const client = await this.lockOrFail(em, id);
       if (isPublicClient(client.appType)) {
         throw DomainError.of('INVALID', ['id'], `${client.appType} clients are public and have no secret`);
       }
       const secret = generateSecret();
-      await em.delete(ClientSecretEntity, { clientId: id });
+      await em.delete(ClientSecretEntity, { clientId: id, expiresAt: Not(IsNull()) });
+      const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
+      if (previousExpiresAt) await em.update(ClientSecretEntity, { clientId: id }, { expiresAt: previousExpiresAt });
+      else await em.delete(ClientSecretEntity, { clientId: id });
       await em.insert(ClientSecretEntity, secretRow(id, secret));
       await em.update(ClientEntity, { id }, { updatedAt: () => 'now()' });
+      await this.audit.record(em, actor, {
+        operation: 'clientSecretRotate',
+        ...target(id),
+        summary: { previousSecretExpiresIn: grace, previousSecretExpiresAt: previousExpiresAt },
+      });
       await this.changes.publish(em, 'client', id);
       return { client: await em.findOneByOrFail(ClientEntity, { id }), secret };
     });
+  }
+
+  /** The secrets still valid for each client (never the secrets themselves), newest first. */
+  async secretsOf(ids: readonly string[]): Promise<Map<string, ClientSecretEntity[]>> {
+    const now = new Date();
+    const rows = await this.dataSource.manager.find(ClientSecretEntity, {
+      where: [
+        { clientId: In([...ids]), expiresAt: IsNull() },
+        { clientId: In([...ids]), expiresAt: MoreThan(now) },
+      ],
+      order: { createdAt: 'DESC' },
+    });
+    const byClient = new Map<string, ClientSecretEntity[]>(ids.map((id) => [id, []]));
+    for (const row of rows) byClient.get(row.clientId)?.push(row);
+    return byClient;
   }
 
   findByClientId(clientId: string): Promise<ClientEntity | null> {
@@ -181,6 +223,10 @@ export class ClientService {
     if (!client) throw DomainError.notFound(['id'], 'client');
     return client;
   }
+}
+
+function target(id: string) {
+  return { targetType: 'Client', targetId: id };
 }
 
 function secretRow(clientId: string, secret: string): Partial<ClientSecretEntity> {

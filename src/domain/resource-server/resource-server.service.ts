@@ -20,6 +20,9 @@ import {
   TokenDialect,
 } from './resource-server.rules';
 import type { ChangeFeed } from '../change-feed';
+import type { AuditLog } from '../audit/audit-log';
+import type { Actor } from '../audit/actor';
+import { checkGracePeriod } from '../validation';
 
 export interface ResourceServerCreate {
   name: string;
@@ -45,16 +48,19 @@ const IMMUTABLE_FIELDS = ['identifier', 'signingAlgorithm'] as const;
  */
 export interface ResourceServerHooks {
   afterCreate?(em: EntityManager, server: ResourceServerEntity): Promise<Record<string, unknown>>;
+  /** Replaces an HS256 API's signing secret; the old one verifies until `previousExpiresAt`. */
+  rotateSigningSecret?(em: EntityManager, server: ResourceServerEntity, previousExpiresAt: Date | null): Promise<string>;
 }
 
 export class ResourceServerService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
+    private readonly audit: AuditLog,
     private readonly hooks: ResourceServerHooks = {},
   ) {}
 
-  async create(input: ResourceServerCreate): Promise<{ server: ResourceServerEntity; extras: Record<string, unknown> }> {
+  async create(input: ResourceServerCreate, actor: Actor): Promise<{ server: ResourceServerEntity; extras: Record<string, unknown> }> {
     const issues = new IssueList();
     const field = (name: string) => ['input', name];
     checkName(issues, field('name'), input.name);
@@ -105,12 +111,13 @@ export class ResourceServerService {
         );
       }
       const extras = (await this.hooks.afterCreate?.(em, server)) ?? {};
+      await this.audit.record(em, actor, { operation: 'resourceServerCreate', ...target(server.id), summary: { ...input } });
       await this.changes.publish(em, 'resource_server', server.id);
       return { server: await em.findOneByOrFail(ResourceServerEntity, { id: server.id }), extras };
     });
   }
 
-  async update(id: string, input: ResourceServerUpdate): Promise<ResourceServerEntity> {
+  async update(id: string, input: ResourceServerUpdate, actor: Actor): Promise<ResourceServerEntity> {
     return this.dataSource.transaction(async (em) => {
       const server = await this.lockOrFail(em, id);
       const issues = new IssueList();
@@ -153,23 +160,29 @@ export class ResourceServerService {
         await em.update(ResourceServerEntity, { id }, writable);
         await this.changes.publish(em, 'resource_server', id);
       }
+      await this.audit.record(em, actor, { operation: 'resourceServerUpdate', ...target(id), summary: { ...changes } });
       return em.findOneByOrFail(ResourceServerEntity, { id });
     });
   }
 
   /** Deletes the API with its scopes and client grants (foreign keys cascade in this transaction). */
-  async delete(id: string): Promise<void> {
+  async delete(id: string, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (em) => {
       const server = await this.lockOrFail(em, id);
       if (server.isSystem) {
         throw DomainError.of('SYSTEM_RESOURCE', ['id'], 'a system API cannot be deleted');
       }
       await em.delete(ResourceServerEntity, { id });
+      await this.audit.record(em, actor, {
+        operation: 'resourceServerDelete',
+        ...target(id),
+        summary: { name: server.name, identifier: server.identifier },
+      });
       await this.changes.publish(em, 'resource_server', id);
     });
   }
 
-  async addScopes(id: string, scopes: ScopeDraft[]): Promise<ResourceServerEntity> {
+  async addScopes(id: string, scopes: ScopeDraft[], actor: Actor): Promise<ResourceServerEntity> {
     const issues = new IssueList();
     checkScopeDrafts(issues, ['scopes'], scopes);
     issues.throwIfAny();
@@ -202,12 +215,13 @@ export class ResourceServerService {
         await em.update(ResourceServerEntity, { id }, { updatedAt: () => 'now()' });
         await this.changes.publish(em, 'resource_server', id);
       }
+      await this.audit.record(em, actor, { operation: 'resourceServerScopesAdd', ...target(id), summary: { scopes } });
       return em.findOneByOrFail(ResourceServerEntity, { id });
     });
   }
 
   /** Removes scopes from the API and from every client grant that held them, atomically. */
-  async removeScopes(id: string, values: string[]): Promise<ResourceServerEntity> {
+  async removeScopes(id: string, values: string[], actor: Actor): Promise<ResourceServerEntity> {
     const issues = new IssueList();
     if (values.length > SCOPES_PER_SERVER_MAX) {
       issues.add('LIMIT_EXCEEDED', ['values'], `must have at most ${SCOPES_PER_SERVER_MAX} entries`);
@@ -236,7 +250,39 @@ export class ResourceServerService {
         await em.update(ResourceServerEntity, { id }, { updatedAt: () => 'now()' });
         await this.changes.publish(em, 'resource_server', id);
       }
+      await this.audit.record(em, actor, { operation: 'resourceServerScopesRemove', ...target(id), summary: { values } });
       return em.findOneByOrFail(ResourceServerEntity, { id });
+    });
+  }
+
+  /**
+   * Gives an HS256 API a new signing secret (returned once). Tokens signed with the previous one
+   * stay verifiable for `previousSecretExpiresIn` seconds (0: never again).
+   */
+  async rotateSigningSecret(
+    id: string,
+    input: { previousSecretExpiresIn?: number | null },
+    actor: Actor,
+  ): Promise<{ server: ResourceServerEntity; signingSecret: string }> {
+    const issues = new IssueList();
+    const grace = input.previousSecretExpiresIn ?? 0;
+    checkGracePeriod(issues, ['input', 'previousSecretExpiresIn'], grace);
+    issues.throwIfAny();
+    return this.dataSource.transaction(async (em) => {
+      const server = await this.lockOrFail(em, id);
+      if (server.signingAlgorithm !== 'HS256' || !this.hooks.rotateSigningSecret) {
+        throw DomainError.of('INVALID', ['id'], `only HS256 APIs have a signing secret; ${server.signingAlgorithm} APIs use the key ring (signingKeyRotate)`);
+      }
+      const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
+      const signingSecret = await this.hooks.rotateSigningSecret(em, server, previousExpiresAt);
+      await em.update(ResourceServerEntity, { id }, { updatedAt: () => 'now()' });
+      await this.audit.record(em, actor, {
+        operation: 'resourceServerSigningSecretRotate',
+        ...target(id),
+        summary: { previousSecretExpiresIn: grace, previousSecretExpiresAt: previousExpiresAt },
+      });
+      await this.changes.publish(em, 'resource_server', id);
+      return { server: await em.findOneByOrFail(ResourceServerEntity, { id }), signingSecret };
     });
   }
 
@@ -269,6 +315,10 @@ export class ResourceServerService {
     if (!server) throw DomainError.notFound(['id'], 'resource server');
     return server;
   }
+}
+
+function target(id: string) {
+  return { targetType: 'ResourceServer', targetId: id };
 }
 
 function identifierTaken(): DomainError {

@@ -1,40 +1,16 @@
-import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Resolver } from 'type-graphql';
-import type { GraphQLContext } from '../context';
+import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { requireIds } from '../relay/require-id';
-import { mutate, UserError } from '../user-error';
+import { DomainError, IssueList } from '../../domain/errors';
+import { requireId, requireIds } from '../relay/require-id';
+import { mutate } from '../user-error';
+import { ResourceServer } from '../resource-server/resource-server.type';
+import { InvalidTokenError } from '../../oauth/token-verifier';
+import type { TokenToRevoke } from '../../domain/revocation/revocation.service';
+import { AccessTokenIssueInput, AccessTokenRevokeInput } from './access-token.inputs';
+import { AccessTokenIssuePayload, AccessTokenRevokePayload, RevokedToken } from './access-token.payloads';
 
-@InputType()
-export class AccessTokenIssueInput {
-  @Field(() => ID, { description: 'Global ID of the client the token is for.' })
-  clientId!: string;
-
-  @Field(() => ID, { description: 'Global ID of the API.' })
-  resourceServerId!: string;
-
-  @Field(() => [String], { nullable: true, description: 'Default: every scope the client grant allows.' })
-  scopes?: string[] | null;
-}
-
-@ObjectType()
-export class AccessTokenIssuePayload {
-  @Field(() => String, { nullable: true })
-  accessToken?: string | null;
-
-  @Field(() => String, { nullable: true })
-  tokenType?: string | null;
-
-  @Field(() => Int, { nullable: true, description: 'Seconds until the token expires.' })
-  expiresIn?: number | null;
-
-  @Field(() => String, { nullable: true })
-  scope?: string | null;
-
-  @Field(() => [UserError])
-  userErrors!: UserError[];
-}
-
-@Resolver()
+@Resolver(() => RevokedToken)
 export class AccessTokenResolver {
   @Authorized(S.createTokens)
   @Mutation(() => AccessTokenIssuePayload, {
@@ -47,7 +23,57 @@ export class AccessTokenResolver {
         clientId: { id: input.clientId, type: 'Client', field: ['input', 'clientId'] },
         serverId: { id: input.resourceServerId, type: 'ResourceServer', field: ['input', 'resourceServerId'] },
       });
-      return ctx.services.tokens.issueForClient(ids.clientId, ids.serverId, input.scopes ?? undefined);
+      return ctx.services.tokens.issueForClient(ids.clientId, ids.serverId, input.scopes ?? undefined, actorOf(ctx));
     });
+  }
+
+  @Authorized(S.revokeTokens)
+  @Mutation(() => AccessTokenRevokePayload, {
+    description:
+      'Revokes one access token: its jti is denylisted until the token expires, so introspection answers inactive and the Management API refuses it, on every instance at once. Resource servers that verify tokens locally (JWKS) cannot see revocations: use introspection where revocation matters.',
+  })
+  accessTokenRevoke(@Ctx() ctx: GraphQLContext, @Arg('input') input: AccessTokenRevokeInput) {
+    return mutate(async () => {
+      const token = await this.tokenToRevoke(ctx, input);
+      const row = await ctx.services.revocations.revoke(token, actorOf(ctx), {
+        jti: ['input', input.token != null ? 'token' : 'jti'],
+        expiresAt: ['input', input.token != null ? 'token' : 'expiresAt'],
+      });
+      return { revokedToken: Object.assign(new RevokedToken(), { ...row, resourceServerUuid: row.resourceServerId }) };
+    });
+  }
+
+  @Authorized(S.readResourceServers)
+  // Nullable: without read:resource_servers only this field fails (FORBIDDEN).
+  @FieldResolver(() => ResourceServer, { nullable: true, description: 'The API the token was for.' })
+  async resourceServer(@Root() token: RevokedToken, @Ctx() ctx: GraphQLContext): Promise<ResourceServer | null> {
+    const entity = token.resourceServerUuid ? await ctx.loaders.resourceServer.load(token.resourceServerUuid) : null;
+    return entity ? ResourceServer.from(entity) : null;
+  }
+
+  /** Either the token itself (verified: only an active token of ours has a jti worth listing) or jti + API + expiry. */
+  private async tokenToRevoke(ctx: GraphQLContext, input: AccessTokenRevokeInput): Promise<TokenToRevoke> {
+    const issues = new IssueList();
+    if (input.token != null) {
+      if (input.jti != null || input.resourceServerId != null || input.expiresAt != null) {
+        throw DomainError.of('INVALID', ['input'], 'give either token, or jti with resourceServerId and expiresAt, not both');
+      }
+      try {
+        const { payload, api } = await ctx.services.tokenValidator.validate(input.token);
+        return { jti: payload.jti, resourceServerId: api.server.id, expiresAt: new Date(payload.exp * 1000) };
+      } catch (error) {
+        if (!(error instanceof InvalidTokenError)) throw error;
+        throw DomainError.of('INVALID', ['input', 'token'], `not an active access token issued by this service: ${error.message}`);
+      }
+    }
+    if (input.jti == null) issues.add('INVALID', ['input', 'jti'], 'required (or give token)');
+    if (input.resourceServerId == null) issues.add('INVALID', ['input', 'resourceServerId'], 'required with jti');
+    if (input.expiresAt == null) issues.add('INVALID', ['input', 'expiresAt'], 'required with jti');
+    issues.throwIfAny();
+    return {
+      jti: input.jti!,
+      resourceServerId: requireId(input.resourceServerId!, 'ResourceServer', ['input', 'resourceServerId']),
+      expiresAt: input.expiresAt!,
+    };
   }
 }

@@ -26,3 +26,14 @@ export class ClientGrantFilter {
   @Field(() => ID, { nullable: true, description: 'Global ID of an API.' })
   resourceServer?: string | null;
 }
+
+@InputType()
+export class ClientGrantDeleteInput {
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description:
+      'Also revoke every token already issued under this grant: tokens of this client for this API issued before now are refused (introspection, Management API). Nothing is stored per token.',
+  })
+  revokeIssuedTokens?: boolean | null;
+}

@@ -1,5 +1,5 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { GraphQLContext } from '../context';
+import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
 import { decodeId, toGlobalId } from '../relay/global-id';
 import { requireId, requireIds } from '../relay/require-id';
@@ -8,7 +8,7 @@ import { mutate } from '../user-error';
 import { Client } from '../client/client.type';
 import { ResourceServer } from '../resource-server/resource-server.type';
 import { ClientGrant, ClientGrantConnection } from './client-grant.type';
-import { ClientGrantCreateInput, ClientGrantFilter, ClientGrantUpdateInput } from './client-grant.inputs';
+import { ClientGrantCreateInput, ClientGrantDeleteInput, ClientGrantFilter, ClientGrantUpdateInput } from './client-grant.inputs';
 import { ClientGrantCreatePayload, ClientGrantDeletePayload, ClientGrantUpdatePayload } from './client-grant.payloads';
 
 /** A filter naming an object that cannot exist matches nothing. */
@@ -62,7 +62,7 @@ export class ClientGrantResolver {
         clientId: { id: input.clientId, type: 'Client', field: ['input', 'clientId'] },
         resourceServerId: { id: input.resourceServerId, type: 'ResourceServer', field: ['input', 'resourceServerId'] },
       });
-      const grant = await ctx.services.clientGrants.create({ ...ids, scopes: input.scopes });
+      const grant = await ctx.services.clientGrants.create({ ...ids, scopes: input.scopes }, actorOf(ctx));
       return { clientGrant: ClientGrant.from(grant) };
     });
   }
@@ -70,14 +70,20 @@ export class ClientGrantResolver {
   @Authorized(S.updateClientGrants)
   @Mutation(() => ClientGrantUpdatePayload)
   clientGrantUpdate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: ClientGrantUpdateInput) {
-    return mutate(async () => ({ clientGrant: ClientGrant.from(await ctx.services.clientGrants.update(requireId(id, 'ClientGrant'), input)) }));
+    return mutate(async () => ({ clientGrant: ClientGrant.from(await ctx.services.clientGrants.update(requireId(id, 'ClientGrant'), input, actorOf(ctx))) }));
   }
 
   @Authorized(S.deleteClientGrants)
-  @Mutation(() => ClientGrantDeletePayload, { description: 'Removes the authorization: the client gets no new tokens for the API.' })
-  clientGrantDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+  @Mutation(() => ClientGrantDeletePayload, {
+    description: 'Removes the authorization: the client gets no new tokens for the API (and with `revokeIssuedTokens`, its issued ones stop too).',
+  })
+  clientGrantDelete(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => ClientGrantDeleteInput, { nullable: true }) input?: ClientGrantDeleteInput | null,
+  ) {
     return mutate(async () => {
-      const grant = await ctx.services.clientGrants.delete(requireId(id, 'ClientGrant'));
+      const grant = await ctx.services.clientGrants.delete(requireId(id, 'ClientGrant'), input ?? {}, actorOf(ctx));
       return { deletedId: toGlobalId('ClientGrant', grant.id) };
     });
   }

@@ -1,4 +1,5 @@
-import { Field, InputType } from 'type-graphql';
+import { Field, InputType, Int } from 'type-graphql';
+import { GRACE_PERIOD_MAX } from '../../domain/validation';
 import { AppTypeEnum, GrantTypeEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import type { AppType, GrantType, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
 
@@ -66,4 +67,14 @@ export class ClientUpdateInput {
 export class ClientFilter {
   @Field(() => AppTypeEnum, { nullable: true })
   appType?: AppType | null;
+}
+
+@InputType()
+export class ClientSecretRotateInput {
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: 0,
+    description: `Seconds the current secret keeps working after the rotation: 0 (default, stops at once) to ${GRACE_PERIOD_MAX} (30 days).`,
+  })
+  previousSecretExpiresIn?: number | null;
 }

@@ -1,14 +1,14 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLError } from 'graphql';
-import type { GraphQLContext } from '../context';
+import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
 import { decodeId, toGlobalId } from '../relay/global-id';
 import { requireId } from '../relay/require-id';
 import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
 import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
 import { mutate } from '../user-error';
-import { Client } from './client.type';
-import { ClientCreateInput, ClientFilter, ClientUpdateInput } from './client.inputs';
+import { Client, ClientSecret } from './client.type';
+import { ClientCreateInput, ClientFilter, ClientSecretRotateInput, ClientUpdateInput } from './client.inputs';
 import { ClientCreatePayload, ClientDeletePayload, ClientSecretRotatePayload, ClientUpdatePayload } from './client.payloads';
 
 export const ClientConnection = Connection(Client, 'Client');
@@ -55,11 +55,19 @@ export class ClientResolver {
     return toConnection(page, ClientGrant.from, () => ctx.loaders.clientGrantCount('client_id').load(client.uuid));
   }
 
+  @FieldResolver(() => [ClientSecret], {
+    description: 'Secrets that currently authenticate the client, newest first (at most two, during a rotation). Public clients have none.',
+  })
+  async secrets(@Root() client: Client, @Ctx() ctx: GraphQLContext): Promise<ClientSecret[]> {
+    const rows = await ctx.loaders.clientSecrets.load(client.uuid);
+    return rows.map((row) => Object.assign(new ClientSecret(), { createdAt: row.createdAt, expiresAt: row.expiresAt, lastFour: row.lastFour }));
+  }
+
   @Authorized(S.createClients)
   @Mutation(() => ClientCreatePayload, { description: 'Creates a client; a confidential one gets a secret, returned once.' })
   clientCreate(@Ctx() ctx: GraphQLContext, @Arg('input') input: ClientCreateInput) {
     return mutate(async () => {
-      const { client, secret } = await ctx.services.clients.create(input);
+      const { client, secret } = await ctx.services.clients.create(input, actorOf(ctx));
       return { client: Client.from(client), clientSecret: secret };
     });
   }
@@ -67,7 +75,7 @@ export class ClientResolver {
   @Authorized(S.updateClients)
   @Mutation(() => ClientUpdatePayload)
   clientUpdate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: ClientUpdateInput) {
-    return mutate(async () => ({ client: Client.from(await ctx.services.clients.update(requireId(id, 'Client'), input)) }));
+    return mutate(async () => ({ client: Client.from(await ctx.services.clients.update(requireId(id, 'Client'), input, actorOf(ctx))) }));
   }
 
   @Authorized(S.deleteClients)
@@ -75,16 +83,23 @@ export class ClientResolver {
   clientDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return mutate(async () => {
       const uuid = requireId(id, 'Client');
-      await ctx.services.clients.delete(uuid);
+      await ctx.services.clients.delete(uuid, actorOf(ctx));
       return { deletedId: toGlobalId('Client', uuid) };
     });
   }
 
   @Authorized(S.updateClientKeys)
-  @Mutation(() => ClientSecretRotatePayload, { description: 'Replaces a confidential client\'s secret; the old one stops working at once.' })
-  clientSecretRotate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
+  @Mutation(() => ClientSecretRotatePayload, {
+    description:
+      'Gives a confidential client a new secret, returned once. The old one keeps working for `previousSecretExpiresIn` seconds (default 0: stops at once).',
+  })
+  clientSecretRotate(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => ClientSecretRotateInput, { nullable: true }) input?: ClientSecretRotateInput | null,
+  ) {
     return mutate(async () => {
-      const { client, secret } = await ctx.services.clients.rotateSecret(requireId(id, 'Client'));
+      const { client, secret } = await ctx.services.clients.rotateSecret(requireId(id, 'Client'), input ?? {}, actorOf(ctx));
       return { client: Client.from(client), clientSecret: secret };
     });
   }

@@ -6,6 +6,18 @@ import { AppTypeEnum, GrantTypeEnum, TokenEndpointAuthMethodEnum } from '../enum
 import type { ClientEntity } from '../../domain/client/client.entity';
 import type { AppType, GrantType, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
 
+@ObjectType({ description: 'A client secret as metadata: the secret itself is shown only when created or rotated.' })
+export class ClientSecret {
+  @Field(() => DateTimeISOResolver)
+  createdAt!: Date;
+
+  @Field(() => DateTimeISOResolver, { nullable: true, description: 'Null: valid until rotated. Set: a rotated-out secret in its grace period.' })
+  expiresAt!: Date | null;
+
+  @Field({ description: 'Last four characters, to tell secrets apart.' })
+  lastFour!: string;
+}
+
 @ObjectType({ implements: Node, description: 'An application that requests tokens.' })
 export class Client extends Node {
   uuid!: string;

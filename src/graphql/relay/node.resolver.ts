@@ -7,6 +7,8 @@ import { Node } from './node';
 import { ResourceServer } from '../resource-server/resource-server.type';
 import { Client } from '../client/client.type';
 import { ClientGrant } from '../client-grant/client-grant.type';
+import { SigningKey } from '../signing-key/signing-key.type';
+import { AuditEvent } from '../audit-event/audit-event.type';
 import { PAGE_SIZE_MAX } from './connection';
 
 /** The scope needed to read each node type (checked per node, as a field would be). */
@@ -14,6 +16,8 @@ const READ_SCOPE: Record<NodeTypeName, string> = {
   ResourceServer: S.readResourceServers,
   Client: S.readClients,
   ClientGrant: S.readClientGrants,
+  SigningKey: S.readSigningKeys,
+  AuditEvent: S.readAuditEvents,
 };
 
 async function loadNode(ctx: GraphQLContext, globalId: string, check: (scope: string) => void): Promise<Node | null> {
@@ -33,18 +37,26 @@ async function loadNode(ctx: GraphQLContext, globalId: string, check: (scope: st
       const entity = await ctx.loaders.clientGrant.load(decoded.id);
       return entity ? ClientGrant.from(entity) : null;
     }
+    case 'SigningKey': {
+      const entity = await ctx.loaders.signingKey.load(decoded.id);
+      return entity ? SigningKey.from(entity) : null;
+    }
+    case 'AuditEvent': {
+      const entity = await ctx.loaders.auditEvent.load(decoded.id);
+      return entity ? AuditEvent.from(entity) : null;
+    }
   }
 }
 
 /** Fails with FORBIDDEN when the caller lacks the scope to read a node of that type. */
-export type ScopeCheck = (ctx: GraphQLContext, scope: string) => void;
+export type ScopeCheck = (ctx: GraphQLContext, scope: string, coordinate: string) => void;
 
 export function createNodeResolver(requireScope: ScopeCheck) {
   @Resolver()
   class NodeResolver {
     @Query(() => Node, { nullable: true, description: 'Any object by its global ID.' })
     node(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Node | null> {
-      return loadNode(ctx, id, (scope) => requireScope(ctx, scope));
+      return loadNode(ctx, id, (scope) => requireScope(ctx, scope, 'node'));
     }
 
     @Query(() => [Node], { nullable: 'items', description: `Objects by global ID, in order; null where none (at most ${PAGE_SIZE_MAX}).` })
@@ -52,7 +64,7 @@ export function createNodeResolver(requireScope: ScopeCheck) {
       if (ids.length > PAGE_SIZE_MAX) {
         throw new GraphQLError(`\`ids\` must have at most ${PAGE_SIZE_MAX} entries`, { extensions: { code: 'BAD_USER_INPUT' } });
       }
-      return Promise.all(ids.map((id) => loadNode(ctx, id, (scope) => requireScope(ctx, scope))));
+      return Promise.all(ids.map((id) => loadNode(ctx, id, (scope) => requireScope(ctx, scope, 'nodes'))));
     }
   }
   return NodeResolver;

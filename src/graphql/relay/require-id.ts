@@ -5,6 +5,8 @@ const NAME: Record<NodeTypeName, string> = {
   ResourceServer: 'resource server',
   Client: 'client',
   ClientGrant: 'client grant',
+  SigningKey: 'signing key',
+  AuditEvent: 'audit event',
 };
 
 /**

@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
+import { GRACE_PERIOD_MAX } from '../../domain/validation';
 import { SigningAlgorithmEnum, TokenDialectEnum } from '../enums';
 import type { SigningAlgorithm, TokenDialect } from '../../domain/resource-server/resource-server.rules';
 
@@ -72,4 +73,14 @@ export class ResourceServerUpdateInput {
 
   @Field(() => TokenDialectEnum, { nullable: true })
   tokenDialect?: TokenDialect | null;
+}
+
+@InputType()
+export class ResourceServerSigningSecretRotateInput {
+  @Field(() => Int, {
+    nullable: true,
+    defaultValue: 0,
+    description: `Seconds tokens signed with the current secret stay verifiable after the rotation: 0 (default, refused at once) to ${GRACE_PERIOD_MAX} (30 days).`,
+  })
+  previousSecretExpiresIn?: number | null;
 }

@@ -52,3 +52,15 @@ export class ResourceServerScopesRemovePayload {
   @Field(() => [UserError])
   userErrors!: UserError[];
 }
+
+@ObjectType()
+export class ResourceServerSigningSecretRotatePayload {
+  @Field(() => ResourceServer, { nullable: true })
+  resourceServer?: ResourceServer | null;
+
+  @Field(() => String, { nullable: true, description: 'The new signing secret, shown this once and never again.' })
+  signingSecret?: string | null;
+
+  @Field(() => [UserError])
+  userErrors!: UserError[];
+}

@@ -1,6 +1,6 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLError } from 'graphql';
-import type { GraphQLContext } from '../context';
+import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
 import { decodeId, toGlobalId } from '../relay/global-id';
 import { requireId } from '../relay/require-id';
@@ -8,12 +8,13 @@ import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPage
 import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
 import { mutate } from '../user-error';
 import { ResourceServer, Scope } from './resource-server.type';
-import { ResourceServerCreateInput, ResourceServerUpdateInput, ScopeInput } from './resource-server.inputs';
+import { ResourceServerCreateInput, ResourceServerSigningSecretRotateInput, ResourceServerUpdateInput, ScopeInput } from './resource-server.inputs';
 import {
   ResourceServerCreatePayload,
   ResourceServerDeletePayload,
   ResourceServerScopesAddPayload,
   ResourceServerScopesRemovePayload,
+  ResourceServerSigningSecretRotatePayload,
   ResourceServerUpdatePayload,
 } from './resource-server.payloads';
 
@@ -65,7 +66,7 @@ export class ResourceServerResolver {
   @Mutation(() => ResourceServerCreatePayload, { description: 'Creates an API; an HS256 API also gets its signing secret, returned once.' })
   resourceServerCreate(@Ctx() ctx: GraphQLContext, @Arg('input') input: ResourceServerCreateInput) {
     return mutate(async () => {
-      const { server, extras } = await ctx.services.resourceServers.create(input);
+      const { server, extras } = await ctx.services.resourceServers.create(input, actorOf(ctx));
       return {
         resourceServer: ResourceServer.from(server),
         signingSecret: (extras.signingSecret as string | undefined) ?? null,
@@ -81,7 +82,7 @@ export class ResourceServerResolver {
     @Arg('input') input: ResourceServerUpdateInput,
   ) {
     return mutate(async () => ({
-      resourceServer: ResourceServer.from(await ctx.services.resourceServers.update(requireId(id, 'ResourceServer'), input)),
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.update(requireId(id, 'ResourceServer'), input, actorOf(ctx))),
     }));
   }
 
@@ -90,7 +91,7 @@ export class ResourceServerResolver {
   resourceServerDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return mutate(async () => {
       const uuid = requireId(id, 'ResourceServer');
-      await ctx.services.resourceServers.delete(uuid);
+      await ctx.services.resourceServers.delete(uuid, actorOf(ctx));
       return { deletedId: toGlobalId('ResourceServer', uuid) };
     });
   }
@@ -103,7 +104,7 @@ export class ResourceServerResolver {
     @Arg('scopes', () => [ScopeInput]) scopes: ScopeInput[],
   ) {
     return mutate(async () => ({
-      resourceServer: ResourceServer.from(await ctx.services.resourceServers.addScopes(requireId(id, 'ResourceServer'), scopes)),
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.addScopes(requireId(id, 'ResourceServer'), scopes, actorOf(ctx))),
     }));
   }
 
@@ -117,7 +118,27 @@ export class ResourceServerResolver {
     @Arg('values', () => [String]) values: string[],
   ) {
     return mutate(async () => ({
-      resourceServer: ResourceServer.from(await ctx.services.resourceServers.removeScopes(requireId(id, 'ResourceServer'), values)),
+      resourceServer: ResourceServer.from(await ctx.services.resourceServers.removeScopes(requireId(id, 'ResourceServer'), values, actorOf(ctx))),
     }));
+  }
+
+  @Authorized(S.updateResourceServers)
+  @Mutation(() => ResourceServerSigningSecretRotatePayload, {
+    description:
+      'Gives an HS256 API a new signing secret, returned once. Tokens signed with the old secret stay verifiable (introspection) for `previousSecretExpiresIn` seconds (default 0: refused at once).',
+  })
+  resourceServerSigningSecretRotate(
+    @Ctx() ctx: GraphQLContext,
+    @Arg('id', () => ID) id: string,
+    @Arg('input', () => ResourceServerSigningSecretRotateInput, { nullable: true }) input?: ResourceServerSigningSecretRotateInput | null,
+  ) {
+    return mutate(async () => {
+      const { server, signingSecret } = await ctx.services.resourceServers.rotateSigningSecret(
+        requireId(id, 'ResourceServer'),
+        input ?? {},
+        actorOf(ctx),
+      );
+      return { resourceServer: ResourceServer.from(server), signingSecret };
+    });
   }
 }

@@ -1,0 +1,98 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { keysetPage, Page, PageRequest } from '../pagination';
+import { AuditEventEntity } from './audit-event.entity';
+import type { Actor } from './actor';
+import { redactSecrets } from './redact';
+
+export interface AuditEntry {
+  /** The business action, named like its GraphQL mutation (`clientCreate`). */
+  operation: string;
+  targetType?: string | null;
+  /** Database id of the target, or a token's jti. */
+  targetId?: string | null;
+  /** What changed; secrets are redacted whatever is passed. */
+  summary?: Record<string, unknown>;
+}
+
+export interface AuditFilter {
+  targetId?: string;
+  /** Matches the actor's subject or client id. */
+  actor?: string;
+  operation?: string;
+  since?: Date;
+  until?: Date;
+}
+
+/** Denied attempts written per second per instance; the rest are counted into the next event. */
+const DENIED_PER_SECOND = 20;
+const DENIED_BURST = 50;
+
+/**
+ * The audit log. Changes are recorded with `record(em, …)` inside the transaction that makes them,
+ * so a change and its event commit or roll back together. Refused authorization attempts are
+ * recorded with `recordDenied`, on their own, rate-limited so a flood of bad requests cannot turn
+ * into a flood of writes.
+ */
+export class AuditLog {
+  private tokens = DENIED_BURST;
+  private refilledAt = Date.now();
+  private suppressed = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly onError: (error: unknown) => void = () => {},
+  ) {}
+
+  async record(em: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
+    await em.insert(AuditEventEntity, row(actor, entry, 'SUCCESS'));
+  }
+
+  /** Records a refused attempt without waiting for it; a write failure is reported, not thrown. */
+  recordDenied(actor: Actor, entry: AuditEntry): void {
+    const now = Date.now();
+    this.tokens = Math.min(DENIED_BURST, this.tokens + ((now - this.refilledAt) / 1000) * DENIED_PER_SECOND);
+    this.refilledAt = now;
+    if (this.tokens < 1) {
+      this.suppressed++;
+      return;
+    }
+    this.tokens--;
+    const summary = { ...entry.summary, ...(this.suppressed > 0 ? { suppressedDeniedEvents: this.suppressed } : {}) };
+    this.suppressed = 0;
+    this.dataSource.manager.insert(AuditEventEntity, row(actor, { ...entry, summary }, 'DENIED')).catch(this.onError);
+  }
+
+  list(page: PageRequest, filter: AuditFilter = {}): Promise<Page<AuditEventEntity>> {
+    return keysetPage(this.filtered(filter), page);
+  }
+
+  count(filter: AuditFilter = {}): Promise<number> {
+    return this.filtered(filter).getCount();
+  }
+
+  private filtered(filter: AuditFilter) {
+    const qb = this.dataSource.manager.createQueryBuilder(AuditEventEntity, 'e');
+    if (filter.targetId !== undefined) qb.andWhere('e.target_id = :targetId', { targetId: filter.targetId });
+    if (filter.actor !== undefined) {
+      qb.andWhere('(e.actor_subject = :actor OR e.actor_client_id = :actor)', { actor: filter.actor });
+    }
+    if (filter.operation !== undefined) qb.andWhere('e.operation = :operation', { operation: filter.operation });
+    if (filter.since !== undefined) qb.andWhere('e.occurred_at >= :since', { since: filter.since });
+    if (filter.until !== undefined) qb.andWhere('e.occurred_at < :until', { until: filter.until });
+    return qb;
+  }
+}
+
+function row(actor: Actor, entry: AuditEntry, outcome: AuditEventEntity['outcome']): QueryDeepPartialEntity<AuditEventEntity> {
+  return {
+    actorSubject: actor.subject?.slice(0, 255) ?? null,
+    actorClientId: actor.clientId?.slice(0, 128) ?? null,
+    operation: entry.operation.slice(0, 100),
+    targetType: entry.targetType ?? null,
+    targetId: entry.targetId ?? null,
+    summary: redactSecrets(entry.summary ?? {}) as never,
+    outcome,
+    requestId: actor.requestId?.slice(0, 100) ?? null,
+  };
+}

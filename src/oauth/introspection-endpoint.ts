@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import { invalidClient, invalidRequest } from './errors';
+import { readParams } from './params';
+import { authenticateClient } from './client-auth';
+import { sendOAuthError, toOAuthError, NO_STORE } from './token-endpoint';
+import { InvalidTokenError } from './token-verifier';
+import type { Registry } from './registry';
+import type { TokenValidator } from './token-validator';
+
+/** The scope, defined on an API and held in a client's grant for it, that lets the client introspect its tokens. */
+export const INTROSPECT_SCOPE = 'introspect';
+
+const INACTIVE = { active: false } as const;
+
+/**
+ * POST /oauth/introspect (RFC 7662). The caller authenticates as a confidential client, like at
+ * the token endpoint. It learns about a token only if it holds a client grant on the token's API
+ * that includes the scope `introspect`; for any other token, and for every token that is not
+ * active (expired, revoked, denylisted, signed by a revoked key or an expired secret, issued
+ * before a watermark, client deleted), the answer is `{"active": false}` and nothing more.
+ */
+export function registerIntrospectionEndpoint(app: FastifyInstance, deps: { registry: Registry; validator: TokenValidator }): void {
+  app.post('/oauth/introspect', { bodyLimit: 16 * 1024, logLevel: 'warn' }, async (request, reply) => {
+    try {
+      const params = readParams(request.body);
+      const caller = await authenticateClient(deps.registry, request.headers.authorization, params);
+      if (caller.method === 'none') throw invalidClient(false);
+      const token = params.get('token');
+      if (token === undefined) throw invalidRequest('token is required');
+      reply.headers(NO_STORE);
+      let valid;
+      try {
+        valid = await deps.validator.validate(token);
+      } catch (error) {
+        if (error instanceof InvalidTokenError) return reply.send(INACTIVE);
+        throw error;
+      }
+      const grant = await deps.registry.grant(caller.client.id, valid.api.server.id);
+      if (!grant?.scopes.includes(INTROSPECT_SCOPE)) return reply.send(INACTIVE);
+      return reply.send({ active: true, ...valid.payload, client_id: valid.clientId, token_type: 'Bearer' });
+    } catch (error) {
+      return sendOAuthError(reply, toOAuthError(error, request.log));
+    }
+  });
+}

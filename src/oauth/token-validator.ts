@@ -1,0 +1,64 @@
+import { decodeJwt, JWTPayload } from 'jose';
+import { AccessTokenVerifier, InvalidTokenError } from './token-verifier';
+import { tokenTyp } from './access-token';
+import type { CachedApi, Registry } from './registry';
+import type { RevocationCheck } from './revocation-check';
+
+export interface ValidToken {
+  payload: JWTPayload & { jti: string; iat: number; exp: number };
+  api: CachedApi;
+  /** The OAuth client the token was issued to (`client_id`, or `azp` in Auth0's dialect). */
+  clientId: string;
+}
+
+/** The audience of a token not verified yet, only to pick the API whose rules verify it. */
+function unverifiedAudience(token: string): string {
+  try {
+    const { aud } = decodeJwt(token);
+    if (typeof aud === 'string') return aud;
+    if (Array.isArray(aud) && aud.length === 1 && typeof aud[0] === 'string') return aud[0];
+  } catch {
+    // falls through
+  }
+  throw new InvalidTokenError('The access token is invalid');
+}
+
+/**
+ * Everything that makes an access token this service issued active: signature by a published
+ * key in the API's one algorithm, `typ`, `iss`, `aud`, `exp`; a client that still exists; not
+ * revoked (denylisted jti, or issued before a grant's watermark). Keys revoked or HS256 secrets
+ * expired are simply absent from the key ring, so their tokens fail the signature step.
+ */
+export class TokenValidator {
+  constructor(
+    private readonly registry: Registry,
+    private readonly verifier: AccessTokenVerifier,
+    private readonly revocations: RevocationCheck,
+  ) {}
+
+  /** `audience`: the API the token must be for; default: whichever API it names. */
+  async validate(token: string, options: { audience?: string } = {}): Promise<ValidToken> {
+    if (token.length > 8192) throw new InvalidTokenError('The access token is too long');
+    const audience = options.audience ?? unverifiedAudience(token);
+    const api = audience.length <= 600 ? await this.registry.api(audience) : null;
+    if (!api) throw new InvalidTokenError('The access token is for an unknown API');
+    const payload = await this.verifier.verify(token, {
+      audience,
+      algorithm: api.server.signingAlgorithm,
+      typ: tokenTyp(api.server.tokenDialect),
+    });
+    const clientId = payload.client_id ?? payload.azp;
+    if (typeof payload.jti !== 'string' || typeof clientId !== 'string' || typeof payload.iat !== 'number') {
+      throw new InvalidTokenError('The access token is invalid');
+    }
+    if (!(await this.registry.client(clientId))) throw new InvalidTokenError('The client of this token no longer exists');
+    const revoked = await this.revocations.isRevoked({
+      jti: payload.jti,
+      clientId,
+      serverId: api.server.id,
+      issuedAt: payload.iat,
+    });
+    if (revoked) throw new InvalidTokenError('The access token was revoked');
+    return { payload: payload as ValidToken['payload'], api, clientId };
+  }
+}
