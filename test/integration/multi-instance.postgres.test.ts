@@ -18,11 +18,13 @@ describe('two instances on one database', () => {
   let a: TestServer;
   let b: TestServer;
   const masterKey = randomBytes(32).toString('base64');
+  // Instances behind one load balancer share the issuer (and so the Management API audience).
+  const issuer = 'https://auth.multi-instance.test';
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    a = await startTestServer({ db, masterKey });
-    b = await startTestServer({ db, masterKey });
+    a = await startTestServer({ db, masterKey, env: { ISSUER: issuer } });
+    b = await startTestServer({ db, masterKey, env: { ISSUER: issuer } });
   });
   afterAll(async () => {
     await a.close();
@@ -30,28 +32,42 @@ describe('two instances on one database', () => {
     await db.drop();
   });
 
-  async function setup(algorithm: string) {
+  /** An API, a machine client and its grant; with `introspect`, the grant lets the client introspect. */
+  async function setup(algorithm: string, name = algorithm, { introspect: canIntrospect = false } = {}) {
+    const extra = canIntrospect ? ['introspect'] : [];
     const api = await b.gql(
       `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id identifier } } }`,
-      { input: { name: 'Shared', identifier: `https://shared-${algorithm}.example/`, signingAlgorithm: algorithm, scopes: [{ value: 'read:x' }, { value: 'write:x' }] } },
+      { input: { name: 'Shared', identifier: `https://shared-${name}.example/`, signingAlgorithm: algorithm, scopes: ['read:x', 'write:x', ...extra].map((value) => ({ value })) } },
     );
     const server = api.body.data.resourceServerCreate.resourceServer;
     const client = await b.gql(`mutation { clientCreate(input: { name: "m2m", appType: MACHINE_TO_MACHINE, tokenEndpointAuthMethod: CLIENT_SECRET_POST }) { client { id clientId } clientSecret } }`);
     const { client: c, clientSecret } = client.body.data.clientCreate;
     const grant = await b.gql(`mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id } } }`, {
-      input: { clientId: c.id, resourceServerId: server.id, scopes: ['read:x', 'write:x'] },
+      input: { clientId: c.id, resourceServerId: server.id, scopes: ['read:x', 'write:x', ...extra] },
     });
     const params = { grant_type: 'client_credentials', client_id: c.clientId, client_secret: clientSecret, audience: server.identifier };
-    return { server, client: c, grantId: grant.body.data.clientGrantCreate.clientGrant.id, params };
+    /** Introspects on `instance` as this client (its grant holds `introspect`). */
+    const introspect = async (instance: TestServer, token: string) => {
+      const response = await fetch(`${instance.url}/oauth/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, client_id: c.clientId, client_secret: clientSecret }).toString(),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { active: boolean; kid?: string };
+    };
+    return { server, client: c, grantId: grant.body.data.clientGrantCreate.clientGrant.id, params, introspect };
   }
+
+  const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
 
   it('a token issued by one instance verifies against the other instance\'s JWKS', async () => {
     const { server, params } = await setup('ES256');
     const issued = await a.token(params);
     expect(issued.status).toBe(200);
-    // Both instances share the issuer only in name here; verify the signature with B's key set.
+    // Verify A's token with B's key set: the instances share keys through the database.
     const jwks = createRemoteJWKSet(new URL(`${b.url}/.well-known/jwks.json`));
-    const { payload } = await jwtVerify(issued.body.access_token, jwks, { issuer: a.url, audience: server.identifier });
+    const { payload } = await jwtVerify(issued.body.access_token, jwks, { issuer, audience: server.identifier });
     expect(payload.scope).toBe('read:x write:x');
   });
 
@@ -81,5 +97,65 @@ describe('two instances on one database', () => {
 
     await b.gql(`mutation($id: ID!) { clientDelete(id: $id) { deletedId } }`, { id: client.id });
     await within(1000, async () => (await a.token({ ...params, client_secret: newSecret })).status === 401);
+  });
+
+  it('a token revoked on one instance is refused by the other at once (introspection and Management API)', async () => {
+    const { params, introspect } = await setup('ES256', 'revoke-jti', { introspect: true });
+    const token = (await a.token(params)).body.access_token as string;
+    expect((await introspect(a, token)).active).toBe(true);
+    const revoked = await b.gql(`mutation($t: String!) { accessTokenRevoke(input: { token: $t }) { userErrors { message } } }`, { t: token });
+    expect(revoked.body.data.accessTokenRevoke.userErrors).toEqual([]);
+    await within(1000, async () => (await introspect(a, token)).active === false);
+
+    // A Management API token revoked on B is refused by A's /graphql.
+    const management = await b.managementToken(['read:clients']);
+    expect((await a.gql('{ clients(first: 1) { totalCount } }', {}, management)).status).toBe(200);
+    await b.gql(`mutation($t: String!) { accessTokenRevoke(input: { token: $t }) { userErrors { message } } }`, { t: management });
+    await within(1000, async () => (await a.gql('{ clients(first: 1) { totalCount } }', {}, management)).status === 401);
+  });
+
+  it('a grant deleted with revokeIssuedTokens on one instance makes the other refuse its issued tokens at once', async () => {
+    const { grantId, params, introspect } = await setup('ES256', 'watermark', { introspect: true });
+    const token = (await a.token(params)).body.access_token as string;
+    expect((await introspect(a, token)).active).toBe(true);
+    await b.gql(`mutation($id: ID!) { clientGrantDelete(id: $id, input: { revokeIssuedTokens: true }) { deletedId } }`, { id: grantId });
+    // The deleted grant was the caller's own: introspect as an observer client holding `introspect` on the API.
+    const observer = await b.gql(`mutation { clientCreate(input: { name: "observer", appType: MACHINE_TO_MACHINE, tokenEndpointAuthMethod: CLIENT_SECRET_POST }) { client { id clientId } clientSecret } }`);
+    const { client: o, clientSecret: oSecret } = observer.body.data.clientCreate;
+    const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    const api = await b.gql(`query($i: String!) { resourceServer(identifier: $i) { id } }`, { i: payload.aud });
+    await b.gql(`mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { userErrors { message } } }`, {
+      input: { clientId: o.id, resourceServerId: api.body.data.resourceServer.id, scopes: ['introspect'] },
+    });
+    const asObserver = async () => {
+      const response = await fetch(`${a.url}/oauth/introspect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, client_id: o.clientId, client_secret: oSecret }).toString(),
+      });
+      return (await response.json()) as { active: boolean };
+    };
+    await within(1000, async () => (await asObserver()).active === false);
+  });
+
+  it('a key rotated and revoked on one instance is used and refused by the other within 1 second', async () => {
+    const { params, introspect } = await setup('EdDSA', 'rotation', { introspect: true });
+    const before = (await a.token(params)).body.access_token as string;
+    const rotated = await b.gql(`mutation { signingKeyRotate(algorithm: EdDSA) { current { kid } previous { kid } next { kid } userErrors { message } } }`);
+    const { current, previous, next } = rotated.body.data.signingKeyRotate;
+    expect(kidOf(before)).toBe(previous.kid);
+    // A signs with the new current key and publishes the new next key within a second.
+    await within(1000, async () => kidOf((await a.token(params)).body.access_token) === current.kid);
+    await within(1000, async () => {
+      const kids = ((await (await fetch(`${a.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+      return kids.includes(next.kid) && kids.includes(previous.kid);
+    });
+    expect((await introspect(a, before)).active).toBe(true);
+
+    const revoked = await b.gql(`mutation($kid: String!) { signingKeyRevoke(kid: $kid) { signingKey { state } userErrors { message } } }`, { kid: previous.kid });
+    expect(revoked.body.data.signingKeyRevoke.signingKey.state).toBe('REVOKED');
+    await within(1000, async () => (await introspect(a, before)).active === false);
+    const kids = ((await (await fetch(`${a.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+    expect(kids).not.toContain(previous.kid);
   });
 });

@@ -163,7 +163,7 @@ export class ClientService {
       await this.audit.record(em, actor, {
         operation: 'clientSecretRotate',
         ...target(id),
-        summary: { previousSecretExpiresIn: grace, previousSecretExpiresAt: previousExpiresAt },
+        summary: { gracePeriodSeconds: grace, previousExpiresAt },
       });
       await this.changes.publish(em, 'client', id);
       return { client: await em.findOneByOrFail(ClientEntity, { id }), secret };

@@ -279,7 +279,7 @@ export class ResourceServerService {
       await this.audit.record(em, actor, {
         operation: 'resourceServerSigningSecretRotate',
         ...target(id),
-        summary: { previousSecretExpiresIn: grace, previousSecretExpiresAt: previousExpiresAt },
+        summary: { gracePeriodSeconds: grace, previousExpiresAt },
       });
       await this.changes.publish(em, 'resource_server', id);
       return { server: await em.findOneByOrFail(ResourceServerEntity, { id }), signingSecret };
