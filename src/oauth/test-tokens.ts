@@ -40,9 +40,9 @@ export class TestTokenService {
       await this.dataSource.transaction((em) =>
         this.deps.audit.record(em, actor, {
           operation: 'accessTokenIssue',
-          targetType: 'Client',
-          targetId: clientUuid,
-          summary: { resourceServerId: serverUuid, audience: server!.identifier, scope: token.scope, jti, expiresAt: new Date(exp! * 1000) },
+          targetType: 'AccessToken',
+          targetId: jti!,
+          summary: { clientId: client!.clientId, audience: server!.identifier, scope: token.scope, expiresAt: new Date(exp! * 1000) },
         }),
       );
       return token;

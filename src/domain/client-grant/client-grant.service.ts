@@ -54,7 +54,11 @@ export class ClientGrantService {
         if (isUniqueViolation(error)) throw grantTaken();
         throw error;
       }
-      await this.audit.record(em, actor, { operation: 'clientGrantCreate', ...target(grant.id), summary: { ...input } });
+      await this.audit.record(em, actor, {
+        operation: 'clientGrantCreate',
+        ...target(grant.id),
+        summary: { clientId: client!.clientId, audience: server!.identifier, scopes: input.scopes },
+      });
       await this.changes.publish(em, 'client_grant', grant.id);
       return em.findOneByOrFail(ClientGrantEntity, { id: grant.id });
     });
@@ -92,6 +96,7 @@ export class ClientGrantService {
       const grant = await em.findOne(ClientGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!grant) throw DomainError.notFound(['id'], 'client grant');
       const client = await em.findOneByOrFail(ClientEntity, { id: grant.clientId });
+      const server = await em.findOneByOrFail(ResourceServerEntity, { id: grant.resourceServerId });
       await em.delete(ClientGrantEntity, { id });
       const revokeIssuedTokens = input.revokeIssuedTokens ?? false;
       if (revokeIssuedTokens) {
@@ -105,7 +110,7 @@ export class ClientGrantService {
       await this.audit.record(em, actor, {
         operation: 'clientGrantDelete',
         ...target(id),
-        summary: { clientId: client.clientId, resourceServerId: grant.resourceServerId, scopes: grant.scopes, revokeIssuedTokens },
+        summary: { clientId: client.clientId, audience: server.identifier, scopes: grant.scopes, revokeIssuedTokens },
       });
       await this.changes.publish(em, 'client_grant', id);
       return grant;

@@ -51,7 +51,7 @@ export class RevocationService {
         operation: 'accessTokenRevoke',
         targetType: 'AccessToken',
         targetId: token.jti,
-        summary: { jti: token.jti, resourceServerId: server.id, audience: server.identifier, expiresAt: token.expiresAt },
+        summary: { audience: server.identifier, expiresAt: token.expiresAt },
       });
       return em.findOneByOrFail(RevokedTokenEntity, { jti: token.jti });
     });
