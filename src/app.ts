@@ -95,6 +95,7 @@ export async function createApp(
         return {};
       },
       rotateSigningSecret: (em, server, previousExpiresAt) => keyRing.rotateHsSecret(em, server.id, previousExpiresAt),
+      signingSecretRotated: () => keyRing.forgetSecrets(),
     });
     const clients = new ClientService(dataSource, changes, audit);
     const clientGrants = new ClientGrantService(dataSource, changes, audit);

@@ -55,6 +55,7 @@ export class KeyRing {
   private hsByKid = new Map<string, HsVerificationKey>();
   /** Bumped by each reload; a reload that a newer one overtook is dropped. */
   private generation = 0;
+  private latestReload: Promise<void> = Promise.resolve();
   /** Bumped when HS256 secrets are forgotten; a load that started before is not cached. */
   private secretsGeneration = 0;
 
@@ -64,8 +65,23 @@ export class KeyRing {
     private readonly changes: ChangeFeed,
   ) {}
 
+  /**
+   * Loads the published keys. Resolves once the key ring reflects the database at least as of the
+   * call: when a newer reload overtakes this one, it waits for that one too.
+   */
   async reload(): Promise<void> {
     const generation = ++this.generation;
+    const run = this.loadAndApply(generation);
+    this.latestReload = run;
+    let awaited = run;
+    await run;
+    while (this.latestReload !== awaited) {
+      awaited = this.latestReload;
+      await awaited;
+    }
+  }
+
+  private async loadAndApply(generation: number): Promise<void> {
     const rows = await this.dataSource.manager.find(SigningKeyEntity, { where: { state: In(PUBLISHED_STATES) } });
     const keys = new Map<string, LoadedKey>();
     const current = new Map<string, LoadedKey>();

@@ -44,6 +44,7 @@ export class TokenValidator {
     if (!api) throw new InvalidTokenError('The access token is for an unknown API');
     const payload = await this.verifier.verify(token, {
       audience,
+      serverId: api.server.id,
       algorithm: api.server.signingAlgorithm,
       typ: tokenTyp(api.server.tokenDialect),
     });

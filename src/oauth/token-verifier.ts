@@ -3,6 +3,8 @@ import type { KeyRing } from '../crypto/key-ring';
 
 export interface VerifyOptions {
   audience: string;
+  /** Database id of the API named by `audience`: an HS256 secret verifies only its own API's tokens. */
+  serverId: string;
   /** The one algorithm the API signs with (RFC 8725: never accept another, never `none`). */
   algorithm: string;
   typ: 'at+jwt' | 'JWT';
@@ -38,7 +40,7 @@ export class AccessTokenVerifier {
           }
           if (options.algorithm === 'HS256') {
             const hs = await this.keyRing.hsVerificationKey(header.kid);
-            if (!hs) throw new InvalidTokenError('unknown key');
+            if (!hs || hs.serverId !== options.serverId) throw new InvalidTokenError('unknown key');
             return hs.key;
           }
           const key = this.keyRing.verificationKey(header.kid);
