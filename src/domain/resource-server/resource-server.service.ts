@@ -50,8 +50,6 @@ export interface ResourceServerHooks {
   afterCreate?(em: EntityManager, server: ResourceServerEntity): Promise<Record<string, unknown>>;
   /** Replaces an HS256 API's signing secret; the old one verifies until `previousExpiresAt`. */
   rotateSigningSecret?(em: EntityManager, server: ResourceServerEntity, previousExpiresAt: Date | null): Promise<string>;
-  /** After the rotation committed: drop cached secrets now rather than when the change notice arrives. */
-  signingSecretRotated?(server: ResourceServerEntity): void;
 }
 
 export class ResourceServerService {
@@ -270,7 +268,7 @@ export class ResourceServerService {
     const grace = input.previousSecretExpiresIn ?? 0;
     checkGracePeriod(issues, ['input', 'previousSecretExpiresIn'], grace);
     issues.throwIfAny();
-    const rotated = await this.dataSource.transaction(async (em) => {
+    return this.dataSource.transaction(async (em) => {
       const server = await this.lockOrFail(em, id);
       if (server.signingAlgorithm !== 'HS256' || !this.hooks.rotateSigningSecret) {
         throw DomainError.of('INVALID', ['id'], `only HS256 APIs have a signing secret; ${server.signingAlgorithm} APIs use the key ring (signingKeyRotate)`);
@@ -286,8 +284,6 @@ export class ResourceServerService {
       await this.changes.publish(em, 'resource_server', id);
       return { server: await em.findOneByOrFail(ResourceServerEntity, { id }), signingSecret };
     });
-    this.hooks.signingSecretRotated?.(rotated.server);
-    return rotated;
   }
 
   findByIdentifier(identifier: string): Promise<ResourceServerEntity | null> {
