@@ -1,0 +1,223 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * The GraphQL explorer: GraphiQL with a token helper (explorer/index.jsx), bundled by
+ * `npm run build` (scripts/build-explorer.mjs) into dist/explorer and served from memory. The page
+ * loads nothing but its own two assets, under a strict Content-Security-Policy: no inline script,
+ * no CDN, so it works on a machine without internet.
+ *
+ * Served at GET /explorer, and at GET /graphql when a browser navigates there (see `wantsPage`).
+ */
+export const EXPLORER_PATH = '/explorer';
+export const EXPLORER_ASSETS_PREFIX = '/explorer/assets/';
+
+/** The bundle: dist/explorer seen from dist/src/http (compiled) or from src/http (Jest runs the sources). */
+export const EXPLORER_BUNDLE_DIRS = [path.resolve(__dirname, '../../explorer'), path.resolve(__dirname, '../../dist/explorer')];
+
+/**
+ * The page's Content-Security-Policy. No inline script at all. Styles: the bundle's stylesheet, plus
+ * the <style> elements GraphiQL's dialogs add at run time (react-remove-scroll), admitted by a
+ * per-response nonce the page hands to them (explorer/index.jsx), never by 'unsafe-inline'.
+ */
+export const explorerCsp = (styleNonce: string) =>
+  [
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self' 'nonce-${styleNonce}'`,
+    "img-src 'self' data:",
+  // GraphiQL's stylesheet embeds its fonts as data: URLs.
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+
+const NOT_BUILT =
+  'The GraphQL explorer is not built: dist/explorer/explorer.js is missing.\n' +
+  'Run `npm run build` (it compiles the service and bundles the explorer), then reload this page.\n';
+
+interface Asset {
+  /** Content-addressed name used in URLs, e.g. explorer.3f2a9c0d1e4b5a69.js */
+  name: string;
+  body: Buffer;
+  gzip: Buffer | undefined;
+  contentType: string;
+  /** Content hash (hex), in the name and the ETag. */
+  hash: string;
+}
+
+interface Bundle {
+  assets: Map<string, Asset>;
+  css: Asset;
+  js: Asset;
+}
+
+export interface Explorer {
+  /** True for a browser navigating to /graphql: GET, preferring HTML, with no GraphQL operation in the URL. */
+  wantsPage(request: FastifyRequest): boolean;
+  sendPage(reply: FastifyReply): FastifyReply;
+}
+
+/**
+ * True when the Accept header asks for HTML at least as much as for JSON (a browser navigation
+ * sends `text/html,…,*\/*;q=0.8`; fetch, curl and GraphQL clients send JSON or `*\/*`).
+ */
+export function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  let html = 0;
+  let json = 0;
+  for (const range of accept.toLowerCase().split(',')) {
+    const [type, ...params] = range.split(';').map((s) => s.trim());
+    const qParam = params.find((p) => p.startsWith('q='));
+    const q = qParam === undefined ? 1 : Number(qParam.slice(2));
+    if (!Number.isFinite(q)) continue;
+    if (type === 'text/html') html = Math.max(html, q);
+    else if (type === 'application/json' || type === 'application/graphql-response+json') json = Math.max(json, q);
+  }
+  return html > 0 && html >= json;
+}
+
+/** The build's pre-compressed copy, if there is one and it matches the file. */
+function readGzip(file: string, body: Buffer): Buffer | undefined {
+  if (!existsSync(`${file}.gz`)) return undefined;
+  const gzip = readFileSync(`${file}.gz`);
+  try {
+    return gunzipSync(gzip).equals(body) ? gzip : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when Accept-Encoding admits gzip (`gzip` or `*`, without `q=0`). */
+export function acceptsGzip(acceptEncoding: string | string[] | undefined): boolean {
+  let gzip: boolean | undefined;
+  let any = false;
+  for (const coding of String(acceptEncoding ?? '').toLowerCase().split(',')) {
+    const [name, ...params] = coding.split(';').map((s) => s.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    const admitted = q === undefined || Number(q.slice(2)) > 0;
+    if (name === 'gzip' || name === 'x-gzip') gzip = admitted;
+    else if (name === '*') any = admitted;
+  }
+  return gzip ?? any;
+}
+
+function loadAsset(dir: string, file: string, contentType: string): Asset {
+  const body = readFileSync(path.join(dir, file));
+  const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
+  const ext = path.extname(file);
+  return {
+    name: `${path.basename(file, ext)}.${hash}${ext}`,
+    body,
+    gzip: readGzip(path.join(dir, file), body),
+    contentType,
+    hash,
+  };
+}
+
+/** `<` escaped so the JSON can never close its <script> element. */
+const jsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+function renderPage(css: Asset, js: Asset, pageConfig: Record<string, string>): string {
+  // Relative URLs: the page lives at /graphql or /explorer, so they resolve from the site root,
+  // behind a reverse proxy's path prefix too.
+  const asset = (a: Asset) => escapeAttribute(`${EXPLORER_ASSETS_PREFIX.slice(1)}${a.name}`);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>GraphQL explorer · apiauth</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${asset(css)}">
+<script type="application/json" id="explorer-config">${jsonForHtml(pageConfig)}</script>
+<script defer src="${asset(js)}"></script>
+</head>
+<body>
+<div id="explorer"></div>
+<noscript>The GraphQL explorer needs JavaScript. Without it, POST queries to /graphql with an Authorization: Bearer header.</noscript>
+</body>
+</html>
+`;
+}
+
+/**
+ * Registers GET /explorer and the bundle's assets; returns what the /graphql route needs to serve
+ * the same page to browsers. The bundle is read once; while it is missing every page request
+ * answers 503 saying to run `npm run build`, and the next request looks again.
+ */
+export function registerExplorer(
+  app: FastifyInstance,
+  options: { audience: string; bundleDirs?: string[] },
+): Explorer {
+  const pageConfig = { graphqlPath: 'graphql', tokenPath: 'oauth/token', audience: options.audience };
+  const dirs = options.bundleDirs ?? EXPLORER_BUNDLE_DIRS;
+  let bundle: Bundle | undefined;
+
+  const load = (): Bundle | undefined => {
+    if (bundle) return bundle;
+    const dir = dirs.find((d) => existsSync(path.join(d, 'explorer.js')) && existsSync(path.join(d, 'explorer.css')));
+    if (!dir) return undefined;
+    try {
+      const js = loadAsset(dir, 'explorer.js', 'text/javascript; charset=utf-8');
+      const css = loadAsset(dir, 'explorer.css', 'text/css; charset=utf-8');
+      bundle = { assets: new Map([js, css].map((a) => [a.name, a])), css, js };
+    } catch (err) {
+      app.log.error({ err, dir }, 'could not read the GraphQL explorer bundle');
+    }
+    return bundle;
+  };
+
+  const sendPage = (reply: FastifyReply): FastifyReply => {
+    const loaded = load();
+    reply
+      .header('X-Content-Type-Options', 'nosniff')
+      .header('Referrer-Policy', 'no-referrer')
+      // Each response has its own nonce: never reuse a stored copy.
+      .header('Cache-Control', 'no-store')
+      .header('Vary', 'Accept');
+    if (!loaded) return reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT);
+    const styleNonce = randomBytes(16).toString('base64');
+    return reply
+      .header('Content-Security-Policy', explorerCsp(styleNonce))
+      .header('X-Frame-Options', 'DENY')
+      .type('text/html; charset=utf-8')
+      .send(renderPage(loaded.css, loaded.js, { ...pageConfig, styleNonce }));
+  };
+
+  app.get(EXPLORER_PATH, async (_request, reply) => sendPage(reply));
+
+  app.get<{ Params: { name: string } }>(`${EXPLORER_ASSETS_PREFIX}:name`, async (request, reply) => {
+    const asset = load()?.assets.get(request.params.name);
+    reply.header('X-Content-Type-Options', 'nosniff');
+    if (!asset) return reply.code(404).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('Not found\n');
+    const gzip = asset.gzip !== undefined && acceptsGzip(request.headers['accept-encoding']);
+    // Each encoding is its own representation, with its own ETag.
+    const etag = gzip ? `"${asset.hash}-gzip"` : `"${asset.hash}"`;
+    reply
+      .header('Cache-Control', 'public, max-age=31536000, immutable')
+      .header('ETag', etag)
+      .header('Vary', 'Accept-Encoding')
+      .type(asset.contentType);
+    if (String(request.headers['if-none-match'] ?? '').split(/\s*,\s*/).includes(etag)) return reply.code(304).send();
+    if (gzip) reply.header('Content-Encoding', 'gzip');
+    return reply.send(gzip ? asset.gzip : asset.body);
+  });
+
+  return {
+    wantsPage(request) {
+      if (request.method !== 'GET' || !prefersHtml(request.headers.accept)) return false;
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      return query.query === undefined && query.extensions === undefined;
+    },
+    sendPage,
+  };
+}
