@@ -5,7 +5,9 @@
  * alone signs the same token in this process (the ceiling).
  *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a fresh schema is used and
- * dropped), BENCH_DURATION seconds per algorithm (default 10), BENCH_CONNECTIONS (default 10).
+ * dropped), BENCH_DURATION seconds per algorithm (default 10), BENCH_CONNECTIONS (default 10),
+ * BENCH_LOG_LEVEL (default info, the service's default). Other variables (ACCESS_LOG, METRICS_PORT)
+ * pass through to the server.
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -61,7 +63,8 @@ async function main(): Promise<void> {
       ISSUER: url,
       DATABASE_URL: dbUrl.toString(),
       MASTER_KEY: randomBytes(32).toString('base64'),
-      LOG_LEVEL: 'warn',
+      // The service's default level, so the access line (one per request) is part of what is measured.
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
       NODE_ENV: 'production',
       BOOTSTRAP_CLIENT_ID: BOOTSTRAP.id,
       BOOTSTRAP_CLIENT_SECRET: BOOTSTRAP.secret,

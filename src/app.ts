@@ -1,6 +1,5 @@
 import 'reflect-metadata';
-import Fastify, { FastifyInstance, LogController } from 'fastify';
-import { randomUUID } from 'node:crypto';
+import Fastify, { FastifyInstance } from 'fastify';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import type { Config } from './config';
 import { openDatabase, Database } from './db/database';
@@ -28,7 +27,11 @@ import { TestTokenService } from './oauth/test-tokens';
 import { mountGraphQL } from './http/graphql-route';
 import { createManagementAuth, principalOf } from './http/management-auth';
 import { registerWellKnown } from './http/well-known';
+import { registerExplorer } from './http/explorer';
 import { registerBodyParsers } from './http/body-parsers';
+import { AccessLogController, loggerOptions, registerRequestCompletion, requestIdOf } from './http/logging';
+import { registerHealthRoutes } from './http/health';
+import { Metrics, MetricsServer, startMetricsServer } from './http/metrics';
 
 export interface App {
   config: Config;
@@ -38,6 +41,10 @@ export interface App {
   registry: Registry;
   housekeeping: Housekeeping;
   bootstrap: BootstrapResult;
+  /** The Prometheus endpoint's server, when METRICS_PORT is set. */
+  metricsServer: MetricsServer | undefined;
+  /** Marks the instance as shutting down: /readyz answers 503 from now on (close() does it too). */
+  beginShutdown(): void;
   close(): Promise<void>;
 }
 
@@ -47,18 +54,27 @@ export interface App {
  */
 export async function createApp(
   config: Config,
-  /** `poolSize`: tests reaching an embedded PGlite through its URL use its pool size of 1. */
-  options: { sqlLogger?: TypeOrmLogger; poolSize?: number } = {},
+  /**
+   * `poolSize`: tests reaching an embedded PGlite through its URL use its pool size of 1.
+   * `logStream`: where the JSON log lines go (default stdout); tests capture them.
+   */
+  options: { sqlLogger?: TypeOrmLogger; poolSize?: number; logStream?: { write(line: string): void } } = {},
 ): Promise<App> {
   const http = Fastify({
-    logger: { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'] },
-    // Per-request access lines cost throughput on the token endpoint; faults are logged where they happen.
-    logController: new LogController({ disableRequestLogging: true }),
-    genReqId: () => randomUUID(),
+    logger: loggerOptions(config.logLevel, options.logStream),
+    // Fastify's own request lines are off (they carry the raw URL); one access line per request instead.
+    logController: new AccessLogController(),
+    // The caller's x-request-id when it is a safe id, else a new UUID; on every log line as reqId.
+    genReqId: requestIdOf,
     trustProxy: false,
   });
+  const metrics = config.metrics ? new Metrics() : undefined;
+  registerRequestCompletion(http, { accessLog: config.accessLog, observe: metrics && ((...args) => metrics.httpRequest(...args)) });
+  let shuttingDown = false;
   http.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // While shutting down, no connection is kept alive: a request in flight ends with its connection.
+    if (shuttingDown) reply.header('connection', 'close');
   });
 
   const database = await openDatabase(config, { logger: options.sqlLogger, poolSize: options.poolSize });
@@ -66,19 +82,22 @@ export async function createApp(
   try {
     const dataSource = database.dataSource;
     const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
-    const changes = new PgChangeFeed();
+    // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
+    const applyChange = (payload: string) => {
+      registry.clear();
+      if (payload.startsWith('signing_key:')) {
+        keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
+      } else if (payload.startsWith('resource_server:')) {
+        keyRing.forgetSecrets();
+      }
+    };
+    const changes = new PgChangeFeed(applyChange);
+    dataSource.subscribers.push(changes);
     const keyRing = new KeyRing(dataSource, box, changes);
     const registry = new Registry(dataSource);
 
     listener = await listenForChanges(database.url, dataSource, {
-      onChange: (payload) => {
-        registry.clear();
-        if (payload.startsWith('signing_key:')) {
-          keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
-        } else if (payload.startsWith('resource_server:')) {
-          keyRing.forgetSecrets();
-        }
-      },
+      onChange: applyChange,
       onReset: () => {
         registry.clear();
         keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
@@ -95,7 +114,6 @@ export async function createApp(
         return {};
       },
       rotateSigningSecret: (em, server, previousExpiresAt) => keyRing.rotateHsSecret(em, server.id, previousExpiresAt),
-      signingSecretRotated: () => keyRing.forgetSecrets(),
     });
     const clients = new ClientService(dataSource, changes, audit);
     const clientGrants = new ClientGrantService(dataSource, changes, audit);
@@ -119,17 +137,35 @@ export async function createApp(
     const tokens = new TestTokenService(dataSource, { registry, issuer, audit });
 
     registerBodyParsers(http);
-    registerTokenEndpoint(http, { registry, issuer });
-    registerIntrospectionEndpoint(http, { registry, validator });
+    registerTokenEndpoint(http, { registry, issuer, observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)) });
+    registerIntrospectionEndpoint(http, { registry, validator, observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)) });
+    registerHealthRoutes(http, {
+      shuttingDown: () => shuttingDown,
+      checks: {
+        database: () => dataSource.query('SELECT 1'),
+        migrations: async () => {
+          if (await dataSource.showMigrations()) throw new Error('pending migrations');
+        },
+        keys: async () => {
+          if (!keyRing.hasCurrentKey(bootstrap.managementApi.signingAlgorithm)) throw new Error('no current key');
+        },
+      },
+    });
     registerWellKnown(http, { issuer: config.issuer, keyRing });
+    const explorer = config.explorer ? registerExplorer(http, { audience: config.managementAudience }) : undefined;
     await mountGraphQL(http, {
       config,
       dataSource,
       services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit },
       principalOf,
       preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
+      explorer,
+      metrics,
     });
     await http.ready();
+    // Off the public port: a server of its own, only when METRICS_PORT is set.
+    const metricsServer =
+      metrics && config.metrics ? await startMetricsServer(metrics, { ...config.metrics, log: http.log }) : undefined;
     housekeeping.start(config.purgeIntervalSeconds);
 
     const activeListener = listener;
@@ -141,9 +177,16 @@ export async function createApp(
       registry,
       housekeeping,
       bootstrap,
+      metricsServer,
+      beginShutdown() {
+        shuttingDown = true;
+      },
       async close() {
+        shuttingDown = true;
         await housekeeping.stop();
+        // Stops accepting connections and waits for the requests in flight.
         await http.close();
+        await metricsServer?.close();
         await activeListener.close();
         await database.close();
       },

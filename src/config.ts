@@ -25,10 +25,20 @@ export interface Config {
   /** Identifier (audience) of the built-in Management API. */
   managementAudience: string;
   bootstrapClient: { clientId: string; clientSecret: string } | undefined;
+  /** The GraphQL explorer at GET /explorer and for browsers at GET /graphql (EXPLORER). */
+  explorer: boolean;
   /** Seconds between purges of expired revocations, secrets and old audit events. */
   purgeIntervalSeconds: number;
   /** Audit events older than this many days are purged. */
   auditRetentionDays: number;
+  /** Longest a graceful shutdown (SIGTERM/SIGINT) may take, drain delay included, before the process exits with 1. */
+  shutdownTimeoutSeconds: number;
+  /** Seconds between SIGTERM and closing the listener, while /readyz answers 503 so load balancers drain. */
+  shutdownDelaySeconds: number;
+  /** One JSON line per completed request (ACCESS_LOG). */
+  accessLog: boolean;
+  /** Prometheus `GET /metrics` on a port of its own; undefined: no metrics endpoint (and no metric collection). */
+  metrics: { port: number; host: string } | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -99,6 +109,9 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('MANAGEMENT_AUDIENCE must be an absolute URI without fragment, at most 600 characters');
   }
 
+  const explorerText = (read('EXPLORER') ?? 'true').toLowerCase();
+  if (explorerText !== 'true' && explorerText !== 'false') problems.push(`EXPLORER must be true or false (got "${explorerText}")`);
+
   const bootstrapId = read('BOOTSTRAP_CLIENT_ID');
   const bootstrapSecret = env.BOOTSTRAP_CLIENT_SECRET;
   let bootstrapClient: Config['bootstrapClient'];
@@ -112,6 +125,19 @@ export function loadConfig(env: Env = process.env): Config {
       problems.push('BOOTSTRAP_CLIENT_SECRET must be 32–256 printable characters');
     }
     bootstrapClient = { clientId: bootstrapId, clientSecret: bootstrapSecret };
+  }
+
+  const shutdownTimeoutSeconds = integer('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300);
+  const shutdownDelaySeconds = integer('SHUTDOWN_DELAY_SECONDS', 0, 0, 120);
+  if (shutdownDelaySeconds >= shutdownTimeoutSeconds) {
+    problems.push('SHUTDOWN_DELAY_SECONDS must be shorter than SHUTDOWN_TIMEOUT_SECONDS');
+  }
+  const accessLogText = (read('ACCESS_LOG') ?? 'true').toLowerCase();
+  if (accessLogText !== 'true' && accessLogText !== 'false') problems.push(`ACCESS_LOG must be true or false (got "${accessLogText}")`);
+  let metrics: Config['metrics'];
+  if (read('METRICS_PORT') !== undefined) {
+    metrics = { port: integer('METRICS_PORT', 0, 1, 65535), host: read('METRICS_HOST') ?? '127.0.0.1' };
+    if (metrics.port === port) problems.push('METRICS_PORT must differ from PORT (metrics stay off the public port)');
   }
 
   const config: Config = {
@@ -129,8 +155,13 @@ export function loadConfig(env: Env = process.env): Config {
     masterKey,
     managementAudience,
     bootstrapClient,
+    explorer: explorerText !== 'false',
     purgeIntervalSeconds: integer('PURGE_INTERVAL_SECONDS', 300, 10, 86_400),
     auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 365, 1, 36_500),
+    shutdownTimeoutSeconds,
+    shutdownDelaySeconds,
+    accessLog: accessLogText !== 'false',
+    metrics,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -29,14 +29,32 @@ async function main(): Promise<void> {
   );
   if (app.bootstrap.createdClient) printBootstrapCredentials(config.issuer, config.managementAudience, app.bootstrap.createdClient);
 
+  // Graceful shutdown: /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
+  // balancers notice), then the listener closes, requests in flight finish, the database closes.
+  // Past SHUTDOWN_TIMEOUT_SECONDS, or on a second signal, the process exits with 1 at once.
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 10_000).unref();
-    await app.close();
-    clearTimeout(timer);
+    const begun = performance.now();
+    const { shutdownTimeoutSeconds: timeoutSeconds, shutdownDelaySeconds: delaySeconds } = config;
+    log.info({ signal, timeoutSeconds, delaySeconds }, 'shutting down');
+    setTimeout(() => {
+      log.error({ timeoutSeconds }, 'shutdown timed out: exiting');
+      process.exit(1);
+    }, timeoutSeconds * 1000);
+    app.beginShutdown();
+    if (delaySeconds > 0) await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
+    try {
+      await app.close();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+    log.info({ ms: Math.round(performance.now() - begun) }, 'shutdown complete');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));

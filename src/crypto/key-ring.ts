@@ -117,6 +117,11 @@ export class KeyRing {
     return this.keys.get(kid);
   }
 
+  /** True when a current key of `algorithm` is loaded (readiness: the service can sign). */
+  hasCurrentKey(algorithm: string): boolean {
+    return this.current.has(algorithm);
+  }
+
   /** The public JWK Set: current, next and previous keys of every ring; never a secret. */
   jwks(): { keys: JWK[] } {
     return { keys: [...this.keys.values()].map((k) => k.publicJwk) };

@@ -22,15 +22,21 @@ const PUBLIC_EXTENSIONS = ['code', 'missingScopes', 'depth', 'maxDepth', 'comple
 
 const MESSAGE_MAX = 500;
 
+/** The code a client sees for an error with this `extensions.code`: itself if public, else INTERNAL_SERVER_ERROR. */
+export function publicErrorCode(code: unknown): string {
+  return typeof code === 'string' && PUBLIC_CODES.has(code) ? code : 'INTERNAL_SERVER_ERROR';
+}
+
 /**
  * Shapes every GraphQL error: public errors keep their message (shortened) and code; any other
  * error is logged and answered as a bare INTERNAL_SERVER_ERROR, so no internal detail leaks.
+ * `logFor` gives the logger of the request the error belongs to (so the line has its reqId).
  */
-export function createErrorFormatter(log: FastifyBaseLogger) {
+export function createErrorFormatter(log: FastifyBaseLogger, logFor?: (error: unknown) => FastifyBaseLogger | undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = String(formatted.extensions?.code ?? '');
     if (!PUBLIC_CODES.has(code)) {
-      log.error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL resolver fault');
+      (logFor?.(error) ?? log).error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL resolver fault');
       return {
         message: 'Internal server error',
         path: formatted.path,

@@ -9,6 +9,9 @@ import { checkLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import type { GraphQLContext, Principal, Services } from '../graphql/context';
 import { createErrorFormatter } from './graphql-errors';
+import { GraphQLOperations } from './graphql-operations';
+import type { Metrics } from './metrics';
+import type { Explorer } from './explorer';
 
 export const GRAPHQL_BODY_LIMIT = 1024 * 1024;
 
@@ -22,9 +25,14 @@ export async function mountGraphQL(
     /** The verified caller, set on the request by the authentication hook. */
     principalOf: (request: unknown) => Principal | null;
     preHandler?: Parameters<FastifyInstance['route']>[0]['preHandler'];
+    /** When set (EXPLORER=true), a browser navigating to /graphql gets the explorer page. */
+    explorer?: Explorer;
+    /** Operation counts and durations (METRICS_PORT); off when undefined. */
+    metrics?: Metrics;
   },
 ): Promise<ApolloServer<GraphQLContext>> {
   const schema = buildManagementSchema();
+  const operations = new GraphQLOperations(deps.metrics);
   const limits: ApolloServerPlugin<GraphQLContext> = {
     async requestDidStart() {
       return {
@@ -39,23 +47,38 @@ export async function mountGraphQL(
     introspection: true,
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
-    formatError: createErrorFormatter(app.log),
-    plugins: [limits, fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+    // main.ts owns SIGTERM/SIGINT (graceful shutdown); Apollo's own handlers would re-send the signal.
+    stopOnTerminationSignals: false,
+    formatError: createErrorFormatter(app.log, operations.logFor),
+    plugins: [operations.plugin(), limits, fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request) => ({
-      services: deps.services,
-      loaders: createLoaders(deps.dataSource, deps.services),
-      principal: deps.principalOf(request),
-      requestId: String(request.id),
-      denied: new Set<string>(),
-    }),
+    context: async (request) =>
+      operations.attach(
+        {
+          services: deps.services,
+          loaders: createLoaders(deps.dataSource, deps.services),
+          principal: deps.principalOf(request),
+          requestId: String(request.id),
+          denied: new Set<string>(),
+        },
+        request.log,
+      ),
   });
+  const explorer = deps.explorer;
   app.route<{ Reply: string }>({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
     bodyLimit: GRAPHQL_BODY_LIMIT,
+    // A browser navigation (GET, Accept prefers text/html, no `query` in the URL) gets the explorer
+    // page here, before the token check: the page is static and needs no token. Everything else
+    // (every GraphQL request) goes on to the preHandler and Apollo unchanged.
+    onRequest: explorer
+      ? async (request, reply) => {
+          if (explorer.wantsPage(request)) return explorer.sendPage(reply);
+        }
+      : undefined,
     preHandler: deps.preHandler,
     handler,
   });

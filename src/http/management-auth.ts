@@ -33,7 +33,9 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
  * Every /graphql request needs an active Management API access token (signature, claims, not
  * revoked: see TokenValidator); schema introspection alone stays open so explorers and code
  * generators work. Failures are HTTP 401 with `WWW-Authenticate: Bearer error="invalid_token"` and
- * an UNAUTHENTICATED GraphQL error, and are audited.
+ * an UNAUTHENTICATED GraphQL error, and are audited. A browser navigating to /graphql for the
+ * explorer page never gets here: the route's onRequest hook serves that static page first
+ * (graphql-route.ts, explorer.ts), so every request this hook sees is a GraphQL request.
  */
 export function createManagementAuth(deps: { validator: TokenValidator; audience: string; audit: AuditLog }) {
   const reject = (request: FastifyRequest, reply: FastifyReply, description: string) => {

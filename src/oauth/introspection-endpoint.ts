@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidClient, invalidRequest } from './errors';
 import { readParams } from './params';
 import { authenticateClient } from './client-auth';
@@ -19,8 +19,16 @@ const INACTIVE = { active: false } as const;
  * active (expired, revoked, denylisted, signed by a revoked key or an expired secret, issued
  * before a watermark, client deleted), the answer is `{"active": false}` and nothing more.
  */
-export function registerIntrospectionEndpoint(app: FastifyInstance, deps: { registry: Registry; validator: TokenValidator }): void {
-  app.post('/oauth/introspect', { bodyLimit: 16 * 1024, logLevel: 'warn' }, async (request, reply) => {
+export function registerIntrospectionEndpoint(
+  app: FastifyInstance,
+  /** `observe` is told each outcome: "active", "inactive" or the OAuth error code (for metrics). */
+  deps: { registry: Registry; validator: TokenValidator; observe?: (outcome: string) => void },
+): void {
+  const inactive = (reply: FastifyReply) => {
+    deps.observe?.('inactive');
+    return reply.send(INACTIVE);
+  };
+  app.post('/oauth/introspect', { bodyLimit: 16 * 1024 }, async (request, reply) => {
     try {
       const params = readParams(request.body);
       const caller = await authenticateClient(deps.registry, request.headers.authorization, params);
@@ -32,14 +40,17 @@ export function registerIntrospectionEndpoint(app: FastifyInstance, deps: { regi
       try {
         valid = await deps.validator.validate(token);
       } catch (error) {
-        if (error instanceof InvalidTokenError) return reply.send(INACTIVE);
+        if (error instanceof InvalidTokenError) return inactive(reply);
         throw error;
       }
       const grant = await deps.registry.grant(caller.client.id, valid.api.server.id);
-      if (!grant?.scopes.includes(INTROSPECT_SCOPE)) return reply.send(INACTIVE);
+      if (!grant?.scopes.includes(INTROSPECT_SCOPE)) return inactive(reply);
+      deps.observe?.('active');
       return reply.send({ active: true, ...valid.payload, client_id: valid.clientId, token_type: 'Bearer' });
     } catch (error) {
-      return sendOAuthError(reply, toOAuthError(error, request.log));
+      const oauthError = toOAuthError(error, request.log);
+      deps.observe?.(oauthError.error);
+      return sendOAuthError(reply, oauthError);
     }
   });
 }

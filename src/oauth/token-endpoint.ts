@@ -28,12 +28,25 @@ export function toOAuthError(error: unknown, log: FastifyInstance['log']): OAuth
   return new OAuthError('server_error', 'The server could not complete the request', 500);
 }
 
+/** A metric label for a grant_type value: a supported type, "none" or "other" (never the caller's text). */
+export function grantTypeLabel(grantType: string | undefined): string {
+  if (grantType === undefined) return 'none';
+  return SUPPORTED_GRANT_TYPES.includes(grantType) ? grantType : 'other';
+}
+
+/** Told the outcome of each token request: "success" or the OAuth error code (for metrics). */
+export type TokenOutcomeObserver = (grantType: string, outcome: string) => void;
+
 /** POST /oauth/token: parse → authenticate the client → dispatch on grant_type. */
-export function registerTokenEndpoint(app: FastifyInstance, deps: { registry: Registry; issuer: AccessTokenIssuer }): void {
-  app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT, logLevel: 'warn' }, async (request, reply) => {
+export function registerTokenEndpoint(
+  app: FastifyInstance,
+  deps: { registry: Registry; issuer: AccessTokenIssuer; observe?: TokenOutcomeObserver },
+): void {
+  app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
+    let grantType: string | undefined;
     try {
       const params = readParams(request.body);
-      const grantType = params.get('grant_type');
+      grantType = params.get('grant_type');
       if (grantType === undefined) throw invalidRequest('grant_type is required');
       if (!SUPPORTED_GRANT_TYPES.includes(grantType)) {
         throw unsupportedGrantType('This grant type is not supported');
@@ -43,6 +56,7 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: { registry: Re
       const api = await resolveApi(deps.registry, params);
       const scope = params.get('scope');
       const token = await issueClientCredentials(deps, client, api, scope === undefined ? undefined : parseScopeParam(scope));
+      deps.observe?.(grantType, 'success');
       return reply.headers(NO_STORE).send({
         access_token: token.accessToken,
         token_type: token.tokenType,
@@ -50,7 +64,9 @@ export function registerTokenEndpoint(app: FastifyInstance, deps: { registry: Re
         scope: token.scope,
       });
     } catch (error) {
-      return sendOAuthError(reply, toOAuthError(error, request.log));
+      const oauthError = toOAuthError(error, request.log);
+      deps.observe?.(grantTypeLabel(grantType), oauthError.error);
+      return sendOAuthError(reply, oauthError);
     }
   });
 }

@@ -45,7 +45,14 @@ export async function freePort(): Promise<number> {
 
 /** Starts the real service (HTTP on loopback, real database) for one test file. */
 export async function startTestServer(
-  options: { db?: TestDatabase; env?: Record<string, string>; sqlLogger?: TypeOrmLogger; masterKey?: string } = {},
+  options: {
+    db?: TestDatabase;
+    env?: Record<string, string>;
+    sqlLogger?: TypeOrmLogger;
+    masterKey?: string;
+    /** Receives the JSON log lines (set LOG_LEVEL in `env`; the default is silent). */
+    logStream?: { write(line: string): void };
+  } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
   const port = await freePort();
@@ -62,7 +69,7 @@ export async function startTestServer(
   });
   // Embedded runs reach PGlite through its URL: give the app the embedded pool size, as in production.
   const poolSize = process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE;
-  const app = await createApp(config, { sqlLogger: options.sqlLogger, poolSize });
+  const app = await createApp(config, { sqlLogger: options.sqlLogger, poolSize, logStream: options.logStream });
   await app.http.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   const tokens = new Map<string, string>();

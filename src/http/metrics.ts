@@ -1,0 +1,137 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { FastifyBaseLogger } from 'fastify';
+
+/** Longest operation name kept as a label value; longer ones (and names past the cap) count as "other". */
+const OPERATION_NAME_MAX = 64;
+const OPERATION_NAMES_CAP = 200;
+
+/**
+ * The service's Prometheus metrics, in a registry of their own (never prom-client's global one:
+ * tests run many apps in one process). Created only when METRICS_PORT is set; otherwise nothing is
+ * collected. Every label value comes from a bounded set, so no caller can grow the series count.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly tokenRequests: Counter<'grant_type' | 'outcome'>;
+  private readonly introspectionRequests: Counter<'outcome'>;
+  private readonly graphqlOperations: Counter<'operation_name' | 'operation_type' | 'outcome'>;
+  private readonly graphqlDuration: Histogram<'operation_type'>;
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly operationNames = new Set<string>();
+
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.tokenRequests = new Counter({
+      name: 'apiauth_token_requests_total',
+      help: 'Token endpoint requests by grant type and outcome ("success" or the OAuth error code)',
+      labelNames: ['grant_type', 'outcome'],
+      registers,
+    });
+    this.introspectionRequests = new Counter({
+      name: 'apiauth_introspection_requests_total',
+      help: 'Introspection requests by outcome ("active", "inactive" or the OAuth error code)',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.graphqlOperations = new Counter({
+      name: 'apiauth_graphql_operations_total',
+      help: 'GraphQL operations by name, type and outcome ("success" or the first error\'s extensions.code)',
+      labelNames: ['operation_name', 'operation_type', 'outcome'],
+      registers,
+    });
+    this.graphqlDuration = new Histogram({
+      name: 'apiauth_graphql_operation_duration_seconds',
+      help: 'GraphQL operation duration, from request start to response, by operation type',
+      labelNames: ['operation_type'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'apiauth_http_request_duration_seconds',
+      help: 'HTTP request duration by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+  }
+
+  tokenRequest(grantType: string, outcome: string): void {
+    this.tokenRequests.inc({ grant_type: grantType, outcome });
+  }
+
+  introspectionRequest(outcome: string): void {
+    this.introspectionRequests.inc({ outcome });
+  }
+
+  graphqlOperation(name: string | null | undefined, type: string, outcome: string, seconds: number): void {
+    this.graphqlOperations.inc({ operation_name: this.operationNameLabel(name), operation_type: type, outcome });
+    this.graphqlDuration.observe({ operation_type: type }, seconds);
+  }
+
+  /** `route` is the route pattern (never the raw URL), or "unmatched". */
+  httpRequest(method: string, route: string, status: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status: String(status) }, seconds);
+  }
+
+  private operationNameLabel(name: string | null | undefined): string {
+    if (!name) return 'anonymous';
+    if (name.length > OPERATION_NAME_MAX) return 'other';
+    if (this.operationNames.has(name)) return name;
+    if (this.operationNames.size >= OPERATION_NAMES_CAP) return 'other';
+    this.operationNames.add(name);
+    return name;
+  }
+}
+
+export interface MetricsServer {
+  /** The port it listens on (useful when started on port 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `GET /metrics` (Prometheus text format) on a port of its own, so metrics never share the
+ * public port. Anything else is 404.
+ */
+export async function startMetricsServer(
+  metrics: Metrics,
+  options: { host: string; port: number; log: FastifyBaseLogger },
+): Promise<MetricsServer> {
+  const server = http.createServer((request, response) => {
+    const path = (request.url ?? '').split('?')[0];
+    if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => {
+        response.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+        response.end(request.method === 'HEAD' ? undefined : text);
+      },
+      (err: unknown) => {
+        options.log.error({ err }, 'metrics collection failed');
+        response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Metrics collection failed\n');
+      },
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  options.log.info({ host: options.host, port }, 'metrics listening');
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
