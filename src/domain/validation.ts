@@ -1,4 +1,4 @@
-import type { IssueList } from './errors';
+import { IssueList } from './errors';
 
 /** Shared input rules, one definition each. Every check reports to an IssueList under `field`. */
 
@@ -66,7 +66,14 @@ export function truncate(value: string, max = 60): string {
 /** Longest time an old secret may keep working after a rotation: 30 days, in seconds. */
 export const GRACE_PERIOD_MAX = 2_592_000;
 
-/** `previousSecretExpiresIn` of a secret rotation: 0 (at once) to 30 days. */
-export function checkGracePeriod(issues: IssueList, field: string[], seconds: number): void {
-  checkIntRange(issues, field, seconds, 0, GRACE_PERIOD_MAX);
+/**
+ * The grace period of a secret rotation's previous secret, from `input.previousSecretExpiresIn`
+ * (default 0: at once; at most 30 days), and when it ends (null: now). Invalid → a DomainError.
+ */
+export function rotationGrace(input: { previousSecretExpiresIn?: number | null }): { seconds: number; previousExpiresAt: Date | null } {
+  const seconds = input.previousSecretExpiresIn ?? 0;
+  const issues = new IssueList();
+  checkIntRange(issues, ['input', 'previousSecretExpiresIn'], seconds, 0, GRACE_PERIOD_MAX);
+  issues.throwIfAny();
+  return { seconds, previousExpiresAt: seconds > 0 ? new Date(Date.now() + seconds * 1000) : null };
 }

@@ -77,5 +77,15 @@ export function fixtures(server: () => TestServer, prefix: string) {
     return payload.clientGrant.id;
   }
 
-  return { gqlData, createApi, createClient, createGrant };
+  /** A client-credentials token for the API (Basic auth); throws unless the token endpoint says 200. */
+  async function issueToken(client: { clientId: string; clientSecret: string | null }, api: { identifier: string }): Promise<string> {
+    const res = await server().token(
+      { grant_type: 'client_credentials', audience: api.identifier },
+      { authorization: basicAuth(client.clientId, client.clientSecret!) },
+    );
+    if (res.status !== 200) throw new Error(JSON.stringify(res.body));
+    return res.body.access_token;
+  }
+
+  return { gqlData, createApi, createClient, createGrant, issueToken };
 }

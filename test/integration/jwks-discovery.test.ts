@@ -12,20 +12,13 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 describe('JWKS, discovery and secrets at rest', () => {
   let server: TestServer;
 
-  const { gqlData, createClient: createFixtureClient, createGrant, createApi: createFixtureApi } = fixtures(() => server, 'jwks');
+  const { gqlData, createClient: createFixtureClient, createGrant, createApi: createFixtureApi, issueToken } = fixtures(() => server, 'jwks');
   const createClient = (input: Record<string, unknown> = {}) => createFixtureClient(input) as Promise<Client>;
   const createApi = (algorithm: string, dialect = 'RFC9068_PROFILE'): Promise<Api> =>
     createFixtureApi({ signingAlgorithm: algorithm, tokenDialect: dialect });
 
 
-  async function issue(client: Client, api: Api): Promise<string> {
-    const res = await server.token(
-      { grant_type: 'client_credentials', audience: api.identifier },
-      { authorization: basicAuth(client.clientId, client.clientSecret) },
-    );
-    if (res.status !== 200) throw new Error(JSON.stringify(res.body));
-    return res.body.access_token;
-  }
+  const issue = (client: Client, api: Api): Promise<string> => issueToken(client, api);
 
   async function getJwks() {
     const response = await fetch(`${server.url}/.well-known/jwks.json`);

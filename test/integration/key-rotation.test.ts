@@ -65,7 +65,7 @@ describe('Signing key rotation and revocation', () => {
     gql: ((query: string, variables?: Record<string, unknown>, token?: string | null) =>
       token === undefined ? admin(query, variables) : server.gql(query, variables, token)) as TestServer['gql'],
   });
-  const { gqlData, createApi, createClient: createFixtureClient, createGrant } = fixtures(adminServer, 'rotation');
+  const { gqlData, createApi, createClient: createFixtureClient, createGrant, issueToken } = fixtures(adminServer, 'rotation');
   const createClient = (input: Record<string, unknown> = {}) => createFixtureClient(input) as Promise<Client>;
 
   /** An API whose scopes include `introspect`, so a client granted it can introspect its tokens. */
@@ -99,14 +99,7 @@ describe('Signing key rotation and revocation', () => {
     return ((await response.json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
   }
 
-  async function issue(client: Client, api: Api): Promise<string> {
-    const res = await server.token(
-      { grant_type: 'client_credentials', audience: api.identifier },
-      { authorization: basicAuth(client.clientId, client.clientSecret) },
-    );
-    if (res.status !== 200) throw new Error(JSON.stringify(res.body));
-    return res.body.access_token;
-  }
+  const issue = (client: Client, api: Api): Promise<string> => issueToken(client, api);
   const kidOf = (token: string) => decodeProtectedHeader(token).kid as string;
 
   /** POST /oauth/introspect as `caller` (by default the resource server's client, granted `introspect`). */

@@ -1,5 +1,4 @@
-import net from 'node:net';
-import { freePort, startTestServer, TestServer, BOOTSTRAP } from '../helpers/test-app';
+import { connectionRefused, freePort, startTestServer, TestServer, BOOTSTRAP } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
 import { loadConfig } from '../../src/config';
 
@@ -35,16 +34,6 @@ function keyOf(name: string, labels: Record<string, string>): string {
   return `${name}${JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)))}`;
 }
 
-function connectionRefused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 describe('operations: health, readiness, request ids', () => {
   let server: TestServer;

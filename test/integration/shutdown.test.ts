@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { BOOTSTRAP, freePort } from '../helpers/test-app';
+import { BOOTSTRAP, connectionRefused, freePort } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
 
 /**
@@ -26,16 +26,6 @@ interface Instance {
   exited: Promise<{ code: number | null; at: number }>;
 }
 
-function connectionRefused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 describe('graceful shutdown (the built process)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiauth-shutdown-'));

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager, In, IsNull, MoreThan, Not } from 'typeorm';
 import { DomainError, IssueList } from '../errors';
-import { checkGracePeriod, checkName, checkText } from '../validation';
+import { checkName, checkText, rotationGrace } from '../validation';
 import { keysetPage, Page, PageRequest } from '../pagination';
 import { withoutNulls } from '../resource-server/resource-server.service';
 import { checkEnum } from '../resource-server/resource-server.rules';
@@ -144,10 +144,7 @@ export class ClientService {
     input: { previousSecretExpiresIn?: number | null },
     actor: Actor,
   ): Promise<{ client: ClientEntity; secret: string }> {
-    const issues = new IssueList();
-    const grace = input.previousSecretExpiresIn ?? 0;
-    checkGracePeriod(issues, ['input', 'previousSecretExpiresIn'], grace);
-    issues.throwIfAny();
+    const grace = rotationGrace(input);
     return this.dataSource.transaction(async (em) => {
       const client = await this.lockOrFail(em, id);
       if (isPublicClient(client.appType)) {
@@ -155,7 +152,7 @@ export class ClientService {
       }
       const secret = generateSecret();
       await em.delete(ClientSecretEntity, { clientId: id, expiresAt: Not(IsNull()) });
-      const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
+      const { previousExpiresAt } = grace;
       if (previousExpiresAt) await em.update(ClientSecretEntity, { clientId: id }, { expiresAt: previousExpiresAt });
       else await em.delete(ClientSecretEntity, { clientId: id });
       await em.insert(ClientSecretEntity, secretRow(id, secret));
@@ -163,7 +160,7 @@ export class ClientService {
       await this.audit.record(em, actor, {
         operation: 'clientSecretRotate',
         ...target(id),
-        summary: { gracePeriodSeconds: grace, previousExpiresAt },
+        summary: { gracePeriodSeconds: grace.seconds, previousExpiresAt },
       });
       await this.changes.publish(em, 'client', id);
       return { client: await em.findOneByOrFail(ClientEntity, { id }), secret };

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager, In } from 'typeorm';
 import { DomainError, IssueList, isUniqueViolation } from '../errors';
-import { checkName } from '../validation';
+import { checkName, rotationGrace } from '../validation';
 import { keysetPage, Page, PageRequest } from '../pagination';
 import { ResourceServerEntity } from './resource-server.entity';
 import { ScopeEntity } from './scope.entity';
@@ -22,7 +22,6 @@ import {
 import type { ChangeFeed } from '../change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
-import { checkGracePeriod } from '../validation';
 
 export interface ResourceServerCreate {
   name: string;
@@ -264,22 +263,19 @@ export class ResourceServerService {
     input: { previousSecretExpiresIn?: number | null },
     actor: Actor,
   ): Promise<{ server: ResourceServerEntity; signingSecret: string }> {
-    const issues = new IssueList();
-    const grace = input.previousSecretExpiresIn ?? 0;
-    checkGracePeriod(issues, ['input', 'previousSecretExpiresIn'], grace);
-    issues.throwIfAny();
+    const grace = rotationGrace(input);
     return this.dataSource.transaction(async (em) => {
       const server = await this.lockOrFail(em, id);
       if (server.signingAlgorithm !== 'HS256' || !this.hooks.rotateSigningSecret) {
         throw DomainError.of('INVALID', ['id'], `only HS256 APIs have a signing secret; ${server.signingAlgorithm} APIs use the key ring (signingKeyRotate)`);
       }
-      const previousExpiresAt = grace > 0 ? new Date(Date.now() + grace * 1000) : null;
+      const { previousExpiresAt } = grace;
       const signingSecret = await this.hooks.rotateSigningSecret(em, server, previousExpiresAt);
       await em.update(ResourceServerEntity, { id }, { updatedAt: () => 'now()' });
       await this.audit.record(em, actor, {
         operation: 'resourceServerSigningSecretRotate',
         ...target(id),
-        summary: { gracePeriodSeconds: grace, previousExpiresAt },
+        summary: { gracePeriodSeconds: grace.seconds, previousExpiresAt },
       });
       await this.changes.publish(em, 'resource_server', id);
       return { server: await em.findOneByOrFail(ResourceServerEntity, { id }), signingSecret };
