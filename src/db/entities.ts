@@ -6,6 +6,14 @@ import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
 import { ResourceServerSecretEntity, SigningKeyEntity } from '../crypto/signing-key.entity';
 import { RevokedTokenEntity, TokenWatermarkEntity } from '../domain/revocation/revocation.entities';
 import { AuditEventEntity } from '../domain/audit/audit-event.entity';
+import { UserEntity } from '../domain/user/user.entity';
+import { UserGrantEntity } from '../domain/user-grant/user-grant.entity';
+import {
+  AuthorizationCodeEntity,
+  LoginFailureEntity,
+  UsedNonceEntity,
+  UserSessionEntity,
+} from '../domain/authorization/authorization.entities';
 
 export const entities = [
   ResourceServerEntity,
@@ -18,4 +26,10 @@ export const entities = [
   RevokedTokenEntity,
   TokenWatermarkEntity,
   AuditEventEntity,
+  UserEntity,
+  UserGrantEntity,
+  AuthorizationCodeEntity,
+  UserSessionEntity,
+  LoginFailureEntity,
+  UsedNonceEntity,
 ];

@@ -22,6 +22,12 @@ export const MANAGEMENT_SCOPES = {
   createTokens: 'create:tokens',
   revokeTokens: 'revoke:tokens',
   readAuditEvents: 'read:audit_events',
+  readUsers: 'read:users',
+  createUsers: 'create:users',
+  updateUsers: 'update:users',
+  deleteUsers: 'delete:users',
+  readGrants: 'read:grants',
+  deleteGrants: 'delete:grants',
 } as const;
 
 export const MANAGEMENT_SCOPE_DESCRIPTIONS: Record<string, string> = {
@@ -44,6 +50,12 @@ export const MANAGEMENT_SCOPE_DESCRIPTIONS: Record<string, string> = {
   'create:tokens': 'Issue access tokens for applications (test tokens)',
   'revoke:tokens': 'Revoke access tokens',
   'read:audit_events': 'Read the audit log',
+  'read:users': 'Read users',
+  'create:users': 'Create users',
+  'update:users': 'Update users and set their passwords',
+  'delete:users': 'Delete users',
+  'read:grants': 'Read user consents (user grants)',
+  'delete:grants': 'Delete user consents (user grants)',
 };
 
 export const ALL_MANAGEMENT_SCOPES: string[] = Object.values(MANAGEMENT_SCOPES);

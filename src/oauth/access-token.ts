@@ -29,16 +29,44 @@ export class AccessTokenIssuer {
   ) {}
 
   async issueForClient(client: ClientEntity, api: CachedApi, scopes: string[]): Promise<IssuedToken> {
-    const { server } = api;
+    const rfc9068 = api.server.tokenDialect.startsWith('RFC9068');
     const scope = scopes.join(' ');
-    const now = Math.floor(Date.now() / 1000);
-    const rfc9068 = server.tokenDialect.startsWith('RFC9068');
     const claims: Record<string, unknown> = rfc9068
       ? { sub: client.clientId, client_id: client.clientId, scope }
       : { sub: `${client.clientId}@clients`, azp: client.clientId, scope, gty: 'client-credentials' };
-    if (server.tokenDialect.endsWith('_AUTHZ')) claims.permissions = scopes;
+    return this.sign(api, claims, scopes, api.server.tokenLifetime);
+  }
 
-    const jwt = new SignJWT({ iss: this.issuer, aud: server.identifier, iat: now, exp: now + server.tokenLifetime, jti: randomToken(16), ...claims });
+  /**
+   * A token for a user, used by `client` on their behalf (authorization code, implicit): `sub` is
+   * the user id. `lifetime` defaults to the API's; the implicit grant passes `tokenLifetimeForWeb`.
+   */
+  async issueForUser(
+    client: ClientEntity,
+    api: CachedApi,
+    userId: string,
+    scopes: string[],
+    lifetime = api.server.tokenLifetime,
+  ): Promise<IssuedToken & { jti: string; expiresAt: Date }> {
+    const rfc9068 = api.server.tokenDialect.startsWith('RFC9068');
+    const scope = scopes.join(' ');
+    const claims: Record<string, unknown> = rfc9068
+      ? { sub: userId, client_id: client.clientId, scope }
+      : { sub: userId, azp: client.clientId, scope };
+    return this.sign(api, claims, scopes, lifetime);
+  }
+
+  private async sign(
+    api: CachedApi,
+    claims: Record<string, unknown>,
+    scopes: string[],
+    lifetime: number,
+  ): Promise<IssuedToken & { jti: string; expiresAt: Date }> {
+    const { server } = api;
+    if (server.tokenDialect.endsWith('_AUTHZ')) claims.permissions = scopes;
+    const now = Math.floor(Date.now() / 1000);
+    const jti = randomToken(16);
+    const jwt = new SignJWT({ iss: this.issuer, aud: server.identifier, iat: now, exp: now + lifetime, jti, ...claims });
     let token: string;
     if (server.signingAlgorithm === 'HS256') {
       const { kid, key } = await this.keyRing.hsSigningKey(server.id);
@@ -47,6 +75,13 @@ export class AccessTokenIssuer {
       const key = await this.keyRing.signingKey(server.signingAlgorithm as AsymmetricAlgorithm);
       token = await jwt.setProtectedHeader({ alg: key.algorithm, typ: tokenTyp(server.tokenDialect), kid: key.kid }).sign(key.privateKey);
     }
-    return { accessToken: token, tokenType: 'Bearer', expiresIn: server.tokenLifetime, scope };
+    return {
+      accessToken: token,
+      tokenType: 'Bearer',
+      expiresIn: lifetime,
+      scope: claims.scope as string,
+      jti,
+      expiresAt: new Date((now + lifetime) * 1000),
+    };
   }
 }

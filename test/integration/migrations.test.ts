@@ -13,6 +13,12 @@ const TABLES = [
   'revoked_tokens',
   'token_watermarks',
   'audit_events',
+  'users',
+  'user_grants',
+  'authorization_codes',
+  'user_sessions',
+  'login_failures',
+  'used_nonces',
 ];
 
 async function tables(db: TestDatabase): Promise<string[]> {

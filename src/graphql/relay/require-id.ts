@@ -7,6 +7,8 @@ const NAME: Record<NodeTypeName, string> = {
   ClientGrant: 'client grant',
   SigningKey: 'signing key',
   AuditEvent: 'audit event',
+  User: 'user',
+  UserGrant: 'user grant',
 };
 
 /**

@@ -1,0 +1,91 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** An authorization code, by its SHA-256 digest: single use, bound to client, user, API, redirect URI and PKCE challenge. */
+@Entity({ name: 'authorization_codes' })
+export class AuthorizationCodeEntity {
+  @PrimaryColumn({ name: 'code_hash', type: 'varchar', length: 64 })
+  codeHash!: string;
+
+  @Column({ name: 'client_id', type: 'uuid' })
+  clientId!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @Column({ name: 'resource_server_id', type: 'uuid' })
+  resourceServerId!: string;
+
+  @Column({ name: 'redirect_uri', type: 'varchar', length: 2000 })
+  redirectUri!: string;
+
+  @Column({ type: 'text', array: true })
+  scopes!: string[];
+
+  @Column({ name: 'code_challenge', type: 'varchar', length: 128, nullable: true })
+  codeChallenge!: string | null;
+
+  @Column({ name: 'code_challenge_method', type: 'varchar', length: 8, nullable: true })
+  codeChallengeMethod!: string | null;
+
+  @Column({ name: 'created_at', type: 'timestamptz', insert: false, update: false })
+  createdAt!: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+
+  /** Set by the first (only valid) exchange. */
+  @Column({ name: 'consumed_at', type: 'timestamptz', nullable: true })
+  consumedAt!: Date | null;
+
+  /** The access token the exchange issued, revoked (denylisted) if the code is ever presented again. */
+  @Column({ name: 'issued_jti', type: 'varchar', length: 255, nullable: true })
+  issuedJti!: string | null;
+
+  @Column({ name: 'issued_expires_at', type: 'timestamptz', nullable: true })
+  issuedExpiresAt!: Date | null;
+}
+
+/** A browser login session, by the SHA-256 digest of the random id in its cookie. */
+@Entity({ name: 'user_sessions' })
+export class UserSessionEntity {
+  @PrimaryColumn({ name: 'id_hash', type: 'varchar', length: 64 })
+  idHash!: string;
+
+  @Column({ name: 'user_id', type: 'uuid' })
+  userId!: string;
+
+  @Column({ name: 'created_at', type: 'timestamptz', insert: false, update: false })
+  createdAt!: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+}
+
+/** Failed sign-ins counted per key (`account:<email>` or `ip:<address>`). */
+@Entity({ name: 'login_failures' })
+export class LoginFailureEntity {
+  @PrimaryColumn({ type: 'varchar', length: 400 })
+  key!: string;
+
+  @Column({ type: 'integer' })
+  failures!: number;
+
+  @Column({ name: 'window_started_at', type: 'timestamptz' })
+  windowStartedAt!: Date;
+
+  @Column({ name: 'locked_until', type: 'timestamptz', nullable: true })
+  lockedUntil!: Date | null;
+}
+
+/** An implicit-grant nonce already used by a client, kept until the token it protected expires. */
+@Entity({ name: 'used_nonces' })
+export class UsedNonceEntity {
+  @PrimaryColumn({ name: 'client_id', type: 'uuid' })
+  clientId!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 255 })
+  nonce!: string;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+}
