@@ -1,0 +1,94 @@
+import { DataSource } from 'typeorm';
+import { DomainError } from '../errors';
+import { keysetPage, Page, PageRequest } from '../pagination';
+import type { AuditLog } from '../audit/audit-log';
+import type { Actor } from '../audit/actor';
+import { ClientEntity } from '../client/client.entity';
+import { ResourceServerEntity } from '../resource-server/resource-server.entity';
+import { UserGrantEntity } from './user-grant.entity';
+
+export interface UserGrantFilter {
+  userId?: string;
+  clientId?: string;
+  resourceServerId?: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Users' consents: which scopes of one API a user allowed one client to use on their behalf.
+ * Recorded by the consent page (the user's own act, so not a management mutation), listed and
+ * deleted through the management API. A deleted consent is asked for again at the next /authorize.
+ */
+export class UserGrantService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** The scopes the user consented to for this client (uuid) and API (uuid); [] when none. */
+  async consentedScopes(userId: string, clientId: string, resourceServerId: string): Promise<string[]> {
+    if (![userId, clientId, resourceServerId].every((id) => UUID.test(id))) return [];
+    const grant = await this.dataSource.manager.findOne(UserGrantEntity, {
+      where: { userId, clientId, resourceServerId },
+      select: { id: true, scopes: true },
+    });
+    return grant?.scopes ?? [];
+  }
+
+  /** Adds `scopes` to the user's consent for this client and API (created if none): a union, never a removal. */
+  async recordConsent(userId: string, clientId: string, resourceServerId: string, scopes: string[]): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO user_grants (user_id, client_id, resource_server_id, scopes)
+       VALUES ($1, $2, $3, ARRAY(SELECT DISTINCT unnest($4::text[]) ORDER BY 1))
+       ON CONFLICT (user_id, client_id, resource_server_id) DO UPDATE
+         SET scopes = ARRAY(SELECT DISTINCT unnest(user_grants.scopes || EXCLUDED.scopes) ORDER BY 1),
+             updated_at = now()`,
+      [userId, clientId, resourceServerId, scopes],
+    );
+  }
+
+  async delete(id: string, actor: Actor): Promise<UserGrantEntity> {
+    return this.dataSource.transaction(async (em) => {
+      const grant = UUID.test(id)
+        ? await em.findOne(UserGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
+        : null;
+      if (!grant) throw DomainError.notFound(['id'], 'user grant');
+      const client = await em.findOneBy(ClientEntity, { id: grant.clientId });
+      const server = await em.findOneBy(ResourceServerEntity, { id: grant.resourceServerId });
+      await em.delete(UserGrantEntity, { id });
+      await this.audit.record(em, actor, {
+        operation: 'userGrantDelete',
+        targetType: 'UserGrant',
+        targetId: id,
+        summary: {
+          userId: grant.userId,
+          clientId: client?.clientId ?? null,
+          audience: server?.identifier ?? null,
+          scopes: grant.scopes,
+        },
+      });
+      return grant;
+    });
+  }
+
+  list(page: PageRequest, filter: UserGrantFilter = {}): Promise<Page<UserGrantEntity>> {
+    return keysetPage(this.filtered(filter), page);
+  }
+
+  count(filter: UserGrantFilter = {}): Promise<number> {
+    return this.filtered(filter).getCount();
+  }
+
+  private filtered(filter: UserGrantFilter) {
+    const qb = this.dataSource.manager.createQueryBuilder(UserGrantEntity, 'g');
+    // An id that cannot exist matches nothing (rather than failing the uuid cast).
+    if ([filter.userId, filter.clientId, filter.resourceServerId].some((id) => id !== undefined && !UUID.test(id))) {
+      return qb.andWhere('1 = 0');
+    }
+    if (filter.userId !== undefined) qb.andWhere('g.user_id = :userId', { userId: filter.userId });
+    if (filter.clientId !== undefined) qb.andWhere('g.client_id = :clientId', { clientId: filter.clientId });
+    if (filter.resourceServerId !== undefined) qb.andWhere('g.resource_server_id = :rs', { rs: filter.resourceServerId });
+    return qb;
+  }
+}
