@@ -1,0 +1,35 @@
+/** Minimal cookie handling for /authorize (RFC 6265): parse the Cookie header, serialize Set-Cookie. */
+
+export const SESSION_COOKIE = 'apiauth_session';
+export const CSRF_COOKIE = 'apiauth_csrf';
+
+/** The cookies of a request; on a repeated name the first wins (the most specific path, RFC 6265 §5.4). */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  if (!header || header.length > 16_384) return cookies;
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0) continue;
+    const name = pair.slice(0, eq).trim();
+    if (name === '') continue;
+    let value = pair.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1);
+    if (!cookies.has(name)) cookies.set(name, value);
+  }
+  return cookies;
+}
+
+export interface CookieOptions {
+  path: string;
+  /** Seconds; 0 deletes the cookie; undefined: a browser-session cookie. */
+  maxAge?: number;
+  secure: boolean;
+}
+
+/** An HttpOnly, SameSite=Lax cookie. Values are URL-safe tokens, written as they are. */
+export function serializeCookie(name: string, value: string, options: CookieOptions): string {
+  const parts = [`${name}=${value}`, `Path=${options.path}`, 'HttpOnly', 'SameSite=Lax'];
+  if (options.maxAge !== undefined) parts.push(`Max-Age=${options.maxAge}`);
+  if (options.secure) parts.push('Secure');
+  return parts.join('; ');
+}

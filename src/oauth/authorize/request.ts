@@ -1,0 +1,274 @@
+import { isPublicClient } from '../../domain/client/client.rules';
+import type { ClientEntity } from '../../domain/client/client.entity';
+import { isLoopbackHost } from '../../domain/validation';
+import { resolveApi } from '../audience';
+import { OAuthError } from '../errors';
+import { PARAM_VALUE_MAX, PARAMS_MAX } from '../params';
+import type { CachedApi, Registry } from '../registry';
+import { parseScopeParam } from '../scope';
+
+/**
+ * Parsing and validating an authorization request (RFC 6749 §4.1.1 and §4.2.1, RFC 7636, RFC 9700).
+ *
+ * The order matters: until the client and its redirect URI are known good, nothing may be sent to
+ * the redirect URI (an open redirector otherwise), so those failures are a `PageError` (an error
+ * page, never a redirect). Every later failure is an `AuthorizeError`, sent back to the client at
+ * its redirect URI in the requested response mode.
+ */
+
+export type ResponseType = 'code' | 'token';
+export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type Prompt = 'none' | 'login' | 'consent';
+
+export const RESPONSE_MODES: readonly ResponseMode[] = ['query', 'fragment', 'form_post'];
+export const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent'];
+/** An S256 challenge is the base64url SHA-256 of the verifier: exactly 43 characters (RFC 7636 §4.2). */
+export const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** Longest implicit-grant nonce (the used_nonces column). */
+export const NONCE_MAX = 255;
+
+/** A request that cannot be answered at the redirect URI: shown as an error page (HTTP 400). */
+export class PageError extends Error {
+  constructor(
+    public readonly title: string,
+    public readonly detail: string,
+    public readonly status = 400,
+  ) {
+    super(detail);
+    this.name = 'PageError';
+  }
+}
+
+/** Where and how an authorization response (success or error) goes. */
+export interface ResponseTarget {
+  redirectUri: string;
+  responseMode: ResponseMode;
+  state: string | undefined;
+}
+
+/** An error answered at the client's redirect URI (RFC 6749 §4.1.2.1). */
+export class AuthorizeError extends Error {
+  constructor(
+    public readonly target: ResponseTarget,
+    public readonly error: string,
+    public readonly description: string,
+  ) {
+    super(description);
+    this.name = 'AuthorizeError';
+  }
+}
+
+export interface AuthorizationRequest extends ResponseTarget {
+  /** The request parameters as received (re-validated at every step of the flow). */
+  params: [string, string][];
+  client: ClientEntity;
+  api: CachedApi;
+  responseType: ResponseType;
+  scopes: string[];
+  prompts: Set<Prompt>;
+  codeChallenge: string | null;
+  codeChallengeMethod: 'S256' | null;
+  nonce: string | undefined;
+  /** The redirect URI's host is localhost or a loopback address. */
+  loopbackRedirect: boolean;
+}
+
+/**
+ * Request parameters from a raw query string, one value per name. Too many or too long parameters
+ * are refused before anything else; a repeated parameter is noted and refused by `validate`
+ * (RFC 6749 §3.1) once the redirect URI is known, unless it is client_id or redirect_uri.
+ */
+export function parseQuery(rawQuery: string): { params: [string, string][]; repeated: Set<string> } {
+  const params: [string, string][] = [];
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  let search: URLSearchParams;
+  try {
+    search = new URLSearchParams(rawQuery);
+  } catch {
+    throw new PageError('Invalid request', 'The request could not be read.');
+  }
+  for (const [name, value] of search) {
+    if (params.length >= PARAMS_MAX) throw new PageError('Invalid request', 'The request has too many parameters.');
+    if (value.length > PARAM_VALUE_MAX || name.length > 100) throw new PageError('Invalid request', 'A request parameter is too long.');
+    if (value === '') continue;
+    if (seen.has(name)) repeated.add(name);
+    seen.add(name);
+    params.push([name, value]);
+  }
+  return { params, repeated };
+}
+
+export interface ValidateDeps {
+  registry: Registry;
+}
+
+/** The URL query string of a request URL (without the `?`). */
+export function rawQueryOf(url: string): string {
+  const index = url.indexOf('?');
+  return index === -1 ? '' : url.slice(index + 1);
+}
+
+/** Validates an authorization request against the current client and API configuration. */
+export async function validateAuthorizationRequest(
+  deps: ValidateDeps,
+  params: [string, string][],
+  repeated: ReadonlySet<string> = repeatedNames(params),
+): Promise<AuthorizationRequest> {
+  const get = (name: string) => params.find(([n]) => n === name)?.[1];
+
+  // 1. The client: unknown → error page, never a redirect.
+  if (repeated.has('client_id')) throw new PageError('Invalid request', 'The client_id parameter is repeated.');
+  const clientId = get('client_id');
+  if (clientId === undefined) throw new PageError('Invalid request', 'The client_id parameter is missing.');
+  const cached = clientId.length <= 128 ? await deps.registry.client(clientId) : null;
+  if (!cached) throw new PageError('Unknown application', 'No application has this client_id.');
+  const client = cached.client;
+
+  // 2. The redirect URI: an exact string match with a registered callback (RFC 9700 §2.1).
+  if (repeated.has('redirect_uri')) throw new PageError('Invalid request', 'The redirect_uri parameter is repeated.');
+  let redirectUri = get('redirect_uri');
+  if (redirectUri === undefined) {
+    if (client.callbacks.length !== 1) {
+      throw new PageError('Invalid request', 'The redirect_uri parameter is missing and the application has no single registered callback URL.');
+    }
+    redirectUri = client.callbacks[0];
+  } else if (!client.callbacks.includes(redirectUri)) {
+    throw new PageError('Invalid redirect URI', 'The redirect_uri is not one of the application’s registered callback URLs.');
+  }
+
+  // 3. From here on, errors go back to the client. First: how to send them.
+  const responseTypeText = get('response_type');
+  const responseType: ResponseType | undefined =
+    responseTypeText === 'code' || responseTypeText === 'token' ? responseTypeText : undefined;
+  const state = repeated.has('state') ? undefined : get('state');
+  const modeText = get('response_mode');
+  const defaultMode: ResponseMode = responseType === 'token' ? 'fragment' : 'query';
+  const modeValid = modeText === undefined || (RESPONSE_MODES as readonly string[]).includes(modeText);
+  const target: ResponseTarget = {
+    redirectUri,
+    state,
+    // Tokens never go in a query string, whatever was asked.
+    responseMode: modeValid && modeText !== undefined && !(responseType === 'token' && modeText === 'query') ? (modeText as ResponseMode) : defaultMode,
+  };
+  const fail = (error: string, description: string) => new AuthorizeError(target, error, description);
+
+  if (repeated.size > 0) throw fail('invalid_request', `Parameter ${safeName([...repeated][0])} is repeated`);
+  if (!modeValid) throw fail('invalid_request', 'response_mode must be query, fragment or form_post');
+  if (responseTypeText === undefined) throw fail('invalid_request', 'response_type is required');
+  if (responseType === undefined) throw fail('unsupported_response_type', 'response_type must be code or token');
+  if (responseType === 'token' && modeText === 'query') {
+    throw fail('invalid_request', 'response_mode=query is not allowed with response_type=token: use fragment or form_post');
+  }
+
+  // 4. The client may use this flow.
+  if (responseType === 'code' && !client.grantTypes.includes('AUTHORIZATION_CODE')) {
+    throw fail('unauthorized_client', 'This application may not use the authorization code grant');
+  }
+  if (responseType === 'token' && (!client.grantTypes.includes('IMPLICIT') || !client.isFirstParty)) {
+    throw fail('unauthorized_client', 'This application may not use the implicit grant');
+  }
+
+  // 5. The API and the scopes.
+  let api: CachedApi;
+  try {
+    api = await resolveApi(deps.registry, new Map(params));
+  } catch (error) {
+    if (error instanceof OAuthError) throw fail(error.error, error.description);
+    throw error;
+  }
+  if (api.server.isSystem) {
+    // The Management API authorizes machines through client grants; it never accepts user tokens.
+    throw fail('invalid_target', 'This API does not accept tokens issued to users');
+  }
+  let scopes: string[] = [];
+  const scopeText = get('scope');
+  if (scopeText !== undefined) {
+    try {
+      scopes = parseScopeParam(scopeText);
+    } catch (error) {
+      if (error instanceof OAuthError) throw fail(error.error, error.description);
+      throw error;
+    }
+    const unknown = scopes.filter((s) => !api.scopes.has(s));
+    if (unknown.length > 0) {
+      throw fail('invalid_scope', `The API does not define the scope ${truncateScope(unknown[0])}`);
+    }
+  }
+
+  // 6. prompt (OpenID Connect Core §3.1.2.1): none, or any of login and consent.
+  const prompts = new Set<Prompt>();
+  for (const value of (get('prompt') ?? '').split(' ').filter(Boolean)) {
+    if (!(PROMPTS as readonly string[]).includes(value)) throw fail('invalid_request', 'prompt must be none, login or consent');
+    prompts.add(value as Prompt);
+  }
+  if (prompts.has('none') && prompts.size > 1) throw fail('invalid_request', 'prompt=none cannot be combined with other values');
+
+  // 7. PKCE (RFC 7636), S256 only; required for public and third-party clients.
+  let codeChallenge: string | null = null;
+  let codeChallengeMethod: 'S256' | null = null;
+  let nonce: string | undefined;
+  if (responseType === 'code') {
+    const challenge = get('code_challenge');
+    const method = get('code_challenge_method');
+    if (method !== undefined && method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256');
+    if (challenge === undefined) {
+      if (method !== undefined) throw fail('invalid_request', 'code_challenge_method without code_challenge');
+      if (isPublicClient(client.appType) || !client.isFirstParty) {
+        throw fail('invalid_request', 'code_challenge required (PKCE with code_challenge_method=S256)');
+      }
+    } else {
+      // Without a method, RFC 7636 means plain: refused like plain.
+      if (method === undefined) throw fail('invalid_request', 'code_challenge_method must be S256');
+      if (!S256_CHALLENGE.test(challenge)) throw fail('invalid_request', 'code_challenge must be 43 base64url characters (S256)');
+      codeChallenge = challenge;
+      codeChallengeMethod = 'S256';
+    }
+  } else {
+    // 8. Implicit: a nonce, remembered so a response cannot be replayed.
+    nonce = get('nonce');
+    if (nonce === undefined) throw fail('invalid_request', 'nonce is required with response_type=token');
+    if (nonce.length > NONCE_MAX) throw fail('invalid_request', `nonce must be at most ${NONCE_MAX} characters`);
+  }
+
+  return {
+    ...target,
+    params,
+    client,
+    api,
+    responseType,
+    scopes,
+    prompts,
+    codeChallenge,
+    codeChallengeMethod,
+    nonce,
+    loopbackRedirect: isLoopbackRedirect(redirectUri),
+  };
+}
+
+function repeatedNames(params: [string, string][]): Set<string> {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const [name] of params) {
+    if (seen.has(name)) repeated.add(name);
+    seen.add(name);
+  }
+  return repeated;
+}
+
+export function isLoopbackRedirect(redirectUri: string): boolean {
+  try {
+    const url = new URL(redirectUri);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHost(url.hostname);
+  } catch {
+    return false;
+  }
+}
+
+function safeName(name: string): string {
+  return /^[a-z_]{1,40}$/.test(name) ? name : '(unnamed)';
+}
+
+function truncateScope(scope: string): string {
+  return scope.length > 60 ? `${scope.slice(0, 60)}…` : scope;
+}
