@@ -15,7 +15,10 @@ import { bootstrapManagement, BootstrapResult } from './domain/management/bootst
 import { AuditLog } from './domain/audit/audit-log';
 import { SigningKeyService } from './domain/signing-key/signing-key.service';
 import { RevocationService } from './domain/revocation/revocation.service';
+import { UserService } from './domain/user/user.service';
+import { UserGrantService } from './domain/user-grant/user-grant.service';
 import { Housekeeping } from './domain/housekeeping';
+import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
 import { Registry } from './oauth/registry';
 import { AccessTokenIssuer } from './oauth/access-token';
 import { AccessTokenVerifier } from './oauth/token-verifier';
@@ -23,6 +26,7 @@ import { RevocationCheck } from './oauth/revocation-check';
 import { TokenValidator } from './oauth/token-validator';
 import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
 import { registerTokenEndpoint } from './oauth/token-endpoint';
+import { registerAuthorizeEndpoint } from './oauth/authorize/endpoint';
 import { TestTokenService } from './oauth/test-tokens';
 import { mountGraphQL } from './http/graphql-route';
 import { createManagementAuth, principalOf } from './http/management-auth';
@@ -40,6 +44,12 @@ export interface App {
   keyRing: KeyRing;
   registry: Registry;
   housekeeping: Housekeeping;
+  /** The user directory (sign-in at /authorize, management through GraphQL). */
+  users: UserService;
+  /** Users' consents (user grants): recorded by the consent page, read before asking again. */
+  userGrants: UserGrantService;
+  /** Authorization codes: issued by /authorize, exchanged at the token endpoint. */
+  authorizationCodes: AuthorizationCodeService;
   bootstrap: BootstrapResult;
   /** The Prometheus endpoint's server, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
@@ -119,6 +129,9 @@ export async function createApp(
     const clientGrants = new ClientGrantService(dataSource, changes, audit);
     const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing);
     const revocations = new RevocationService(dataSource, audit);
+    const users = new UserService(dataSource, changes, audit);
+    const userGrants = new UserGrantService(dataSource, audit);
+    const authorizationCodes = new AuthorizationCodeService(dataSource);
     const housekeeping = new Housekeeping(dataSource, revocations, {
       auditRetentionDays: config.auditRetentionDays,
       onError: (err) => http.log.error({ err }, 'housekeeping failed'),
@@ -137,8 +150,16 @@ export async function createApp(
     const tokens = new TestTokenService(dataSource, { registry, issuer, audit });
 
     registerBodyParsers(http);
-    registerTokenEndpoint(http, { registry, issuer, observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)) });
+    registerTokenEndpoint(http, {
+      registry,
+      issuer,
+      authorizationCodes,
+      users,
+      observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
+    });
     registerIntrospectionEndpoint(http, { registry, validator, observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)) });
+    // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
+    registerAuthorizeEndpoint(http, { issuer: config.issuer, registry, dataSource, box, tokens: issuer, users, userGrants, authorizationCodes });
     registerHealthRoutes(http, {
       shuttingDown: () => shuttingDown,
       checks: {
@@ -156,7 +177,7 @@ export async function createApp(
     await mountGraphQL(http, {
       config,
       dataSource,
-      services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit },
+      services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants },
       principalOf,
       preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
       explorer,
@@ -176,6 +197,9 @@ export async function createApp(
       keyRing,
       registry,
       housekeeping,
+      users,
+      userGrants,
+      authorizationCodes,
       bootstrap,
       metricsServer,
       beginShutdown() {

@@ -7,11 +7,17 @@ export interface PurgeCounts {
   clientSecrets: number;
   signingSecrets: number;
   auditEvents: number;
+  authorizationCodes: number;
+  userSessions: number;
+  usedNonces: number;
+  loginFailures: number;
 }
 
 /**
  * Periodic clean-up, so no table grows without bound: expired denylist entries and watermarks,
- * client and HS256 secrets past their grace period, audit events past retention. Every instance
+ * client and HS256 secrets past their grace period, audit events past retention, authorization codes
+ * (an hour after they and the token they issued have expired), user sessions and implicit nonces past
+ * expiry, login-failure counters a day old and unlocked. Every instance
  * runs it; the deletes are idempotent, so instances running together only repeat work.
  */
 export class Housekeeping {
@@ -58,6 +64,17 @@ export class Housekeeping {
       auditEvents: await deleted(`DELETE FROM audit_events WHERE occurred_at < now() - make_interval(days => $1)`, [
         this.options.auditRetentionDays,
       ]),
+      // Kept while the token their exchange issued lives (a reuse of the code must still revoke it), plus an hour.
+      authorizationCodes: await deleted(
+        `DELETE FROM authorization_codes
+          WHERE GREATEST(expires_at, COALESCE(issued_expires_at, expires_at)) < now() - interval '1 hour'`,
+      ),
+      userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= now()`),
+      usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= now()`),
+      // Throttling rows whose lock is over and whose window started more than a day ago.
+      loginFailures: await deleted(
+        `DELETE FROM login_failures WHERE window_started_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until <= now())`,
+      ),
     };
   }
 }

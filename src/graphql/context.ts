@@ -7,6 +7,8 @@ import type { TokenValidator } from '../oauth/token-validator';
 import type { SigningKeyService } from '../domain/signing-key/signing-key.service';
 import type { RevocationService } from '../domain/revocation/revocation.service';
 import type { AuditLog } from '../domain/audit/audit-log';
+import type { UserService } from '../domain/user/user.service';
+import type { UserGrantService } from '../domain/user-grant/user-grant.service';
 import type { Actor } from '../domain/audit/actor';
 
 export interface Services {
@@ -18,6 +20,8 @@ export interface Services {
   revocations: RevocationService;
   tokenValidator: TokenValidator;
   audit: AuditLog;
+  users: UserService;
+  userGrants: UserGrantService;
 }
 
 /** Who is calling, from a verified access token (set by the HTTP layer). */

@@ -7,6 +7,8 @@ import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
 import { ClientSecretEntity } from '../domain/client/client-secret.entity';
 import { SigningKeyEntity } from '../crypto/signing-key.entity';
 import { AuditEventEntity } from '../domain/audit/audit-event.entity';
+import { UserEntity } from '../domain/user/user.entity';
+import { UserGrantEntity } from '../domain/user-grant/user-grant.entity';
 import type { Page, PageRequest } from '../domain/pagination';
 import type { Services } from './context';
 import type { GrantParent } from '../domain/client-grant/client-grant.service';
@@ -32,6 +34,8 @@ export function createLoaders(dataSource: DataSource, services: Services) {
     clientGrant: byId<ClientGrantEntity>(ClientGrantEntity),
     signingKey: byId<SigningKeyEntity>(SigningKeyEntity),
     auditEvent: byId<AuditEventEntity>(AuditEventEntity),
+    user: byId<UserEntity>(UserEntity),
+    userGrant: byId<UserGrantEntity>(UserGrantEntity),
     clientSecrets: new DataLoader<string, ClientSecretEntity[]>(async (ids) => {
       const byClient = await services.clients.secretsOf(ids);
       return ids.map((id) => byClient.get(id) ?? []);

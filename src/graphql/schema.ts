@@ -9,6 +9,8 @@ import { ClientGrantResolver } from './client-grant/client-grant.resolver';
 import { AccessTokenResolver } from './access-token/access-token.resolver';
 import { SigningKeyResolver } from './signing-key/signing-key.resolver';
 import { AuditEventResolver } from './audit-event/audit-event.resolver';
+import { UserResolver } from './user/user.resolver';
+import { UserGrantResolver } from './user-grant/user-grant.resolver';
 
 let schema: GraphQLSchema | undefined;
 
@@ -23,6 +25,8 @@ export function buildManagementSchema(): GraphQLSchema {
       AccessTokenResolver,
       SigningKeyResolver,
       AuditEventResolver,
+      UserResolver,
+      UserGrantResolver,
     ],
     authChecker,
     authMode: 'error',

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import type { KeyRing } from '../crypto/key-ring';
-import { SUPPORTED_GRANT_TYPES } from '../oauth/token-endpoint';
 
 export const JWKS_MAX_AGE = 300;
 
@@ -8,14 +7,20 @@ export const JWKS_MAX_AGE = 300;
 export function registerWellKnown(app: FastifyInstance, deps: { issuer: string; keyRing: KeyRing }): void {
   const metadata = {
     issuer: deps.issuer,
+    authorization_endpoint: `${deps.issuer}/authorize`,
     token_endpoint: `${deps.issuer}/oauth/token`,
     jwks_uri: `${deps.issuer}/.well-known/jwks.json`,
-    grant_types_supported: SUPPORTED_GRANT_TYPES,
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // The token endpoint's grants, plus implicit (at /authorize only).
+    grant_types_supported: ['client_credentials', 'authorization_code', 'implicit'],
+    // `none`: public clients (SPA, native) exchanging codes with PKCE.
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint: `${deps.issuer}/oauth/introspect`,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    // No authorization endpoint yet: no response types (RFC 8414 requires the member).
-    response_types_supported: [] as string[],
+    response_types_supported: ['code', 'token'],
+    response_modes_supported: ['query', 'fragment', 'form_post'],
+    code_challenge_methods_supported: ['S256'],
+    // RFC 9207: authorization responses carry `iss`.
+    authorization_response_iss_parameter_supported: true,
     service_documentation: `${deps.issuer}/graphql`,
   };
   const sendMetadata = async (_request: unknown, reply: import('fastify').FastifyReply) =>

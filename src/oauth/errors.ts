@@ -18,6 +18,7 @@ export class OAuthError extends Error {
 export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
 export const invalidTarget = (description: string) => new OAuthError('invalid_target', description);
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);
+export const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
 export const accessDenied = (description: string) => new OAuthError('access_denied', description, 403);
 export const unsupportedGrantType = (description: string) => new OAuthError('unsupported_grant_type', description);

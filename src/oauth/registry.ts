@@ -26,6 +26,8 @@ const MAX_ENTRIES = 50_000;
 export class Registry {
   private clients = new Map<string, Promise<CachedClient | null>>();
   private apis = new Map<string, Promise<CachedApi | null>>();
+  /** API uuid → identifier (then `apis`). */
+  private apiIdentifiers = new Map<string, Promise<string | null>>();
   private grants = new Map<string, Promise<ClientGrantEntity | null>>();
   private generation = 0;
 
@@ -35,6 +37,7 @@ export class Registry {
     this.generation++;
     this.clients.clear();
     this.apis.clear();
+    this.apiIdentifiers.clear();
     this.grants.clear();
   }
 
@@ -62,6 +65,18 @@ export class Registry {
       });
       return { server, scopes: new Set(scopes.map((s) => s.value)) };
     });
+  }
+
+  /** The API by its uuid (resource_servers.id), e.g. the one an authorization code is for. */
+  async apiById(id: string): Promise<CachedApi | null> {
+    const identifier = await this.cached(this.apiIdentifiers, id, async () => {
+      const server = await this.dataSource.manager.findOne(ResourceServerEntity, { where: { id }, select: { identifier: true } });
+      return server?.identifier ?? null;
+    });
+    if (identifier === null) return null;
+    const api = await this.api(identifier);
+    // The identifier is immutable, but guard against a different API having taken it since.
+    return api && api.server.id === id ? api : null;
   }
 
   grant(clientUuid: string, serverUuid: string): Promise<ClientGrantEntity | null> {

@@ -5,11 +5,13 @@ import { authenticateClient } from './client-auth';
 import { resolveApi } from './audience';
 import { parseScopeParam } from './scope';
 import { assertClientCredentialsAllowed, issueClientCredentials } from './grants/client-credentials';
+import { exchangeAuthorizationCode, UserLookup } from './grants/authorization-code';
+import type { AuthorizationCodeService } from '../domain/authorization/authorization-code.service';
 import type { Registry } from './registry';
 import type { AccessTokenIssuer } from './access-token';
 
 export const TOKEN_BODY_LIMIT = 16 * 1024;
-export const SUPPORTED_GRANT_TYPES = ['client_credentials'];
+export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code'];
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -40,7 +42,13 @@ export type TokenOutcomeObserver = (grantType: string, outcome: string) => void;
 /** POST /oauth/token: parse → authenticate the client → dispatch on grant_type. */
 export function registerTokenEndpoint(
   app: FastifyInstance,
-  deps: { registry: Registry; issuer: AccessTokenIssuer; observe?: TokenOutcomeObserver },
+  deps: {
+    registry: Registry;
+    issuer: AccessTokenIssuer;
+    authorizationCodes: AuthorizationCodeService;
+    users: UserLookup;
+    observe?: TokenOutcomeObserver;
+  },
 ): void {
   app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
     let grantType: string | undefined;
@@ -52,10 +60,15 @@ export function registerTokenEndpoint(
         throw unsupportedGrantType('This grant type is not supported');
       }
       const { client } = await authenticateClient(deps.registry, request.headers.authorization, params);
-      assertClientCredentialsAllowed(client);
-      const api = await resolveApi(deps.registry, params);
-      const scope = params.get('scope');
-      const token = await issueClientCredentials(deps, client, api, scope === undefined ? undefined : parseScopeParam(scope));
+      let token;
+      if (grantType === 'authorization_code') {
+        token = await exchangeAuthorizationCode(deps, client, params);
+      } else {
+        assertClientCredentialsAllowed(client);
+        const api = await resolveApi(deps.registry, params);
+        const scope = params.get('scope');
+        token = await issueClientCredentials(deps, client, api, scope === undefined ? undefined : parseScopeParam(scope));
+      }
       deps.observe?.(grantType, 'success');
       return reply.headers(NO_STORE).send({
         access_token: token.accessToken,

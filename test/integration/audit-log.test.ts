@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeJwt } from 'jose';
-import { basicAuth, fixtures } from '../helpers/fixtures';
+import { basicAuth, fixtures, uuidOf } from '../helpers/fixtures';
 import { BOOTSTRAP, GraphQLResponse, startTestServer, TestServer } from '../helpers/test-app';
 
 interface AuditEventNode {
@@ -36,6 +36,9 @@ const CLIENT_CREATE = `mutation($input: ClientCreateInput!) {
 }`;
 const CLIENT_UPDATE = `mutation($id: ID!, $input: ClientUpdateInput!) {
   clientUpdate(id: $id, input: $input) { client { id } userErrors { field code message } }
+}`;
+const USER_CREATE = `mutation($input: UserCreateInput!) {
+  userCreate(input: $input) { user { id email } userErrors { field code message } }
 }`;
 const ROTATE_KEYS = `mutation($algorithm: SigningAlgorithm!) {
   signingKeyRotate(algorithm: $algorithm) { current { id kid } previous { id kid } next { id kid } userErrors { field code message } }
@@ -129,6 +132,24 @@ describe('audit log', () => {
     expect(res.status).toBe(200);
     sawSecret(res.body.access_token);
     return { api, client, accessToken: res.body.access_token as string };
+  }
+
+  /** A user with a password (which, like its stored hash, must never reach the audit log). */
+  async function createUser(): Promise<{ id: string; email: string }> {
+    const password = `pw-${randomUUID()}`;
+    sawSecret(password);
+    const payload = (await gqlData(USER_CREATE, { input: { email: `${unique('user')}@example.com`, password } })).userCreate;
+    expect(payload.userErrors).toEqual([]);
+    await sawPasswordHash(payload.user.id);
+    return payload.user;
+  }
+
+  async function sawPasswordHash(userId: string) {
+    const [row] = await server.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [uuidOf(userId)]);
+    expect(row.password_hash).toMatch(/^\$argon2id\$/);
+    secretsSeen.add(row.password_hash);
+    // The hash's digest part alone, in case something stored a piece of it.
+    secretsSeen.add(row.password_hash.split('$').pop()!);
   }
 
   async function rotateKeys(algorithm: string) {
@@ -346,6 +367,64 @@ describe('audit log', () => {
       );
       expect(a.payload.signingKey).toEqual({ id: previous.id, state: 'REVOKED' });
       return { audited: a, targetType: 'SigningKey', targetId: previous.id, summary: { kid: previous.kid, algorithm: 'ES256' } };
+    },
+    async userCreate() {
+      const email = `${unique('create')}@example.com`;
+      const password = `pw-${randomUUID()}`;
+      sawSecret(password);
+      const a = await audited('userCreate', USER_CREATE, { input: { email, password, name: 'Ada' } });
+      await sawPasswordHash(a.payload.user.id);
+      return { audited: a, targetType: 'User', targetId: a.payload.user.id, summary: { email, name: 'Ada', emailVerified: false, blocked: false } };
+    },
+    async userUpdate() {
+      const user = await createUser();
+      const a = await audited(
+        'userUpdate',
+        `mutation($id: ID!, $input: UserUpdateInput!) { userUpdate(id: $id, input: $input) { user { id } userErrors { field code message } } }`,
+        { id: user.id, input: { name: 'Grace', blocked: true } },
+      );
+      return { audited: a, targetType: 'User', targetId: user.id, summary: { name: 'Grace', blocked: true } };
+    },
+    async userPasswordSet() {
+      const user = await createUser();
+      const password = `pw-${randomUUID()}`;
+      sawSecret(password);
+      const a = await audited(
+        'userPasswordSet',
+        `mutation($id: ID!, $input: UserPasswordSetInput!) { userPasswordSet(id: $id, input: $input) { user { id } userErrors { field code message } } }`,
+        { id: user.id, input: { password } },
+      );
+      await sawPasswordHash(user.id);
+      return { audited: a, targetType: 'User', targetId: user.id, summary: {} };
+    },
+    async userDelete() {
+      const user = await createUser();
+      const a = await audited(
+        'userDelete',
+        `mutation($id: ID!) { userDelete(id: $id) { deletedId userErrors { field code message } } }`,
+        { id: user.id },
+      );
+      return { audited: a, targetType: 'User', targetId: user.id, summary: { email: user.email } };
+    },
+    async userGrantDelete() {
+      const api = await createApi();
+      const client = await createClient({ appType: 'REGULAR_WEB', callbacks: ['https://app.example/cb'] });
+      sawSecret(client.clientSecret);
+      const user = await createUser();
+      await server.app.userGrants.recordConsent(uuidOf(user.id), uuidOf(client.id), uuidOf(api.id), ['read:x']);
+      const grants = await gqlData(`query($user: ID!) { userGrants(filter: { user: $user }) { nodes { id } } }`, { user: user.id });
+      const grant = grants.userGrants.nodes[0].id as string;
+      const a = await audited(
+        'userGrantDelete',
+        `mutation($id: ID!) { userGrantDelete(id: $id) { deletedId userErrors { field code message } } }`,
+        { id: grant },
+      );
+      return {
+        audited: a,
+        targetType: 'UserGrant',
+        targetId: grant,
+        summary: { userId: uuidOf(user.id), clientId: client.clientId, audience: api.identifier, scopes: ['read:x'] },
+      };
     },
   };
 

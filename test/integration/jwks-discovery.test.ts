@@ -105,11 +105,14 @@ describe('JWKS, discovery and secrets at rest', () => {
       expect(metadata.issuer).toBe(server.url);
       expect(metadata.token_endpoint).toBe(`${server.url}/oauth/token`);
       expect(metadata.jwks_uri).toBe(`${server.url}/.well-known/jwks.json`);
-      expect(metadata.grant_types_supported).toContain('client_credentials');
-      expect(metadata.token_endpoint_auth_methods_supported).toEqual(
-        expect.arrayContaining(['client_secret_basic', 'client_secret_post']),
-      );
-      expect(metadata.token_endpoint_auth_methods_supported).not.toContain('none');
+      expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'implicit']);
+      expect(metadata.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
+      // User sign-in: the authorization endpoint, its response types and modes, PKCE, RFC 9207 `iss`.
+      expect(metadata.authorization_endpoint).toBe(`${server.url}/authorize`);
+      expect(metadata.response_types_supported).toEqual(['code', 'token']);
+      expect(metadata.response_modes_supported).toEqual(['query', 'fragment', 'form_post']);
+      expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
+      expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
 
       // The advertised endpoints are the real ones.
       const jwks = await fetch(metadata.jwks_uri);

@@ -676,6 +676,10 @@ describe('token revocation and introspection', () => {
         clientSecrets: 1,
         signingSecrets: 1,
         auditEvents: 0,
+        authorizationCodes: 0,
+        userSessions: 0,
+        usedNonces: 0,
+        loginFailures: 0,
       });
       const jtis = (await deniedJtis()).map((r) => r.jti);
       expect(jtis).not.toContain(shortJti);
@@ -686,7 +690,17 @@ describe('token revocation and introspection', () => {
       expect(await secretRows('SELECT kid FROM resource_server_secrets WHERE resource_server_id = $1', hs.id)).toHaveLength(1);
 
       // Nothing left: a second pass deletes nothing.
-      expect(await server.app.housekeeping.runOnce()).toEqual({ revokedTokens: 0, watermarks: 0, clientSecrets: 0, signingSecrets: 0, auditEvents: 0 });
+      expect(await server.app.housekeeping.runOnce()).toEqual({
+        revokedTokens: 0,
+        watermarks: 0,
+        clientSecrets: 0,
+        signingSecrets: 0,
+        auditEvents: 0,
+        authorizationCodes: 0,
+        userSessions: 0,
+        usedNonces: 0,
+        loginFailures: 0,
+      });
     });
 
     it('runs on its own every PURGE_INTERVAL_SECONDS', async () => {

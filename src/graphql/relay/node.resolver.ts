@@ -9,6 +9,8 @@ import { Client } from '../client/client.type';
 import { ClientGrant } from '../client-grant/client-grant.type';
 import { SigningKey } from '../signing-key/signing-key.type';
 import { AuditEvent } from '../audit-event/audit-event.type';
+import { User } from '../user/user.type';
+import { UserGrant } from '../user-grant/user-grant.type';
 import { PAGE_SIZE_MAX } from './connection';
 
 /** The scope needed to read each node type (checked per node, as a field would be). */
@@ -18,6 +20,8 @@ const READ_SCOPE: Record<NodeTypeName, string> = {
   ClientGrant: S.readClientGrants,
   SigningKey: S.readSigningKeys,
   AuditEvent: S.readAuditEvents,
+  User: S.readUsers,
+  UserGrant: S.readGrants,
 };
 
 async function loadNode(ctx: GraphQLContext, globalId: string, check: (scope: string) => void): Promise<Node | null> {
@@ -44,6 +48,14 @@ async function loadNode(ctx: GraphQLContext, globalId: string, check: (scope: st
     case 'AuditEvent': {
       const entity = await ctx.loaders.auditEvent.load(decoded.id);
       return entity ? AuditEvent.from(entity) : null;
+    }
+    case 'User': {
+      const entity = await ctx.loaders.user.load(decoded.id);
+      return entity ? User.from(entity) : null;
+    }
+    case 'UserGrant': {
+      const entity = await ctx.loaders.userGrant.load(decoded.id);
+      return entity ? UserGrant.from(entity) : null;
     }
   }
 }
