@@ -1,15 +1,15 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
-import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { openLoopbackBrowser } from '../helpers/browser';
 import { startTestServer, TestServer } from '../helpers/test-app';
 import { basicAuth, ClientFixture, ApiFixture, fixtures } from '../helpers/fixtures';
 import { pkce } from '../helpers/browser-agent';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = path.resolve(__dirname, '../../test-output');
 
 interface Received {
@@ -66,7 +66,6 @@ describe('/authorize in a browser (Debian chromium, no network beyond loopback)'
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does it in pretest)`);
     server = await startTestServer();
     callback = await startCallbackServer();
     api = await f.createApi({
@@ -85,37 +84,7 @@ describe('/authorize in a browser (Debian chromium, no network beyond loopback)'
     });
     userId = (await server.app.users.create({ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada' }, SYSTEM_ACTOR)).id;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
-    // The pages must need nothing but this server (and the client's loopback callback).
-    await context.route('**/*', (route) => {
-      const url = new URL(route.request().url());
-      if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return route.continue();
-      blocked.push(url.href);
-      return route.abort('blockedbyclient');
-    });
-    await context.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => {
-        console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
-      });
-    });
-    page = await context.newPage();
-    page.on('console', (message) => {
-      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    ({ browser, context, page } = await openLoopbackBrowser({ width: 1024, height: 768 }, { blocked, cspViolations, pageErrors }));
   });
   afterAll(async () => {
     await context?.close();

@@ -2,14 +2,14 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import Fastify from 'fastify';
-import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { openLoopbackBrowser } from '../helpers/browser';
 import { BOOTSTRAP, startTestServer, TestServer } from '../helpers/test-app';
 import { ConfigError, loadConfig } from '../../src/config';
 import { acceptsGzip, EXPLORER_BUNDLE_DIRS, explorerCsp, prefersHtml, registerExplorer } from '../../src/http/explorer';
 
 // A browser navigation's Accept header (Chromium's).
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
-const CHROMIUM = '/usr/bin/chromium';
 const OUTPUT_DIR = path.resolve(__dirname, '../../test-output');
 
 if (!EXPLORER_BUNDLE_DIRS.some((dir) => existsSync(path.join(dir, 'explorer.js')))) {
@@ -248,39 +248,7 @@ describe('GraphQL explorer', () => {
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does it in pretest)`);
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-quic',
-          '--no-first-run',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-        ],
-      });
-      context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-      // The page must need nothing but this server: every other request is refused and recorded.
-      await context.route('**/*', (route) => {
-        const url = new URL(route.request().url());
-        if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return route.continue();
-        blocked.push(url.href);
-        return route.abort('blockedbyclient');
-      });
-      // CSP violations as the page sees them (init scripts are injected by the browser, not by the page).
-      await context.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) => {
-          console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
-        });
-      });
-      page = await context.newPage();
-      page.on('console', (message) => {
-        if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
-      });
-      page.on('pageerror', (error) => pageErrors.push(error.message));
+        ({ browser, context, page } = await openLoopbackBrowser({ width: 1440, height: 900 }, { blocked, cspViolations, pageErrors }));
     });
     afterAll(async () => {
       await context?.close();

@@ -4,6 +4,7 @@ import type { SecretBox } from '../../crypto/secret-box';
 import { ScopeEntity } from '../../domain/resource-server/scope.entity';
 import type { AccessTokenIssuer } from '../access-token';
 import type { Registry } from '../registry';
+import type { AuthorizationCodeService } from '../../domain/authorization/authorization-code.service';
 import { scopesToAsk } from './consent';
 import { CSRF_COOKIE, parseCookies, serializeCookie, SESSION_COOKIE } from './cookies';
 import { AUTHORIZE_HEADERS, consentPage, errorPage, formPostPage, loginPage } from './pages';
@@ -42,18 +43,8 @@ export interface ConsentStore {
   recordConsent(userId: string, clientUuid: string, resourceServerId: string, scopes: string[]): Promise<void>;
 }
 
-/** The authorization code store (AuthorizationCodeService). */
-export interface CodeIssuer {
-  issue(input: {
-    clientId: string;
-    userId: string;
-    resourceServerId: string;
-    redirectUri: string;
-    scopes: string[];
-    codeChallenge: string | null;
-    codeChallengeMethod: 'S256' | null;
-  }): Promise<string>;
-}
+/** The authorization code store. */
+export type CodeIssuer = Pick<AuthorizationCodeService, 'issue'>;
 
 export interface AuthorizeDeps {
   /** config.issuer: the `iss` of authorization responses (RFC 9207); https → Secure cookies. */
