@@ -14,6 +14,8 @@ import {
   UsedNonceEntity,
   UserSessionEntity,
 } from '../domain/authorization/authorization.entities';
+import { RefreshTokenEntity } from '../domain/refresh-token/refresh-token.entity';
+import { RoleEntity, RolePermissionEntity, UserRoleEntity } from '../domain/role/role.entities';
 
 export const entities = [
   ResourceServerEntity,
@@ -32,4 +34,8 @@ export const entities = [
   UserSessionEntity,
   LoginFailureEntity,
   UsedNonceEntity,
+  RefreshTokenEntity,
+  RoleEntity,
+  RolePermissionEntity,
+  UserRoleEntity,
 ];

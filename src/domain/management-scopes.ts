@@ -28,6 +28,12 @@ export const MANAGEMENT_SCOPES = {
   deleteUsers: 'delete:users',
   readGrants: 'read:grants',
   deleteGrants: 'delete:grants',
+  readRoles: 'read:roles',
+  createRoles: 'create:roles',
+  updateRoles: 'update:roles',
+  deleteRoles: 'delete:roles',
+  readRefreshTokens: 'read:refresh_tokens',
+  deleteRefreshTokens: 'delete:refresh_tokens',
 } as const;
 
 export const MANAGEMENT_SCOPE_DESCRIPTIONS: Record<string, string> = {
@@ -56,6 +62,12 @@ export const MANAGEMENT_SCOPE_DESCRIPTIONS: Record<string, string> = {
   'delete:users': 'Delete users',
   'read:grants': 'Read user consents (user grants)',
   'delete:grants': 'Delete user consents (user grants)',
+  'read:roles': 'Read roles',
+  'create:roles': 'Create roles',
+  'update:roles': 'Update roles, their permissions and who holds them',
+  'delete:roles': 'Delete roles',
+  'read:refresh_tokens': 'Read refresh tokens (never their values)',
+  'delete:refresh_tokens': 'Revoke refresh tokens',
 };
 
 export const ALL_MANAGEMENT_SCOPES: string[] = Object.values(MANAGEMENT_SCOPES);

@@ -47,23 +47,25 @@ export class AccessTokenIssuer {
     userId: string,
     scopes: string[],
     lifetime = api.server.tokenLifetime,
+    /** `*_AUTHZ` dialects: the user's permissions for the API (RBAC); default: the scopes. */
+    permissions: string[] = scopes,
   ): Promise<IssuedToken & { jti: string; expiresAt: Date }> {
     const rfc9068 = api.server.tokenDialect.startsWith('RFC9068');
     const scope = scopes.join(' ');
     const claims: Record<string, unknown> = rfc9068
       ? { sub: userId, client_id: client.clientId, scope }
       : { sub: userId, azp: client.clientId, scope };
-    return this.sign(api, claims, scopes, lifetime);
+    return this.sign(api, claims, permissions, lifetime);
   }
 
   private async sign(
     api: CachedApi,
     claims: Record<string, unknown>,
-    scopes: string[],
+    permissions: string[],
     lifetime: number,
   ): Promise<IssuedToken & { jti: string; expiresAt: Date }> {
     const { server } = api;
-    if (server.tokenDialect.endsWith('_AUTHZ')) claims.permissions = scopes;
+    if (server.tokenDialect.endsWith('_AUTHZ')) claims.permissions = permissions;
     const now = Math.floor(Date.now() / 1000);
     const jti = randomToken(16);
     const jwt = new SignJWT({ iss: this.issuer, aud: server.identifier, iat: now, exp: now + lifetime, jti, ...claims });

@@ -19,6 +19,10 @@ const TABLES = [
   'user_sessions',
   'login_failures',
   'used_nonces',
+  'refresh_tokens',
+  'roles',
+  'role_permissions',
+  'user_roles',
 ];
 
 async function tables(db: TestDatabase): Promise<string[]> {

@@ -2,6 +2,13 @@ import { CoreSchema1763856000000 } from './1763856000000-CoreSchema';
 import { TokenService1763856000001 } from './1763856000001-TokenService';
 import { Lifecycle1763856000002 } from './1763856000002-Lifecycle';
 import { UserConsent1763856000003 } from './1763856000003-UserConsent';
+import { RefreshTokensRbac1763856000004 } from './1763856000004-RefreshTokensRbac';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
-export const migrations = [CoreSchema1763856000000, TokenService1763856000001, Lifecycle1763856000002, UserConsent1763856000003];
+export const migrations = [
+  CoreSchema1763856000000,
+  TokenService1763856000001,
+  Lifecycle1763856000002,
+  UserConsent1763856000003,
+  RefreshTokensRbac1763856000004,
+];

@@ -37,6 +37,22 @@ export class ClientEntity {
   @Column({ name: 'allowed_origins', type: 'text', array: true })
   allowedOrigins!: string[];
 
+  /** Refresh tokens: ROTATING (each use returns a new one) or NON_ROTATING; SPAs and native apps always rotate. */
+  @Column({ name: 'refresh_token_rotation', type: 'varchar', length: 16, default: 'ROTATING' })
+  refreshTokenRotation!: 'ROTATING' | 'NON_ROTATING';
+
+  /** Seconds a rotated-out refresh token may still be used (concurrent requests, retries). */
+  @Column({ name: 'refresh_token_leeway', type: 'integer', default: 0 })
+  refreshTokenLeeway!: number;
+
+  /** Seconds a refresh-token family lives from its first issue, however it is used. */
+  @Column({ name: 'refresh_token_absolute_lifetime', type: 'integer', default: 2_592_000 })
+  refreshTokenAbsoluteLifetime!: number;
+
+  /** Seconds a refresh token lives without being used. */
+  @Column({ name: 'refresh_token_idle_lifetime', type: 'integer', default: 1_296_000 })
+  refreshTokenIdleLifetime!: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -2,7 +2,7 @@
  * Opaque global IDs: base64url("<Type>:<uuid>"). Clients must treat them as opaque; the type
  * prefix lets `node(id)` dispatch and stops an ID of one type being used as another.
  */
-export const NODE_TYPES = ['ResourceServer', 'Client', 'ClientGrant', 'SigningKey', 'AuditEvent', 'User', 'UserGrant'] as const;
+export const NODE_TYPES = ['ResourceServer', 'Client', 'ClientGrant', 'SigningKey', 'AuditEvent', 'User', 'UserGrant', 'Role', 'RefreshToken'] as const;
 export type NodeTypeName = (typeof NODE_TYPES)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -9,6 +9,8 @@ const NAME: Record<NodeTypeName, string> = {
   AuditEvent: 'audit event',
   User: 'user',
   UserGrant: 'user grant',
+  Role: 'role',
+  RefreshToken: 'refresh token',
 };
 
 /**
