@@ -17,6 +17,9 @@ import { SigningKeyService } from './domain/signing-key/signing-key.service';
 import { RevocationService } from './domain/revocation/revocation.service';
 import { UserService } from './domain/user/user.service';
 import { UserGrantService } from './domain/user-grant/user-grant.service';
+import { RefreshTokenService } from './domain/refresh-token/refresh-token.service';
+import { Clock, systemClock } from './domain/clock';
+import { RoleService } from './domain/role/role.service';
 import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
 import { Registry } from './oauth/registry';
@@ -25,6 +28,7 @@ import { AccessTokenVerifier } from './oauth/token-verifier';
 import { RevocationCheck } from './oauth/revocation-check';
 import { TokenValidator } from './oauth/token-validator';
 import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
+import { registerRevocationEndpoint } from './oauth/revocation-endpoint';
 import { registerTokenEndpoint } from './oauth/token-endpoint';
 import { registerAuthorizeEndpoint } from './oauth/authorize/endpoint';
 import { TestTokenService } from './oauth/test-tokens';
@@ -48,8 +52,12 @@ export interface App {
   users: UserService;
   /** Users' consents (user grants): recorded by the consent page, read before asking again. */
   userGrants: UserGrantService;
+  /** Roles (RBAC): users' permissions, applied to their tokens for APIs with enforcePolicies. */
+  roles: RoleService;
   /** Authorization codes: issued by /authorize, exchanged at the token endpoint. */
   authorizationCodes: AuthorizationCodeService;
+  /** Refresh tokens: issued with offline_access, used at the token endpoint, revoked at /oauth/revoke. */
+  refreshTokens: RefreshTokenService;
   bootstrap: BootstrapResult;
   /** The Prometheus endpoint's server, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
@@ -67,8 +75,9 @@ export async function createApp(
   /**
    * `poolSize`: tests reaching an embedded PGlite through its URL use its pool size of 1.
    * `logStream`: where the JSON log lines go (default stdout); tests capture them.
+   * `clock`: the time of refresh-token decisions (default the system clock); tests move it.
    */
-  options: { sqlLogger?: TypeOrmLogger; poolSize?: number; logStream?: { write(line: string): void } } = {},
+  options: { sqlLogger?: TypeOrmLogger; poolSize?: number; logStream?: { write(line: string): void }; clock?: Clock } = {},
 ): Promise<App> {
   const http = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
@@ -130,7 +139,9 @@ export async function createApp(
     const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing);
     const revocations = new RevocationService(dataSource, audit);
     const users = new UserService(dataSource, changes, audit);
-    const userGrants = new UserGrantService(dataSource, audit);
+    const refreshTokens = new RefreshTokenService(dataSource, audit, options.clock ?? systemClock);
+    const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
+    const roles = new RoleService(dataSource, changes, audit);
     const authorizationCodes = new AuthorizationCodeService(dataSource);
     const housekeeping = new Housekeeping(dataSource, revocations, {
       auditRetentionDays: config.auditRetentionDays,
@@ -155,11 +166,14 @@ export async function createApp(
       issuer,
       authorizationCodes,
       users,
+      roles,
+      refreshTokens,
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
     });
     registerIntrospectionEndpoint(http, { registry, validator, observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)) });
+    registerRevocationEndpoint(http, { registry, validator, refreshTokens, revocations });
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
-    registerAuthorizeEndpoint(http, { issuer: config.issuer, registry, dataSource, box, tokens: issuer, users, userGrants, authorizationCodes });
+    registerAuthorizeEndpoint(http, { issuer: config.issuer, registry, dataSource, box, tokens: issuer, users, userGrants, authorizationCodes, roles });
     registerHealthRoutes(http, {
       shuttingDown: () => shuttingDown,
       checks: {
@@ -177,7 +191,7 @@ export async function createApp(
     await mountGraphQL(http, {
       config,
       dataSource,
-      services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants },
+      services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants, roles, refreshTokens },
       principalOf,
       preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
       explorer,
@@ -199,7 +213,9 @@ export async function createApp(
       housekeeping,
       users,
       userGrants,
+      roles,
       authorizationCodes,
+      refreshTokens,
       bootstrap,
       metricsServer,
       beginShutdown() {

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 
 /** What a change touched; caches keyed by these topics drop their entries when told. */
-export type ChangeTopic = 'resource_server' | 'client' | 'client_grant' | 'signing_key' | 'user';
+export type ChangeTopic = 'resource_server' | 'client' | 'client_grant' | 'signing_key' | 'user' | 'role';
 
 /**
  * Announces committed changes to every instance sharing the database. `publish` runs inside the

@@ -11,13 +11,15 @@ export interface PurgeCounts {
   userSessions: number;
   usedNonces: number;
   loginFailures: number;
+  refreshTokens: number;
 }
 
 /**
  * Periodic clean-up, so no table grows without bound: expired denylist entries and watermarks,
  * client and HS256 secrets past their grace period, audit events past retention, authorization codes
  * (an hour after they and the token they issued have expired), user sessions and implicit nonces past
- * expiry, login-failure counters a day old and unlocked. Every instance
+ * expiry, login-failure counters a day old and unlocked, refresh tokens past their absolute expiry or
+ * revoked more than a day ago. Every instance
  * runs it; the deletes are idempotent, so instances running together only repeat work.
  */
 export class Housekeeping {
@@ -74,6 +76,10 @@ export class Housekeeping {
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(
         `DELETE FROM login_failures WHERE window_started_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until <= now())`,
+      ),
+      // Whole families: their members share the absolute expiry and are revoked together.
+      refreshTokens: await deleted(
+        `DELETE FROM refresh_tokens WHERE expires_at <= now() OR revoked_at < now() - interval '1 day'`,
       ),
     };
   }

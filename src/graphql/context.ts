@@ -9,6 +9,8 @@ import type { RevocationService } from '../domain/revocation/revocation.service'
 import type { AuditLog } from '../domain/audit/audit-log';
 import type { UserService } from '../domain/user/user.service';
 import type { UserGrantService } from '../domain/user-grant/user-grant.service';
+import type { RefreshTokenService } from '../domain/refresh-token/refresh-token.service';
+import type { RoleService } from '../domain/role/role.service';
 import type { Actor } from '../domain/audit/actor';
 
 export interface Services {
@@ -22,6 +24,8 @@ export interface Services {
   audit: AuditLog;
   users: UserService;
   userGrants: UserGrantService;
+  refreshTokens: RefreshTokenService;
+  roles: RoleService;
 }
 
 /** Who is calling, from a verified access token (set by the HTTP layer). */

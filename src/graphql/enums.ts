@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 import { SIGNING_ALGORITHMS, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
-import { APP_TYPES, GRANT_TYPES, TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/client/client.rules';
+import { APP_TYPES, GRANT_TYPES, REFRESH_TOKEN_ROTATIONS, TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/client/client.rules';
 
 /** A TypeScript enum-like object of string values, for registerEnumType. */
 export function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
@@ -55,5 +55,18 @@ registerEnumType(TokenEndpointAuthMethodEnum, {
     NONE: { description: 'Public client: no secret.' },
     CLIENT_SECRET_BASIC: { description: 'HTTP Basic with client id and secret (RFC 6749 §2.3.1).' },
     CLIENT_SECRET_POST: { description: '`client_id` and `client_secret` in the request body.' },
+  },
+});
+
+export const RefreshTokenRotationEnum = enumOf(REFRESH_TOKEN_ROTATIONS);
+registerEnumType(RefreshTokenRotationEnum, {
+  name: 'RefreshTokenRotation',
+  description: 'Whether a refresh token is replaced at each use.',
+  valuesConfig: {
+    ROTATING: {
+      description:
+        'Each use returns a new refresh token; presenting a replaced one again (after the leeway) revokes every refresh token of that authorization (default; always for SPA and NATIVE).',
+    },
+    NON_ROTATING: { description: 'The same refresh token is used until it expires (confidential clients only).' },
   },
 });

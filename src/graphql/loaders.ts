@@ -9,6 +9,9 @@ import { SigningKeyEntity } from '../crypto/signing-key.entity';
 import { AuditEventEntity } from '../domain/audit/audit-event.entity';
 import { UserEntity } from '../domain/user/user.entity';
 import { UserGrantEntity } from '../domain/user-grant/user-grant.entity';
+import { RefreshTokenEntity } from '../domain/refresh-token/refresh-token.entity';
+import { RoleEntity } from '../domain/role/role.entities';
+import type { Membership, RolePermission } from '../domain/role/role.service';
 import type { Page, PageRequest } from '../domain/pagination';
 import type { Services } from './context';
 import type { GrantParent } from '../domain/client-grant/client-grant.service';
@@ -27,6 +30,10 @@ export function createLoaders(dataSource: DataSource, services: Services) {
 
   const grantPages = new Map<string, DataLoader<string, Page<ClientGrantEntity>>>();
   const grantCounts = new Map<GrantParent, DataLoader<string, number>>();
+  const userRolePages = new Map<string, DataLoader<string, Page<Membership<RoleEntity>>>>();
+  const roleUserPages = new Map<string, DataLoader<string, Page<Membership<UserEntity>>>>();
+  const membershipCounts = new Map<string, DataLoader<string, number>>();
+  const pageKey = (page: PageRequest) => `${page.limit}|${page.backward}|${page.afterSeq ?? ''}|${page.beforeSeq ?? ''}`;
 
   return {
     resourceServer: byId<ResourceServerEntity>(ResourceServerEntity),
@@ -36,6 +43,56 @@ export function createLoaders(dataSource: DataSource, services: Services) {
     auditEvent: byId<AuditEventEntity>(AuditEventEntity),
     user: byId<UserEntity>(UserEntity),
     userGrant: byId<UserGrantEntity>(UserGrantEntity),
+    refreshToken: byId<RefreshTokenEntity>(RefreshTokenEntity),
+    role: byId<RoleEntity>(RoleEntity),
+    /** Each role's permissions. */
+    rolePermissions: new DataLoader<string, RolePermission[]>(async (ids) => {
+      const byRole = await services.roles.permissionsOfRoles(ids);
+      return ids.map((id) => byRole.get(id) ?? []);
+    }),
+    /** Each user's effective permissions across their roles. */
+    userPermissions: new DataLoader<string, RolePermission[]>(async (ids) => {
+      const byUser = await services.roles.effectivePermissionsOf(ids);
+      return ids.map((id) => byUser.get(id) ?? []);
+    }),
+    /** Pages of roles under many users; one loader per distinct page arguments. */
+    userRolePage(page: PageRequest): DataLoader<string, Page<Membership<RoleEntity>>> {
+      const key = pageKey(page);
+      let loader = userRolePages.get(key);
+      if (!loader) {
+        loader = new DataLoader(async (ids) => {
+          const pages = await services.roles.rolesOf(ids, page);
+          return ids.map((id) => pages.get(id)!);
+        });
+        userRolePages.set(key, loader);
+      }
+      return loader;
+    },
+    /** Pages of users under many roles; one loader per distinct page arguments. */
+    roleUserPage(page: PageRequest): DataLoader<string, Page<Membership<UserEntity>>> {
+      const key = pageKey(page);
+      let loader = roleUserPages.get(key);
+      if (!loader) {
+        loader = new DataLoader(async (ids) => {
+          const pages = await services.roles.usersOf(ids, page);
+          return ids.map((id) => pages.get(id)!);
+        });
+        roleUserPages.set(key, loader);
+      }
+      return loader;
+    },
+    /** Roles per user (`user_id`) or users per role (`role_id`). */
+    roleMembershipCount(parent: 'user_id' | 'role_id'): DataLoader<string, number> {
+      let loader = membershipCounts.get(parent);
+      if (!loader) {
+        loader = new DataLoader(async (ids) => {
+          const counts = await services.roles.membershipCounts(parent, ids);
+          return ids.map((id) => counts.get(id) ?? 0);
+        });
+        membershipCounts.set(parent, loader);
+      }
+      return loader;
+    },
     clientSecrets: new DataLoader<string, ClientSecretEntity[]>(async (ids) => {
       const byClient = await services.clients.secretsOf(ids);
       return ids.map((id) => byClient.get(id) ?? []);

@@ -11,6 +11,9 @@ import { SigningKeyResolver } from './signing-key/signing-key.resolver';
 import { AuditEventResolver } from './audit-event/audit-event.resolver';
 import { UserResolver } from './user/user.resolver';
 import { UserGrantResolver } from './user-grant/user-grant.resolver';
+import { RefreshTokenResolver } from './refresh-token/refresh-token.resolver';
+import { PermissionResolver, RoleResolver } from './role/role.resolver';
+import { UserRolesResolver } from './role/user-roles.resolver';
 
 let schema: GraphQLSchema | undefined;
 
@@ -27,6 +30,10 @@ export function buildManagementSchema(): GraphQLSchema {
       AuditEventResolver,
       UserResolver,
       UserGrantResolver,
+      RefreshTokenResolver,
+      RoleResolver,
+      PermissionResolver,
+      UserRolesResolver,
     ],
     authChecker,
     authMode: 'error',

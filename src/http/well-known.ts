@@ -11,11 +11,14 @@ export function registerWellKnown(app: FastifyInstance, deps: { issuer: string; 
     token_endpoint: `${deps.issuer}/oauth/token`,
     jwks_uri: `${deps.issuer}/.well-known/jwks.json`,
     // The token endpoint's grants, plus implicit (at /authorize only).
-    grant_types_supported: ['client_credentials', 'authorization_code', 'implicit'],
+    grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token', 'implicit'],
     // `none`: public clients (SPA, native) exchanging codes with PKCE.
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint: `${deps.issuer}/oauth/introspect`,
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    // RFC 7009; public clients revoke their own tokens with their client_id alone.
+    revocation_endpoint: `${deps.issuer}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     response_types_supported: ['code', 'token'],
     response_modes_supported: ['query', 'fragment', 'form_post'],
     code_challenge_methods_supported: ['S256'],

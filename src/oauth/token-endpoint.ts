@@ -6,12 +6,15 @@ import { resolveApi } from './audience';
 import { parseScopeParam } from './scope';
 import { assertClientCredentialsAllowed, issueClientCredentials } from './grants/client-credentials';
 import { exchangeAuthorizationCode, UserLookup } from './grants/authorization-code';
+import { exchangeRefreshToken, TokenWithRefresh } from './grants/refresh-token';
+import type { RefreshTokenService } from '../domain/refresh-token/refresh-token.service';
+import type { RolePermissions } from './user-policy';
 import type { AuthorizationCodeService } from '../domain/authorization/authorization-code.service';
 import type { Registry } from './registry';
 import type { AccessTokenIssuer } from './access-token';
 
 export const TOKEN_BODY_LIMIT = 16 * 1024;
-export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code'];
+export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'];
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -47,6 +50,10 @@ export function registerTokenEndpoint(
     issuer: AccessTokenIssuer;
     authorizationCodes: AuthorizationCodeService;
     users: UserLookup;
+    /** RBAC: the user's permissions, for APIs with enforcePolicies. */
+    roles: RolePermissions;
+    /** Refresh tokens: issued by the authorization_code grant, used by the refresh_token grant. */
+    refreshTokens: RefreshTokenService;
     observe?: TokenOutcomeObserver;
   },
 ): void {
@@ -60,9 +67,11 @@ export function registerTokenEndpoint(
         throw unsupportedGrantType('This grant type is not supported');
       }
       const { client } = await authenticateClient(deps.registry, request.headers.authorization, params);
-      let token;
+      let token: TokenWithRefresh;
       if (grantType === 'authorization_code') {
         token = await exchangeAuthorizationCode(deps, client, params);
+      } else if (grantType === 'refresh_token') {
+        token = await exchangeRefreshToken(deps, client, params);
       } else {
         assertClientCredentialsAllowed(client);
         const api = await resolveApi(deps.registry, params);
@@ -75,6 +84,7 @@ export function registerTokenEndpoint(
         token_type: token.tokenType,
         expires_in: token.expiresIn,
         scope: token.scope,
+        ...(token.refreshToken !== undefined ? { refresh_token: token.refreshToken } : {}),
       });
     } catch (error) {
       const oauthError = toOAuthError(error, request.log);

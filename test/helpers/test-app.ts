@@ -5,6 +5,7 @@ import { createApp, App } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { EMBEDDED_POOL_SIZE } from '../../src/db/embedded-postgres';
+import type { Clock } from '../../src/domain/clock';
 
 export const BOOTSTRAP = {
   clientId: 'test-bootstrap-client',
@@ -64,6 +65,8 @@ export async function startTestServer(
     masterKey?: string;
     /** Receives the JSON log lines (set LOG_LEVEL in `env`; the default is silent). */
     logStream?: { write(line: string): void };
+    /** The time of refresh-token decisions (default the system clock): see FakeClock. */
+    clock?: Clock;
   } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
@@ -81,7 +84,7 @@ export async function startTestServer(
   });
   // Embedded runs reach PGlite through its URL: give the app the embedded pool size, as in production.
   const poolSize = process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE;
-  const app = await createApp(config, { sqlLogger: options.sqlLogger, poolSize, logStream: options.logStream });
+  const app = await createApp(config, { sqlLogger: options.sqlLogger, poolSize, logStream: options.logStream, clock: options.clock });
   await app.http.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   const tokens = new Map<string, string>();
@@ -169,4 +172,18 @@ export class CountingLogger implements TypeOrmLogger {
   logSchemaBuild(): void {}
   logMigration(): void {}
   log(): void {}
+}
+
+/** A clock the test moves (refresh-token lifetimes are tested without sleeping). Starts at the real time. */
+export class FakeClock implements Clock {
+  private current = Date.now();
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(seconds: number): void {
+    this.current += seconds * 1000;
+  }
+  set(date: Date): void {
+    this.current = date.getTime();
+  }
 }

@@ -40,6 +40,15 @@ const CLIENT_UPDATE = `mutation($id: ID!, $input: ClientUpdateInput!) {
 const USER_CREATE = `mutation($input: UserCreateInput!) {
   userCreate(input: $input) { user { id email } userErrors { field code message } }
 }`;
+const ROLE_CREATE = `mutation($input: RoleCreateInput!) {
+  roleCreate(input: $input) { role { id name } userErrors { field code message } }
+}`;
+const ROLE_PERMISSIONS_ADD = `mutation($id: ID!, $permissions: [PermissionInput!]!) {
+  rolePermissionsAdd(id: $id, permissions: $permissions) { role { id } userErrors { field code message } }
+}`;
+const USER_ROLES_ASSIGN = `mutation($id: ID!, $roleIds: [ID!]!) {
+  userRolesAssign(id: $id, roleIds: $roleIds) { user { id } userErrors { field code message } }
+}`;
 const ROTATE_KEYS = `mutation($algorithm: SigningAlgorithm!) {
   signingKeyRotate(algorithm: $algorithm) { current { id kid } previous { id kid } next { id kid } userErrors { field code message } }
 }`;
@@ -150,6 +159,12 @@ describe('audit log', () => {
     secretsSeen.add(row.password_hash);
     // The hash's digest part alone, in case something stored a piece of it.
     secretsSeen.add(row.password_hash.split('$').pop()!);
+  }
+
+  async function createRole(): Promise<{ id: string; name: string }> {
+    const role = (await gqlData(ROLE_CREATE, { input: { name: unique('role') } })).roleCreate.role;
+    expect(role).not.toBeNull();
+    return role;
   }
 
   async function rotateKeys(algorithm: string) {
@@ -424,6 +439,90 @@ describe('audit log', () => {
         targetType: 'UserGrant',
         targetId: grant,
         summary: { userId: uuidOf(user.id), clientId: client.clientId, audience: api.identifier, scopes: ['read:x'] },
+      };
+    },
+    async roleCreate() {
+      const name = unique('role');
+      const a = await audited('roleCreate', ROLE_CREATE, { input: { name, description: 'Reads x' } });
+      return { audited: a, targetType: 'Role', targetId: a.payload.role.id, summary: { name, description: 'Reads x' } };
+    },
+    async roleUpdate() {
+      const role = await createRole();
+      const name = unique('renamed role');
+      const a = await audited(
+        'roleUpdate',
+        `mutation($id: ID!, $input: RoleUpdateInput!) { roleUpdate(id: $id, input: $input) { role { id } userErrors { field code message } } }`,
+        { id: role.id, input: { name } },
+      );
+      return { audited: a, targetType: 'Role', targetId: role.id, summary: { name } };
+    },
+    async roleDelete() {
+      const role = await createRole();
+      const a = await audited('roleDelete', `mutation($id: ID!) { roleDelete(id: $id) { deletedId userErrors { field code message } } }`, { id: role.id });
+      return { audited: a, targetType: 'Role', targetId: role.id, summary: { name: role.name, users: 0, permissions: 0 } };
+    },
+    async rolePermissionsAdd() {
+      const api = await createApi();
+      const role = await createRole();
+      const a = await audited('rolePermissionsAdd', ROLE_PERMISSIONS_ADD, {
+        id: role.id,
+        permissions: [{ resourceServerId: api.id, scope: 'read:x' }],
+      });
+      return { audited: a, targetType: 'Role', targetId: role.id, summary: { added: [{ audience: api.identifier, scope: 'read:x' }] } };
+    },
+    async rolePermissionsRemove() {
+      const api = await createApi();
+      const role = await createRole();
+      await gqlData(ROLE_PERMISSIONS_ADD, { id: role.id, permissions: [{ resourceServerId: api.id, scope: 'write:x' }] });
+      const a = await audited(
+        'rolePermissionsRemove',
+        `mutation($id: ID!, $permissions: [PermissionInput!]!) { rolePermissionsRemove(id: $id, permissions: $permissions) { role { id } userErrors { field code message } } }`,
+        { id: role.id, permissions: [{ resourceServerId: api.id, scope: 'write:x' }] },
+      );
+      return { audited: a, targetType: 'Role', targetId: role.id, summary: { removed: [{ audience: api.identifier, scope: 'write:x' }] } };
+    },
+    async userRolesAssign() {
+      const user = await createUser();
+      const role = await createRole();
+      const a = await audited('userRolesAssign', USER_ROLES_ASSIGN, { id: user.id, roleIds: [role.id] });
+      return { audited: a, targetType: 'User', targetId: user.id, summary: { assigned: [{ id: uuidOf(role.id), name: role.name }] } };
+    },
+    async userRolesRemove() {
+      const user = await createUser();
+      const role = await createRole();
+      await gqlData(USER_ROLES_ASSIGN, { id: user.id, roleIds: [role.id] });
+      const a = await audited(
+        'userRolesRemove',
+        `mutation($id: ID!, $roleIds: [ID!]!) { userRolesRemove(id: $id, roleIds: $roleIds) { user { id } userErrors { field code message } } }`,
+        { id: user.id, roleIds: [role.id] },
+      );
+      return { audited: a, targetType: 'User', targetId: user.id, summary: { removed: [{ id: uuidOf(role.id), name: role.name }] } };
+    },
+    async refreshTokenRevoke() {
+      const api = await createApi({ allowOfflineAccess: true });
+      const client = await createClient({ appType: 'REGULAR_WEB', callbacks: ['https://app.example/cb'] });
+      sawSecret(client.clientSecret);
+      const user = await createUser();
+      const refreshToken = await server.app.refreshTokens.issue({
+        client: (await server.app.registry.client(client.clientId))!.client,
+        userId: uuidOf(user.id),
+        resourceServerId: uuidOf(api.id),
+        scopes: ['read:x'],
+      });
+      sawSecret(refreshToken);
+      const listed = await gqlData(`query($user: ID!) { refreshTokens(filter: { user: $user }) { nodes { id } } }`, { user: user.id });
+      const id = listed.refreshTokens.nodes[0].id as string;
+      const a = await audited(
+        'refreshTokenRevoke',
+        `mutation($id: ID!) { refreshTokenRevoke(id: $id) { refreshToken { id revokedAt } userErrors { field code message } } }`,
+        { id },
+      );
+      expect(a.payload.refreshToken).toEqual({ id, revokedAt: expect.any(String) });
+      return {
+        audited: a,
+        targetType: 'RefreshToken',
+        targetId: id,
+        summary: { userId: uuidOf(user.id), clientId: client.clientId, audience: api.identifier, scopes: ['read:x'], revokedTokens: 1 },
       };
     },
   };

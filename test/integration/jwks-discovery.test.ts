@@ -105,7 +105,7 @@ describe('JWKS, discovery and secrets at rest', () => {
       expect(metadata.issuer).toBe(server.url);
       expect(metadata.token_endpoint).toBe(`${server.url}/oauth/token`);
       expect(metadata.jwks_uri).toBe(`${server.url}/.well-known/jwks.json`);
-      expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'implicit']);
+      expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token', 'implicit']);
       expect(metadata.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
       // User sign-in: the authorization endpoint, its response types and modes, PKCE, RFC 9207 `iss`.
       expect(metadata.authorization_endpoint).toBe(`${server.url}/authorize`);
@@ -113,6 +113,9 @@ describe('JWKS, discovery and secrets at rest', () => {
       expect(metadata.response_modes_supported).toEqual(['query', 'fragment', 'form_post']);
       expect(metadata.code_challenge_methods_supported).toEqual(['S256']);
       expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
+      // RFC 7009 revocation, public clients included.
+      expect(metadata.revocation_endpoint).toBe(`${server.url}/oauth/revoke`);
+      expect(metadata.revocation_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
 
       // The advertised endpoints are the real ones.
       const jwks = await fetch(metadata.jwks_uri);

@@ -680,6 +680,7 @@ describe('token revocation and introspection', () => {
         userSessions: 0,
         usedNonces: 0,
         loginFailures: 0,
+        refreshTokens: 0,
       });
       const jtis = (await deniedJtis()).map((r) => r.jti);
       expect(jtis).not.toContain(shortJti);
@@ -700,6 +701,7 @@ describe('token revocation and introspection', () => {
         userSessions: 0,
         usedNonces: 0,
         loginFailures: 0,
+        refreshTokens: 0,
       });
     });
 

@@ -202,7 +202,14 @@ describe('user grants (consents)', () => {
       const rows = await server.db.query<any>(`SELECT * FROM audit_events WHERE operation = 'userGrantDelete' AND target_id = $1`, [uuidOf(grant.id)]);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ target_type: 'UserGrant', outcome: 'SUCCESS' });
-      expect(rows[0].summary).toEqual({ userId: uuidOf(user.id), clientId: client.clientId, audience: api.identifier, scopes: ['read:x'] });
+      expect(rows[0].summary).toEqual({
+        userId: uuidOf(user.id),
+        clientId: client.clientId,
+        audience: api.identifier,
+        scopes: ['read:x'],
+        // The refresh tokens resting on the consent go with it (none here).
+        refreshTokenFamiliesRevoked: 0,
+      });
     });
   });
 

@@ -120,3 +120,76 @@ function urlProblem(raw: string, allowCustomScheme: boolean): string | null {
   }
   return 'must use https (http is allowed only for localhost and loopback addresses)';
 }
+
+/** Refresh-token rotation: ROTATING (each use returns a new token, reuse revokes the family) or NON_ROTATING. */
+export const REFRESH_TOKEN_ROTATIONS = ['ROTATING', 'NON_ROTATING'] as const;
+export type RefreshTokenRotation = (typeof REFRESH_TOKEN_ROTATIONS)[number];
+
+/** A client's refresh-token settings (seconds). */
+export interface RefreshTokenSettings {
+  rotation: RefreshTokenRotation;
+  leeway: number;
+  absoluteLifetime: number;
+  idleLifetime: number;
+}
+
+/** Longest leeway: an hour. A rotated-out token keeps working that long (retries, concurrent tabs). */
+export const REFRESH_TOKEN_LEEWAY_MAX = 3600;
+/** Lifetimes: a minute to a year. */
+export const REFRESH_TOKEN_LIFETIME_MIN = 60;
+export const REFRESH_TOKEN_LIFETIME_MAX = 31_536_000;
+
+export function isValidRefreshTokenLifetime(seconds: number): boolean {
+  return Number.isInteger(seconds) && seconds >= REFRESH_TOKEN_LIFETIME_MIN && seconds <= REFRESH_TOKEN_LIFETIME_MAX;
+}
+
+export const DEFAULT_REFRESH_TOKEN_SETTINGS: RefreshTokenSettings = {
+  rotation: 'ROTATING',
+  leeway: 0,
+  absoluteLifetime: 2_592_000,
+  idleLifetime: 1_296_000,
+};
+
+/** Public clients (SPA, native) cannot keep a token safe for long: their refresh tokens always rotate. */
+export function effectiveRotation(client: { appType: AppType; refreshTokenRotation: RefreshTokenRotation }): RefreshTokenRotation {
+  return isPublicClient(client.appType) ? 'ROTATING' : client.refreshTokenRotation;
+}
+
+/** The settings as stored on a client, with the rotation public clients always get. */
+export function refreshTokenSettingsOf(client: {
+  appType: AppType;
+  refreshTokenRotation: RefreshTokenRotation;
+  refreshTokenLeeway: number;
+  refreshTokenAbsoluteLifetime: number;
+  refreshTokenIdleLifetime: number;
+}): RefreshTokenSettings {
+  return {
+    rotation: effectiveRotation(client),
+    leeway: client.refreshTokenLeeway,
+    absoluteLifetime: client.refreshTokenAbsoluteLifetime,
+    idleLifetime: client.refreshTokenIdleLifetime,
+  };
+}
+
+/**
+ * rotation: NON_ROTATING only for confidential clients; leeway 0–3600 s; absoluteLifetime 60 s to
+ * one year; idleLifetime 60 s to absoluteLifetime.
+ */
+export function checkRefreshTokenSettings(issues: IssueList, field: string[], settings: RefreshTokenSettings, appType: AppType): void {
+  const at = (name: string) => [...field, name];
+  const range = (name: string, value: number, min: number, max: number) => {
+    if (!Number.isInteger(value) || value < min || value > max) issues.add('INVALID', at(name), `must be an integer from ${min} to ${max}`);
+  };
+  if (!(REFRESH_TOKEN_ROTATIONS as readonly string[]).includes(settings.rotation)) {
+    issues.add('INVALID', at('rotation'), `must be one of ${REFRESH_TOKEN_ROTATIONS.join(', ')}`);
+  } else if (settings.rotation === 'NON_ROTATING' && isPublicClient(appType)) {
+    issues.add('INVALID', at('rotation'), `${appType} clients are public: their refresh tokens always rotate`);
+  }
+  range('leeway', settings.leeway, 0, REFRESH_TOKEN_LEEWAY_MAX);
+  range('absoluteLifetime', settings.absoluteLifetime, REFRESH_TOKEN_LIFETIME_MIN, REFRESH_TOKEN_LIFETIME_MAX);
+  // Against the absolute lifetime when that one is valid (else it alone is reported).
+  const idleMax = isValidRefreshTokenLifetime(settings.absoluteLifetime) ? settings.absoluteLifetime : REFRESH_TOKEN_LIFETIME_MAX;
+  if (!Number.isInteger(settings.idleLifetime) || settings.idleLifetime < REFRESH_TOKEN_LIFETIME_MIN || settings.idleLifetime > idleMax) {
+    issues.add('INVALID', at('idleLifetime'), `must be an integer from ${REFRESH_TOKEN_LIFETIME_MIN} to ${idleMax} (at most absoluteLifetime)`);
+  }
+}

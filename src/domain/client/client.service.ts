@@ -18,11 +18,16 @@ import {
   checkCallbacks,
   checkGrantTypes,
   checkOrigins,
+  checkRefreshTokenSettings,
   CLIENT_DESCRIPTION_MAX,
   DEFAULT_GRANT_TYPES,
+  DEFAULT_REFRESH_TOKEN_SETTINGS,
   defaultAuthMethod,
   GrantType,
   isPublicClient,
+  isValidRefreshTokenLifetime,
+  RefreshTokenSettings,
+  refreshTokenSettingsOf,
   TOKEN_ENDPOINT_AUTH_METHODS,
   TokenEndpointAuthMethod,
 } from './client.rules';
@@ -36,6 +41,8 @@ export interface ClientCreate {
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
   callbacks?: string[] | null;
   allowedOrigins?: string[] | null;
+  /** Omitted settings keep their value (update) or default (create). */
+  refreshToken?: { [K in keyof RefreshTokenSettings]?: RefreshTokenSettings[K] | null } | null;
 }
 
 export type ClientUpdate = { [K in keyof ClientCreate]?: ClientCreate[K] | null };
@@ -71,17 +78,32 @@ export class ClientService {
       allowedOrigins: input.allowedOrigins ?? [],
     };
     this.checkSettings(issues, values, (name) => field(name));
+    const given = withoutNulls(input.refreshToken ?? {});
+    const absoluteLifetime = given.absoluteLifetime ?? DEFAULT_REFRESH_TOKEN_SETTINGS.absoluteLifetime;
+    const refreshToken: RefreshTokenSettings = {
+      ...DEFAULT_REFRESH_TOKEN_SETTINGS,
+      // A shorter absolute lifetime than the default idle one shortens the idle one too.
+      idleLifetime: isValidRefreshTokenLifetime(absoluteLifetime)
+        ? Math.min(DEFAULT_REFRESH_TOKEN_SETTINGS.idleLifetime, absoluteLifetime)
+        : DEFAULT_REFRESH_TOKEN_SETTINGS.idleLifetime,
+      ...given,
+    };
+    checkRefreshTokenSettings(issues, field('refreshToken'), refreshToken, appType);
     issues.throwIfAny();
 
     return this.dataSource.transaction(async (em) => {
-      const client = em.create(ClientEntity, { ...values, clientId: generateClientId() });
+      const client = em.create(ClientEntity, { ...values, ...refreshTokenColumns(refreshToken), clientId: generateClientId() });
       await em.insert(ClientEntity, client);
       let secret: string | null = null;
       if (!isPublicClient(appType)) {
         secret = generateSecret();
         await em.insert(ClientSecretEntity, secretRow(client.id, secret));
       }
-      await this.audit.record(em, actor, { operation: 'clientCreate', ...target(client.id), summary: { clientId: client.clientId, ...values } });
+      await this.audit.record(em, actor, {
+        operation: 'clientCreate',
+        ...target(client.id),
+        summary: { clientId: client.clientId, ...values, refreshTokenSettings: refreshToken },
+      });
       await this.changes.publish(em, 'client', client.id);
       return { client: await em.findOneByOrFail(ClientEntity, { id: client.id }), secret };
     });
@@ -92,7 +114,7 @@ export class ClientService {
       const client = await this.lockOrFail(em, id);
       const issues = new IssueList();
       const field = (name: string) => ['input', name];
-      const changes = withoutNulls(input);
+      const { refreshToken: refreshInput, ...changes } = withoutNulls(input);
       for (const name of IMMUTABLE_FIELDS) {
         if (changes[name] !== undefined && changes[name] !== client[name]) {
           issues.add('IMMUTABLE', field(name), `${name} cannot be changed after creation`);
@@ -101,6 +123,11 @@ export class ClientService {
       issues.throwIfAny();
       const next = { ...client, ...changes };
       this.checkSettings(issues, next, field, Object.keys(changes));
+      // Partial: the settings given replace those stored (the stored rotation, not the effective one), the others stay.
+      const refreshToken = refreshInput
+        ? { ...refreshTokenSettingsOf(client), rotation: client.refreshTokenRotation, ...withoutNulls(refreshInput) }
+        : undefined;
+      if (refreshToken) checkRefreshTokenSettings(issues, field('refreshToken'), refreshToken, client.appType);
       if (
         changes.grantTypes !== undefined &&
         client.grantTypes.includes('CLIENT_CREDENTIALS') &&
@@ -110,12 +137,17 @@ export class ClientService {
         issues.add('INVALID', field('grantTypes'), 'this client holds client grants: delete them before removing CLIENT_CREDENTIALS');
       }
       issues.throwIfAny();
-      const { appType: _a, isFirstParty: _f, ...writable } = changes;
+      const { appType: _a, isFirstParty: _f, ...rest } = changes;
+      const writable = { ...rest, ...(refreshToken ? refreshTokenColumns(refreshToken) : {}) };
       if (Object.keys(writable).length > 0) {
         await em.update(ClientEntity, { id }, writable);
         await this.changes.publish(em, 'client', id);
       }
-      await this.audit.record(em, actor, { operation: 'clientUpdate', ...target(id), summary: { ...changes } });
+      await this.audit.record(em, actor, {
+        operation: 'clientUpdate',
+        ...target(id),
+        summary: { ...changes, ...(refreshToken ? { refreshTokenSettings: refreshToken } : {}) },
+      });
       return em.findOneByOrFail(ClientEntity, { id });
     });
   }
@@ -198,7 +230,7 @@ export class ClientService {
 
   private checkSettings(
     issues: IssueList,
-    values: Omit<Required<ClientCreate>, never> & { [k: string]: unknown },
+    values: Omit<Required<ClientCreate>, 'refreshToken'> & { [k: string]: unknown },
     field: (name: string) => string[],
     only?: string[],
   ): void {
@@ -224,6 +256,15 @@ export class ClientService {
 
 function target(id: string) {
   return { targetType: 'Client', targetId: id };
+}
+
+function refreshTokenColumns(settings: RefreshTokenSettings): Partial<ClientEntity> {
+  return {
+    refreshTokenRotation: settings.rotation,
+    refreshTokenLeeway: settings.leeway,
+    refreshTokenAbsoluteLifetime: settings.absoluteLifetime,
+    refreshTokenIdleLifetime: settings.idleLifetime,
+  };
 }
 
 function secretRow(clientId: string, secret: string): Partial<ClientSecretEntity> {

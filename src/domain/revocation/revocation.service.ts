@@ -58,6 +58,21 @@ export class RevocationService {
   }
 
   /**
+   * Denylists an access token its own client revoked (POST /oauth/revoke): not a management action,
+   * so not audited. The token was verified by the caller; an expired one needs nothing.
+   */
+  async denylist(token: TokenToRevoke): Promise<void> {
+    if (token.expiresAt.getTime() <= Date.now()) return;
+    await this.dataSource
+      .createQueryBuilder()
+      .insert()
+      .into(RevokedTokenEntity)
+      .values({ jti: token.jti, resourceServerId: token.resourceServerId, expiresAt: token.expiresAt })
+      .orIgnore()
+      .execute();
+  }
+
+  /**
    * Deletes what can no longer matter: denylist entries whose tokens have expired, and watermarks
    * older than the longest token lifetime (every token they could refuse has expired).
    */

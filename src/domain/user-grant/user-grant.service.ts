@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { DomainError } from '../errors';
 import { keysetPage, Page, PageRequest } from '../pagination';
 import type { AuditLog } from '../audit/audit-log';
@@ -13,6 +13,11 @@ export interface UserGrantFilter {
   resourceServerId?: string;
 }
 
+/** Revokes the refresh tokens resting on a consent (RefreshTokenService), in the caller's transaction. */
+export interface ConsentRefreshTokens {
+  revokeFor(em: EntityManager, userId: string, clientId: string, resourceServerId: string): Promise<number>;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -24,6 +29,7 @@ export class UserGrantService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditLog,
+    private readonly refreshTokens: ConsentRefreshTokens,
   ) {}
 
   /** The scopes the user consented to for this client (uuid) and API (uuid); [] when none. */
@@ -48,6 +54,7 @@ export class UserGrantService {
     );
   }
 
+  /** Deletes the consent and revokes the refresh tokens of that user, client and API, in one transaction. */
   async delete(id: string, actor: Actor): Promise<UserGrantEntity> {
     return this.dataSource.transaction(async (em) => {
       const grant = UUID.test(id)
@@ -57,6 +64,8 @@ export class UserGrantService {
       const client = await em.findOneBy(ClientEntity, { id: grant.clientId });
       const server = await em.findOneBy(ResourceServerEntity, { id: grant.resourceServerId });
       await em.delete(UserGrantEntity, { id });
+      // The refresh tokens issued under this consent end with it.
+      const refreshTokenFamiliesRevoked = await this.refreshTokens.revokeFor(em, grant.userId, grant.clientId, grant.resourceServerId);
       await this.audit.record(em, actor, {
         operation: 'userGrantDelete',
         targetType: 'UserGrant',
@@ -66,6 +75,7 @@ export class UserGrantService {
           clientId: client?.clientId ?? null,
           audience: server?.identifier ?? null,
           scopes: grant.scopes,
+          refreshTokenFamiliesRevoked,
         },
       });
       return grant;

@@ -1,7 +1,22 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { GRACE_PERIOD_MAX } from '../../domain/validation';
-import { AppTypeEnum, GrantTypeEnum, TokenEndpointAuthMethodEnum } from '../enums';
-import type { AppType, GrantType, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
+import { AppTypeEnum, GrantTypeEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
+import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
+
+@InputType({ description: 'Refresh-token settings; omitted fields keep their value (update) or default (create).' })
+export class ClientRefreshTokenInput {
+  @Field(() => RefreshTokenRotationEnum, { nullable: true, description: 'Default ROTATING. NON_ROTATING is refused for SPA and NATIVE clients.' })
+  rotation?: RefreshTokenRotation | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 0 (default) to 3600.' })
+  leeway?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 60 to 31536000 (default 2592000).' })
+  absoluteLifetime?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 60 to absoluteLifetime (default 1296000, or absoluteLifetime if shorter).' })
+  idleLifetime?: number | null;
+}
 
 @InputType()
 export class ClientCreateInput {
@@ -34,6 +49,9 @@ export class ClientCreateInput {
 
   @Field(() => [String], { nullable: true, description: 'Origins (scheme://host[:port]), https unless loopback; at most 100.' })
   allowedOrigins?: string[] | null;
+
+  @Field(() => ClientRefreshTokenInput, { nullable: true })
+  refreshToken?: ClientRefreshTokenInput | null;
 }
 
 @InputType({ description: 'Fields to change; omitted fields keep their value.' })
@@ -61,6 +79,9 @@ export class ClientUpdateInput {
 
   @Field(() => [String], { nullable: true })
   allowedOrigins?: string[] | null;
+
+  @Field(() => ClientRefreshTokenInput, { nullable: true, description: 'Merged with the current settings.' })
+  refreshToken?: ClientRefreshTokenInput | null;
 }
 
 @InputType()

@@ -1,10 +1,11 @@
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Node } from '../relay/node';
 import { toGlobalId } from '../relay/global-id';
-import { AppTypeEnum, GrantTypeEnum, TokenEndpointAuthMethodEnum } from '../enums';
+import { AppTypeEnum, GrantTypeEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import type { ClientEntity } from '../../domain/client/client.entity';
-import type { AppType, GrantType, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
+import { refreshTokenSettingsOf } from '../../domain/client/client.rules';
+import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
 
 @ObjectType({ description: 'A client secret as metadata: the secret itself is shown only when created or rotated.' })
 export class ClientSecret {
@@ -16,6 +17,21 @@ export class ClientSecret {
 
   @Field({ description: 'Last four characters, to tell secrets apart.' })
   lastFour!: string;
+}
+
+@ObjectType({ description: 'How the refresh tokens of a client behave (issued when an API allows offline access and the user grants `offline_access`).' })
+export class ClientRefreshTokenSettings {
+  @Field(() => RefreshTokenRotationEnum, { description: 'Always ROTATING for SPA and NATIVE clients.' })
+  rotation!: RefreshTokenRotation;
+
+  @Field(() => Int, { description: 'Seconds a replaced (rotated-out) refresh token still works, for retries and concurrent requests: 0 (default) to 3600.' })
+  leeway!: number;
+
+  @Field(() => Int, { description: 'Seconds a refresh token (and every token rotated from it) lives after the user\'s authorization, however it is used: 60 to 31536000 (default 2592000, 30 days).' })
+  absoluteLifetime!: number;
+
+  @Field(() => Int, { description: 'Seconds a refresh token lives unused: 60 to absoluteLifetime (default 1296000, 15 days).' })
+  idleLifetime!: number;
 }
 
 @ObjectType({ implements: Node, description: 'An application that requests tokens.' })
@@ -49,6 +65,9 @@ export class Client extends Node {
   @Field(() => [String], { description: 'Allowed browser origins.' })
   allowedOrigins!: string[];
 
+  @Field(() => ClientRefreshTokenSettings)
+  refreshToken!: ClientRefreshTokenSettings;
+
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 
@@ -68,6 +87,7 @@ export class Client extends Node {
       tokenEndpointAuthMethod: entity.tokenEndpointAuthMethod,
       callbacks: entity.callbacks,
       allowedOrigins: entity.allowedOrigins,
+      refreshToken: Object.assign(new ClientRefreshTokenSettings(), refreshTokenSettingsOf(entity)),
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,
     });

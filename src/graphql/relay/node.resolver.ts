@@ -11,6 +11,8 @@ import { SigningKey } from '../signing-key/signing-key.type';
 import { AuditEvent } from '../audit-event/audit-event.type';
 import { User } from '../user/user.type';
 import { UserGrant } from '../user-grant/user-grant.type';
+import { RefreshToken } from '../refresh-token/refresh-token.type';
+import { Role } from '../role/role.type';
 import { PAGE_SIZE_MAX } from './connection';
 
 /** The scope needed to read each node type (checked per node, as a field would be). */
@@ -22,6 +24,8 @@ const READ_SCOPE: Record<NodeTypeName, string> = {
   AuditEvent: S.readAuditEvents,
   User: S.readUsers,
   UserGrant: S.readGrants,
+  RefreshToken: S.readRefreshTokens,
+  Role: S.readRoles,
 };
 
 async function loadNode(ctx: GraphQLContext, globalId: string, check: (scope: string) => void): Promise<Node | null> {
@@ -56,6 +60,14 @@ async function loadNode(ctx: GraphQLContext, globalId: string, check: (scope: st
     case 'UserGrant': {
       const entity = await ctx.loaders.userGrant.load(decoded.id);
       return entity ? UserGrant.from(entity) : null;
+    }
+    case 'RefreshToken': {
+      const entity = await ctx.loaders.refreshToken.load(decoded.id);
+      return entity ? RefreshToken.from(entity) : null;
+    }
+    case 'Role': {
+      const entity = await ctx.loaders.role.load(decoded.id);
+      return entity ? Role.from(entity) : null;
     }
   }
 }

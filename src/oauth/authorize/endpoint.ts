@@ -4,6 +4,7 @@ import type { SecretBox } from '../../crypto/secret-box';
 import { ScopeEntity } from '../../domain/resource-server/scope.entity';
 import type { AccessTokenIssuer } from '../access-token';
 import type { Registry } from '../registry';
+import { applyUserPolicy, OFFLINE_ACCESS, RolePermissions } from '../user-policy';
 import type { AuthorizationCodeService } from '../../domain/authorization/authorization-code.service';
 import { scopesToAsk } from './consent';
 import { CSRF_COOKIE, parseCookies, serializeCookie, SESSION_COOKIE } from './cookies';
@@ -56,6 +57,8 @@ export interface AuthorizeDeps {
   users: UserDirectory;
   userGrants: ConsentStore;
   authorizationCodes: CodeIssuer;
+  /** RBAC: the user's permissions, for APIs with enforcePolicies (implicit tokens). */
+  roles: RolePermissions;
 }
 
 /** The sign-in and consent forms carry a sealed transaction: larger than the token endpoint's limit. */
@@ -65,6 +68,9 @@ export const AUTHORIZE_FORM_BODY_LIMIT = 64 * 1024;
  * refuses those with the generic answer, after the same work, rather than a form error here.
  */
 export const CREDENTIAL_FIELD_MAX = 4096;
+
+/** What the consent page says of offline_access (a refresh token). */
+export const OFFLINE_ACCESS_DESCRIPTION = 'Stay signed in: access your data when you are not using the app';
 
 export const WRONG_CREDENTIALS = 'Wrong email or password.';
 export const TOO_MANY_ATTEMPTS = 'Too many attempts. Try again later.';
@@ -191,7 +197,8 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
       [client.id, req.nonce, lifetime + 60],
     );
     if (rows.length === 0) throw new AuthorizeError(req, 'invalid_request', 'nonce already used');
-    const token = await deps.tokens.issueForUser(client, api, user.id, req.scopes, lifetime);
+    const { scopes, permissions } = await applyUserPolicy(deps.roles, api, user.id, req.scopes);
+    const token = await deps.tokens.issueForUser(client, api, user.id, scopes, lifetime, permissions);
     return respond(
       reply,
       req,
@@ -222,6 +229,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
         .where('s.resourceServerId = :id AND s.value IN (:...values)', { id: req.api.server.id, values: ask })
         .getMany();
       for (const row of rows) descriptions.set(row.value, row.description);
+      if (ask.includes(OFFLINE_ACCESS)) descriptions.set(OFFLINE_ACCESS, OFFLINE_ACCESS_DESCRIPTION);
     }
     const setCookies: string[] = [];
     const csrf = csrfFor(request, setCookies);

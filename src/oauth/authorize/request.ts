@@ -6,6 +6,7 @@ import { OAuthError } from '../errors';
 import { PARAM_VALUE_MAX, PARAMS_MAX } from '../params';
 import type { CachedApi, Registry } from '../registry';
 import { parseScopeParam } from '../scope';
+import { OFFLINE_ACCESS } from '../user-policy';
 
 /**
  * Parsing and validating an authorization request (RFC 6749 §4.1.1 and §4.2.1, RFC 7636, RFC 9700).
@@ -190,7 +191,11 @@ export async function validateAuthorizationRequest(
       if (error instanceof OAuthError) throw fail(error.error, error.description);
       throw error;
     }
-    const unknown = scopes.filter((s) => !api.scopes.has(s));
+    // offline_access (a refresh token) when the API allows offline access and the client may refresh.
+    // Never with the implicit grant, which returns no refresh token: ignored there.
+    const offlineAllowed = api.server.allowOfflineAccess && client.grantTypes.includes('REFRESH_TOKEN');
+    if (offlineAllowed && responseType === 'token') scopes = scopes.filter((s) => s !== OFFLINE_ACCESS);
+    const unknown = scopes.filter((s) => !api.scopes.has(s) && !(s === OFFLINE_ACCESS && offlineAllowed));
     if (unknown.length > 0) {
       throw fail('invalid_scope', `The API does not define the scope ${truncateScope(unknown[0])}`);
     }

@@ -2,9 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import type { AuthorizationCodeService } from '../../domain/authorization/authorization-code.service';
 import type { AuthorizationCodeEntity } from '../../domain/authorization/authorization.entities';
-import type { AccessTokenIssuer, IssuedToken } from '../access-token';
+import type { AccessTokenIssuer } from '../access-token';
 import { invalidGrant, invalidRequest, invalidTarget, unauthorizedClient } from '../errors';
 import type { Registry } from '../registry';
+import { applyUserPolicy, OFFLINE_ACCESS, RolePermissions } from '../user-policy';
+import { familyIdForCode, RefreshTokenService } from '../../domain/refresh-token/refresh-token.service';
+import type { TokenWithRefresh } from './refresh-token';
 
 /** What the exchange needs to know of a user: whether they may still get tokens. */
 export interface UserLookup {
@@ -16,6 +19,10 @@ export interface AuthorizationCodeDeps {
   issuer: AccessTokenIssuer;
   authorizationCodes: AuthorizationCodeService;
   users: UserLookup;
+  /** RBAC: the user's permissions, for APIs with enforcePolicies. */
+  roles: RolePermissions;
+  /** Refresh tokens, for codes whose scopes include offline_access. */
+  refreshTokens: Pick<RefreshTokenService, 'issue' | 'revokeFamily'>;
 }
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
@@ -32,13 +39,14 @@ export function pkceS256Matches(verifier: string, challenge: string): boolean {
  * RFC 6749 §4.1.3 with RFC 7636 (PKCE), for an authenticated client: the code is consumed first
  * (single use, even when a later check fails), then must have been issued to this client, for this
  * redirect URI, with a challenge the verifier answers, to a user who may still sign in, for an API
- * that still exists. The token carries the consented scopes the API still defines.
+ * that still exists. The token carries the consented scopes the API still defines (with
+ * enforcePolicies, only those the user holds through roles: see user-policy.ts).
  */
 export async function exchangeAuthorizationCode(
   deps: AuthorizationCodeDeps,
   client: ClientEntity,
   params: Map<string, string>,
-): Promise<IssuedToken> {
+): Promise<TokenWithRefresh> {
   if (!client.grantTypes.includes('AUTHORIZATION_CODE')) {
     throw unauthorizedClient('This client is not allowed the authorization_code grant');
   }
@@ -48,6 +56,8 @@ export async function exchangeAuthorizationCode(
   const consumed = await deps.authorizationCodes.consume(code);
   if (consumed.status === 'invalid') throw invalidGrant('The authorization code is invalid or expired');
   if (consumed.status === 'reused') {
+    // RFC 6749 §4.1.2: the refresh tokens its first exchange issued go too (the access token is denylisted by consume).
+    await deps.refreshTokens.revokeFamily(familyIdForCode(consumed.code.codeHash));
     throw invalidGrant('The authorization code has already been used; the tokens issued for it are revoked');
   }
   try {
@@ -64,7 +74,7 @@ async function exchangeConsumed(
   client: ClientEntity,
   params: Map<string, string>,
   granted: AuthorizationCodeEntity,
-): Promise<IssuedToken> {
+): Promise<TokenWithRefresh> {
   const redirectUri = params.get('redirect_uri');
   const verifier = params.get('code_verifier');
   // A code of another client is refused like an unknown one: nothing is said about it.
@@ -94,8 +104,23 @@ async function exchangeConsumed(
     }
   }
 
-  const scopes = granted.scopes.filter((s) => api.scopes.has(s));
-  const token = await deps.issuer.issueForUser(client, api, granted.userId, scopes);
+  const consented = granted.scopes.filter((s) => s !== OFFLINE_ACCESS && api.scopes.has(s));
+  const { scopes, permissions } = await applyUserPolicy(deps.roles, api, granted.userId, consented);
+  const token = await deps.issuer.issueForUser(client, api, granted.userId, scopes, undefined, permissions);
+  // offline_access granted, and still allowed: a refresh token for the access token's scopes, in a
+  // family named after the code (a replay of the code revokes it). Issued before the code records
+  // its token, so a concurrent replay (which waits for that) finds the family.
+  const offline =
+    granted.scopes.includes(OFFLINE_ACCESS) && api.server.allowOfflineAccess && client.grantTypes.includes('REFRESH_TOKEN');
+  const refreshToken = offline
+    ? await deps.refreshTokens.issue({
+        client,
+        userId: granted.userId,
+        resourceServerId: api.server.id,
+        scopes: token.scope.split(' ').filter((s) => s !== ''),
+        familyId: familyIdForCode(granted.codeHash),
+      })
+    : undefined;
   await deps.authorizationCodes.recordIssued(granted.codeHash, token.jti, token.expiresAt);
-  return token;
+  return { ...token, refreshToken };
 }
