@@ -1,4 +1,4 @@
-import { DataSource, LessThan, LessThanOrEqual } from 'typeorm';
+import { DataSource, EntityManager, LessThan, LessThanOrEqual } from 'typeorm';
 import { DomainError, IssueList } from '../errors';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
 import { TOKEN_LIFETIME_MAX } from '../resource-server/resource-server.rules';
@@ -40,13 +40,7 @@ export class RevocationService {
     return this.dataSource.transaction(async (em) => {
       const server = await em.findOne(ResourceServerEntity, { where: { id: token.resourceServerId }, lock: { mode: 'pessimistic_read' } });
       if (!server) throw DomainError.notFound(['input', 'resourceServerId'], 'resource server');
-      await em
-        .createQueryBuilder()
-        .insert()
-        .into(RevokedTokenEntity)
-        .values({ jti: token.jti, resourceServerId: token.resourceServerId, expiresAt: token.expiresAt })
-        .orIgnore()
-        .execute();
+      await insertDenylisted(em, token);
       await this.audit.record(em, actor, {
         operation: 'accessTokenRevoke',
         targetType: 'AccessToken',
@@ -63,13 +57,7 @@ export class RevocationService {
    */
   async denylist(token: TokenToRevoke): Promise<void> {
     if (token.expiresAt.getTime() <= Date.now()) return;
-    await this.dataSource
-      .createQueryBuilder()
-      .insert()
-      .into(RevokedTokenEntity)
-      .values({ jti: token.jti, resourceServerId: token.resourceServerId, expiresAt: token.expiresAt })
-      .orIgnore()
-      .execute();
+    await insertDenylisted(this.dataSource.manager, token);
   }
 
   /**
@@ -84,4 +72,15 @@ export class RevocationService {
     });
     return { revokedTokens: revoked.affected ?? 0, watermarks: watermarks.affected ?? 0 };
   }
+}
+
+/** Puts the jti on the denylist until the token expires; an entry already there stays as it is. */
+async function insertDenylisted(em: EntityManager, token: TokenToRevoke): Promise<void> {
+  await em
+    .createQueryBuilder()
+    .insert()
+    .into(RevokedTokenEntity)
+    .values({ jti: token.jti, resourceServerId: token.resourceServerId, expiresAt: token.expiresAt })
+    .orIgnore()
+    .execute();
 }
