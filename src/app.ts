@@ -117,10 +117,8 @@ export async function createApp(
 
     listener = await listenForChanges(database.url, dataSource, {
       onChange: applyChange,
-      onReset: () => {
-        registry.clear();
-        keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
-      },
+      // Notices may have been missed while disconnected: drop every cache and reload the keys.
+      onReset: () => applyChange('signing_key:*'),
       onError: (err) => http.log.warn({ err }, 'change listener connection lost; reconnecting'),
     });
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidClient, invalidRequest } from './errors';
 import { readParams } from './params';
 import { authenticateClient } from './client-auth';
-import { sendOAuthError, toOAuthError, NO_STORE } from './token-endpoint';
+import { sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { TokenValidator } from './token-validator';
@@ -28,7 +28,7 @@ export function registerIntrospectionEndpoint(
     deps.observe?.('inactive');
     return reply.send(INACTIVE);
   };
-  app.post('/oauth/introspect', { bodyLimit: 16 * 1024 }, async (request, reply) => {
+  app.post('/oauth/introspect', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
     try {
       const params = readParams(request.body);
       const caller = await authenticateClient(deps.registry, request.headers.authorization, params);
