@@ -18,7 +18,7 @@ import { RevocationService } from './domain/revocation/revocation.service';
 import { UserService } from './domain/user/user.service';
 import { UserGrantService } from './domain/user-grant/user-grant.service';
 import { RefreshTokenService } from './domain/refresh-token/refresh-token.service';
-import { Clock, systemClock } from './domain/clock';
+import { Clock, systemClock } from './lib/clock';
 import { RoleService } from './domain/role/role.service';
 import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';

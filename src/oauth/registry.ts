@@ -47,8 +47,8 @@ export class Registry {
       if (!client) return null;
       const secrets = await this.dataSource.manager.find(ClientSecretEntity, {
         where: [
-          { clientId: client.id, expiresAt: IsNull() },
-          { clientId: client.id, expiresAt: MoreThan(new Date()) },
+          { clientUuid: client.id, expiresAt: IsNull() },
+          { clientUuid: client.id, expiresAt: MoreThan(new Date()) },
         ],
       });
       return { client, secrets: secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })) };
@@ -81,7 +81,7 @@ export class Registry {
 
   grant(clientUuid: string, serverUuid: string): Promise<ClientGrantEntity | null> {
     return this.cached(this.grants, `${clientUuid}|${serverUuid}`, () =>
-      this.dataSource.manager.findOneBy(ClientGrantEntity, { clientId: clientUuid, resourceServerId: serverUuid }),
+      this.dataSource.manager.findOneBy(ClientGrantEntity, { clientUuid: clientUuid, resourceServerId: serverUuid }),
     );
   }
 

@@ -34,7 +34,7 @@ export function registerRevocationEndpoint(
   const revokeRefreshToken = async (caller: AuthenticatedClient, token: string): Promise<boolean> => {
     const found = await deps.refreshTokens.findByToken(token);
     if (!found) return false;
-    if (found.clientId === caller.client.id) await deps.refreshTokens.revokeFamily(found.familyId);
+    if (found.clientUuid === caller.client.id) await deps.refreshTokens.revokeFamily(found.familyId);
     return true;
   };
 

@@ -5,7 +5,7 @@ import { createApp, App } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { EMBEDDED_POOL_SIZE } from '../../src/db/embedded-postgres';
-import type { Clock } from '../../src/domain/clock';
+import type { Clock } from '../../src/lib/clock';
 
 export const BOOTSTRAP = {
   clientId: 'test-bootstrap-client',

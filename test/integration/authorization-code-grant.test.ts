@@ -60,7 +60,7 @@ describe('token endpoint: authorization_code grant', () => {
   async function issueCode(input: Partial<AuthorizationCodeInput> = {}): Promise<{ code: string; verifier: string }> {
     const verifier = newVerifier();
     const code = await server.app.authorizationCodes.issue({
-      clientId: uuidOf(web.id),
+      clientUuid: uuidOf(web.id),
       userId,
       resourceServerId: uuidOf(api.id),
       redirectUri: WEB_CALLBACK,
@@ -144,7 +144,7 @@ describe('token endpoint: authorization_code grant', () => {
 
     it('exchanges a code of a public client (client_id only, S256 PKCE) in the Auth0 dialect', async () => {
       const { code, verifier } = await issueCode({
-        clientId: uuidOf(spa.id),
+        clientUuid: uuidOf(spa.id),
         redirectUri: SPA_CALLBACK,
         resourceServerId: uuidOf(authzApi.id),
         scopes: ['read:x'],
@@ -211,7 +211,7 @@ describe('token endpoint: authorization_code grant', () => {
       expectOAuthError(await exchangeWeb({ code: challenge.code, code_verifier: challengeOf(challenge.verifier) }), 400, 'invalid_grant');
       const missing = await issueCode();
       expectOAuthError(await exchangeWeb({ code: missing.code }), 400, 'invalid_grant', /code_verifier is required/);
-      const spaMissing = await issueCode({ clientId: uuidOf(spa.id), redirectUri: SPA_CALLBACK });
+      const spaMissing = await issueCode({ clientUuid: uuidOf(spa.id), redirectUri: SPA_CALLBACK });
       expectOAuthError(await exchangeSpa({ code: spaMissing.code }), 400, 'invalid_grant', /code_verifier is required/);
     });
 
@@ -233,7 +233,7 @@ describe('token endpoint: authorization_code grant', () => {
     });
 
     it("refuses another client's code like an unknown one, and the code is spent", async () => {
-      const { code, verifier } = await issueCode({ clientId: uuidOf(spa.id), redirectUri: SPA_CALLBACK });
+      const { code, verifier } = await issueCode({ clientUuid: uuidOf(spa.id), redirectUri: SPA_CALLBACK });
       const res = await exchangeWeb({ code, code_verifier: verifier, redirect_uri: SPA_CALLBACK });
       expectOAuthError(res, 400, 'invalid_grant');
       expect(res.body.error_description).toBe('The authorization code is invalid or expired');
@@ -273,7 +273,7 @@ describe('token endpoint: authorization_code grant', () => {
     });
 
     it('refuses a client not allowed the authorization_code grant with unauthorized_client', async () => {
-      const { code, verifier } = await issueCode({ clientId: uuidOf(machine.id) });
+      const { code, verifier } = await issueCode({ clientUuid: uuidOf(machine.id) });
       const res = await server.token(
         { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: WEB_CALLBACK },
         { authorization: basicAuth(machine.clientId, machine.clientSecret!) },

@@ -160,7 +160,7 @@ describe('oauth4webapi: authorization code + PKCE against the server', () => {
     const client = { client_id: spa.clientId };
     const codeVerifier = oauth.generateRandomCodeVerifier();
     const code = await server.app.authorizationCodes.issue({
-      clientId: (await server.app.registry.client(spa.clientId))!.client.id,
+      clientUuid: (await server.app.registry.client(spa.clientId))!.client.id,
       userId,
       resourceServerId: (await server.app.registry.api(api.identifier))!.server.id,
       redirectUri: SPA_CALLBACK,

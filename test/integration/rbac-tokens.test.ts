@@ -65,7 +65,7 @@ describe('RBAC: enforcePolicies on user tokens', () => {
   async function codeToken(api: ApiFixture, userUuid: string, scopes: string[]) {
     const { verifier, challenge } = pkce();
     const code = await server.app.authorizationCodes.issue({
-      clientId: uuidOf(web.id),
+      clientUuid: uuidOf(web.id),
       userId: userUuid,
       resourceServerId: uuidOf(api.id),
       redirectUri: WEB_CB,

@@ -21,7 +21,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface AuthorizationCodeInput {
   /** The client's uuid (clients.id), not its OAuth client_id. */
-  clientId: string;
+  clientUuid: string;
   userId: string;
   resourceServerId: string;
   redirectUri: string;
@@ -51,7 +51,7 @@ export class AuthorizationCodeService {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9))`,
       [
         sha256Hex(code),
-        input.clientId,
+        input.clientUuid,
         input.userId,
         input.resourceServerId,
         input.redirectUri,
@@ -132,7 +132,7 @@ export class AuthorizationCodeService {
 function toEntity(row: Record<string, unknown>): AuthorizationCodeEntity {
   const entity = new AuthorizationCodeEntity();
   entity.codeHash = row.code_hash as string;
-  entity.clientId = row.client_id as string;
+  entity.clientUuid = row.client_id as string;
   entity.userId = row.user_id as string;
   entity.resourceServerId = row.resource_server_id as string;
   entity.redirectUri = row.redirect_uri as string;

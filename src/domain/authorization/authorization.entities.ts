@@ -7,7 +7,7 @@ export class AuthorizationCodeEntity {
   codeHash!: string;
 
   @Column({ name: 'client_id', type: 'uuid' })
-  clientId!: string;
+  clientUuid!: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
   userId!: string;
@@ -81,7 +81,7 @@ export class LoginFailureEntity {
 @Entity({ name: 'used_nonces' })
 export class UsedNonceEntity {
   @PrimaryColumn({ name: 'client_id', type: 'uuid' })
-  clientId!: string;
+  clientUuid!: string;
 
   @PrimaryColumn({ type: 'varchar', length: 255 })
   nonce!: string;

@@ -5,7 +5,7 @@ import { ResourceServerEntity } from '../resource-server/resource-server.entity'
 
 /** One client authorized for one resource server with a subset of its scopes. */
 @Entity({ name: 'client_grants' })
-@Unique('uq_client_grants_client_resource_server', ['clientId', 'resourceServerId'])
+@Unique('uq_client_grants_client_resource_server', ['clientUuid', 'resourceServerId'])
 export class ClientGrantEntity {
   @PrimaryGeneratedColumn('uuid')
   id!: string;
@@ -14,7 +14,7 @@ export class ClientGrantEntity {
   seq!: string;
 
   @Column({ name: 'client_id', type: 'uuid' })
-  clientId!: string;
+  clientUuid!: string;
 
   @ManyToOne(() => ClientEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'client_id' })

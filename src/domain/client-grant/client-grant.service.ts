@@ -12,7 +12,7 @@ import { SCOPES_PER_SERVER_MAX } from '../resource-server/resource-server.rules'
 import { ClientGrantEntity } from './client-grant.entity';
 
 export interface ClientGrantFilter {
-  clientId?: string;
+  clientUuid?: string;
   resourceServerId?: string;
 }
 
@@ -25,13 +25,13 @@ export class ClientGrantService {
     private readonly audit: AuditLog,
   ) {}
 
-  async create(input: { clientId: string; resourceServerId: string; scopes: string[] }, actor: Actor): Promise<ClientGrantEntity> {
+  async create(input: { clientUuid: string; resourceServerId: string; scopes: string[] }, actor: Actor): Promise<ClientGrantEntity> {
     const issues = new IssueList();
     checkScopeList(issues, ['input', 'scopes'], input.scopes);
     issues.throwIfAny();
     return this.dataSource.transaction(async (em) => {
       // Shared locks: a concurrent client update or scope removal waits for this grant, and vice versa.
-      const client = await em.findOne(ClientEntity, { where: { id: input.clientId }, lock: { mode: 'pessimistic_read' } });
+      const client = await em.findOne(ClientEntity, { where: { id: input.clientUuid }, lock: { mode: 'pessimistic_read' } });
       if (!client) issues.add('NOT_FOUND', ['input', 'clientId'], 'client not found');
       const server = await em.findOne(ResourceServerEntity, {
         where: { id: input.resourceServerId },
@@ -44,7 +44,7 @@ export class ClientGrantService {
       }
       await checkScopesExist(em, issues, input.resourceServerId, input.scopes);
       issues.throwIfAny();
-      if (await em.existsBy(ClientGrantEntity, { clientId: input.clientId, resourceServerId: input.resourceServerId })) {
+      if (await em.existsBy(ClientGrantEntity, { clientUuid: input.clientUuid, resourceServerId: input.resourceServerId })) {
         throw grantTaken();
       }
       const grant = em.create(ClientGrantEntity, input);
@@ -95,7 +95,7 @@ export class ClientGrantService {
     return this.dataSource.transaction(async (em) => {
       const grant = await em.findOne(ClientGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!grant) throw DomainError.notFound(['id'], 'client grant');
-      const client = await em.findOneByOrFail(ClientEntity, { id: grant.clientId });
+      const client = await em.findOneByOrFail(ClientEntity, { id: grant.clientUuid });
       const server = await em.findOneByOrFail(ResourceServerEntity, { id: grant.resourceServerId });
       await em.delete(ClientGrantEntity, { id });
       const revokeIssuedTokens = input.revokeIssuedTokens ?? false;
@@ -119,14 +119,14 @@ export class ClientGrantService {
 
   list(page: PageRequest, filter: ClientGrantFilter = {}): Promise<Page<ClientGrantEntity>> {
     const qb = this.dataSource.manager.createQueryBuilder(ClientGrantEntity, 'g');
-    if (filter.clientId) qb.andWhere('g.client_id = :clientId', { clientId: filter.clientId });
+    if (filter.clientUuid) qb.andWhere('g.client_id = :clientUuid', { clientUuid: filter.clientUuid });
     if (filter.resourceServerId) qb.andWhere('g.resource_server_id = :rs', { rs: filter.resourceServerId });
     return keysetPage(qb, page);
   }
 
   count(filter: ClientGrantFilter = {}): Promise<number> {
     const where: Record<string, string> = {};
-    if (filter.clientId) where.clientId = filter.clientId;
+    if (filter.clientUuid) where.clientUuid = filter.clientUuid;
     if (filter.resourceServerId) where.resourceServerId = filter.resourceServerId;
     return this.dataSource.manager.countBy(ClientGrantEntity, where);
   }

@@ -12,7 +12,7 @@ export class ClientSecretEntity {
   id!: string;
 
   @Column({ name: 'client_id', type: 'uuid' })
-  clientId!: string;
+  clientUuid!: string;
 
   @ManyToOne(() => ClientEntity, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'client_id' })

@@ -132,7 +132,7 @@ export class ClientService {
         changes.grantTypes !== undefined &&
         client.grantTypes.includes('CLIENT_CREDENTIALS') &&
         !next.grantTypes.includes('CLIENT_CREDENTIALS') &&
-        (await em.existsBy(ClientGrantEntity, { clientId: id }))
+        (await em.existsBy(ClientGrantEntity, { clientUuid: id }))
       ) {
         issues.add('INVALID', field('grantTypes'), 'this client holds client grants: delete them before removing CLIENT_CREDENTIALS');
       }
@@ -183,10 +183,10 @@ export class ClientService {
         throw DomainError.of('INVALID', ['id'], `${client.appType} clients are public and have no secret`);
       }
       const secret = generateSecret();
-      await em.delete(ClientSecretEntity, { clientId: id, expiresAt: Not(IsNull()) });
+      await em.delete(ClientSecretEntity, { clientUuid: id, expiresAt: Not(IsNull()) });
       const { previousExpiresAt } = grace;
-      if (previousExpiresAt) await em.update(ClientSecretEntity, { clientId: id }, { expiresAt: previousExpiresAt });
-      else await em.delete(ClientSecretEntity, { clientId: id });
+      if (previousExpiresAt) await em.update(ClientSecretEntity, { clientUuid: id }, { expiresAt: previousExpiresAt });
+      else await em.delete(ClientSecretEntity, { clientUuid: id });
       await em.insert(ClientSecretEntity, secretRow(id, secret));
       await em.update(ClientEntity, { id }, { updatedAt: () => 'now()' });
       await this.audit.record(em, actor, {
@@ -204,13 +204,13 @@ export class ClientService {
     const now = new Date();
     const rows = await this.dataSource.manager.find(ClientSecretEntity, {
       where: [
-        { clientId: In([...ids]), expiresAt: IsNull() },
-        { clientId: In([...ids]), expiresAt: MoreThan(now) },
+        { clientUuid: In([...ids]), expiresAt: IsNull() },
+        { clientUuid: In([...ids]), expiresAt: MoreThan(now) },
       ],
       order: { createdAt: 'DESC' },
     });
     const byClient = new Map<string, ClientSecretEntity[]>(ids.map((id) => [id, []]));
-    for (const row of rows) byClient.get(row.clientId)?.push(row);
+    for (const row of rows) byClient.get(row.clientUuid)?.push(row);
     return byClient;
   }
 
@@ -267,6 +267,6 @@ function refreshTokenColumns(settings: RefreshTokenSettings): Partial<ClientEnti
   };
 }
 
-function secretRow(clientId: string, secret: string): Partial<ClientSecretEntity> {
-  return { clientId, secretHash: sha256Hex(secret), lastFour: secret.slice(-4), expiresAt: null };
+function secretRow(clientUuid: string, secret: string): Partial<ClientSecretEntity> {
+  return { clientUuid, secretHash: sha256Hex(secret), lastFour: secret.slice(-4), expiresAt: null };
 }

@@ -95,14 +95,14 @@ async function ensureClient(em: EntityManager, api: ResourceServerEntity, client
     throw new Error(`BOOTSTRAP_CLIENT_ID names a client that cannot use client credentials`);
   }
   const hash = sha256Hex(secret);
-  const secrets = await em.findBy(ClientSecretEntity, { clientId: client.id });
+  const secrets = await em.findBy(ClientSecretEntity, { clientUuid: client.id });
   if (!secrets.some((s) => s.secretHash === hash && s.expiresAt === null)) {
-    await em.delete(ClientSecretEntity, { clientId: client.id });
-    await em.insert(ClientSecretEntity, { clientId: client.id, secretHash: hash, lastFour: secret.slice(-4), expiresAt: null });
+    await em.delete(ClientSecretEntity, { clientUuid: client.id });
+    await em.insert(ClientSecretEntity, { clientUuid: client.id, secretHash: hash, lastFour: secret.slice(-4), expiresAt: null });
   }
-  const grant = await em.findOneBy(ClientGrantEntity, { clientId: client.id, resourceServerId: api.id });
+  const grant = await em.findOneBy(ClientGrantEntity, { clientUuid: client.id, resourceServerId: api.id });
   if (!grant) {
-    await em.insert(ClientGrantEntity, { clientId: client.id, resourceServerId: api.id, scopes: ALL_MANAGEMENT_SCOPES });
+    await em.insert(ClientGrantEntity, { clientUuid: client.id, resourceServerId: api.id, scopes: ALL_MANAGEMENT_SCOPES });
   } else if (ALL_MANAGEMENT_SCOPES.some((s) => !grant.scopes.includes(s))) {
     await em.update(ClientGrantEntity, { id: grant.id }, { scopes: [...new Set([...grant.scopes, ...ALL_MANAGEMENT_SCOPES])] });
   }

@@ -20,7 +20,7 @@ export class RefreshTokenEntity {
 
   /** The client's uuid (clients.id). */
   @Column({ name: 'client_id', type: 'uuid' })
-  clientId!: string;
+  clientUuid!: string;
 
   @Column({ name: 'resource_server_id', type: 'uuid' })
   resourceServerId!: string;

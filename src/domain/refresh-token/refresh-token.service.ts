@@ -5,7 +5,7 @@ import { DomainError } from '../errors';
 import { keysetPage, Page, PageRequest } from '../pagination';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
-import type { Clock } from '../clock';
+import type { Clock } from '../../lib/clock';
 import { ClientEntity } from '../client/client.entity';
 import { effectiveRotation } from '../client/client.rules';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
@@ -45,7 +45,7 @@ export type ExchangeResult =
 export interface RefreshTokenFilter {
   userId?: string;
   /** The client's uuid. */
-  clientId?: string;
+  clientUuid?: string;
 }
 
 /**
@@ -122,7 +122,7 @@ export class RefreshTokenService {
       if (!row) return { status: 'invalid' };
       const current = toEntity(row);
       // Another client's token is refused like an unknown one, and left alone.
-      if (current.clientId !== client.id) return { status: 'invalid' };
+      if (current.clientUuid !== client.id) return { status: 'invalid' };
       const now = this.clock.now();
       if (current.revokedAt !== null || current.expiresAt.getTime() <= now.getTime() || row.user_blocked === true) {
         return { status: 'invalid' };
@@ -177,7 +177,7 @@ export class RefreshTokenService {
    * Revokes the refresh tokens of a user for a client (uuid) and an API (uuid), inside the caller's
    * transaction (the consent they rest on is being deleted). Returns how many families it revoked.
    */
-  async revokeFor(em: EntityManager, userId: string, clientId: string, resourceServerId: string): Promise<number> {
+  async revokeFor(em: EntityManager, userId: string, clientUuid: string, resourceServerId: string): Promise<number> {
     // The heads of the families, locked in one order (family id), before any change.
     const heads: { family_id: string }[] = await em.query(
       `SELECT family_id FROM refresh_tokens
@@ -186,7 +186,7 @@ export class RefreshTokenService {
                       ORDER BY family_id, seq)
         ORDER BY family_id
         FOR UPDATE`,
-      [userId, clientId, resourceServerId],
+      [userId, clientUuid, resourceServerId],
     );
     if (heads.length === 0) return 0;
     const revoked: { family_id: string }[] = await em.query(
@@ -208,7 +208,7 @@ export class RefreshTokenService {
       const token = UUID.test(id) ? await em.findOneBy(RefreshTokenEntity, { id }) : null;
       if (!token || !(await this.lockFamily(em, token.familyId))) throw DomainError.notFound(['id'], 'refresh token');
       const revokedTokens = await this.revokeLockedFamily(em, token.familyId, this.clock.now());
-      const client = await em.findOneBy(ClientEntity, { id: token.clientId });
+      const client = await em.findOneBy(ClientEntity, { id: token.clientUuid });
       const server = await em.findOneBy(ResourceServerEntity, { id: token.resourceServerId });
       await this.audit.record(em, actor, {
         operation: 'refreshTokenRevoke',
@@ -238,9 +238,9 @@ export class RefreshTokenService {
   private filtered(filter: RefreshTokenFilter) {
     const qb = this.dataSource.manager.createQueryBuilder(RefreshTokenEntity, 't');
     // An id that cannot exist matches nothing (rather than failing the uuid cast).
-    if ([filter.userId, filter.clientId].some((id) => id !== undefined && !UUID.test(id))) return qb.andWhere('1 = 0');
+    if ([filter.userId, filter.clientUuid].some((id) => id !== undefined && !UUID.test(id))) return qb.andWhere('1 = 0');
     if (filter.userId !== undefined) qb.andWhere('t.user_id = :userId', { userId: filter.userId });
-    if (filter.clientId !== undefined) qb.andWhere('t.client_id = :clientId', { clientId: filter.clientId });
+    if (filter.clientUuid !== undefined) qb.andWhere('t.client_id = :clientId', { clientId: filter.clientUuid });
     return qb;
   }
 
@@ -325,7 +325,7 @@ function toEntity(row: Record<string, unknown>): RefreshTokenEntity {
   entity.tokenHash = row.token_hash as string;
   entity.familyId = row.family_id as string;
   entity.userId = row.user_id as string;
-  entity.clientId = row.client_id as string;
+  entity.clientUuid = row.client_id as string;
   entity.resourceServerId = row.resource_server_id as string;
   entity.scopes = row.scopes as string[];
   entity.createdAt = row.created_at as Date;

@@ -13,7 +13,7 @@ export class UserGrantEntity {
   userId!: string;
 
   @Column({ name: 'client_id', type: 'uuid' })
-  clientId!: string;
+  clientUuid!: string;
 
   @Column({ name: 'resource_server_id', type: 'uuid' })
   resourceServerId!: string;

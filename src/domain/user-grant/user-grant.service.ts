@@ -9,13 +9,13 @@ import { UserGrantEntity } from './user-grant.entity';
 
 export interface UserGrantFilter {
   userId?: string;
-  clientId?: string;
+  clientUuid?: string;
   resourceServerId?: string;
 }
 
 /** Revokes the refresh tokens resting on a consent (RefreshTokenService), in the caller's transaction. */
 export interface ConsentRefreshTokens {
-  revokeFor(em: EntityManager, userId: string, clientId: string, resourceServerId: string): Promise<number>;
+  revokeFor(em: EntityManager, userId: string, clientUuid: string, resourceServerId: string): Promise<number>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -33,24 +33,24 @@ export class UserGrantService {
   ) {}
 
   /** The scopes the user consented to for this client (uuid) and API (uuid); [] when none. */
-  async consentedScopes(userId: string, clientId: string, resourceServerId: string): Promise<string[]> {
-    if (![userId, clientId, resourceServerId].every((id) => UUID.test(id))) return [];
+  async consentedScopes(userId: string, clientUuid: string, resourceServerId: string): Promise<string[]> {
+    if (![userId, clientUuid, resourceServerId].every((id) => UUID.test(id))) return [];
     const grant = await this.dataSource.manager.findOne(UserGrantEntity, {
-      where: { userId, clientId, resourceServerId },
+      where: { userId, clientUuid, resourceServerId },
       select: { id: true, scopes: true },
     });
     return grant?.scopes ?? [];
   }
 
   /** Adds `scopes` to the user's consent for this client and API (created if none): a union, never a removal. */
-  async recordConsent(userId: string, clientId: string, resourceServerId: string, scopes: string[]): Promise<void> {
+  async recordConsent(userId: string, clientUuid: string, resourceServerId: string, scopes: string[]): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO user_grants (user_id, client_id, resource_server_id, scopes)
        VALUES ($1, $2, $3, ARRAY(SELECT DISTINCT unnest($4::text[]) ORDER BY 1))
        ON CONFLICT (user_id, client_id, resource_server_id) DO UPDATE
          SET scopes = ARRAY(SELECT DISTINCT unnest(user_grants.scopes || EXCLUDED.scopes) ORDER BY 1),
              updated_at = now()`,
-      [userId, clientId, resourceServerId, scopes],
+      [userId, clientUuid, resourceServerId, scopes],
     );
   }
 
@@ -61,11 +61,11 @@ export class UserGrantService {
         ? await em.findOne(UserGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
         : null;
       if (!grant) throw DomainError.notFound(['id'], 'user grant');
-      const client = await em.findOneBy(ClientEntity, { id: grant.clientId });
+      const client = await em.findOneBy(ClientEntity, { id: grant.clientUuid });
       const server = await em.findOneBy(ResourceServerEntity, { id: grant.resourceServerId });
       await em.delete(UserGrantEntity, { id });
       // The refresh tokens issued under this consent end with it.
-      const refreshTokenFamiliesRevoked = await this.refreshTokens.revokeFor(em, grant.userId, grant.clientId, grant.resourceServerId);
+      const refreshTokenFamiliesRevoked = await this.refreshTokens.revokeFor(em, grant.userId, grant.clientUuid, grant.resourceServerId);
       await this.audit.record(em, actor, {
         operation: 'userGrantDelete',
         targetType: 'UserGrant',
@@ -93,11 +93,11 @@ export class UserGrantService {
   private filtered(filter: UserGrantFilter) {
     const qb = this.dataSource.manager.createQueryBuilder(UserGrantEntity, 'g');
     // An id that cannot exist matches nothing (rather than failing the uuid cast).
-    if ([filter.userId, filter.clientId, filter.resourceServerId].some((id) => id !== undefined && !UUID.test(id))) {
+    if ([filter.userId, filter.clientUuid, filter.resourceServerId].some((id) => id !== undefined && !UUID.test(id))) {
       return qb.andWhere('1 = 0');
     }
     if (filter.userId !== undefined) qb.andWhere('g.user_id = :userId', { userId: filter.userId });
-    if (filter.clientId !== undefined) qb.andWhere('g.client_id = :clientId', { clientId: filter.clientId });
+    if (filter.clientUuid !== undefined) qb.andWhere('g.client_id = :clientId', { clientId: filter.clientUuid });
     if (filter.resourceServerId !== undefined) qb.andWhere('g.resource_server_id = :rs', { rs: filter.resourceServerId });
     return qb;
   }

@@ -20,10 +20,10 @@ export class AccessTokenResolver {
   accessTokenIssue(@Ctx() ctx: GraphQLContext, @Arg('input') input: AccessTokenIssueInput) {
     return mutate(async () => {
       const ids = requireIds({
-        clientId: { id: input.clientId, type: 'Client', field: ['input', 'clientId'] },
+        clientUuid: { id: input.clientId, type: 'Client', field: ['input', 'clientId'] },
         serverId: { id: input.resourceServerId, type: 'ResourceServer', field: ['input', 'resourceServerId'] },
       });
-      return ctx.services.tokens.issueForClient(ids.clientId, ids.serverId, input.scopes ?? undefined, actorOf(ctx));
+      return ctx.services.tokens.issueForClient(ids.clientUuid, ids.serverId, input.scopes ?? undefined, actorOf(ctx));
     });
   }
 

@@ -32,7 +32,7 @@ export class ClientGrantResolver {
     @Arg('filter', () => ClientGrantFilter, { nullable: true }) filter?: ClientGrantFilter | null,
   ) {
     const where = {
-      clientId: filter?.client != null ? (decodeId(filter.client, 'Client') ?? NO_MATCH) : undefined,
+      clientUuid: filter?.client != null ? (decodeId(filter.client, 'Client') ?? NO_MATCH) : undefined,
       resourceServerId:
         filter?.resourceServer != null ? (decodeId(filter.resourceServer, 'ResourceServer') ?? NO_MATCH) : undefined,
     };
@@ -59,7 +59,7 @@ export class ClientGrantResolver {
   clientGrantCreate(@Ctx() ctx: GraphQLContext, @Arg('input') input: ClientGrantCreateInput) {
     return mutate(async () => {
       const ids = requireIds({
-        clientId: { id: input.clientId, type: 'Client', field: ['input', 'clientId'] },
+        clientUuid: { id: input.clientId, type: 'Client', field: ['input', 'clientId'] },
         resourceServerId: { id: input.resourceServerId, type: 'ResourceServer', field: ['input', 'resourceServerId'] },
       });
       const grant = await ctx.services.clientGrants.create({ ...ids, scopes: input.scopes }, actorOf(ctx));

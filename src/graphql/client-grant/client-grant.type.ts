@@ -24,7 +24,7 @@ export class ClientGrant extends Node {
     return Object.assign(new ClientGrant(), {
       id: toGlobalId('ClientGrant', entity.id),
       uuid: entity.id,
-      clientUuid: entity.clientId,
+      clientUuid: entity.clientUuid,
       resourceServerUuid: entity.resourceServerId,
       scopes: entity.scopes,
       createdAt: entity.createdAt,

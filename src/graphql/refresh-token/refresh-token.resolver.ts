@@ -28,7 +28,7 @@ export class RefreshTokenResolver {
   ) {
     const where = {
       userId: filter?.user != null ? (decodeId(filter.user, 'User') ?? NO_MATCH) : undefined,
-      clientId: filter?.client != null ? (decodeId(filter.client, 'Client') ?? NO_MATCH) : undefined,
+      clientUuid: filter?.client != null ? (decodeId(filter.client, 'Client') ?? NO_MATCH) : undefined,
     };
     const page = await ctx.services.refreshTokens.list(toPageRequest(args), where);
     for (const entity of page.items) ctx.loaders.refreshToken.prime(entity.id, entity);

@@ -42,7 +42,7 @@ export class RefreshToken extends Node {
       id: toGlobalId('RefreshToken', entity.id),
       uuid: entity.id,
       userUuid: entity.userId,
-      clientUuid: entity.clientId,
+      clientUuid: entity.clientUuid,
       resourceServerUuid: entity.resourceServerId,
       scopes: entity.scopes,
       createdAt: entity.createdAt,

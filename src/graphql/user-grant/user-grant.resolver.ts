@@ -34,7 +34,7 @@ export class UserGrantResolver {
   ) {
     const where = {
       userId: filter?.user != null ? (decodeId(filter.user, 'User') ?? NO_MATCH) : undefined,
-      clientId: filter?.client != null ? (decodeId(filter.client, 'Client') ?? NO_MATCH) : undefined,
+      clientUuid: filter?.client != null ? (decodeId(filter.client, 'Client') ?? NO_MATCH) : undefined,
       resourceServerId:
         filter?.resourceServer != null ? (decodeId(filter.resourceServer, 'ResourceServer') ?? NO_MATCH) : undefined,
     };

@@ -29,7 +29,7 @@ export class UserGrant extends Node {
       id: toGlobalId('UserGrant', entity.id),
       uuid: entity.id,
       userUuid: entity.userId,
-      clientUuid: entity.clientId,
+      clientUuid: entity.clientUuid,
       resourceServerUuid: entity.resourceServerId,
       scopes: entity.scopes,
       createdAt: entity.createdAt,

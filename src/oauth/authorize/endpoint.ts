@@ -178,7 +178,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
     const { client, api } = req;
     if (req.responseType === 'code') {
       const code = await deps.authorizationCodes.issue({
-        clientId: client.id,
+        clientUuid: client.id,
         userId: user.id,
         resourceServerId: api.server.id,
         redirectUri: req.redirectUri,

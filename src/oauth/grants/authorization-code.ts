@@ -78,7 +78,7 @@ async function exchangeConsumed(
   const redirectUri = params.get('redirect_uri');
   const verifier = params.get('code_verifier');
   // A code of another client is refused like an unknown one: nothing is said about it.
-  if (granted.clientId !== client.id) throw invalidGrant('The authorization code is invalid or expired');
+  if (granted.clientUuid !== client.id) throw invalidGrant('The authorization code is invalid or expired');
   if (redirectUri === undefined || redirectUri !== granted.redirectUri) {
     throw invalidGrant('redirect_uri does not match the one of the authorization request');
   }
