@@ -6,20 +6,28 @@ import boundaries from 'eslint-plugin-boundaries';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
-/** The layers of src/, lowest first; each may import only what `allow` names (and itself). */
+/** The layers of src/, lowest first; each imports itself and only the layers `allow` names. */
 const LAYERS = [
-  { type: 'lib', pattern: 'src/lib', allow: [] },
-  { type: 'db', pattern: 'src/db', allow: ['lib'] },
-  { type: 'crypto', pattern: 'src/crypto', allow: ['lib', 'db'] },
-  { type: 'domain', pattern: 'src/domain', allow: ['lib', 'db', 'crypto'] },
-  { type: 'oauth', pattern: 'src/oauth', allow: ['lib', 'db', 'crypto', 'domain'] },
-  { type: 'graphql', pattern: 'src/graphql', allow: ['lib', 'db', 'crypto', 'domain', 'oauth'] },
-  { type: 'http', pattern: 'src/http', allow: ['lib', 'db', 'crypto', 'domain', 'oauth', 'graphql', 'config'] },
-  // The validated configuration: read by the composition root and the HTTP layer's wiring.
-  { type: 'config', pattern: 'src/config.ts', mode: 'file', allow: ['lib', 'crypto'] },
-  // The composition root (app.ts, main.ts) wires every layer.
-  { type: 'root', pattern: 'src/*.ts', mode: 'file', allow: ['lib', 'db', 'crypto', 'domain', 'oauth', 'graphql', 'http', 'config', 'root'] },
+  { type: 'lib', allow: [] },
+  { type: 'db', allow: ['lib'] },
+  { type: 'crypto', allow: ['lib', 'db'] },
+  { type: 'domain', allow: ['lib', 'db', 'crypto'] },
+  { type: 'oauth', allow: ['lib', 'db', 'crypto', 'domain'] },
+  { type: 'graphql', allow: ['lib', 'db', 'crypto', 'domain', 'oauth'] },
+  { type: 'http', allow: ['lib', 'db', 'crypto', 'domain', 'oauth', 'graphql'] },
 ];
+
+/** The composition root (src/app.ts, main.ts) wires every layer; no layer imports it. */
+const ROOT = { regex: '^(\\.\\./)+(app|main)$', message: 'Layers do not import the composition root' };
+/** The configuration is read by the root and the HTTP layer's wiring; lower layers get values passed in. */
+const CONFIG = { regex: '^(\\.\\./)+config$', message: 'Only the composition root and src/http read the configuration' };
+/** Persistence stays in the domain: above it, no TypeORM handle to query with. */
+const NO_DATABASE_HANDLES = {
+  name: 'typeorm',
+  importNames: ['DataSource', 'EntityManager', 'Repository', 'QueryRunner'],
+  message: 'Database access belongs in src/domain or src/db',
+};
+const DATABASE_ACCESS = '^(query|manager|createQueryBuilder|getRepository|createQueryRunner|transaction)$';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'sdk/generated/**', 'test-output/**', '.data/**', 'coverage/**'] },
@@ -29,7 +37,7 @@ export default tseslint.config(
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
-      // Tests and GraphQL helpers use `any` for JSON bodies on purpose; the code is strict-typed by tsc.
+      // JSON bodies in tests and GraphQL plumbing are `any` on purpose; tsc checks the rest strictly.
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-require-imports': 'off',
     },
@@ -39,37 +47,46 @@ export default tseslint.config(
     plugins: { boundaries },
     settings: {
       'import/resolver': { node: { extensions: ['.ts', '.js'] } },
-      'boundaries/elements': LAYERS.map(({ type, pattern, mode }) => ({ type, pattern, mode: mode ?? 'folder' })),
+      'boundaries/elements': LAYERS.map(({ type }) => ({ type, pattern: `src/${type}`, partialMatch: false })),
     },
     rules: {
-      'boundaries/element-types': [
+      'boundaries/dependencies': [
         'error',
         {
           default: 'disallow',
-          rules: LAYERS.map(({ type, allow }) => ({ from: type, allow: [type, ...allow] })),
-          message: '${file.type} may not import ${dependency.type}: layers only point down (see ARCHITECTURE.md)',
+          policies: LAYERS.map(({ type, allow }) => ({
+            from: { element: { type } },
+            allow: { to: { element: { types: { anyOf: [type, ...allow] } } } },
+          })),
         },
       ],
     },
   },
   {
-    // Persistence stays in the domain: no SQL, query runner or entity manager above it.
-    files: ['src/oauth/**/*.ts', 'src/graphql/**/*.ts', 'src/http/**/*.ts'],
+    files: ['src/{lib,db,crypto,domain}/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ROOT, CONFIG] }] },
+  },
+  {
+    files: ['src/{oauth,graphql}/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_DATABASE_HANDLES], patterns: [ROOT, CONFIG] }] },
+  },
+  {
+    files: ['src/http/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_DATABASE_HANDLES], patterns: [ROOT] }] },
+  },
+  {
+    files: ['src/{oauth,graphql,http}/**/*.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
-          selector: "MemberExpression[property.name=/^(query|manager|createQueryBuilder|getRepository|createQueryRunner|transaction)$/][object.name=/^(dataSource|em|manager|db)$/]",
+          selector: `MemberExpression[property.name=/${DATABASE_ACCESS}/][object.name=/^(dataSource|em|manager)$/]`,
           message: 'Database access belongs in src/domain or src/db',
         },
         {
-          selector: "MemberExpression[property.name=/^(query|manager|createQueryBuilder|getRepository|createQueryRunner|transaction)$/][object.property.name=/^(dataSource|manager)$/]",
+          selector: `MemberExpression[property.name=/${DATABASE_ACCESS}/][object.property.name=/^(dataSource|manager)$/]`,
           message: 'Database access belongs in src/domain or src/db',
         },
-      ],
-      'no-restricted-imports': [
-        'error',
-        { paths: [{ name: 'typeorm', importNames: ['DataSource', 'EntityManager', 'Repository', 'QueryRunner'], message: 'Database access belongs in src/domain or src/db', allowTypeImports: false }] },
       ],
     },
   },

@@ -3,8 +3,9 @@
  * PostgreSQL: DATABASE_URL=postgres://… npx typeorm migration:revert -d dist/ormconfig.js
  */
 import { createDataSource } from './src/db/data-source';
+import { entities } from './src/domain/entities';
 
 const url = process.env.DATABASE_URL;
 if (!url) throw new Error('Set DATABASE_URL to run the TypeORM CLI');
 
-export default createDataSource(url);
+export default createDataSource(url, { entities });

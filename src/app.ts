@@ -3,6 +3,7 @@ import Fastify, { FastifyInstance } from 'fastify';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import type { Config } from './config';
 import { openDatabase, Database } from './db/database';
+import { entities } from './domain/entities';
 import { PgChangeFeed } from './db/pg-change-feed';
 import { listenForChanges, ChangeListener } from './db/change-listener';
 import { resolveMasterKey } from './crypto/master-key';
@@ -96,7 +97,7 @@ export async function createApp(
     if (shuttingDown) reply.header('connection', 'close');
   });
 
-  const database = await openDatabase(config, { logger: options.sqlLogger, poolSize: options.poolSize });
+  const database = await openDatabase(config, { entities, logger: options.sqlLogger, poolSize: options.poolSize });
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;

@@ -4,7 +4,7 @@ import { DataSource, EntityManager, In, IsNull, MoreThan, Not } from 'typeorm';
 import { SecretBox } from './secret-box';
 import { randomToken } from './random';
 import { ResourceServerSecretEntity, SigningKeyEntity } from './signing-key.entity';
-import type { ChangeFeed } from '../domain/change-feed';
+import type { ChangeFeed } from '../db/change-feed';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];

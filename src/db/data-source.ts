@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import { EventEmitter } from 'node:events';
-import { DataSource, Logger } from 'typeorm';
+import { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import type { Notification } from 'pg';
-import { entities } from './entities';
 import { migrations } from './migrations';
 
 /** Connections per instance; the embedded server accepts more (EMBEDDED_MAX_CONNECTIONS). */
@@ -15,12 +14,16 @@ export const POOL_SIZE = 10;
  */
 export const poolNotifications = new WeakMap<DataSource, EventEmitter>();
 
-export function createDataSource(url: string, options: { logger?: Logger; poolSize?: number } = {}): DataSource {
+/** `entities`: every entity class (src/domain/entities.ts); db/ itself knows none. */
+export function createDataSource(
+  url: string,
+  options: { entities: DataSourceOptions['entities']; logger?: Logger; poolSize?: number },
+): DataSource {
   const notifications = new EventEmitter();
   const dataSource = new DataSource({
     type: 'postgres',
     url,
-    entities,
+    entities: options.entities,
     migrations,
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

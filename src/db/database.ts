@@ -1,6 +1,5 @@
 import path from 'node:path';
-import type { DataSource, Logger } from 'typeorm';
-import type { Config } from '../config';
+import type { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import { createDataSource } from './data-source';
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './embedded-postgres';
 
@@ -17,14 +16,14 @@ export interface Database {
  * migrations. Both go through the same `pg` driver and the same migrations.
  */
 export async function openDatabase(
-  config: Pick<Config, 'databaseUrl' | 'dataDir'>,
-  options: { logger?: Logger; migrate?: boolean; poolSize?: number } = {},
+  config: { databaseUrl?: string; dataDir: string },
+  options: { entities: DataSourceOptions['entities']; logger?: Logger; migrate?: boolean; poolSize?: number },
 ): Promise<Database> {
   const embedded = config.databaseUrl === undefined
     ? await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pgdata') })
     : undefined;
   const url = embedded?.url ?? config.databaseUrl!;
-  const dataSource = createDataSource(url, { logger: options.logger, poolSize: options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined) });
+  const dataSource = createDataSource(url, { entities: options.entities, logger: options.logger, poolSize: options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined) });
   try {
     await dataSource.initialize();
     if (options.migrate !== false) await dataSource.runMigrations({ transaction: 'each' });

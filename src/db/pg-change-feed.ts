@@ -1,5 +1,5 @@
 import type { EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
-import type { ChangeFeed, ChangeTopic } from '../domain/change-feed';
+import type { ChangeFeed, ChangeTopic } from './change-feed';
 
 export const CHANGE_CHANNEL = 'apiauth_changes';
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createDataSource } from '../../src/db/data-source';
+import { entities } from '../../src/domain/entities';
 
 /**
  * Prepares the database the tests start from. Embedded: a migrated PGlite, dumped once to a
@@ -15,7 +16,7 @@ export default async function globalSetup(): Promise<void> {
   const db = await PGlite.create();
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
   await server.start();
-  const dataSource = createDataSource(`postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`, { poolSize: 1 });
+  const dataSource = createDataSource(`postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`, { entities, poolSize: 1 });
   await dataSource.initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   await dataSource.destroy();

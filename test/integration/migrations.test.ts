@@ -1,4 +1,5 @@
 import { createDataSource } from '../../src/db/data-source';
+import { entities } from '../../src/domain/entities';
 import { migrations } from '../../src/db/migrations';
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
 
@@ -42,7 +43,7 @@ describe('migrations', () => {
   });
 
   it('run up, all the way down, and up again on a real database', async () => {
-    const dataSource = createDataSource(db.url, { poolSize: 2 });
+    const dataSource = createDataSource(db.url, { entities, poolSize: 2 });
     await dataSource.initialize();
     try {
       expect(await tables(db)).toEqual([]);

@@ -2,7 +2,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { DomainError, IssueList, isUniqueViolation } from '../errors';
 import { checkListSize, checkNoDuplicates } from '../validation';
 import { countByParent, keysetPage, keysetPagesByParent, Page, PageRequest } from '../pagination';
-import type { ChangeFeed } from '../change-feed';
+import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { ClientEntity } from '../client/client.entity';

@@ -5,7 +5,7 @@ import { keysetPage, Page, PageRequest } from '../pagination';
 import { withoutNulls } from '../resource-server/resource-server.service';
 import { checkEnum } from '../resource-server/resource-server.rules';
 import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random';
-import type { ChangeFeed } from '../change-feed';
+import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { ClientEntity } from './client.entity';

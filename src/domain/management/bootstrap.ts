@@ -6,7 +6,7 @@ import { ClientSecretEntity } from '../client/client-secret.entity';
 import { ClientGrantEntity } from '../client-grant/client-grant.entity';
 import { ALL_MANAGEMENT_SCOPES, MANAGEMENT_SCOPE_DESCRIPTIONS } from '../management-scopes';
 import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random';
-import type { ChangeFeed } from '../change-feed';
+import type { ChangeFeed } from '../../db/change-feed';
 
 export const MANAGEMENT_API_NAME = 'Management API';
 export const BOOTSTRAP_CLIENT_NAME = 'Management bootstrap client';

@@ -19,7 +19,7 @@ import {
   TOKEN_DIALECTS,
   TokenDialect,
 } from './resource-server.rules';
-import type { ChangeFeed } from '../change-feed';
+import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 

@@ -5,7 +5,7 @@ import { checkListSize, checkName, checkText, truncate } from '../validation';
 import { withoutNulls } from '../resource-server/resource-server.service';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
 import { UserEntity } from '../user/user.entity';
-import type { ChangeFeed } from '../change-feed';
+import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { RoleEntity, RolePermissionEntity, UserRoleEntity } from './role.entities';

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { DomainError, IssueList } from '../errors';
 import { keysetPage, Page, PageRequest } from '../pagination';
 import { checkEnum } from '../resource-server/resource-server.rules';
-import type { ChangeFeed } from '../change-feed';
+import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm, KeyRing } from '../../crypto/key-ring';

@@ -2,7 +2,7 @@ import { DataSource, EntityManager, IsNull } from 'typeorm';
 import { DomainError, IssueList, isUniqueViolation } from '../errors';
 import { keysetPage, Page, PageRequest } from '../pagination';
 import { withoutNulls } from '../resource-server/resource-server.service';
-import type { ChangeFeed } from '../change-feed';
+import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { UserEntity } from './user.entity';

@@ -1,0 +1,42 @@
+import { ResourceServerEntity } from './resource-server/resource-server.entity';
+import { ScopeEntity } from './resource-server/scope.entity';
+import { ClientEntity } from './client/client.entity';
+import { ClientSecretEntity } from './client/client-secret.entity';
+import { ClientGrantEntity } from './client-grant/client-grant.entity';
+import { ResourceServerSecretEntity, SigningKeyEntity } from '../crypto/signing-key.entity';
+import { RevokedTokenEntity, TokenWatermarkEntity } from './revocation/revocation.entities';
+import { AuditEventEntity } from './audit/audit-event.entity';
+import { UserEntity } from './user/user.entity';
+import { UserGrantEntity } from './user-grant/user-grant.entity';
+import {
+  AuthorizationCodeEntity,
+  LoginFailureEntity,
+  UsedNonceEntity,
+  UserSessionEntity,
+} from './authorization/authorization.entities';
+import { RefreshTokenEntity } from './refresh-token/refresh-token.entity';
+import { RoleEntity, RolePermissionEntity, UserRoleEntity } from './role/role.entities';
+
+/** Every TypeORM entity of the service: the data source is opened with this list (db/ knows no entity). */
+export const entities = [
+  ResourceServerEntity,
+  ScopeEntity,
+  ClientEntity,
+  ClientSecretEntity,
+  ClientGrantEntity,
+  SigningKeyEntity,
+  ResourceServerSecretEntity,
+  RevokedTokenEntity,
+  TokenWatermarkEntity,
+  AuditEventEntity,
+  UserEntity,
+  UserGrantEntity,
+  AuthorizationCodeEntity,
+  UserSessionEntity,
+  LoginFailureEntity,
+  UsedNonceEntity,
+  RefreshTokenEntity,
+  RoleEntity,
+  RolePermissionEntity,
+  UserRoleEntity,
+];
