@@ -24,7 +24,10 @@ import { RoleService } from './domain/role/role.service';
 import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
 import { Registry } from './oauth/registry';
-import { AccessTokenIssuer } from './oauth/access-token';
+import { TokenPipeline } from './oauth/tokens/pipeline';
+import type { CustomClaimsSource } from './oauth/tokens/token-context';
+import { GrantRegistry } from './oauth/grants/registry';
+import type { GrantDefinition } from './oauth/grants/grant';
 import { AccessTokenVerifier } from './oauth/token-verifier';
 import { RevocationCheck } from './oauth/revocation-check';
 import { TokenValidator } from './oauth/token-validator';
@@ -48,6 +51,8 @@ export interface App {
   database: Database;
   keyRing: KeyRing;
   registry: Registry;
+  /** The token endpoint's grant types; `register` adds one at run time (dispatched and in discovery at once). */
+  grants: GrantRegistry;
   housekeeping: Housekeeping;
   /** The user directory (sign-in at /authorize, management through GraphQL). */
   users: UserService;
@@ -67,19 +72,26 @@ export interface App {
   close(): Promise<void>;
 }
 
+export interface CreateAppOptions {
+  sqlLogger?: TypeOrmLogger;
+  /** Tests reaching an embedded PGlite through its URL use its pool size of 1. */
+  poolSize?: number;
+  /** Where the JSON log lines go (default stdout); tests capture them. */
+  logStream?: { write(line: string): void };
+  /** The time of token, secret and refresh-token decisions (default the system clock); tests move it. */
+  clock?: Clock;
+  /** Grant types besides the built-in ones (extension grants). */
+  grants?: readonly GrantDefinition[];
+  /** Custom-claims sources every token goes through, in order (none by default). */
+  claimsSources?: readonly CustomClaimsSource[];
+}
+
 /**
  * Wires the service: database (migrated) → keys → management bootstrap → HTTP routes.
  * Used by main.ts and by the tests, so tests run the real thing.
  */
-export async function createApp(
-  config: Config,
-  /**
-   * `poolSize`: tests reaching an embedded PGlite through its URL use its pool size of 1.
-   * `logStream`: where the JSON log lines go (default stdout); tests capture them.
-   * `clock`: the time of refresh-token decisions (default the system clock); tests move it.
-   */
-  options: { sqlLogger?: TypeOrmLogger; poolSize?: number; logStream?: { write(line: string): void }; clock?: Clock } = {},
-): Promise<App> {
+export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
+  const clock = options.clock ?? systemClock;
   const http = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
     // Fastify's own request lines are off (they carry the raw URL); one access line per request instead.
@@ -138,7 +150,7 @@ export async function createApp(
     const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing);
     const revocations = new RevocationService(dataSource, audit);
     const users = new UserService(dataSource, changes, audit);
-    const refreshTokens = new RefreshTokenService(dataSource, audit, options.clock ?? systemClock);
+    const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
     const authorizationCodes = new AuthorizationCodeService(dataSource);
@@ -154,25 +166,23 @@ export async function createApp(
     // Creates the ring if needed and loads every published key.
     await keyRing.ensureRing(bootstrap.managementApi.signingAlgorithm as AsymmetricAlgorithm);
 
-    const issuer = new AccessTokenIssuer(keyRing, config.issuer);
+    const pipeline = new TokenPipeline({ keyRing, issuer: config.issuer, roles, clock, claimsSources: options.claimsSources ?? [] });
+    const grants = new GrantRegistry();
+    for (const grant of options.grants ?? []) grants.register(grant);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer);
     const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource));
-    const tokens = new TestTokenService(dataSource, { registry, issuer, audit });
+    const testTokens = new TestTokenService(dataSource, { registry, pipeline, audit });
 
     registerBodyParsers(http);
     registerTokenEndpoint(http, {
-      registry,
-      issuer,
-      authorizationCodes,
-      users,
-      roles,
-      refreshTokens,
+      grants,
+      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens },
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
     });
-    registerIntrospectionEndpoint(http, { registry, validator, observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)) });
-    registerRevocationEndpoint(http, { registry, validator, refreshTokens, revocations });
+    registerIntrospectionEndpoint(http, { registry, clock, validator, observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)) });
+    registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations });
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
-    registerAuthorizeEndpoint(http, { issuer: config.issuer, registry, dataSource, box, tokens: issuer, users, userGrants, authorizationCodes, roles });
+    registerAuthorizeEndpoint(http, { issuer: config.issuer, registry, dataSource, box, pipeline, users, userGrants, authorizationCodes });
     registerHealthRoutes(http, {
       shuttingDown: () => shuttingDown,
       checks: {
@@ -185,12 +195,12 @@ export async function createApp(
         },
       },
     });
-    registerWellKnown(http, { issuer: config.issuer, keyRing });
+    registerWellKnown(http, { issuer: config.issuer, keyRing, grants });
     const explorer = config.explorer ? registerExplorer(http, { audience: config.managementAudience }) : undefined;
     await mountGraphQL(http, {
       config,
       dataSource,
-      services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants, roles, refreshTokens },
+      services: { resourceServers, clients, clientGrants, tokens: testTokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants, roles, refreshTokens },
       principalOf,
       preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
       explorer,
@@ -209,6 +219,7 @@ export async function createApp(
       database,
       keyRing,
       registry,
+      grants,
       housekeeping,
       users,
       userGrants,

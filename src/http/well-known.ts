@@ -1,33 +1,46 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { KeyRing } from '../crypto/key-ring';
+import type { GrantRegistry } from '../oauth/grants/registry';
+import { authMethodNames, confidentialAuthMethodNames } from '../oauth/client-auth/registry';
+import { RESPONSE_MODES, RESPONSE_TYPES } from '../oauth/response-types';
 
 export const JWKS_MAX_AGE = 300;
 
-/** RFC 8414 metadata (also served as OpenID discovery) and the public JWK Set. */
-export function registerWellKnown(app: FastifyInstance, deps: { issuer: string; keyRing: KeyRing }): void {
-  const metadata = {
-    issuer: deps.issuer,
-    authorization_endpoint: `${deps.issuer}/authorize`,
-    token_endpoint: `${deps.issuer}/oauth/token`,
-    jwks_uri: `${deps.issuer}/.well-known/jwks.json`,
-    // The token endpoint's grants, plus implicit (at /authorize only).
-    grant_types_supported: ['client_credentials', 'authorization_code', 'refresh_token', 'implicit'],
+/**
+ * RFC 8414 metadata. What the service supports is derived from the registries (grants, client
+ * authentication methods, response types), never written out here; built per request, so a grant
+ * registered at run time is listed at once.
+ */
+export function authorizationServerMetadata(issuer: string, grants: GrantRegistry): Record<string, unknown> {
+  // The token endpoint's grants, plus those only /authorize starts (implicit).
+  const grantTypes = grants.grantTypes();
+  for (const { grantType } of RESPONSE_TYPES) if (!grantTypes.includes(grantType)) grantTypes.push(grantType);
+  return {
+    issuer,
+    authorization_endpoint: `${issuer}/authorize`,
+    token_endpoint: `${issuer}/oauth/token`,
+    jwks_uri: `${issuer}/.well-known/jwks.json`,
+    grant_types_supported: grantTypes,
     // `none`: public clients (SPA, native) exchanging codes with PKCE.
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    introspection_endpoint: `${deps.issuer}/oauth/introspect`,
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    token_endpoint_auth_methods_supported: authMethodNames(),
+    introspection_endpoint: `${issuer}/oauth/introspect`,
+    introspection_endpoint_auth_methods_supported: confidentialAuthMethodNames(),
     // RFC 7009; public clients revoke their own tokens with their client_id alone.
-    revocation_endpoint: `${deps.issuer}/oauth/revoke`,
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    response_types_supported: ['code', 'token'],
-    response_modes_supported: ['query', 'fragment', 'form_post'],
+    revocation_endpoint: `${issuer}/oauth/revoke`,
+    revocation_endpoint_auth_methods_supported: authMethodNames(),
+    response_types_supported: RESPONSE_TYPES.map((t) => t.responseType),
+    response_modes_supported: RESPONSE_MODES,
     code_challenge_methods_supported: ['S256'],
     // RFC 9207: authorization responses carry `iss`.
     authorization_response_iss_parameter_supported: true,
-    service_documentation: `${deps.issuer}/graphql`,
+    service_documentation: `${issuer}/graphql`,
   };
-  const sendMetadata = async (_request: unknown, reply: import('fastify').FastifyReply) =>
-    reply.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE}`).send(metadata);
+}
+
+/** RFC 8414 metadata (also served as OpenID discovery) and the public JWK Set. */
+export function registerWellKnown(app: FastifyInstance, deps: { issuer: string; keyRing: KeyRing; grants: GrantRegistry }): void {
+  const sendMetadata = async (_request: unknown, reply: FastifyReply) =>
+    reply.header('Cache-Control', `public, max-age=${JWKS_MAX_AGE}`).send(authorizationServerMetadata(deps.issuer, deps.grants));
   app.get('/.well-known/oauth-authorization-server', sendMetadata);
   app.get('/.well-known/openid-configuration', sendMetadata);
   app.get('/.well-known/jwks.json', async (_request, reply) =>

@@ -7,4 +7,5 @@ export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/** Reads Date.now(), so a test that stubs it (jest.spyOn(Date, 'now')) moves this clock too. */
+export const systemClock: Clock = { now: () => new Date(Date.now()) };

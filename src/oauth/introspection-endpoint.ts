@@ -1,11 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidClient, invalidRequest } from './errors';
 import { readParams } from './params';
-import { authenticateClient } from './client-auth';
+import { authenticateClient } from './client-auth/authenticate';
 import { sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { TokenValidator } from './token-validator';
+import type { Clock } from '../lib/clock';
 
 /** The scope, defined on an API and held in a client's grant for it, that lets the client introspect its tokens. */
 export const INTROSPECT_SCOPE = 'introspect';
@@ -22,7 +23,7 @@ const INACTIVE = { active: false } as const;
 export function registerIntrospectionEndpoint(
   app: FastifyInstance,
   /** `observe` is told each outcome: "active", "inactive" or the OAuth error code (for metrics). */
-  deps: { registry: Registry; validator: TokenValidator; observe?: (outcome: string) => void },
+  deps: { registry: Registry; clock: Clock; validator: TokenValidator; observe?: (outcome: string) => void },
 ): void {
   const inactive = (reply: FastifyReply) => {
     deps.observe?.('inactive');
@@ -31,8 +32,8 @@ export function registerIntrospectionEndpoint(
   app.post('/oauth/introspect', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
     try {
       const params = readParams(request.body);
-      const caller = await authenticateClient(deps.registry, request.headers.authorization, params);
-      if (caller.method === 'none') throw invalidClient(false);
+      const caller = await authenticateClient(deps, request.headers.authorization, params);
+      if (!caller.method.confidential) throw invalidClient(false);
       const token = params.get('token');
       if (token === undefined) throw invalidRequest('token is required');
       reply.headers(NO_STORE);

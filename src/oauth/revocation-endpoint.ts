@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest } from './errors';
 import { readParams } from './params';
-import { authenticateClient, AuthenticatedClient } from './client-auth';
+import { authenticateClient, AuthenticatedClient } from './client-auth/authenticate';
 import { sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { TokenValidator } from './token-validator';
+import type { Clock } from '../lib/clock';
 import type { RefreshTokenService } from '../domain/refresh-token/refresh-token.service';
 import type { RevocationService } from '../domain/revocation/revocation.service';
 
@@ -25,6 +26,7 @@ export function registerRevocationEndpoint(
   app: FastifyInstance,
   deps: {
     registry: Registry;
+    clock: Clock;
     validator: TokenValidator;
     refreshTokens: Pick<RefreshTokenService, 'findByToken' | 'revokeFamily'>;
     revocations: Pick<RevocationService, 'denylist'>;
@@ -61,7 +63,7 @@ export function registerRevocationEndpoint(
   app.post('/oauth/revoke', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
     try {
       const params = readParams(request.body);
-      const caller = await authenticateClient(deps.registry, request.headers.authorization, params);
+      const caller = await authenticateClient(deps, request.headers.authorization, params);
       const token = params.get('token');
       if (token === undefined) throw invalidRequest('token is required');
       const order =

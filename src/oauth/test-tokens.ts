@@ -1,14 +1,14 @@
 import type { DataSource } from 'typeorm';
-import { decodeJwt } from 'jose';
 import type { AuditLog } from '../domain/audit/audit-log';
 import type { Actor } from '../domain/audit/actor';
 import { DomainError, UserErrorCode } from '../domain/errors';
 import { ClientEntity } from '../domain/client/client.entity';
 import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
-import type { AccessTokenIssuer, IssuedToken } from './access-token';
 import { OAuthError } from './errors';
-import { issueClientCredentials } from './grants/client-credentials';
+import { assertClientAllowed } from './grants/grant';
+import { clientCredentialsGrant, issueClientCredentials } from './grants/client-credentials';
 import type { Registry } from './registry';
+import type { IssuedToken, TokenPipeline } from './tokens/pipeline';
 
 /** OAuth refusals as user errors of `accessTokenIssue`. */
 const CODE_OF: Record<string, { code: UserErrorCode; field: string[] }> = {
@@ -21,7 +21,7 @@ const CODE_OF: Record<string, { code: UserErrorCode; field: string[] }> = {
 export class TestTokenService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly deps: { registry: Registry; issuer: AccessTokenIssuer; audit: AuditLog },
+    private readonly deps: { registry: Registry; pipeline: TokenPipeline; audit: AuditLog },
   ) {}
 
   async issueForClient(clientUuid: string, serverUuid: string, scopes: string[] | undefined, actor: Actor): Promise<IssuedToken> {
@@ -34,15 +34,16 @@ export class TestTokenService {
     const api = await this.deps.registry.api(server!.identifier);
     if (!api) throw DomainError.notFound(['input', 'resourceServerId'], 'resource server');
     try {
-      const token = await issueClientCredentials(this.deps, client!, api, scopes);
+      // The same rules as POST /oauth/token, the secret aside.
+      assertClientAllowed(client!, clientCredentialsGrant);
+      const token = await issueClientCredentials(this.deps, client!, api, scopes, actor.requestId ?? undefined);
       // The jti and expiry are recorded so an administrator can revoke the token later.
-      const { jti, exp } = decodeJwt(token.accessToken);
       await this.dataSource.transaction((em) =>
         this.deps.audit.record(em, actor, {
           operation: 'accessTokenIssue',
           targetType: 'AccessToken',
-          targetId: jti!,
-          summary: { clientId: client!.clientId, audience: server!.identifier, scope: token.scope, expiresAt: new Date(exp! * 1000) },
+          targetId: token.jti,
+          summary: { clientId: client!.clientId, audience: server!.identifier, scope: token.scope, expiresAt: token.expiresAt },
         }),
       );
       return token;

@@ -1,20 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { OAuthError, unsupportedGrantType, invalidRequest } from './errors';
 import { readParams } from './params';
-import { authenticateClient } from './client-auth';
-import { resolveApi } from './audience';
-import { parseScopeParam } from './scope';
-import { assertClientCredentialsAllowed, issueClientCredentials } from './grants/client-credentials';
-import { exchangeAuthorizationCode, UserLookup } from './grants/authorization-code';
-import { exchangeRefreshToken, TokenWithRefresh } from './grants/refresh-token';
-import type { RefreshTokenService } from '../domain/refresh-token/refresh-token.service';
-import type { RolePermissions } from './user-policy';
-import type { AuthorizationCodeService } from '../domain/authorization/authorization-code.service';
-import type { Registry } from './registry';
-import type { AccessTokenIssuer } from './access-token';
+import { authenticateClient } from './client-auth/authenticate';
+import { assertClientAllowed, GrantServices } from './grants/grant';
+import type { GrantRegistry } from './grants/registry';
 
 export const TOKEN_BODY_LIMIT = 16 * 1024;
-export const SUPPORTED_GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'];
 
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
@@ -33,51 +24,31 @@ export function toOAuthError(error: unknown, log: FastifyInstance['log']): OAuth
   return new OAuthError('server_error', 'The server could not complete the request', 500);
 }
 
-/** A metric label for a grant_type value: a supported type, "none" or "other" (never the caller's text). */
-export function grantTypeLabel(grantType: string | undefined): string {
-  if (grantType === undefined) return 'none';
-  return SUPPORTED_GRANT_TYPES.includes(grantType) ? grantType : 'other';
-}
-
 /** Told the outcome of each token request: "success" or the OAuth error code (for metrics). */
 export type TokenOutcomeObserver = (grantType: string, outcome: string) => void;
 
-/** POST /oauth/token: parse → authenticate the client → dispatch on grant_type. */
+/** POST /oauth/token: parse → authenticate the client → dispatch on grant_type through the grant registry. */
 export function registerTokenEndpoint(
   app: FastifyInstance,
   deps: {
-    registry: Registry;
-    issuer: AccessTokenIssuer;
-    authorizationCodes: AuthorizationCodeService;
-    users: UserLookup;
-    /** RBAC: the user's permissions, for APIs with enforcePolicies. */
-    roles: RolePermissions;
-    /** Refresh tokens: issued by the authorization_code grant, used by the refresh_token grant. */
-    refreshTokens: RefreshTokenService;
+    grants: GrantRegistry;
+    /** What grants use (and client authentication: registry, clock). */
+    services: GrantServices;
     observe?: TokenOutcomeObserver;
   },
 ): void {
+  const { grants, services } = deps;
   app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
     let grantType: string | undefined;
     try {
       const params = readParams(request.body);
       grantType = params.get('grant_type');
       if (grantType === undefined) throw invalidRequest('grant_type is required');
-      if (!SUPPORTED_GRANT_TYPES.includes(grantType)) {
-        throw unsupportedGrantType('This grant type is not supported');
-      }
-      const { client } = await authenticateClient(deps.registry, request.headers.authorization, params);
-      let token: TokenWithRefresh;
-      if (grantType === 'authorization_code') {
-        token = await exchangeAuthorizationCode(deps, client, params);
-      } else if (grantType === 'refresh_token') {
-        token = await exchangeRefreshToken(deps, client, params);
-      } else {
-        assertClientCredentialsAllowed(client);
-        const api = await resolveApi(deps.registry, params);
-        const scope = params.get('scope');
-        token = await issueClientCredentials(deps, client, api, scope === undefined ? undefined : parseScopeParam(scope));
-      }
+      const grant = grants.get(grantType);
+      if (grant === undefined) throw unsupportedGrantType('This grant type is not supported');
+      const { client } = await authenticateClient(services, request.headers.authorization, params);
+      assertClientAllowed(client, grant);
+      const token = await grant.handle({ client, params, requestId: request.id, services });
       deps.observe?.(grantType, 'success');
       return reply.headers(NO_STORE).send({
         access_token: token.accessToken,
@@ -88,7 +59,7 @@ export function registerTokenEndpoint(
       });
     } catch (error) {
       const oauthError = toOAuthError(error, request.log);
-      deps.observe?.(grantTypeLabel(grantType), oauthError.error);
+      deps.observe?.(grants.label(grantType), oauthError.error);
       return sendOAuthError(reply, oauthError);
     }
   });

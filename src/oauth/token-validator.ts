@@ -1,6 +1,6 @@
 import { decodeJwt, JWTPayload } from 'jose';
 import { AccessTokenVerifier, InvalidTokenError } from './token-verifier';
-import { tokenTyp } from './access-token';
+import { tokenTyp } from './tokens/dialect';
 import type { CachedApi, Registry } from './registry';
 import type { RevocationCheck } from './revocation-check';
 

@@ -6,6 +6,7 @@ import { Config, loadConfig } from '../../src/config';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { EMBEDDED_POOL_SIZE } from '../../src/db/embedded-postgres';
 import type { Clock } from '../../src/lib/clock';
+import type { CustomClaimsSource } from '../../src/oauth/tokens/token-context';
 
 export const BOOTSTRAP = {
   clientId: 'test-bootstrap-client',
@@ -67,6 +68,8 @@ export async function startTestServer(
     logStream?: { write(line: string): void };
     /** The time of refresh-token decisions (default the system clock): see FakeClock. */
     clock?: Clock;
+    /** Custom-claims sources of the token pipeline (none by default). */
+    claimsSources?: CustomClaimsSource[];
   } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
@@ -84,7 +87,13 @@ export async function startTestServer(
   });
   // Embedded runs reach PGlite through its URL: give the app the embedded pool size, as in production.
   const poolSize = process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE;
-  const app = await createApp(config, { sqlLogger: options.sqlLogger, poolSize, logStream: options.logStream, clock: options.clock });
+  const app = await createApp(config, {
+    sqlLogger: options.sqlLogger,
+    poolSize,
+    logStream: options.logStream,
+    clock: options.clock,
+    claimsSources: options.claimsSources,
+  });
   await app.http.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   const tokens = new Map<string, string>();

@@ -4,7 +4,7 @@ import { startTestServer, TestServer } from '../helpers/test-app';
 import { ApiFixture, basicAuth, ClientFixture, fixtures, uuidOf } from '../helpers/fixtures';
 import { CODE_LIFETIME_SECONDS } from '../../src/domain/authorization/authorization-code.service';
 import type { AuthorizationCodeInput } from '../../src/domain/authorization/authorization-code.service';
-import { grantTypeLabel } from '../../src/oauth/token-endpoint';
+import { GrantRegistry } from '../../src/oauth/grants/registry';
 
 type HttpResult = { status: number; headers: Headers; body: any };
 
@@ -348,6 +348,6 @@ describe('token endpoint: authorization_code grant', () => {
   });
 
   it('counts authorization_code requests under their own grant_type label', () => {
-    expect(grantTypeLabel('authorization_code')).toBe('authorization_code');
+    expect(new GrantRegistry().label('authorization_code')).toBe('authorization_code');
   });
 });

@@ -2,9 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DataSource } from 'typeorm';
 import type { SecretBox } from '../../crypto/secret-box';
 import { ScopeEntity } from '../../domain/resource-server/scope.entity';
-import type { AccessTokenIssuer } from '../access-token';
 import type { Registry } from '../registry';
-import { applyUserPolicy, OFFLINE_ACCESS, RolePermissions } from '../user-policy';
+import { OFFLINE_ACCESS } from '../user-policy';
+import type { TokenPipeline } from '../tokens/pipeline';
+import type { UserEntity } from '../../domain/user/user.entity';
 import type { AuthorizationCodeService } from '../../domain/authorization/authorization-code.service';
 import { scopesToAsk } from './consent';
 import { CSRF_COOKIE, parseCookies, serializeCookie, SESSION_COOKIE } from './cookies';
@@ -22,12 +23,8 @@ import { SESSION_LIFETIME_SECONDS, SessionStore } from './sessions';
 import { accountKey, ACCOUNT_FAILURE_LIMIT, IP_FAILURE_LIMIT, ipKey, LoginThrottle } from './throttle';
 import { csrfMatches, CSRF_TOKEN, newCsrfToken, openTransaction, sealTransaction, Transaction, TX_MAX_LENGTH } from './transaction';
 
-/** What /authorize needs of a user (UserEntity has it). */
-export interface AuthorizeUser {
-  id: string;
-  email: string;
-  blocked: boolean;
-}
+/** The user of /authorize: the whole entity, which the token pipeline's context carries (implicit grant). */
+export type AuthorizeUser = UserEntity;
 
 /** The user directory (UserService). */
 export interface UserDirectory {
@@ -53,12 +50,10 @@ export interface AuthorizeDeps {
   registry: Registry;
   dataSource: DataSource;
   box: SecretBox;
-  tokens: AccessTokenIssuer;
+  pipeline: TokenPipeline;
   users: UserDirectory;
   userGrants: ConsentStore;
   authorizationCodes: CodeIssuer;
-  /** RBAC: the user's permissions, for APIs with enforcePolicies (implicit tokens). */
-  roles: RolePermissions;
 }
 
 /** The sign-in and consent forms carry a sealed transaction: larger than the token endpoint's limit. */
@@ -197,8 +192,10 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
       [client.id, req.nonce, lifetime + 60],
     );
     if (rows.length === 0) throw new AuthorizeError(req, 'invalid_request', 'nonce already used');
-    const { scopes, permissions } = await applyUserPolicy(deps.roles, api, user.id, req.scopes);
-    const token = await deps.tokens.issueForUser(client, api, user.id, scopes, lifetime, permissions);
+    const token = await deps.pipeline.issueAccessToken(
+      { grantType: 'implicit', client, api, user, scopes: req.scopes, requestId: reply.request.id },
+      { lifetime },
+    );
     return respond(
       reply,
       req,

@@ -5,6 +5,7 @@ import { resolveApi } from '../audience';
 import { OAuthError } from '../errors';
 import { PARAM_VALUE_MAX, PARAMS_MAX } from '../params';
 import type { CachedApi, Registry } from '../registry';
+import { allowsResponseMode, RESPONSE_MODES, RESPONSE_TYPES, responseTypeOf, ResponseMode, ResponseType } from '../response-types';
 import { parseScopeParam } from '../scope';
 import { OFFLINE_ACCESS } from '../user-policy';
 
@@ -17,11 +18,9 @@ import { OFFLINE_ACCESS } from '../user-policy';
  * its redirect URI in the requested response mode.
  */
 
-export type ResponseType = 'code' | 'token';
-export type ResponseMode = 'query' | 'fragment' | 'form_post';
+export type { ResponseMode, ResponseType };
 export type Prompt = 'none' | 'login' | 'consent';
 
-export const RESPONSE_MODES: readonly ResponseMode[] = ['query', 'fragment', 'form_post'];
 export const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent'];
 /** An S256 challenge is the base64url SHA-256 of the verifier: exactly 43 characters (RFC 7636 §4.2). */
 export const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
@@ -140,34 +139,38 @@ export async function validateAuthorizationRequest(
 
   // 3. From here on, errors go back to the client. First: how to send them.
   const responseTypeText = get('response_type');
-  const responseType: ResponseType | undefined =
-    responseTypeText === 'code' || responseTypeText === 'token' ? responseTypeText : undefined;
+  const flow = responseTypeText === undefined ? undefined : responseTypeOf(responseTypeText);
   const state = repeated.has('state') ? undefined : get('state');
   const modeText = get('response_mode');
-  const defaultMode: ResponseMode = responseType === 'token' ? 'fragment' : 'query';
   const modeValid = modeText === undefined || (RESPONSE_MODES as readonly string[]).includes(modeText);
   const target: ResponseTarget = {
     redirectUri,
     state,
-    // Tokens never go in a query string, whatever was asked.
-    responseMode: modeValid && modeText !== undefined && !(responseType === 'token' && modeText === 'query') ? (modeText as ResponseMode) : defaultMode,
+    // A mode the response type does not allow (a token in a query string) is never used, whatever was asked.
+    responseMode:
+      modeValid && modeText !== undefined && (flow === undefined || allowsResponseMode(flow, modeText))
+        ? (modeText as ResponseMode)
+        : (flow?.responseModes[0] ?? 'query'),
   };
   const fail = (error: string, description: string) => new AuthorizeError(target, error, description);
 
   if (repeated.size > 0) throw fail('invalid_request', `Parameter ${safeName([...repeated][0])} is repeated`);
-  if (!modeValid) throw fail('invalid_request', 'response_mode must be query, fragment or form_post');
+  if (!modeValid) throw fail('invalid_request', `response_mode must be ${RESPONSE_MODES.slice(0, -1).join(', ')} or ${RESPONSE_MODES.at(-1)}`);
   if (responseTypeText === undefined) throw fail('invalid_request', 'response_type is required');
-  if (responseType === undefined) throw fail('unsupported_response_type', 'response_type must be code or token');
-  if (responseType === 'token' && modeText === 'query') {
-    throw fail('invalid_request', 'response_mode=query is not allowed with response_type=token: use fragment or form_post');
+  if (flow === undefined) {
+    throw fail('unsupported_response_type', `response_type must be ${RESPONSE_TYPES.map((t) => t.responseType).join(' or ')}`);
   }
+  if (modeText !== undefined && !allowsResponseMode(flow, modeText)) {
+    throw fail(
+      'invalid_request',
+      `response_mode=${modeText} is not allowed with response_type=${flow.responseType}: use ${flow.responseModes.join(' or ')}`,
+    );
+  }
+  const responseType: ResponseType = flow.responseType;
 
   // 4. The client may use this flow.
-  if (responseType === 'code' && !client.grantTypes.includes('AUTHORIZATION_CODE')) {
-    throw fail('unauthorized_client', 'This application may not use the authorization code grant');
-  }
-  if (responseType === 'token' && (!client.grantTypes.includes('IMPLICIT') || !client.isFirstParty)) {
-    throw fail('unauthorized_client', 'This application may not use the implicit grant');
+  if (!client.grantTypes.includes(flow.requiredClientGrant) || (flow.firstPartyOnly && !client.isFirstParty)) {
+    throw fail('unauthorized_client', `This application may not use the ${flow.grantName} grant`);
   }
 
   // 5. The API and the scopes.

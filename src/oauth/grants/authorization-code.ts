@@ -1,29 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ClientEntity } from '../../domain/client/client.entity';
-import type { AuthorizationCodeService } from '../../domain/authorization/authorization-code.service';
 import type { AuthorizationCodeEntity } from '../../domain/authorization/authorization.entities';
-import type { AccessTokenIssuer } from '../access-token';
-import { invalidGrant, invalidRequest, invalidTarget, unauthorizedClient } from '../errors';
-import type { Registry } from '../registry';
-import { applyUserPolicy, OFFLINE_ACCESS, RolePermissions } from '../user-policy';
-import { familyIdForCode, RefreshTokenService } from '../../domain/refresh-token/refresh-token.service';
-import type { TokenWithRefresh } from './refresh-token';
-
-/** What the exchange needs to know of a user: whether they may still get tokens. */
-export interface UserLookup {
-  findById(id: string): Promise<{ blocked: boolean } | null>;
-}
-
-export interface AuthorizationCodeDeps {
-  registry: Registry;
-  issuer: AccessTokenIssuer;
-  authorizationCodes: AuthorizationCodeService;
-  users: UserLookup;
-  /** RBAC: the user's permissions, for APIs with enforcePolicies. */
-  roles: RolePermissions;
-  /** Refresh tokens, for codes whose scopes include offline_access. */
-  refreshTokens: Pick<RefreshTokenService, 'issue' | 'revokeFamily'>;
-}
+import { familyIdForCode } from '../../domain/refresh-token/refresh-token.service';
+import { invalidGrant, invalidRequest, invalidTarget } from '../errors';
+import { OFFLINE_ACCESS } from '../user-policy';
+import { GrantDefinition, GrantRequest, GrantResponse, isClientAllowed } from './grant';
+import { refreshTokenGrant } from './refresh-token';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -42,14 +23,15 @@ export function pkceS256Matches(verifier: string, challenge: string): boolean {
  * that still exists. The token carries the consented scopes the API still defines (with
  * enforcePolicies, only those the user holds through roles: see user-policy.ts).
  */
-export async function exchangeAuthorizationCode(
-  deps: AuthorizationCodeDeps,
-  client: ClientEntity,
-  params: Map<string, string>,
-): Promise<TokenWithRefresh> {
-  if (!client.grantTypes.includes('AUTHORIZATION_CODE')) {
-    throw unauthorizedClient('This client is not allowed the authorization_code grant');
-  }
+export const authorizationCodeGrant: GrantDefinition = {
+  grantType: 'authorization_code',
+  requiredClientGrant: 'AUTHORIZATION_CODE',
+  params: ['code', 'redirect_uri', 'code_verifier', 'resource', 'audience'],
+  handle: exchangeAuthorizationCode,
+};
+
+async function exchangeAuthorizationCode(request: GrantRequest): Promise<GrantResponse> {
+  const { params, services: deps } = request;
   const code = params.get('code');
   if (code === undefined) throw invalidRequest('code is required');
 
@@ -61,7 +43,7 @@ export async function exchangeAuthorizationCode(
     throw invalidGrant('The authorization code has already been used; the tokens issued for it are revoked');
   }
   try {
-    return await exchangeConsumed(deps, client, params, consumed.code);
+    return await exchangeConsumed(request, consumed.code);
   } catch (error) {
     // Spent either way; a replay of it need not wait for a token that will never come.
     await deps.authorizationCodes.recordRefused(consumed.code.codeHash).catch(() => undefined);
@@ -69,12 +51,8 @@ export async function exchangeAuthorizationCode(
   }
 }
 
-async function exchangeConsumed(
-  deps: AuthorizationCodeDeps,
-  client: ClientEntity,
-  params: Map<string, string>,
-  granted: AuthorizationCodeEntity,
-): Promise<TokenWithRefresh> {
+async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCodeEntity): Promise<GrantResponse> {
+  const { client, params, services: deps } = request;
   const redirectUri = params.get('redirect_uri');
   const verifier = params.get('code_verifier');
   // A code of another client is refused like an unknown one: nothing is said about it.
@@ -105,13 +83,19 @@ async function exchangeConsumed(
   }
 
   const consented = granted.scopes.filter((s) => s !== OFFLINE_ACCESS && api.scopes.has(s));
-  const { scopes, permissions } = await applyUserPolicy(deps.roles, api, granted.userId, consented);
-  const token = await deps.issuer.issueForUser(client, api, granted.userId, scopes, undefined, permissions);
+  const token = await deps.pipeline.issueAccessToken({
+    grantType: authorizationCodeGrant.grantType,
+    client,
+    api,
+    user,
+    scopes: consented,
+    requestId: request.requestId,
+  });
   // offline_access granted, and still allowed: a refresh token for the access token's scopes, in a
   // family named after the code (a replay of the code revokes it). Issued before the code records
   // its token, so a concurrent replay (which waits for that) finds the family.
   const offline =
-    granted.scopes.includes(OFFLINE_ACCESS) && api.server.allowOfflineAccess && client.grantTypes.includes('REFRESH_TOKEN');
+    granted.scopes.includes(OFFLINE_ACCESS) && api.server.allowOfflineAccess && isClientAllowed(client, refreshTokenGrant);
   const refreshToken = offline
     ? await deps.refreshTokens.issue({
         client,

@@ -1,20 +1,36 @@
 import type { ClientEntity } from '../../domain/client/client.entity';
-import type { AccessTokenIssuer, IssuedToken } from '../access-token';
-import { accessDenied, invalidScope, unauthorizedClient } from '../errors';
-import type { CachedApi, Registry } from '../registry';
+import { resolveApi } from '../audience';
+import { accessDenied, invalidScope } from '../errors';
+import type { CachedApi } from '../registry';
+import { parseScopeParam } from '../scope';
+import type { IssuedToken } from '../tokens/pipeline';
+import type { GrantDefinition, GrantServices } from './grant';
+
+/** RFC 6749 §4.4: a machine token for the API named by audience (or resource). */
+export const clientCredentialsGrant: GrantDefinition = {
+  grantType: 'client_credentials',
+  requiredClientGrant: 'CLIENT_CREDENTIALS',
+  params: ['audience', 'resource', 'scope'],
+  async handle({ client, params, requestId, services }) {
+    const api = await resolveApi(services.registry, params);
+    const scope = params.get('scope');
+    return issueClientCredentials(services, client, api, scope === undefined ? undefined : parseScopeParam(scope), requestId);
+  },
+};
 
 /**
- * RFC 6749 §4.4 for an authenticated client and a resolved API. Without `requested` the token
- * carries every granted scope; with it, exactly the requested ones, all of which must be granted.
+ * The client-credentials token for a client allowed the grant and a resolved API (also the
+ * `accessTokenIssue` mutation's). Without `requested` the token carries every granted scope; with
+ * it, exactly the requested ones, all of which must be granted.
  */
 export async function issueClientCredentials(
-  deps: { registry: Registry; issuer: AccessTokenIssuer },
+  services: Pick<GrantServices, 'registry' | 'pipeline'>,
   client: ClientEntity,
   api: CachedApi,
   requested: string[] | undefined,
+  requestId?: string,
 ): Promise<IssuedToken> {
-  assertClientCredentialsAllowed(client);
-  const grant = await deps.registry.grant(client.id, api.server.id);
+  const grant = await services.registry.grant(client.id, api.server.id);
   if (!grant) throw accessDenied('This client is not authorized for this API');
   // Scopes removed from the API are also removed from grants; intersect anyway for safety.
   const granted = grant.scopes.filter((s) => api.scopes.has(s));
@@ -26,11 +42,5 @@ export async function issueClientCredentials(
     }
     scopes = requested;
   }
-  return deps.issuer.issueForClient(client, api, scopes);
-}
-
-export function assertClientCredentialsAllowed(client: ClientEntity): void {
-  if (!client.grantTypes.includes('CLIENT_CREDENTIALS')) {
-    throw unauthorizedClient('This client is not allowed the client_credentials grant');
-  }
+  return services.pipeline.issueAccessToken({ grantType: clientCredentialsGrant.grantType, client, api, user: null, scopes, requestId });
 }

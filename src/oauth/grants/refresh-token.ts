@@ -1,21 +1,7 @@
-import type { ClientEntity } from '../../domain/client/client.entity';
-import type { RefreshTokenService } from '../../domain/refresh-token/refresh-token.service';
-import type { AccessTokenIssuer, IssuedToken } from '../access-token';
-import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors';
-import type { Registry } from '../registry';
+import { invalidGrant, invalidRequest, invalidScope } from '../errors';
 import { parseScopeParam } from '../scope';
-import { applyUserPolicy, OFFLINE_ACCESS, RolePermissions } from '../user-policy';
-
-export interface RefreshTokenDeps {
-  registry: Registry;
-  issuer: AccessTokenIssuer;
-  refreshTokens: Pick<RefreshTokenService, 'exchange'>;
-  /** RBAC: the user's permissions, for APIs with enforcePolicies. */
-  roles: RolePermissions;
-}
-
-/** A token response's extra member: the new refresh token, when one was issued. */
-export type TokenWithRefresh = IssuedToken & { refreshToken?: string };
+import { OFFLINE_ACCESS } from '../user-policy';
+import type { GrantDefinition, GrantRequest, GrantResponse } from './grant';
 
 /**
  * RFC 6749 §6 for an authenticated client allowed the refresh_token grant. `scope` may narrow the
@@ -23,10 +9,14 @@ export type TokenWithRefresh = IssuedToken & { refreshToken?: string };
  * is). The access token carries the requested (or all the token's) scopes the API still defines,
  * under the user's policy (RBAC) as it is now. With rotation the response carries the successor.
  */
-export async function exchangeRefreshToken(deps: RefreshTokenDeps, client: ClientEntity, params: Map<string, string>): Promise<TokenWithRefresh> {
-  if (!client.grantTypes.includes('REFRESH_TOKEN')) {
-    throw unauthorizedClient('This client is not allowed the refresh_token grant');
-  }
+export const refreshTokenGrant: GrantDefinition = {
+  grantType: 'refresh_token',
+  requiredClientGrant: 'REFRESH_TOKEN',
+  params: ['refresh_token', 'scope'],
+  handle: exchangeRefreshToken,
+};
+
+async function exchangeRefreshToken({ client, params, requestId, services: deps }: GrantRequest): Promise<GrantResponse> {
   const presented = params.get('refresh_token');
   if (presented === undefined) throw invalidRequest('refresh_token is required');
   const scopeParam = params.get('scope');
@@ -43,9 +33,11 @@ export async function exchangeRefreshToken(deps: RefreshTokenDeps, client: Clien
   const { token } = result;
   const api = await deps.registry.apiById(token.resourceServerId);
   if (!api) throw invalidGrant('The API of this refresh token no longer exists');
+  // The exchange refused blocked users; this load gives the token context its user (a deletion in between is refused the same way).
+  const user = await deps.users.findById(token.userId);
+  if (!user || user.blocked) throw invalidGrant('The refresh token is invalid, expired or revoked');
 
   const scopes = (requested ?? token.scopes).filter((s) => s !== OFFLINE_ACCESS && api.scopes.has(s));
-  const policy = await applyUserPolicy(deps.roles, api, token.userId, scopes);
-  const accessToken = await deps.issuer.issueForUser(client, api, token.userId, policy.scopes, undefined, policy.permissions);
+  const accessToken = await deps.pipeline.issueAccessToken({ grantType: refreshTokenGrant.grantType, client, api, user, scopes, requestId });
   return { ...accessToken, refreshToken: result.newRefreshToken };
 }

@@ -1,0 +1,100 @@
+import { SignJWT } from 'jose';
+import { randomToken } from '../../crypto/random';
+import type { AsymmetricAlgorithm, KeyRing } from '../../crypto/key-ring';
+import type { Clock } from '../../lib/clock';
+import { applyUserPolicy, RolePermissions } from '../user-policy';
+import { setDialectClaims, tokenTyp } from './dialect';
+import { CustomClaimsSource, PROTECTED_CLAIMS, TokenContext } from './token-context';
+
+/** An access token as the token endpoint (and the implicit response) returns it, with what callers record of it. */
+export interface IssuedToken {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** Seconds. */
+  expiresIn: number;
+  /** The final scope string (after the user policy). */
+  scope: string;
+  jti: string;
+  expiresAt: Date;
+}
+
+export interface IssueOptions {
+  /** Seconds; default the API's tokenLifetime (the implicit grant passes tokenLifetimeForWeb). */
+  lifetime?: number;
+}
+
+export interface TokenPipelineDeps {
+  keyRing: KeyRing;
+  /** The issuer URL (config.issuer): every token's `iss`. */
+  issuer: string;
+  /** RBAC: the user's permissions, for APIs with enforcePolicies. */
+  roles: RolePermissions;
+  clock: Clock;
+  /** Asked in order; a later source wins over an earlier one for the same (unprotected) claim. */
+  claimsSources: readonly CustomClaimsSource[];
+}
+
+/**
+ * The one way a token is issued, whatever the grant: dialect claims → user policy (RBAC, user
+ * tokens only) → custom claims → protected claims, set last → signature with the API's key.
+ *
+ * The client-credentials path is the hot path: with no custom-claims source answering, it awaits
+ * nothing but the key and the signature.
+ */
+export class TokenPipeline {
+  constructor(private readonly deps: TokenPipelineDeps) {}
+
+  async issueAccessToken(context: TokenContext, options?: IssueOptions): Promise<IssuedToken> {
+    const { server } = context.api;
+    let scopes = context.scopes;
+    let permissions = scopes;
+    if (context.user !== null) {
+      // Evaluated at every issuance, so a role removed applies from the next token.
+      ({ scopes, permissions } = await applyUserPolicy(this.deps.roles, context.api, context.user.id, scopes));
+    }
+
+    // Custom claims first: the payload starts with them, then the protected claims overwrite.
+    let payload: Record<string, unknown> = {};
+    const sources = this.deps.claimsSources;
+    for (let i = 0; i < sources.length; i++) {
+      const pending = sources[i].claimsFor(context);
+      if (pending !== undefined) payload = mergeCustomClaims(payload, await pending);
+    }
+
+    const lifetime = options?.lifetime ?? server.tokenLifetime;
+    const now = Math.floor(this.deps.clock.now().getTime() / 1000);
+    const jti = randomToken(16);
+    const scope = scopes.join(' ');
+    payload.iss = this.deps.issuer;
+    payload.aud = server.identifier;
+    payload.iat = now;
+    payload.exp = now + lifetime;
+    payload.jti = jti;
+    setDialectClaims(payload, context, scope, permissions);
+
+    const jwt = new SignJWT(payload);
+    const typ = tokenTyp(server.tokenDialect);
+    let accessToken: string;
+    if (server.signingAlgorithm === 'HS256') {
+      const { kid, key } = await this.deps.keyRing.hsSigningKey(server.id);
+      accessToken = await jwt.setProtectedHeader({ alg: 'HS256', typ, kid }).sign(key);
+    } else {
+      const key = await this.deps.keyRing.signingKey(server.signingAlgorithm as AsymmetricAlgorithm);
+      accessToken = await jwt.setProtectedHeader({ alg: key.algorithm, typ, kid: key.kid }).sign(key.privateKey);
+    }
+    return { accessToken, tokenType: 'Bearer', expiresIn: lifetime, scope, jti, expiresAt: new Date((now + lifetime) * 1000) };
+  }
+}
+
+/**
+ * Copies a source's claims into `into`, leaving out every protected claim, including those this
+ * token does not carry (a hook must not add `cnf`, `act` or `nonce` either).
+ */
+function mergeCustomClaims(into: Record<string, unknown>, claims: Record<string, unknown>): Record<string, unknown> {
+  if (claims === null || typeof claims !== 'object') return into;
+  for (const name of Object.keys(claims)) {
+    // `__proto__` would set the payload's prototype instead of a claim.
+    if (!PROTECTED_CLAIMS.has(name) && name !== '__proto__') into[name] = claims[name];
+  }
+  return into;
+}
