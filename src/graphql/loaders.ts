@@ -11,8 +11,8 @@ import { UserEntity } from '../domain/user/user.entity';
 import { UserGrantEntity } from '../domain/user-grant/user-grant.entity';
 import { RefreshTokenEntity } from '../domain/refresh-token/refresh-token.entity';
 import { RoleEntity } from '../domain/role/role.entities';
-import type { Membership, RolePermission } from '../domain/role/role.service';
-import type { Page, PageRequest } from '../domain/pagination';
+import type { RolePermission } from '../domain/role/role.service';
+import type { Membership, Page, PageRequest } from '../domain/pagination';
 import type { Services } from './context';
 import type { GrantParent } from '../domain/client-grant/client-grant.service';
 
