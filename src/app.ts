@@ -22,10 +22,15 @@ import { Clock, systemClock } from './lib/clock';
 import { RoleService } from './domain/role/role.service';
 import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
+import { UsedNonceService } from './domain/authorization/used-nonce.service';
+import { SessionService } from './domain/sign-in/session.service';
+import { LoginThrottleService } from './domain/sign-in/login-throttle.service';
+import { TokenReadModel } from './domain/token-read-model';
+import { RevocationCheck } from './domain/revocation/revocation-check';
+import { EntityLookup } from './domain/entity-lookup';
 import { Registry } from './oauth/registry';
 import { AccessTokenIssuer } from './oauth/access-token';
 import { AccessTokenVerifier } from './oauth/token-verifier';
-import { RevocationCheck } from './oauth/revocation-check';
 import { TokenValidator } from './oauth/token-validator';
 import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
 import { registerRevocationEndpoint } from './oauth/revocation-endpoint';
@@ -75,7 +80,8 @@ export async function createApp(
   /**
    * `poolSize`: tests reaching an embedded PGlite through its URL use its pool size of 1.
    * `logStream`: where the JSON log lines go (default stdout); tests capture them.
-   * `clock`: the time of refresh-token decisions (default the system clock); tests move it.
+   * `clock`: the time of codes, sessions, sign-in throttling and refresh tokens (default the system
+   * clock); tests move it.
    */
   options: { sqlLogger?: TypeOrmLogger; poolSize?: number; logStream?: { write(line: string): void }; clock?: Clock } = {},
 ): Promise<App> {
@@ -100,6 +106,7 @@ export async function createApp(
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;
+    const clock = options.clock ?? systemClock;
     const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
     // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
     const applyChange = (payload: string) => {
@@ -113,7 +120,8 @@ export async function createApp(
     const changes = new PgChangeFeed(applyChange);
     dataSource.subscribers.push(changes);
     const keyRing = new KeyRing(dataSource, box, changes);
-    const registry = new Registry(dataSource);
+    const reads = new TokenReadModel(dataSource, clock);
+    const registry = new Registry(reads);
 
     listener = await listenForChanges(database.url, dataSource, {
       onChange: applyChange,
@@ -137,10 +145,10 @@ export async function createApp(
     const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing);
     const revocations = new RevocationService(dataSource, audit);
     const users = new UserService(dataSource, changes, audit);
-    const refreshTokens = new RefreshTokenService(dataSource, audit, options.clock ?? systemClock);
+    const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
-    const authorizationCodes = new AuthorizationCodeService(dataSource);
+    const authorizationCodes = new AuthorizationCodeService(dataSource, clock);
     const housekeeping = new Housekeeping(dataSource, revocations, {
       auditRetentionDays: config.auditRetentionDays,
       onError: (err) => http.log.error({ err }, 'housekeeping failed'),
@@ -156,7 +164,7 @@ export async function createApp(
     const issuer = new AccessTokenIssuer(keyRing, config.issuer);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer);
     const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource));
-    const tokens = new TestTokenService(dataSource, { registry, issuer, audit });
+    const tokens = new TestTokenService(dataSource, { registry, issuer, audit }, reads);
 
     registerBodyParsers(http);
     registerTokenEndpoint(http, {
@@ -171,11 +179,25 @@ export async function createApp(
     registerIntrospectionEndpoint(http, { registry, validator, observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)) });
     registerRevocationEndpoint(http, { registry, validator, refreshTokens, revocations });
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
-    registerAuthorizeEndpoint(http, { issuer: config.issuer, registry, dataSource, box, tokens: issuer, users, userGrants, authorizationCodes, roles });
+    registerAuthorizeEndpoint(http, {
+      issuer: config.issuer,
+      registry,
+      box,
+      clock,
+      tokens: issuer,
+      users,
+      sessions: new SessionService(dataSource, clock),
+      throttle: new LoginThrottleService(dataSource, clock),
+      userGrants,
+      resourceServers,
+      authorizationCodes,
+      usedNonces: new UsedNonceService(dataSource, clock),
+      roles,
+    });
     registerHealthRoutes(http, {
       shuttingDown: () => shuttingDown,
       checks: {
-        database: () => dataSource.query('SELECT 1'),
+        database: () => database.ping(),
         migrations: async () => {
           if (await dataSource.showMigrations()) throw new Error('pending migrations');
         },
@@ -188,7 +210,7 @@ export async function createApp(
     const explorer = config.explorer ? registerExplorer(http, { audience: config.managementAudience }) : undefined;
     await mountGraphQL(http, {
       config,
-      dataSource,
+      lookup: new EntityLookup(dataSource),
       services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants, roles, refreshTokens },
       principalOf,
       preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),

@@ -3,8 +3,7 @@ import { decodeJwt } from 'jose';
 import type { AuditLog } from '../domain/audit/audit-log';
 import type { Actor } from '../domain/audit/actor';
 import { DomainError, UserErrorCode } from '../domain/errors';
-import { ClientEntity } from '../domain/client/client.entity';
-import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
+import type { TokenReadModel } from '../domain/token-read-model';
 import type { AccessTokenIssuer, IssuedToken } from './access-token';
 import { OAuthError } from './errors';
 import { issueClientCredentials } from './grants/client-credentials';
@@ -22,17 +21,18 @@ export class TestTokenService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly deps: { registry: Registry; issuer: AccessTokenIssuer; audit: AuditLog },
+    private readonly reads: TokenReadModel,
   ) {}
 
   async issueForClient(clientUuid: string, serverUuid: string, scopes: string[] | undefined, actor: Actor): Promise<IssuedToken> {
-    const client = await this.dataSource.manager.findOneBy(ClientEntity, { id: clientUuid });
-    const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, { id: serverUuid });
+    const client = await this.reads.clientByUuid(clientUuid);
+    const found = await this.deps.registry.apiById(serverUuid);
     const issues = [];
     if (!client) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'clientId'], message: 'client not found' });
-    if (!server) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'resourceServerId'], message: 'resource server not found' });
+    if (!found) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'resourceServerId'], message: 'resource server not found' });
     if (issues.length > 0) throw new DomainError(issues);
-    const api = await this.deps.registry.api(server!.identifier);
-    if (!api) throw DomainError.notFound(['input', 'resourceServerId'], 'resource server');
+    const api = found!;
+    const server = api.server;
     try {
       const token = await issueClientCredentials(this.deps, client!, api, scopes);
       // The jti and expiry are recorded so an administrator can revoke the token later.
