@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { createDataSource } from '../../src/db/data-source';
+import { openDatabase } from '../../src/db/database';
 import { EMBEDDED_POOL_SIZE } from '../../src/db/embedded-postgres';
 import { AuditLog } from '../../src/domain/audit/audit-log';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
@@ -38,8 +38,9 @@ const silentChanges: ChangeFeed = { publish: async () => {} };
 
 export async function openDomainServices(clock: Clock): Promise<DomainServices> {
   const db = await createTestDatabase();
-  const dataSource = createDataSource(db.url, { poolSize: process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE });
-  await dataSource.initialize();
+  // As the service opens it: migrated (a no-op on the embedded template, needed on a fresh PostgreSQL schema).
+  const database = await openDatabase({ databaseUrl: db.url, dataDir: '' }, { poolSize: process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE });
+  const dataSource = database.dataSource;
   const audit = new AuditLog(dataSource);
   const users = new UserService(dataSource, silentChanges, audit);
   const clients = new ClientService(dataSource, silentChanges, audit);
@@ -69,7 +70,7 @@ export async function openDomainServices(clock: Clock): Promise<DomainServices> 
       return { server, scopes: new Set(scopes.map((s) => s.value)) };
     },
     async close() {
-      await dataSource.destroy();
+      await database.close();
       await db.drop();
     },
   };
