@@ -23,13 +23,18 @@ import { Clock, systemClock } from './lib/clock';
 import { RoleService } from './domain/role/role.service';
 import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
+import { UsedNonceService } from './domain/authorization/used-nonce.service';
+import { SessionService } from './domain/sign-in/session.service';
+import { LoginThrottleService } from './domain/sign-in/login-throttle.service';
+import { TokenReadModel } from './domain/token-read-model';
+import { RevocationCheck } from './domain/revocation/revocation-check';
+import { EntityLookup } from './domain/entity-lookup';
 import { Registry } from './oauth/registry';
 import { TokenPipeline } from './oauth/tokens/pipeline';
 import type { CustomClaimsSource } from './oauth/tokens/token-context';
 import { GrantRegistry } from './oauth/grants/registry';
 import type { GrantDefinition } from './oauth/grants/grant';
 import { AccessTokenVerifier } from './oauth/token-verifier';
-import { RevocationCheck } from './oauth/revocation-check';
 import { TokenValidator } from './oauth/token-validator';
 import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
 import { registerRevocationEndpoint } from './oauth/revocation-endpoint';
@@ -126,7 +131,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const changes = new PgChangeFeed(applyChange);
     dataSource.subscribers.push(changes);
     const keyRing = new KeyRing(dataSource, box, changes);
-    const registry = new Registry(dataSource);
+    const reads = new TokenReadModel(dataSource, clock);
+    const registry = new Registry(reads);
 
     listener = await listenForChanges(database.url, dataSource, {
       onChange: applyChange,
@@ -153,7 +159,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
-    const authorizationCodes = new AuthorizationCodeService(dataSource);
+    const authorizationCodes = new AuthorizationCodeService(dataSource, clock);
     const housekeeping = new Housekeeping(dataSource, revocations, {
       auditRetentionDays: config.auditRetentionDays,
       onError: (err) => http.log.error({ err }, 'housekeeping failed'),
@@ -171,7 +177,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     for (const grant of options.grants ?? []) grants.register(grant);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer);
     const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource));
-    const testTokens = new TestTokenService(dataSource, { registry, pipeline, audit });
+    const testTokens = new TestTokenService({ registry, pipeline, audit }, reads);
 
     registerBodyParsers(http);
     registerTokenEndpoint(http, {
@@ -182,11 +188,24 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     registerIntrospectionEndpoint(http, { registry, clock, validator, observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)) });
     registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations });
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
-    registerAuthorizeEndpoint(http, { issuer: config.issuer, registry, dataSource, box, pipeline, users, userGrants, authorizationCodes });
+    registerAuthorizeEndpoint(http, {
+      issuer: config.issuer,
+      registry,
+      box,
+      clock,
+      pipeline,
+      users,
+      sessions: new SessionService(dataSource, clock),
+      throttle: new LoginThrottleService(dataSource, clock),
+      userGrants,
+      resourceServers,
+      authorizationCodes,
+      usedNonces: new UsedNonceService(dataSource, clock),
+    });
     registerHealthRoutes(http, {
       shuttingDown: () => shuttingDown,
       checks: {
-        database: () => dataSource.query('SELECT 1'),
+        database: () => database.ping(),
         migrations: async () => {
           if (await dataSource.showMigrations()) throw new Error('pending migrations');
         },
@@ -199,7 +218,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const explorer = config.explorer ? registerExplorer(http, { audience: config.managementAudience }) : undefined;
     await mountGraphQL(http, {
       config,
-      dataSource,
+      lookup: new EntityLookup(dataSource),
       services: { resourceServers, clients, clientGrants, tokens: testTokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants, roles, refreshTokens },
       principalOf,
       preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),

@@ -8,6 +8,8 @@ export interface Database {
   /** The URL the pool uses (for a LISTEN connection of its own). */
   url: string;
   embedded: boolean;
+  /** One trivial statement: rejects when the database cannot be reached (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,9 @@ export async function openDatabase(
     dataSource,
     url,
     embedded: embedded !== undefined,
+    async ping() {
+      await dataSource.query('SELECT 1');
+    },
     async close() {
       await dataSource.destroy();
       await embedded?.stop();

@@ -1,4 +1,5 @@
 import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
+import { hydrate } from '../db/hydrate';
 
 /**
  * Keyset pagination over the `seq` column every listed table has (insertion order). Never OFFSET:
@@ -43,6 +44,12 @@ export function toPage<T>(rows: T[], page: PageRequest): Page<T> {
   };
 }
 
+/** A row reached through a link table (a user's role, a role's user): `seq` is the link's, for cursors. */
+export interface Membership<T> {
+  seq: string;
+  item: T;
+}
+
 /**
  * One page per parent in a single statement (for DataLoaders): a window function numbers each
  * parent's rows in keyset order, and the outer query keeps limit + 1 of them.
@@ -54,53 +61,81 @@ export async function keysetPagesByParent<T extends ObjectLiteral>(
   parentIds: readonly string[],
   page: PageRequest,
 ): Promise<Map<string, Page<T>>> {
-  const metadata = dataSource.getMetadata(entity);
+  const table = dataSource.getMetadata(entity).tableName;
+  const rows = await rankedRows(dataSource, { from: `"${table}" t`, select: 't.*', parent: `t."${parentColumn}"`, seq: 't.seq' }, parentIds, page);
+  return pagesOf(parentIds, page, rows, (row) => hydrate(dataSource, entity, row));
+}
+
+/**
+ * One page of linked rows per parent in a single statement, in the order of the link table's
+ * `seq`: e.g. through user_roles, the roles of many users (parent user_id, child role_id).
+ */
+export async function keysetPagesThrough<T extends ObjectLiteral>(
+  dataSource: DataSource,
+  link: { entity: EntityTarget<ObjectLiteral>; parentColumn: string; childColumn: string },
+  child: EntityTarget<T>,
+  parentIds: readonly string[],
+  page: PageRequest,
+): Promise<Map<string, Page<Membership<T>>>> {
+  const linkTable = dataSource.getMetadata(link.entity).tableName;
+  const childTable = dataSource.getMetadata(child).tableName;
+  const rows = await rankedRows(
+    dataSource,
+    {
+      from: `"${linkTable}" l JOIN "${childTable}" x ON x.id = l."${link.childColumn}"`,
+      select: 'x.*',
+      parent: `l."${link.parentColumn}"`,
+      seq: 'l.seq',
+    },
+    parentIds,
+    page,
+  );
+  return pagesOf(parentIds, page, rows, (row) => ({ seq: String(row.__seq), item: hydrate(dataSource, child, row) }));
+}
+
+/** The rows of each parent's page (limit + 1, for hasNextPage), with `__parent` and `__seq`, in keyset order. */
+async function rankedRows(
+  dataSource: DataSource,
+  source: { from: string; select: string; parent: string; seq: string },
+  parentIds: readonly string[],
+  page: PageRequest,
+): Promise<Record<string, unknown>[]> {
   const params: unknown[] = [parentIds];
-  const conditions = [`"${parentColumn}" = ANY($1)`];
+  const conditions = [`${source.parent} = ANY($1)`];
   if (page.afterSeq !== undefined) {
     params.push(page.afterSeq);
-    conditions.push(`seq > $${params.length}`);
+    conditions.push(`${source.seq} > $${params.length}`);
   }
   if (page.beforeSeq !== undefined) {
     params.push(page.beforeSeq);
-    conditions.push(`seq < $${params.length}`);
+    conditions.push(`${source.seq} < $${params.length}`);
   }
   params.push(page.limit + 1);
   const direction = page.backward ? 'DESC' : 'ASC';
-  const rows: Record<string, unknown>[] = await dataSource.query(
+  return dataSource.query(
     `SELECT * FROM (
-       SELECT t.*, row_number() OVER (PARTITION BY "${parentColumn}" ORDER BY seq ${direction}) AS "__rn"
-       FROM "${metadata.tableName}" t WHERE ${conditions.join(' AND ')}
-     ) ranked WHERE "__rn" <= $${params.length} ORDER BY seq ${direction}`,
+       SELECT ${source.select}, ${source.parent} AS "__parent", ${source.seq} AS "__seq",
+              row_number() OVER (PARTITION BY ${source.parent} ORDER BY ${source.seq} ${direction}) AS "__rn"
+         FROM ${source.from} WHERE ${conditions.join(' AND ')}
+     ) ranked WHERE "__rn" <= $${params.length} ORDER BY "__seq" ${direction}`,
     params,
   );
-  const grouped = new Map<string, T[]>();
-  for (const row of rows) {
-    const parent = String(row[parentColumn]);
-    const entityRow = hydrate(dataSource, entity, row);
-    const list = grouped.get(parent);
-    if (list) list.push(entityRow);
-    else grouped.set(parent, [entityRow]);
-  }
-  const result = new Map<string, Page<T>>();
-  for (const id of parentIds) result.set(id, toPage(grouped.get(id) ?? [], page));
-  return result;
 }
 
-/** Builds an entity from a raw row by the entity's column metadata. */
-export function hydrate<T extends ObjectLiteral>(
-  dataSource: DataSource,
-  entity: EntityTarget<T>,
-  row: Record<string, unknown>,
-): T {
-  const metadata = dataSource.getMetadata(entity);
-  const instance = metadata.create() as T;
-  for (const column of metadata.columns) {
-    if (column.databaseName in row) {
-      column.setEntityValue(instance, dataSource.driver.prepareHydratedValue(row[column.databaseName], column));
-    }
+function pagesOf<T>(
+  parentIds: readonly string[],
+  page: PageRequest,
+  rows: Record<string, unknown>[],
+  item: (row: Record<string, unknown>) => T,
+): Map<string, Page<T>> {
+  const grouped = new Map<string, T[]>();
+  for (const row of rows) {
+    const parent = String(row.__parent);
+    const list = grouped.get(parent);
+    if (list) list.push(item(row));
+    else grouped.set(parent, [item(row)]);
   }
-  return instance;
+  return new Map(parentIds.map((id) => [id, toPage(grouped.get(id) ?? [], page)]));
 }
 
 /** Counts rows per parent in one statement. */

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { DataSource, In, ObjectLiteral, EntityTarget } from 'typeorm';
+import type { ObjectLiteral, EntityTarget } from 'typeorm';
+import type { EntityLookup } from '../domain/entity-lookup';
 import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
 import { ScopeEntity } from '../domain/resource-server/scope.entity';
 import { ClientEntity } from '../domain/client/client.entity';
@@ -11,8 +12,8 @@ import { UserEntity } from '../domain/user/user.entity';
 import { UserGrantEntity } from '../domain/user-grant/user-grant.entity';
 import { RefreshTokenEntity } from '../domain/refresh-token/refresh-token.entity';
 import { RoleEntity } from '../domain/role/role.entities';
-import type { Membership, RolePermission } from '../domain/role/role.service';
-import type { Page, PageRequest } from '../domain/pagination';
+import type { RolePermission } from '../domain/role/role.service';
+import type { Membership, Page, PageRequest } from '../domain/pagination';
 import type { Services } from './context';
 import type { GrantParent } from '../domain/client-grant/client-grant.service';
 
@@ -20,10 +21,10 @@ import type { GrantParent } from '../domain/client-grant/client-grant.service';
  * Batching loaders, created per request so nothing is cached across requests (or tokens).
  * Each turns the N lookups of a nested list into one statement.
  */
-export function createLoaders(dataSource: DataSource, services: Services) {
+export function createLoaders(lookup: EntityLookup, services: Services) {
   const byId = <T extends ObjectLiteral & { id: string }>(entity: EntityTarget<T>) =>
     new DataLoader<string, T | null>(async (ids) => {
-      const rows = await dataSource.manager.findBy(entity, { id: In([...ids]) } as never);
+      const rows = await lookup.byIds(entity, ids);
       const map = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => map.get(id) ?? null);
     });

@@ -2,8 +2,8 @@ import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
-import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
+import type { EntityLookup } from '../domain/entity-lookup';
 import { buildManagementSchema } from '../graphql/schema';
 import { checkLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
@@ -20,7 +20,8 @@ export async function mountGraphQL(
   app: FastifyInstance,
   deps: {
     config: Config;
-    dataSource: DataSource;
+    /** Rows by id, for the per-request loaders. */
+    lookup: EntityLookup;
     services: Services;
     /** The verified caller, set on the request by the authentication hook. */
     principalOf: (request: unknown) => Principal | null;
@@ -58,7 +59,7 @@ export async function mountGraphQL(
       operations.attach(
         {
           services: deps.services,
-          loaders: createLoaders(deps.dataSource, deps.services),
+          loaders: createLoaders(deps.lookup, deps.services),
           principal: deps.principalOf(request),
           requestId: String(request.id),
           denied: new Set<string>(),

@@ -1,9 +1,7 @@
-import { DataSource, IsNull, MoreThan } from 'typeorm';
-import { ClientEntity } from '../domain/client/client.entity';
-import { ClientSecretEntity } from '../domain/client/client-secret.entity';
-import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
-import { ScopeEntity } from '../domain/resource-server/scope.entity';
-import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
+import type { ClientEntity } from '../domain/client/client.entity';
+import type { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
+import type { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
+import type { TokenReadModel } from '../domain/token-read-model';
 
 export interface CachedClient {
   client: ClientEntity;
@@ -31,7 +29,7 @@ export class Registry {
   private grants = new Map<string, Promise<ClientGrantEntity | null>>();
   private generation = 0;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly reads: TokenReadModel) {}
 
   clear(): void {
     this.generation++;
@@ -43,36 +41,23 @@ export class Registry {
 
   client(clientId: string): Promise<CachedClient | null> {
     return this.cached(this.clients, clientId, async () => {
-      const client = await this.dataSource.manager.findOneBy(ClientEntity, { clientId });
-      if (!client) return null;
-      const secrets = await this.dataSource.manager.find(ClientSecretEntity, {
-        where: [
-          { clientUuid: client.id, expiresAt: IsNull() },
-          { clientUuid: client.id, expiresAt: MoreThan(new Date()) },
-        ],
-      });
-      return { client, secrets: secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })) };
+      const found = await this.reads.clientWithLiveSecrets(clientId);
+      if (!found) return null;
+      return { client: found.client, secrets: found.secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })) };
     });
   }
 
   api(identifier: string): Promise<CachedApi | null> {
     return this.cached(this.apis, identifier, async () => {
-      const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, { identifier });
-      if (!server) return null;
-      const scopes = await this.dataSource.manager.find(ScopeEntity, {
-        where: { resourceServerId: server.id },
-        select: { value: true },
-      });
-      return { server, scopes: new Set(scopes.map((s) => s.value)) };
+      const found = await this.reads.apiByIdentifier(identifier);
+      if (!found) return null;
+      return { server: found.server, scopes: new Set(found.scopes) };
     });
   }
 
   /** The API by its uuid (resource_servers.id), e.g. the one an authorization code is for. */
   async apiById(id: string): Promise<CachedApi | null> {
-    const identifier = await this.cached(this.apiIdentifiers, id, async () => {
-      const server = await this.dataSource.manager.findOne(ResourceServerEntity, { where: { id }, select: { identifier: true } });
-      return server?.identifier ?? null;
-    });
+    const identifier = await this.cached(this.apiIdentifiers, id, () => this.reads.apiIdentifierById(id));
     if (identifier === null) return null;
     const api = await this.api(identifier);
     // The identifier is immutable, but guard against a different API having taken it since.
@@ -80,9 +65,7 @@ export class Registry {
   }
 
   grant(clientUuid: string, serverUuid: string): Promise<ClientGrantEntity | null> {
-    return this.cached(this.grants, `${clientUuid}|${serverUuid}`, () =>
-      this.dataSource.manager.findOneBy(ClientGrantEntity, { clientUuid: clientUuid, resourceServerId: serverUuid }),
-    );
+    return this.cached(this.grants, `${clientUuid}|${serverUuid}`, () => this.reads.grant(clientUuid, serverUuid));
   }
 
   private cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {

@@ -1,9 +1,7 @@
-import type { DataSource } from 'typeorm';
 import type { AuditLog } from '../domain/audit/audit-log';
 import type { Actor } from '../domain/audit/actor';
 import { DomainError, UserErrorCode } from '../domain/errors';
-import { ClientEntity } from '../domain/client/client.entity';
-import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
+import type { TokenReadModel } from '../domain/token-read-model';
 import { OAuthError } from './errors';
 import { assertClientAllowed } from './grants/grant';
 import { clientCredentialsGrant, issueClientCredentials } from './grants/client-credentials';
@@ -20,32 +18,30 @@ const CODE_OF: Record<string, { code: UserErrorCode; field: string[] }> = {
 /** The client-credentials flow for a known client, without its secret (management "test" tokens). */
 export class TestTokenService {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly deps: { registry: Registry; pipeline: TokenPipeline; audit: AuditLog },
+    private readonly reads: TokenReadModel,
   ) {}
 
   async issueForClient(clientUuid: string, serverUuid: string, scopes: string[] | undefined, actor: Actor): Promise<IssuedToken> {
-    const client = await this.dataSource.manager.findOneBy(ClientEntity, { id: clientUuid });
-    const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, { id: serverUuid });
+    const client = await this.reads.clientByUuid(clientUuid);
+    const found = await this.deps.registry.apiById(serverUuid);
     const issues = [];
     if (!client) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'clientId'], message: 'client not found' });
-    if (!server) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'resourceServerId'], message: 'resource server not found' });
+    if (!found) issues.push({ code: 'NOT_FOUND' as const, field: ['input', 'resourceServerId'], message: 'resource server not found' });
     if (issues.length > 0) throw new DomainError(issues);
-    const api = await this.deps.registry.api(server!.identifier);
-    if (!api) throw DomainError.notFound(['input', 'resourceServerId'], 'resource server');
+    const api = found!;
+    const server = api.server;
     try {
       // The same rules as POST /oauth/token, the secret aside.
       assertClientAllowed(client!, clientCredentialsGrant);
       const token = await issueClientCredentials(this.deps, client!, api, scopes, actor.requestId ?? undefined);
       // The jti and expiry are recorded so an administrator can revoke the token later.
-      await this.dataSource.transaction((em) =>
-        this.deps.audit.record(em, actor, {
-          operation: 'accessTokenIssue',
-          targetType: 'AccessToken',
-          targetId: token.jti,
-          summary: { clientId: client!.clientId, audience: server!.identifier, scope: token.scope, expiresAt: token.expiresAt },
-        }),
-      );
+      await this.deps.audit.recordAlone(actor, {
+        operation: 'accessTokenIssue',
+        targetType: 'AccessToken',
+        targetId: token.jti,
+        summary: { clientId: client!.clientId, audience: server.identifier, scope: token.scope, expiresAt: token.expiresAt },
+      });
       return token;
     } catch (error) {
       if (error instanceof OAuthError && CODE_OF[error.error]) {

@@ -2,7 +2,7 @@ import { decodeJwt, JWTPayload } from 'jose';
 import { AccessTokenVerifier, InvalidTokenError } from './token-verifier';
 import { tokenTyp } from './tokens/dialect';
 import type { CachedApi, Registry } from './registry';
-import type { RevocationCheck } from './revocation-check';
+import type { RevocationCheck } from '../domain/revocation/revocation-check';
 
 export interface ValidToken {
   payload: JWTPayload & { jti: string; iat: number; exp: number };

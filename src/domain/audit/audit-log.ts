@@ -48,6 +48,11 @@ export class AuditLog {
     await em.insert(AuditEventEntity, row(actor, entry, 'SUCCESS'));
   }
 
+  /** Records an action that writes nothing else (issuing a token), in a statement of its own. */
+  async recordAlone(actor: Actor, entry: AuditEntry): Promise<void> {
+    await this.dataSource.manager.insert(AuditEventEntity, row(actor, entry, 'SUCCESS'));
+  }
+
   /** Records a refused attempt without waiting for it; a write failure is reported, not thrown. */
   recordDenied(actor: Actor, entry: AuditEntry): void {
     const now = Date.now();

@@ -27,7 +27,8 @@ export class AuthorizationCodeEntity {
   @Column({ name: 'code_challenge_method', type: 'varchar', length: 8, nullable: true })
   codeChallengeMethod!: string | null;
 
-  @Column({ name: 'created_at', type: 'timestamptz', insert: false, update: false })
+  /** Written from the service's clock (the database default is only a fallback). */
+  @Column({ name: 'created_at', type: 'timestamptz', update: false })
   createdAt!: Date;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
@@ -54,7 +55,8 @@ export class UserSessionEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId!: string;
 
-  @Column({ name: 'created_at', type: 'timestamptz', insert: false, update: false })
+  /** Written from the service's clock (the database default is only a fallback). */
+  @Column({ name: 'created_at', type: 'timestamptz', update: false })
   createdAt!: Date;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })

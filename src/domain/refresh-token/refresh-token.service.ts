@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { randomToken, sha256Hex } from '../../crypto/random';
+import { hydrate } from '../../db/hydrate';
 import { DomainError } from '../errors';
 import { keysetPage, Page, PageRequest } from '../pagination';
 import type { AuditLog } from '../audit/audit-log';
@@ -120,7 +121,7 @@ export class RefreshTokenService {
         [tokenHash],
       );
       if (!row) return { status: 'invalid' };
-      const current = toEntity(row);
+      const current = hydrate(this.dataSource, RefreshTokenEntity, row);
       // Another client's token is refused like an unknown one, and left alone.
       if (current.clientUuid !== client.id) return { status: 'invalid' };
       const now = this.clock.now();
@@ -290,24 +291,18 @@ export class RefreshTokenService {
     },
   ): Promise<string> {
     const token = randomToken(32);
-    const idleExpiresAt = earliest(addSeconds(values.now, values.client.refreshTokenIdleLifetime), values.expiresAt);
-    await em.query(
-      `INSERT INTO refresh_tokens
-         (token_hash, family_id, user_id, client_id, resource_server_id, scopes, created_at, family_created_at, expires_at, idle_expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [
-        sha256Hex(token),
-        values.familyId,
-        values.userId,
-        values.client.id,
-        values.resourceServerId,
-        values.scopes,
-        values.now,
-        values.familyCreatedAt,
-        values.expiresAt,
-        idleExpiresAt,
-      ],
-    );
+    await em.insert(RefreshTokenEntity, {
+      tokenHash: sha256Hex(token),
+      familyId: values.familyId,
+      userId: values.userId,
+      clientUuid: values.client.id,
+      resourceServerId: values.resourceServerId,
+      scopes: values.scopes,
+      createdAt: values.now,
+      familyCreatedAt: values.familyCreatedAt,
+      expiresAt: values.expiresAt,
+      idleExpiresAt: earliest(addSeconds(values.now, values.client.refreshTokenIdleLifetime), values.expiresAt),
+    });
     return token;
   }
 }
@@ -316,24 +311,4 @@ function notHeldScopes(token: RefreshTokenEntity, requested: string[] | undefine
   if (requested === undefined) return [];
   const held = new Set(token.scopes);
   return requested.filter((s) => !held.has(s));
-}
-
-function toEntity(row: Record<string, unknown>): RefreshTokenEntity {
-  const entity = new RefreshTokenEntity();
-  entity.id = row.id as string;
-  entity.seq = String(row.seq);
-  entity.tokenHash = row.token_hash as string;
-  entity.familyId = row.family_id as string;
-  entity.userId = row.user_id as string;
-  entity.clientUuid = row.client_id as string;
-  entity.resourceServerId = row.resource_server_id as string;
-  entity.scopes = row.scopes as string[];
-  entity.createdAt = row.created_at as Date;
-  entity.familyCreatedAt = row.family_created_at as Date;
-  entity.expiresAt = row.expires_at as Date;
-  entity.idleExpiresAt = row.idle_expires_at as Date;
-  entity.lastUsedAt = (row.last_used_at as Date | null) ?? null;
-  entity.rotatedAt = (row.rotated_at as Date | null) ?? null;
-  entity.revokedAt = (row.revoked_at as Date | null) ?? null;
-  return entity;
 }

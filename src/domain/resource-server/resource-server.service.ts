@@ -305,6 +305,16 @@ export class ResourceServerService {
     return byServer;
   }
 
+  /** The descriptions of some scopes of one API (by value; the API's uuid), e.g. for a consent page. */
+  async scopeDescriptions(resourceServerId: string, values: readonly string[]): Promise<Map<string, string>> {
+    if (values.length === 0) return new Map();
+    const scopes = await this.dataSource.manager.find(ScopeEntity, {
+      where: { resourceServerId, value: In([...values]) },
+      select: { value: true, description: true },
+    });
+    return new Map(scopes.map((s) => [s.value, s.description]));
+  }
+
   /** Locks the row for the rest of the transaction so concurrent writers to one API serialize. */
   private async lockOrFail(em: EntityManager, id: string): Promise<ResourceServerEntity> {
     const server = await em.findOne(ResourceServerEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });

@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { DomainError, IssueList, isUniqueViolation } from '../errors';
-import { hydrate, keysetPage, Page, PageRequest, toPage } from '../pagination';
+import { countByParent, keysetPage, keysetPagesThrough, Membership, Page, PageRequest } from '../pagination';
 import { checkListSize, checkName, checkText, truncate } from '../validation';
 import { withoutNulls } from '../resource-server/resource-server.service';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
@@ -43,12 +43,6 @@ export interface RolePermission {
   resourceServerId: string;
   resourceServerIdentifier: string;
   scope: string;
-}
-
-/** A membership row of a paged list (user's roles, role's users): `seq` is the membership's, for cursors. */
-export interface Membership<T> {
-  seq: string;
-  item: T;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -358,62 +352,17 @@ export class RoleService {
 
   /** One page of roles per user (in the order they were assigned), in one statement. */
   rolesOf(userIds: readonly string[], page: PageRequest): Promise<Map<string, Page<Membership<RoleEntity>>>> {
-    return this.memberships(RoleEntity, 'roles', 'user_id', 'role_id', userIds, page);
+    return keysetPagesThrough(this.dataSource, { entity: UserRoleEntity, parentColumn: 'user_id', childColumn: 'role_id' }, RoleEntity, userIds, page);
   }
 
   /** One page of users per role (in the order they were given it), in one statement. */
   usersOf(roleIds: readonly string[], page: PageRequest): Promise<Map<string, Page<Membership<UserEntity>>>> {
-    return this.memberships(UserEntity, 'users', 'role_id', 'user_id', roleIds, page);
+    return keysetPagesThrough(this.dataSource, { entity: UserRoleEntity, parentColumn: 'role_id', childColumn: 'user_id' }, UserEntity, roleIds, page);
   }
 
   /** How many roles each user holds, or users each role has (by the parent column). */
-  async membershipCounts(parent: 'user_id' | 'role_id', ids: readonly string[]): Promise<Map<string, number>> {
-    const rows: { parent: string; count: string }[] = await this.dataSource.query(
-      `SELECT ${parent} AS parent, count(*) AS count FROM user_roles WHERE ${parent} = ANY($1::uuid[]) GROUP BY 1`,
-      [ids],
-    );
-    const counts = new Map(rows.map((r) => [String(r.parent), Number(r.count)]));
-    return new Map(ids.map((id) => [id, counts.get(id) ?? 0]));
-  }
-
-  private async memberships<T extends { id: string }>(
-    entity: typeof RoleEntity | typeof UserEntity,
-    table: 'roles' | 'users',
-    parent: 'user_id' | 'role_id',
-    child: 'user_id' | 'role_id',
-    ids: readonly string[],
-    page: PageRequest,
-  ): Promise<Map<string, Page<Membership<T>>>> {
-    const params: unknown[] = [ids];
-    const conditions = [`ur.${parent} = ANY($1::uuid[])`];
-    if (page.afterSeq !== undefined) {
-      params.push(page.afterSeq);
-      conditions.push(`ur.seq > $${params.length}`);
-    }
-    if (page.beforeSeq !== undefined) {
-      params.push(page.beforeSeq);
-      conditions.push(`ur.seq < $${params.length}`);
-    }
-    params.push(page.limit + 1);
-    const direction = page.backward ? 'DESC' : 'ASC';
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT * FROM (
-         SELECT x.*, ur.seq AS "__member_seq", ur.${parent} AS "__parent",
-                row_number() OVER (PARTITION BY ur.${parent} ORDER BY ur.seq ${direction}) AS "__rn"
-           FROM user_roles ur JOIN ${table} x ON x.id = ur.${child}
-          WHERE ${conditions.join(' AND ')}
-       ) ranked WHERE "__rn" <= $${params.length} ORDER BY "__member_seq" ${direction}`,
-      params,
-    );
-    const grouped = new Map<string, Membership<T>[]>();
-    for (const row of rows) {
-      const parentId = String(row.__parent);
-      const membership = { seq: String(row.__member_seq), item: hydrate(this.dataSource, entity, row) as unknown as T };
-      const list = grouped.get(parentId);
-      if (list) list.push(membership);
-      else grouped.set(parentId, [membership]);
-    }
-    return new Map(ids.map((id) => [id, toPage(grouped.get(id) ?? [], page)]));
+  membershipCounts(parent: 'user_id' | 'role_id', ids: readonly string[]): Promise<Map<string, number>> {
+    return countByParent(this.dataSource, 'user_roles', parent, ids);
   }
 
   private filtered(filter: RoleFilter) {

@@ -130,23 +130,31 @@ export function errorPage(reply: FastifyReply, status: number, title: string, de
   });
 }
 
+/** Where a form's submission may end up besides 'self': the client's redirect URI, when there is one. */
+function redirectTarget(redirectUri: string | undefined): string[] {
+  const target = redirectUri === undefined ? null : formActionSource(redirectUri);
+  return target ? [target] : [];
+}
+
 export interface LoginPageInput {
+  /** Where the form posts (the flow's sign-in route). */
+  action: string;
   applicationName: string;
   tx: string;
   csrf: string;
   email?: string;
   error?: string;
-  redirectUri: string;
+  /** The client's redirect URI, where the flow may end (CSP form-action); none for a flow without one. */
+  redirectUri?: string;
 }
 
 export function loginPage(reply: FastifyReply, status: number, input: LoginPageInput): FastifyReply {
-  const target = formActionSource(input.redirectUri);
   return sendPage(reply, status, {
     title: 'Sign in',
-    formAction: target ? [target] : [],
+    formAction: redirectTarget(input.redirectUri),
     body: `<h1>Sign in</h1>
 <p class="sub">to continue to <strong>${escapeHtml(input.applicationName)}</strong></p>
-<form method="post" action="/authorize/login" novalidate>
+<form method="post" action="${escapeHtml(input.action)}" novalidate>
 ${hidden('tx', input.tx)}
 ${hidden('csrf', input.csrf)}
 <label for="email">Email</label>
@@ -160,17 +168,19 @@ ${input.error ? `<p class="alert" role="alert" id="login-error">${escapeHtml(inp
 }
 
 export interface ConsentPageInput {
+  /** Where the form posts (the flow's consent route). */
+  action: string;
   applicationName: string;
   apiName: string;
   userEmail: string;
   scopes: { value: string; description: string }[];
   tx: string;
   csrf: string;
-  redirectUri: string;
+  /** As for the sign-in page. */
+  redirectUri?: string;
 }
 
 export function consentPage(reply: FastifyReply, input: ConsentPageInput): FastifyReply {
-  const target = formActionSource(input.redirectUri);
   const app = `<strong>${escapeHtml(input.applicationName)}</strong>`;
   const api = `<strong>${escapeHtml(input.apiName)}</strong>`;
   const list =
@@ -187,12 +197,12 @@ ${input.scopes
       : `<p>${app} is asking to access ${api} as you. It asks for no specific permission.</p>`;
   return sendPage(reply, 200, {
     title: `Authorize ${input.applicationName}`,
-    formAction: target ? [target] : [],
+    formAction: redirectTarget(input.redirectUri),
     body: `<h1>Authorize ${escapeHtml(input.applicationName)}</h1>
 <p class="sub">${app} wants to access ${api} on your behalf.</p>
 <p class="who">Signed in as ${escapeHtml(input.userEmail)}</p>
 ${list}
-<form method="post" action="/authorize/consent">
+<form method="post" action="${escapeHtml(input.action)}">
 ${hidden('tx', input.tx)}
 ${hidden('csrf', input.csrf)}
 <div class="actions">

@@ -280,3 +280,12 @@ function safeName(name: string): string {
 function truncateScope(scope: string): string {
   return scope.length > 60 ? `${scope.slice(0, 60)}…` : scope;
 }
+
+/** The request's parameters without `prompt=login`: the request that continues after a sign-in. */
+export function withoutPromptLogin(params: [string, string][]): [string, string][] {
+  return params.flatMap(([name, value]): [string, string][] => {
+    if (name !== 'prompt') return [[name, value]];
+    const rest = value.split(' ').filter((p) => p !== '' && p !== 'login');
+    return rest.length > 0 ? [[name, rest.join(' ')]] : [];
+  });
+}

@@ -1,0 +1,107 @@
+import type { ClientEntity } from '../../domain/client/client.entity';
+import type { CachedApi } from '../registry';
+import { OFFLINE_ACCESS } from '../user-policy';
+import { scopesToAsk } from './consent';
+import type { InteractionForms, InteractionRoutes } from './interaction';
+import type { ConsentPageInput } from './pages';
+
+/**
+ * The consent interaction: whether to ask the user (the rules of consent.ts against what they
+ * consented to before), the consent form, and the user's answer. Free of HTTP and of the request
+ * being authorized: /authorize uses it, and so can a device-verification page.
+ */
+
+/** Users' consents (UserGrantService). */
+export interface ConsentStore {
+  consentedScopes(userId: string, clientUuid: string, resourceServerId: string): Promise<string[]>;
+  /** Adds the scopes to the user's consent (a union). */
+  recordConsent(userId: string, clientUuid: string, resourceServerId: string, scopes: string[]): Promise<void>;
+}
+
+/** The scopes' descriptions shown on the page (ResourceServerService). */
+export interface ScopeDescriptions {
+  scopeDescriptions(resourceServerId: string, values: readonly string[]): Promise<Map<string, string>>;
+}
+
+export interface ConsentDeps {
+  userGrants: ConsentStore;
+  resourceServers: ScopeDescriptions;
+}
+
+/** What the consent page says of offline_access (a refresh token). */
+export const OFFLINE_ACCESS_DESCRIPTION = 'Stay signed in: access your data when you are not using the app';
+
+/** What consent is asked for: a client's access to an API with some scopes. */
+export interface ConsentSubject {
+  client: Pick<ClientEntity, 'id' | 'name' | 'isFirstParty'>;
+  api: CachedApi;
+  scopes: string[];
+  /** The redirect URI's host is a loopback address (never skips consent); false for a flow without one. */
+  loopbackRedirect: boolean;
+  /** prompt=consent: ask for every requested scope again. */
+  promptConsent: boolean;
+}
+
+/** The scopes to ask the user about, or null when no consent page is needed. */
+export async function scopesToConfirm(deps: ConsentDeps, userId: string, subject: ConsentSubject): Promise<string[] | null> {
+  const consented = await deps.userGrants.consentedScopes(userId, subject.client.id, subject.api.server.id);
+  return scopesToAsk({
+    isFirstParty: subject.client.isFirstParty,
+    allowSkippingUserConsent: subject.api.server.allowSkippingUserConsent,
+    loopbackRedirect: subject.loopbackRedirect,
+    promptConsent: subject.promptConsent,
+    requested: subject.scopes,
+    consented,
+  });
+}
+
+export interface ConsentFormInput {
+  user: { id: string; email: string };
+  subject: ConsentSubject;
+  /** The scopes to ask about (scopesToConfirm). */
+  ask: string[];
+  /** The parameters of the request that continues once the user answered (sealed in the form). */
+  params: [string, string][];
+  redirectUri?: string;
+}
+
+/** The consent page's content (each asked scope with its description), and the Set-Cookie lines it must send. */
+export async function consentForm(
+  deps: ConsentDeps,
+  forms: InteractionForms,
+  routes: InteractionRoutes,
+  cookieHeader: string | undefined,
+  input: ConsentFormInput,
+): Promise<{ page: ConsentPageInput; setCookies: string[] }> {
+  const { subject, ask } = input;
+  const descriptions = await deps.resourceServers.scopeDescriptions(
+    subject.api.server.id,
+    ask.filter((s) => s !== OFFLINE_ACCESS),
+  );
+  if (ask.includes(OFFLINE_ACCESS)) descriptions.set(OFFLINE_ACCESS, OFFLINE_ACCESS_DESCRIPTION);
+  // The transaction names the user shown the page: the answer counts only from the same sign-in.
+  const { tx, csrf, setCookies } = forms.seal(cookieHeader, routes, { kind: 'consent', params: input.params, userId: input.user.id });
+  return {
+    page: {
+      action: routes.consentAction,
+      applicationName: subject.client.name,
+      apiName: subject.api.server.name,
+      userEmail: input.user.email,
+      scopes: ask.map((value) => ({ value, description: descriptions.get(value) ?? '' })),
+      tx,
+      csrf,
+      redirectUri: input.redirectUri,
+    },
+    setCookies,
+  };
+}
+
+/** The consent form's `decision` field: allow, deny, or null for anything else. */
+export function consentDecision(field: string | undefined): 'allow' | 'deny' | null {
+  return field === 'allow' || field === 'deny' ? field : null;
+}
+
+/** Records an allowed consent: the user's consent for the client and API now holds the scopes (a union). */
+export async function recordConsent(deps: ConsentDeps, userId: string, subject: ConsentSubject): Promise<void> {
+  await deps.userGrants.recordConsent(userId, subject.client.id, subject.api.server.id, subject.scopes);
+}

@@ -1,0 +1,82 @@
+import type { SecretBox } from '../../crypto/secret-box';
+import type { Clock } from '../../lib/clock';
+import { CSRF_COOKIE, parseCookies, serializeCookie } from './cookies';
+import { csrfMatches, CSRF_TOKEN, newCsrfToken, openTransaction, sealTransaction, Transaction, TxKind } from './transaction';
+
+/**
+ * The routes of an interactive flow that signs a user in and asks their consent: /authorize's, or
+ * (later) a device-verification page's (RFC 8628), which reuses the sign-in and consent steps with
+ * routes of its own.
+ */
+export interface InteractionRoutes {
+  /**
+   * The page (GET) the browser goes back to once signed in, with the carried parameters as its
+   * query. Also the CSRF cookie's path, so it must be a prefix of both actions.
+   */
+  continuePath: string;
+  /** Where the sign-in form posts. */
+  signInAction: string;
+  /** Where the consent form posts. */
+  consentAction: string;
+}
+
+export const AUTHORIZE_ROUTES: InteractionRoutes = {
+  continuePath: '/authorize',
+  signInAction: '/authorize/login',
+  consentAction: '/authorize/consent',
+};
+
+/** The hidden fields of a form, and the Set-Cookie lines its page must send (a new CSRF cookie). */
+export interface SealedForm {
+  tx: string;
+  csrf: string;
+  setCookies: string[];
+}
+
+/** The URL that continues a flow after sign-in: its page, with the carried parameters. */
+export function continueUrl(routes: InteractionRoutes, params: [string, string][]): string {
+  return `${routes.continuePath}?${new URLSearchParams(params).toString()}`;
+}
+
+/** The fields of a POSTed form that `limits` names: one value each, at most its limit; null otherwise. */
+export function formFields(body: unknown, limits: Record<string, number>): Map<string, string> | null {
+  if (!(body instanceof URLSearchParams)) return null;
+  const fields = new Map<string, string>();
+  for (const [name, value] of body) {
+    const max = limits[name];
+    if (max === undefined) continue;
+    if (fields.has(name) || value.length > max) return null;
+    fields.set(name, value);
+  }
+  return fields;
+}
+
+/**
+ * The forms of an interaction: each carries a sealed transaction (the pending request, see
+ * transaction.ts) and the browser's CSRF token; a post is accepted only when the transaction opens
+ * (right kind, not expired) and the CSRF token of the cookie, the field and the transaction agree.
+ * Expiry reads the injected clock.
+ */
+export class InteractionForms {
+  constructor(private readonly deps: { box: SecretBox; clock: Clock; secure: boolean }) {}
+
+  /** Seals `tx` for a form, with this browser's CSRF token: its cookie's, or a new one to set. */
+  seal(cookieHeader: string | undefined, routes: InteractionRoutes, tx: Omit<Transaction, 'exp' | 'csrf'>): SealedForm {
+    const setCookies: string[] = [];
+    let csrf = parseCookies(cookieHeader).get(CSRF_COOKIE);
+    if (csrf === undefined || !CSRF_TOKEN.test(csrf)) {
+      csrf = newCsrfToken();
+      setCookies.push(serializeCookie(CSRF_COOKIE, csrf, { path: routes.continuePath, secure: this.deps.secure }));
+    }
+    const sealed = sealTransaction(this.deps.box, { ...tx, csrf }, this.deps.clock.now().getTime());
+    return { tx: sealed, csrf, setCookies };
+  }
+
+  /** The transaction of a posted form (fields from `formFields`), or null when it must be refused. */
+  open(cookieHeader: string | undefined, fields: Map<string, string> | null, kind: TxKind): Transaction | null {
+    if (!fields) return null;
+    const tx = openTransaction(this.deps.box, fields.get('tx'), kind, this.deps.clock.now().getTime());
+    if (!tx || !csrfMatches(parseCookies(cookieHeader).get(CSRF_COOKIE), fields.get('csrf'), tx.csrf)) return null;
+    return tx;
+  }
+}

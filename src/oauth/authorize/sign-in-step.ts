@@ -1,0 +1,112 @@
+import type { UserEntity } from '../../domain/user/user.entity';
+import type { LoginThrottleService } from '../../domain/sign-in/login-throttle.service';
+import { SESSION_LIFETIME_SECONDS, SessionService } from '../../domain/sign-in/session.service';
+import { serializeCookie, SESSION_COOKIE } from './cookies';
+import type { InteractionForms, InteractionRoutes } from './interaction';
+import type { LoginPageInput } from './pages';
+import { accountKey, ACCOUNT_FAILURE_LIMIT, IP_FAILURE_LIMIT, ipKey } from './throttle';
+
+/**
+ * The sign-in interaction: who is signed in (the session cookie), the sign-in form, and a sign-in
+ * attempt (throttled credentials check, then a new session). Free of HTTP and of the request being
+ * authorized: /authorize uses it, and so can a device-verification page, each with its own routes.
+ */
+
+/** The user of /authorize: the whole entity, which the token pipeline's context carries (implicit grant). */
+export type AuthorizeUser = UserEntity;
+
+/** The user directory (UserService). */
+export interface UserDirectory {
+  /** The user whose password this is, blocked or not; null otherwise. */
+  authenticate(email: string, password: string): Promise<AuthorizeUser | null>;
+  recordLogin(userId: string): Promise<void>;
+  findById(id: string): Promise<AuthorizeUser | null>;
+}
+
+export interface SignInDeps {
+  users: UserDirectory;
+  sessions: Pick<SessionService, 'create' | 'userIdOf' | 'end'>;
+  throttle: Pick<LoginThrottleService, 'isLocked' | 'recordFailure' | 'clear'>;
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+  /** The client address: attempts are throttled per address as well as per account. */
+  ip: string;
+}
+
+export type SignInResult =
+  /** The account or the address is locked: refused before the password is checked, whether the account exists or not. */
+  | { status: 'locked' }
+  /** Wrong email or password, or a blocked user (the same answer). */
+  | { status: 'refused' }
+  /** Signed in: `sessionId` is the new session's, for its cookie. */
+  | { status: 'signed-in'; user: AuthorizeUser; sessionId: string };
+
+/** The signed-in user of a session id (the cookie's): a live session of an existing user who is not blocked. */
+export async function currentUser(deps: SignInDeps, sessionId: string | undefined): Promise<AuthorizeUser | null> {
+  const userId = await deps.sessions.userIdOf(sessionId);
+  if (userId === null) return null;
+  const user = await deps.users.findById(userId);
+  return user && !user.blocked ? user : null;
+}
+
+/**
+ * One sign-in attempt. A failure counts against the account (when an email was given) and the
+ * address; a success clears the account's count, and starts a new session (never the previous
+ * one again: no fixation), ending `previousSessionId`.
+ */
+export async function signIn(deps: SignInDeps, credentials: Credentials, previousSessionId: string | undefined): Promise<SignInResult> {
+  const { email, password } = credentials;
+  const account = accountKey(email);
+  const ip = ipKey(credentials.ip);
+  if (await deps.throttle.isLocked([account, ip])) return { status: 'locked' };
+  const user = email !== '' && password !== '' ? await deps.users.authenticate(email, password) : null;
+  if (!user || user.blocked) {
+    if (email !== '') await deps.throttle.recordFailure(account, ACCOUNT_FAILURE_LIMIT);
+    await deps.throttle.recordFailure(ip, IP_FAILURE_LIMIT);
+    return { status: 'refused' };
+  }
+  await deps.throttle.clear(account);
+  await deps.users.recordLogin(user.id);
+  if (previousSessionId !== undefined) await deps.sessions.end(previousSessionId);
+  return { status: 'signed-in', user, sessionId: await deps.sessions.create(user.id) };
+}
+
+/** The Set-Cookie line of a new session: the whole site, as long as the session lives. */
+export function sessionCookie(sessionId: string, secure: boolean): string {
+  return serializeCookie(SESSION_COOKIE, sessionId, { path: '/', maxAge: SESSION_LIFETIME_SECONDS, secure });
+}
+
+export interface SignInFormInput {
+  /** The parameters of the request that continues once signed in (sealed in the form). */
+  params: [string, string][];
+  applicationName: string;
+  redirectUri?: string;
+  /** Shown again after a refused attempt. */
+  email?: string;
+  error?: string;
+}
+
+/** The sign-in page's content, and the Set-Cookie lines it must send. */
+export function signInForm(
+  forms: InteractionForms,
+  routes: InteractionRoutes,
+  cookieHeader: string | undefined,
+  input: SignInFormInput,
+): { page: LoginPageInput; setCookies: string[] } {
+  const { tx, csrf, setCookies } = forms.seal(cookieHeader, routes, { kind: 'login', params: input.params });
+  return {
+    page: {
+      action: routes.signInAction,
+      applicationName: input.applicationName,
+      tx,
+      csrf,
+      email: input.email,
+      error: input.error,
+      redirectUri: input.redirectUri,
+    },
+    setCookies,
+  };
+}

@@ -1,0 +1,101 @@
+import { FakeClock, startTestServer, TestServer } from '../helpers/test-app';
+import { ApiFixture, ClientFixture, fixtures } from '../helpers/fixtures';
+import { BrowserAgent, parseForms, pkce, responseParams, textOf } from '../helpers/browser-agent';
+import { exchangeCode } from '../helpers/refresh-flow';
+import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
+import { CODE_LIFETIME_SECONDS } from '../../src/domain/authorization/authorization-code.service';
+import { SESSION_LIFETIME_SECONDS } from '../../src/domain/sign-in/session.service';
+import { LOCK_SECONDS } from '../../src/domain/sign-in/login-throttle.service';
+import { ACCOUNT_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
+import { TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
+
+/**
+ * /authorize's time decisions read the service's clock: sessions, forms, codes and sign-in locks
+ * end when the clock says so, without sleeping and whatever the database's own time.
+ */
+describe('/authorize on the injected clock', () => {
+  let server: TestServer;
+  const clock = new FakeClock();
+  const f = fixtures(() => server, 'authz-clock');
+  let api: ApiFixture;
+  let web: ClientFixture;
+  const CB = 'https://web.example/cb';
+  const PASSWORD = 'correct horse battery staple';
+
+  beforeAll(async () => {
+    server = await startTestServer({ clock });
+    api = await f.createApi({ allowSkippingUserConsent: true });
+    web = await f.createClient({ appType: 'REGULAR_WEB', isFirstParty: true, grantTypes: ['AUTHORIZATION_CODE'], callbacks: [CB] });
+    await server.app.users.create({ email: 'ada@example.com', password: PASSWORD }, SYSTEM_ACTOR);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  function codeRequest() {
+    const { verifier, challenge } = pkce();
+    const query = new URLSearchParams({
+      response_type: 'code',
+      client_id: web.clientId,
+      redirect_uri: CB,
+      audience: api.identifier,
+      scope: 'read:x',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    });
+    return { url: `/authorize?${query}`, verifier };
+  }
+
+  async function signedIn(): Promise<BrowserAgent> {
+    const agent = new BrowserAgent(server.url);
+    const login = await agent.get(codeRequest().url);
+    const posted = await agent.submit(login, { email: 'ada@example.com', password: PASSWORD });
+    expect(posted.status).toBe(303);
+    return agent;
+  }
+
+  it('a session ends after SESSION_LIFETIME_SECONDS by the clock: the sign-in page again', async () => {
+    const agent = await signedIn();
+    clock.advance(SESSION_LIFETIME_SECONDS - 1);
+    expect((await agent.get(codeRequest().url)).status).toBe(302);
+    clock.advance(1);
+    const again = await agent.get(codeRequest().url);
+    expect(again.status).toBe(200);
+    expect(parseForms(again.text)[0].action).toBe('/authorize/login');
+  });
+
+  it('a code can be exchanged until CODE_LIFETIME_SECONDS by the clock, not after', async () => {
+    const agent = await signedIn();
+    const first = codeRequest();
+    const res = await agent.get(first.url);
+    clock.advance(CODE_LIFETIME_SECONDS - 1);
+    expect((await exchangeCode(server, web, responseParams(res.location!).code, first.verifier, CB)).status).toBe(200);
+
+    const second = codeRequest();
+    const late = await agent.get(second.url);
+    clock.advance(CODE_LIFETIME_SECONDS);
+    const refused = await exchangeCode(server, web, responseParams(late.location!).code, second.verifier, CB);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({ error: 'invalid_grant', error_description: 'The authorization code is invalid or expired' });
+  });
+
+  it('a sign-in form expires after TX_LIFETIME_SECONDS by the clock', async () => {
+    const agent = new BrowserAgent(server.url);
+    const login = await agent.get(codeRequest().url);
+    clock.advance(TX_LIFETIME_SECONDS);
+    const posted = await agent.submit(login, { email: 'ada@example.com', password: PASSWORD });
+    expect(posted.status).toBe(400);
+    expect(textOf(posted.text)).toContain('This form has expired or is not valid.');
+  });
+
+  it('an account lock lasts LOCK_SECONDS by the clock', async () => {
+    const agent = new BrowserAgent(server.url);
+    const login = await agent.get(codeRequest().url);
+    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) await agent.submit(login, { email: 'ada@example.com', password: `wrong ${i} password` });
+    expect((await agent.submit(login, { email: 'ada@example.com', password: PASSWORD })).status).toBe(429);
+    clock.advance(LOCK_SECONDS);
+    // The form is older than its lifetime now: a new one.
+    const fresh = await agent.get(codeRequest().url);
+    expect((await agent.submit(fresh, { email: 'ada@example.com', password: PASSWORD })).status).toBe(303);
+  });
+});

@@ -1,0 +1,172 @@
+import { SecretBox } from '../../src/crypto/secret-box';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../../src/crypto/random';
+import { FAILURE_WINDOW_SECONDS, LOCK_SECONDS, LoginThrottleService } from '../../src/domain/sign-in/login-throttle.service';
+import { SESSION_LIFETIME_SECONDS, SessionService } from '../../src/domain/sign-in/session.service';
+import { AUTHORIZE_ROUTES, InteractionForms, InteractionRoutes } from '../../src/oauth/authorize/interaction';
+import { currentUser, sessionCookie, signIn, SignInDeps, signInForm } from '../../src/oauth/authorize/sign-in-step';
+import { ACCOUNT_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
+import { openTransaction, TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
+import { DomainServices, openDomainServices } from '../helpers/domain-services';
+import { FakeClock } from '../helpers/test-app';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe('/authorize sign-in step (real sessions, throttle and users; a fake clock)', () => {
+  const clock = new FakeClock();
+  let services: DomainServices;
+  let deps: SignInDeps;
+  let ip = 0;
+  /** A fresh client address per test, so address counts do not carry over. */
+  const nextIp = () => `192.0.2.${++ip}`;
+
+  beforeAll(async () => {
+    services = await openDomainServices(clock);
+    deps = {
+      users: services.users,
+      sessions: new SessionService(services.dataSource, clock),
+      throttle: new LoginThrottleService(services.dataSource, clock),
+    };
+  });
+  afterAll(async () => {
+    await services.close();
+  });
+
+  const failures = (key: string) => services.db.query<{ failures: number; locked_until: Date | null }>(`SELECT failures, locked_until FROM login_failures WHERE key = $1`, [key]);
+
+  it('signs in with the right password: a new session (stored as a digest) for the user, whose login is recorded', async () => {
+    const user = await services.createUser('ada@example.com', PASSWORD);
+    const result = await signIn(deps, { email: ' Ada@Example.com ', password: PASSWORD, ip: nextIp() }, undefined);
+    expect(result).toEqual({ status: 'signed-in', user: expect.objectContaining({ id: user.id }), sessionId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    if (result.status !== 'signed-in') throw new Error('not signed in');
+    const [row] = await services.db.query<any>(`SELECT * FROM user_sessions WHERE id_hash = $1`, [sha256Hex(result.sessionId)]);
+    expect(row).toMatchObject({ user_id: user.id, created_at: clock.now(), expires_at: new Date(clock.now().getTime() + SESSION_LIFETIME_SECONDS * 1000) });
+    expect((await currentUser(deps, result.sessionId))?.id).toBe(user.id);
+    expect((await services.users.findById(user.id))!.lastLoginAt).not.toBeNull();
+  });
+
+  it('a sign-in ends the previous session of the browser (no fixation)', async () => {
+    await services.createUser('grace@example.com', PASSWORD);
+    const first = await signIn(deps, { email: 'grace@example.com', password: PASSWORD, ip: nextIp() }, undefined);
+    if (first.status !== 'signed-in') throw new Error('not signed in');
+    const second = await signIn(deps, { email: 'grace@example.com', password: PASSWORD, ip: nextIp() }, first.sessionId);
+    if (second.status !== 'signed-in') throw new Error('not signed in');
+    expect(second.sessionId).not.toBe(first.sessionId);
+    expect(await currentUser(deps, first.sessionId)).toBeNull();
+    expect(await currentUser(deps, second.sessionId)).not.toBeNull();
+  });
+
+  it('a session lasts SESSION_LIFETIME_SECONDS by the clock', async () => {
+    await services.createUser('linus@example.com', PASSWORD);
+    const result = await signIn(deps, { email: 'linus@example.com', password: PASSWORD, ip: nextIp() }, undefined);
+    if (result.status !== 'signed-in') throw new Error('not signed in');
+    clock.advance(SESSION_LIFETIME_SECONDS - 1);
+    expect(await currentUser(deps, result.sessionId)).not.toBeNull();
+    clock.advance(1);
+    expect(await currentUser(deps, result.sessionId)).toBeNull();
+  });
+
+  it('no user for a malformed, unknown or missing session id, nor for a blocked user', async () => {
+    expect(await currentUser(deps, undefined)).toBeNull();
+    expect(await currentUser(deps, 'not-a-session')).toBeNull();
+    expect(await currentUser(deps, 'A'.repeat(43))).toBeNull();
+    const user = await services.createUser('blocked-later@example.com', PASSWORD);
+    const result = await signIn(deps, { email: 'blocked-later@example.com', password: PASSWORD, ip: nextIp() }, undefined);
+    if (result.status !== 'signed-in') throw new Error('not signed in');
+    await services.db.query(`UPDATE users SET blocked = true WHERE id = $1`, [user.id]);
+    expect(await currentUser(deps, result.sessionId)).toBeNull();
+  });
+
+  it('refuses a wrong password, an unknown email and a blocked user alike, counting against account and address', async () => {
+    await services.createUser('eve@example.com', PASSWORD, { blocked: true });
+    const address = nextIp();
+    for (const [email, password] of [
+      ['ada@example.com', 'wrong password!'],
+      ['nobody@example.com', PASSWORD],
+      ['eve@example.com', PASSWORD],
+      ['', PASSWORD],
+    ]) {
+      expect(await signIn(deps, { email, password, ip: address }, undefined)).toEqual({ status: 'refused' });
+    }
+    expect(await failures('account:nobody@example.com')).toEqual([{ failures: 1, locked_until: null }]);
+    expect(await failures('account:eve@example.com')).toEqual([{ failures: 1, locked_until: null }]);
+    // An empty email counts against the address only.
+    expect(await failures('account:')).toEqual([]);
+    expect(await failures(`ip:${address}`)).toEqual([{ failures: 4, locked_until: null }]);
+    expect(await services.db.query(`SELECT 1 FROM user_sessions WHERE user_id = (SELECT id FROM users WHERE email = 'eve@example.com')`)).toEqual([]);
+  });
+
+  it(`locks an account at ${ACCOUNT_FAILURE_LIMIT} failures for LOCK_SECONDS by the clock, even for the right password; a success clears the count`, async () => {
+    await services.createUser('throttled@example.com', PASSWORD);
+    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) {
+      expect(await signIn(deps, { email: 'throttled@example.com', password: `wrong ${i} password`, ip: nextIp() }, undefined)).toEqual({ status: 'refused' });
+    }
+    expect(await failures('account:throttled@example.com')).toEqual([
+      { failures: ACCOUNT_FAILURE_LIMIT, locked_until: new Date(clock.now().getTime() + LOCK_SECONDS * 1000) },
+    ]);
+    expect(await signIn(deps, { email: 'THROTTLED@example.com', password: PASSWORD, ip: nextIp() }, undefined)).toEqual({ status: 'locked' });
+    clock.advance(LOCK_SECONDS - 1);
+    expect(await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: nextIp() }, undefined)).toEqual({ status: 'locked' });
+    clock.advance(1);
+    expect((await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: nextIp() }, undefined)).status).toBe('signed-in');
+    expect(await failures('account:throttled@example.com')).toEqual([]);
+  });
+
+  it('counts failures within FAILURE_WINDOW_SECONDS of the first; an older window starts over', async () => {
+    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT - 1; i++) {
+      await signIn(deps, { email: 'slow@example.com', password: 'wrong password!', ip: nextIp() }, undefined);
+    }
+    clock.advance(FAILURE_WINDOW_SECONDS);
+    await signIn(deps, { email: 'slow@example.com', password: 'wrong password!', ip: nextIp() }, undefined);
+    const [row] = await failures('account:slow@example.com');
+    expect(row).toEqual({ failures: 1, locked_until: null });
+  });
+
+  it(`locks an address at ${IP_FAILURE_LIMIT} failures, whatever the accounts`, async () => {
+    await services.createUser('fresh@example.com', PASSWORD);
+    const address = nextIp();
+    for (let i = 0; i < IP_FAILURE_LIMIT; i++) {
+      // No email: nothing to check, only the address counts.
+      expect(await signIn(deps, { email: '', password: 'x', ip: address }, undefined)).toEqual({ status: 'refused' });
+    }
+    expect(await signIn(deps, { email: 'fresh@example.com', password: PASSWORD, ip: address }, undefined)).toEqual({ status: 'locked' });
+    expect((await signIn(deps, { email: 'fresh@example.com', password: PASSWORD, ip: nextIp() }, undefined)).status).toBe('signed-in');
+  });
+
+  it('the session cookie: the whole site, HttpOnly, SameSite=Lax, as long as the session; Secure on https', () => {
+    expect(sessionCookie('S'.repeat(43), false)).toBe(`apiauth_session=${'S'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_LIFETIME_SECONDS}`);
+    expect(sessionCookie('S'.repeat(43), true)).toMatch(/; Secure$/);
+  });
+
+  describe('the sign-in form', () => {
+    const box = new SecretBox(randomBytes(32));
+    const forms = new InteractionForms({ box, clock, secure: false });
+    const params: [string, string][] = [['client_id', 'c'], ['state', 's']];
+
+    it('posts to the flow’s sign-in route, with the request sealed (expiring by the clock) and a new CSRF cookie', () => {
+      const { page, setCookies } = signInForm(forms, AUTHORIZE_ROUTES, undefined, { params, applicationName: 'App', redirectUri: 'https://app.example/cb' });
+      expect(page).toMatchObject({ action: '/authorize/login', applicationName: 'App', redirectUri: 'https://app.example/cb', csrf: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+      expect(setCookies).toEqual([`apiauth_csrf=${page.csrf}; Path=/authorize; HttpOnly; SameSite=Lax`]);
+      const now = clock.now().getTime();
+      expect(openTransaction(box, page.tx, 'login', now)).toEqual({ kind: 'login', params, csrf: page.csrf, exp: Math.floor(now / 1000) + TX_LIFETIME_SECONDS });
+      expect(openTransaction(box, page.tx, 'consent', now)).toBeNull();
+
+      const fields = new Map([['tx', page.tx], ['csrf', page.csrf]]);
+      const cookie = `apiauth_csrf=${page.csrf}`;
+      expect(forms.open(cookie, fields, 'login')?.params).toEqual(params);
+      expect(forms.open(`apiauth_csrf=${'x'.repeat(43)}`, fields, 'login')).toBeNull();
+      expect(forms.open(cookie, fields, 'consent')).toBeNull();
+      clock.advance(TX_LIFETIME_SECONDS);
+      expect(forms.open(cookie, fields, 'login')).toBeNull();
+    });
+
+    it('keeps the browser’s CSRF cookie, and follows other routes (a device-verification page)', () => {
+      const device: InteractionRoutes = { continuePath: '/device', signInAction: '/device/login', consentAction: '/device/consent' };
+      const csrf = 'C'.repeat(43);
+      const { page, setCookies } = signInForm(forms, device, `apiauth_csrf=${csrf}`, { params: [['user_code', 'ABCD-EFGH']], applicationName: 'TV', email: 'ada@example.com', error: 'Nope' });
+      expect(setCookies).toEqual([]);
+      expect(page).toMatchObject({ action: '/device/login', csrf, email: 'ada@example.com', error: 'Nope', redirectUri: undefined });
+      expect(signInForm(forms, device, undefined, { params: [], applicationName: 'TV' }).setCookies[0]).toMatch(/; Path=\/device;/);
+    });
+  });
+});
