@@ -16,6 +16,7 @@ import {
 } from '../domain/authorization/authorization.entities';
 import { RefreshTokenEntity } from '../domain/refresh-token/refresh-token.entity';
 import { RoleEntity, RolePermissionEntity, UserRoleEntity } from '../domain/role/role.entities';
+import { TokenHookEntity } from '../domain/token-hook/token-hook.entity';
 
 export const entities = [
   ResourceServerEntity,
@@ -38,4 +39,5 @@ export const entities = [
   RoleEntity,
   RolePermissionEntity,
   UserRoleEntity,
+  TokenHookEntity,
 ];
