@@ -40,6 +40,11 @@ import { registerBodyParsers } from './http/body-parsers';
 import { AccessLogController, loggerOptions, registerRequestCompletion, requestIdOf } from './http/logging';
 import { registerHealthRoutes } from './http/health';
 import { Metrics, MetricsServer, startMetricsServer } from './http/metrics';
+import { TokenHookService } from './domain/token-hook/token-hook.service';
+import { TokenHookCaller } from './oauth/token-hook/token-hook-caller';
+import { TokenHookClaims } from './oauth/token-hook/token-hook-claims';
+import { TokenHookTester } from './oauth/token-hook/token-hook-tester';
+import type { CustomClaimsSource } from './oauth/tokens/token-context';
 
 export interface App {
   config: Config;
@@ -58,6 +63,8 @@ export interface App {
   authorizationCodes: AuthorizationCodeService;
   /** Refresh tokens: issued with offline_access, used at the token endpoint, revoked at /oauth/revoke. */
   refreshTokens: RefreshTokenService;
+  /** The sources of custom claims every token goes through (the per-API token hook). */
+  customClaims: CustomClaimsSource[];
   bootstrap: BootstrapResult;
   /** The Prometheus endpoint's server, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
@@ -113,7 +120,8 @@ export async function createApp(
     const changes = new PgChangeFeed(applyChange);
     dataSource.subscribers.push(changes);
     const keyRing = new KeyRing(dataSource, box, changes);
-    const registry = new Registry(dataSource);
+    // Each API is cached with its token hook (secret opened once per load, kept in memory only).
+    const registry = new Registry(dataSource, (serverId) => tokenHooks.activeHook(serverId));
 
     listener = await listenForChanges(database.url, dataSource, {
       onChange: applyChange,
@@ -141,6 +149,16 @@ export async function createApp(
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
     const authorizationCodes = new AuthorizationCodeService(dataSource);
+    const tokenHooks = new TokenHookService(dataSource, changes, audit, box, config.tokenHookAllowedHosts);
+    const tokenHookCaller = new TokenHookCaller(config.tokenHookAllowedHosts);
+    const customClaims: CustomClaimsSource[] = [
+      new TokenHookClaims(tokenHookCaller, {
+        audit,
+        observe: metrics && ((outcome, seconds) => metrics.tokenHookCall(outcome, seconds)),
+        log: (details, message) => http.log.warn(details, message),
+      }),
+    ];
+    const tokenHookTester = new TokenHookTester(dataSource, { hooks: tokenHooks, caller: tokenHookCaller, audit });
     const housekeeping = new Housekeeping(dataSource, revocations, {
       auditRetentionDays: config.auditRetentionDays,
       onError: (err) => http.log.error({ err }, 'housekeeping failed'),
@@ -189,7 +207,22 @@ export async function createApp(
     await mountGraphQL(http, {
       config,
       dataSource,
-      services: { resourceServers, clients, clientGrants, tokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants, roles, refreshTokens },
+      services: {
+        resourceServers,
+        clients,
+        clientGrants,
+        tokens,
+        signingKeys,
+        revocations,
+        tokenValidator: validator,
+        audit,
+        users,
+        userGrants,
+        roles,
+        refreshTokens,
+        tokenHooks,
+        tokenHookTester,
+      },
       principalOf,
       preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
       explorer,
@@ -214,6 +247,7 @@ export async function createApp(
       roles,
       authorizationCodes,
       refreshTokens,
+      customClaims,
       bootstrap,
       metricsServer,
       beginShutdown() {
@@ -224,6 +258,7 @@ export async function createApp(
         await housekeeping.stop();
         // Stops accepting connections and waits for the requests in flight.
         await http.close();
+        tokenHookCaller.close();
         await metricsServer?.close();
         await activeListener.close();
         await database.close();

@@ -4,6 +4,7 @@ import { ClientSecretEntity } from '../domain/client/client-secret.entity';
 import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
 import { ScopeEntity } from '../domain/resource-server/scope.entity';
 import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
+import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 
 export interface CachedClient {
   client: ClientEntity;
@@ -13,7 +14,12 @@ export interface CachedClient {
 export interface CachedApi {
   server: ResourceServerEntity;
   scopes: ReadonlySet<string>;
+  /** The API's token hook, secret opened (memory only); null or absent: none. */
+  tokenHook?: ActiveTokenHook | null;
 }
+
+/** Loads an API's token hook with the API (see TokenHookService.activeHook). */
+export type TokenHookLoader = (serverId: string) => Promise<ActiveTokenHook | null>;
 
 /** Entries per map before it is cleared; bounds memory against floods of unknown ids. */
 const MAX_ENTRIES = 50_000;
@@ -31,7 +37,10 @@ export class Registry {
   private grants = new Map<string, Promise<ClientGrantEntity | null>>();
   private generation = 0;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly loadTokenHook?: TokenHookLoader,
+  ) {}
 
   clear(): void {
     this.generation++;
@@ -63,7 +72,8 @@ export class Registry {
         where: { resourceServerId: server.id },
         select: { value: true },
       });
-      return { server, scopes: new Set(scopes.map((s) => s.value)) };
+      const tokenHook = this.loadTokenHook ? await this.loadTokenHook(server.id) : null;
+      return { server, scopes: new Set(scopes.map((s) => s.value)), tokenHook };
     });
   }
 
