@@ -15,6 +15,7 @@ import type { Membership, RolePermission } from '../domain/role/role.service';
 import type { Page, PageRequest } from '../domain/pagination';
 import type { Services } from './context';
 import type { GrantParent } from '../domain/client-grant/client-grant.service';
+import type { TokenHookEntity } from '../domain/token-hook/token-hook.entity';
 
 /**
  * Batching loaders, created per request so nothing is cached across requests (or tokens).
@@ -96,6 +97,11 @@ export function createLoaders(dataSource: DataSource, services: Services) {
     clientSecrets: new DataLoader<string, ClientSecretEntity[]>(async (ids) => {
       const byClient = await services.clients.secretsOf(ids);
       return ids.map((id) => byClient.get(id) ?? []);
+    }),
+    /** Each API's token hook (secret sealed), or null. */
+    tokenHook: new DataLoader<string, TokenHookEntity | null>(async (ids) => {
+      const byServer = await services.tokenHooks.hooksOf(ids);
+      return ids.map((id) => byServer.get(id) ?? null);
     }),
     scopes: new DataLoader<string, ScopeEntity[]>(async (ids) => {
       const byServer = await services.resourceServers.scopesOf(ids);
