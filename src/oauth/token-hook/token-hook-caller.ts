@@ -49,10 +49,11 @@ function guardedLookup(hostname: string, options: dns.LookupOptions, callback: L
  * hook secret; `X-Hook-Timestamp: <unix seconds>`, also inside the signed body.
  */
 export class TokenHookCaller {
-  // Kept-alive connections: a token request pays the TCP (and TLS) handshake once per socket, not per call.
+  // Kept-alive connections: a token request pays the TCP (and TLS) handshake once per socket, not
+  // per call. Idle sockets close after 4 s, before common server idle timeouts (Node's 5 s).
   private readonly agents = {
-    'http:': new http.Agent({ keepAlive: true, maxSockets: 64 }),
-    'https:': new https.Agent({ keepAlive: true, maxSockets: 64 }),
+    'http:': new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 }),
+    'https:': new https.Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 }),
   };
 
   constructor(
@@ -93,12 +94,7 @@ export class TokenHookCaller {
   private post(url: URL, allowed: boolean, body: Buffer, headers: Record<string, string>, timeoutMs: number): Promise<string> {
     return new Promise<string>((resolve, reject) => {
       const transport = url.protocol === 'https:' ? https : http;
-      const request = transport.request(url, {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(body.length) },
-        agent: this.agents[url.protocol as 'http:' | 'https:'],
-        lookup: allowed ? undefined : (guardedLookup as unknown as net.LookupFunction),
-      });
+      let request: http.ClientRequest;
       let settled = false;
       const finish = (error: TokenHookFault | null, text?: string) => {
         if (settled) return;
@@ -109,31 +105,44 @@ export class TokenHookCaller {
           reject(error);
         } else resolve(text!);
       };
-      // One deadline for lookup, connect, sending and the whole answer.
+      // One deadline for lookup, connect, sending and the whole answer, retry included.
       const timer = setTimeout(() => finish(new TokenHookFault('timeout', `timed out after ${timeoutMs} ms`)), timeoutMs);
-      request.on('error', (error: NodeJS.ErrnoException) => {
-        if (error instanceof ForbiddenAddressError) finish(new TokenHookFault('forbidden_address', FORBIDDEN_ADDRESS));
-        else finish(new TokenHookFault('network', `could not reach the hook (${safeCode(error)})`));
-      });
-      request.on('response', (response) => {
-        const status = response.statusCode ?? 0;
-        if (status < 200 || status > 299) {
-          const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
-          return finish(new TokenHookFault('status', `answered HTTP ${status}${redirect}`));
-        }
-        const declared = Number(response.headers['content-length']);
-        if (declared > TOKEN_HOOK_RESPONSE_MAX_BYTES) return finish(tooLarge());
-        const chunks: Buffer[] = [];
-        let size = 0;
-        response.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > TOKEN_HOOK_RESPONSE_MAX_BYTES) return finish(tooLarge());
-          chunks.push(chunk);
+      const send = (retried: boolean) => {
+        request = transport.request(url, {
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(body.length) },
+          agent: this.agents[url.protocol as 'http:' | 'https:'],
+          lookup: allowed ? undefined : (guardedLookup as unknown as net.LookupFunction),
         });
-        response.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
-        response.on('error', (error: NodeJS.ErrnoException) => finish(new TokenHookFault('network', `the answer was cut off (${safeCode(error)})`)));
-      });
-      request.end(body);
+        request.on('error', (error: NodeJS.ErrnoException) => {
+          if (settled) return;
+          // A kept-alive socket the hook closed as the call went out: once more, on a new one (Node's
+          // advice; a hook only computes claims, so a repeated call is harmless).
+          if (!retried && request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return send(true);
+          if (error instanceof ForbiddenAddressError) finish(new TokenHookFault('forbidden_address', FORBIDDEN_ADDRESS));
+          else finish(new TokenHookFault('network', `could not reach the hook (${safeCode(error)})`));
+        });
+        request.on('response', (response) => {
+          const status = response.statusCode ?? 0;
+          if (status < 200 || status > 299) {
+            const redirect = status >= 300 && status < 400 ? ' (redirects are not followed)' : '';
+            return finish(new TokenHookFault('status', `answered HTTP ${status}${redirect}`));
+          }
+          const declared = Number(response.headers['content-length']);
+          if (declared > TOKEN_HOOK_RESPONSE_MAX_BYTES) return finish(tooLarge());
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > TOKEN_HOOK_RESPONSE_MAX_BYTES) return finish(tooLarge());
+            chunks.push(chunk);
+          });
+          response.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
+          response.on('error', (error: NodeJS.ErrnoException) => finish(new TokenHookFault('network', `the answer was cut off (${safeCode(error)})`)));
+        });
+        request.end(body);
+      };
+      send(false);
     });
   }
 }
