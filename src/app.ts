@@ -49,6 +49,10 @@ import { registerBodyParsers } from './http/body-parsers';
 import { AccessLogController, loggerOptions, registerRequestCompletion, requestIdOf } from './http/logging';
 import { registerHealthRoutes } from './http/health';
 import { Metrics, MetricsServer, startMetricsServer } from './http/metrics';
+import { TokenHookService } from './domain/token-hook/token-hook.service';
+import { TokenHookCaller } from './oauth/token-hook/token-hook-caller';
+import { TokenHookClaims } from './oauth/token-hook/token-hook-claims';
+import { TokenHookTester } from './oauth/token-hook/token-hook-tester';
 
 export interface App {
   config: Config;
@@ -69,6 +73,8 @@ export interface App {
   authorizationCodes: AuthorizationCodeService;
   /** Refresh tokens: issued with offline_access, used at the token endpoint, revoked at /oauth/revoke. */
   refreshTokens: RefreshTokenService;
+  /** The sources of custom claims every token goes through (the per-API token hook). */
+  customClaims: CustomClaimsSource[];
   bootstrap: BootstrapResult;
   /** The Prometheus endpoint's server, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
@@ -132,7 +138,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     dataSource.subscribers.push(changes);
     const keyRing = new KeyRing(dataSource, box, changes);
     const reads = new TokenReadModel(dataSource, clock);
-    const registry = new Registry(reads);
+    // Each API is cached with its token hook (secret opened once per load, kept in memory only).
+    const registry = new Registry(reads, (serverId) => tokenHooks.activeHook(serverId));
 
     listener = await listenForChanges(database.url, dataSource, {
       onChange: applyChange,
@@ -160,6 +167,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
     const authorizationCodes = new AuthorizationCodeService(dataSource, clock);
+    const tokenHooks = new TokenHookService(dataSource, changes, audit, box, config.tokenHookAllowedHosts);
+    const tokenHookCaller = new TokenHookCaller(config.tokenHookAllowedHosts);
+    const customClaims: CustomClaimsSource[] = [
+      new TokenHookClaims(tokenHookCaller, {
+        audit,
+        observe: metrics && ((outcome, seconds) => metrics.tokenHookCall(outcome, seconds)),
+        log: (details, message) => http.log.warn(details, message),
+      }),
+    ];
+    const tokenHookTester = new TokenHookTester({ reads, users, hooks: tokenHooks, caller: tokenHookCaller, audit, clock });
     const housekeeping = new Housekeeping(dataSource, revocations, {
       auditRetentionDays: config.auditRetentionDays,
       onError: (err) => http.log.error({ err }, 'housekeeping failed'),
@@ -172,7 +189,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     // Creates the ring if needed and loads every published key.
     await keyRing.ensureRing(bootstrap.managementApi.signingAlgorithm as AsymmetricAlgorithm);
 
-    const pipeline = new TokenPipeline({ keyRing, issuer: config.issuer, roles, clock, claimsSources: options.claimsSources ?? [] });
+    const pipeline = new TokenPipeline({ keyRing, issuer: config.issuer, roles, clock, claimsSources: [...customClaims, ...(options.claimsSources ?? [])] });
     const grants = new GrantRegistry();
     for (const grant of options.grants ?? []) grants.register(grant);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer);
@@ -219,7 +236,22 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await mountGraphQL(http, {
       config,
       lookup: new EntityLookup(dataSource),
-      services: { resourceServers, clients, clientGrants, tokens: testTokens, signingKeys, revocations, tokenValidator: validator, audit, users, userGrants, roles, refreshTokens },
+      services: {
+        resourceServers,
+        clients,
+        clientGrants,
+        tokens: testTokens,
+        signingKeys,
+        revocations,
+        tokenValidator: validator,
+        audit,
+        users,
+        userGrants,
+        roles,
+        refreshTokens,
+        tokenHooks,
+        tokenHookTester,
+      },
       principalOf,
       preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
       explorer,
@@ -245,6 +277,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       roles,
       authorizationCodes,
       refreshTokens,
+      customClaims,
       bootstrap,
       metricsServer,
       beginShutdown() {
@@ -255,6 +288,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         await housekeeping.stop();
         // Stops accepting connections and waits for the requests in flight.
         await http.close();
+        tokenHookCaller.close();
         await metricsServer?.close();
         await activeListener.close();
         await database.close();

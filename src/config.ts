@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseMasterKey } from './crypto/master-key';
+import { parseHostEntry } from './lib/hostname';
 
 /**
  * The service configuration, read once from the environment and validated up front so a
@@ -39,6 +40,11 @@ export interface Config {
   accessLog: boolean;
   /** Prometheus `GET /metrics` on a port of its own; undefined: no metrics endpoint (and no metric collection). */
   metrics: { port: number; host: string } | undefined;
+  /**
+   * Hosts (normalized, see lib/hostname.ts) token hooks may reach although they are plain http or
+   * resolve to loopback, private or link-local addresses (TOKEN_HOOK_ALLOWED_HOSTS). Default: none.
+   */
+  tokenHookAllowedHosts: ReadonlySet<string>;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -140,6 +146,13 @@ export function loadConfig(env: Env = process.env): Config {
     if (metrics.port === port) problems.push('METRICS_PORT must differ from PORT (metrics stay off the public port)');
   }
 
+  const tokenHookAllowedHosts = new Set<string>();
+  for (const entry of (read('TOKEN_HOOK_ALLOWED_HOSTS') ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+    const host = parseHostEntry(entry);
+    if (host === null) problems.push(`TOKEN_HOOK_ALLOWED_HOSTS must list host names or IP addresses, without scheme or port (got "${entry.slice(0, 100)}")`);
+    else tokenHookAllowedHosts.add(host);
+  }
+
   const config: Config = {
     port,
     host,
@@ -162,6 +175,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownDelaySeconds,
     accessLog: accessLogText !== 'false',
     metrics,
+    tokenHookAllowedHosts,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -16,6 +16,7 @@ import {
 } from './authorization/authorization.entities';
 import { RefreshTokenEntity } from './refresh-token/refresh-token.entity';
 import { RoleEntity, RolePermissionEntity, UserRoleEntity } from './role/role.entities';
+import { TokenHookEntity } from './token-hook/token-hook.entity';
 
 /** Every TypeORM entity of the service: the data source is opened with this list (db/ knows no entity). */
 export const entities = [
@@ -39,4 +40,5 @@ export const entities = [
   RoleEntity,
   RolePermissionEntity,
   UserRoleEntity,
+  TokenHookEntity,
 ];

@@ -34,13 +34,23 @@ export class TokenReadModel {
     return this.dataSource.manager.findOneBy(ClientEntity, { id: clientUuid });
   }
 
-  /** The API by its identifier (its `aud`), with the values of its scopes; null when unknown. */
-  async apiByIdentifier(identifier: string): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
-    const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, { identifier });
+  /** The API by its identifier (its `aud`), with the values of its scopes (oldest first); null when unknown. */
+  apiByIdentifier(identifier: string): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
+    return this.apiWhere({ identifier });
+  }
+
+  /** The API by its uuid, with the values of its scopes (oldest first); null when unknown. */
+  apiById(id: string): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
+    return this.apiWhere({ id });
+  }
+
+  private async apiWhere(where: { identifier: string } | { id: string }): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
+    const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, where);
     if (!server) return null;
     const scopes = await this.dataSource.manager.find(ScopeEntity, {
       where: { resourceServerId: server.id },
       select: { value: true },
+      order: { seq: 'ASC' },
     });
     return { server, scopes: scopes.map((s) => s.value) };
   }

@@ -12,6 +12,8 @@ import type { UserGrantService } from '../domain/user-grant/user-grant.service';
 import type { RefreshTokenService } from '../domain/refresh-token/refresh-token.service';
 import type { RoleService } from '../domain/role/role.service';
 import type { Actor } from '../domain/audit/actor';
+import type { TokenHookService } from '../domain/token-hook/token-hook.service';
+import type { TokenHookTester } from '../oauth/token-hook/token-hook-tester';
 
 export interface Services {
   resourceServers: ResourceServerService;
@@ -26,6 +28,8 @@ export interface Services {
   userGrants: UserGrantService;
   refreshTokens: RefreshTokenService;
   roles: RoleService;
+  tokenHooks: TokenHookService;
+  tokenHookTester: TokenHookTester;
 }
 
 /** Who is calling, from a verified access token (set by the HTTP layer). */

@@ -16,6 +16,7 @@ import type { RolePermission } from '../domain/role/role.service';
 import type { Membership, Page, PageRequest } from '../domain/pagination';
 import type { Services } from './context';
 import type { GrantParent } from '../domain/client-grant/client-grant.service';
+import type { TokenHookEntity } from '../domain/token-hook/token-hook.entity';
 
 /**
  * Batching loaders, created per request so nothing is cached across requests (or tokens).
@@ -97,6 +98,11 @@ export function createLoaders(lookup: EntityLookup, services: Services) {
     clientSecrets: new DataLoader<string, ClientSecretEntity[]>(async (ids) => {
       const byClient = await services.clients.secretsOf(ids);
       return ids.map((id) => byClient.get(id) ?? []);
+    }),
+    /** Each API's token hook (secret sealed), or null. */
+    tokenHook: new DataLoader<string, TokenHookEntity | null>(async (ids) => {
+      const byServer = await services.tokenHooks.hooksOf(ids);
+      return ids.map((id) => byServer.get(id) ?? null);
     }),
     scopes: new DataLoader<string, ScopeEntity[]>(async (ids) => {
       const byServer = await services.resourceServers.scopesOf(ids);

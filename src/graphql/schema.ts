@@ -4,6 +4,7 @@ import type { GraphQLSchema } from 'graphql';
 import { authChecker, requireScopes } from './auth-checker';
 import { createNodeResolver } from './relay/node.resolver';
 import { ResourceServerResolver } from './resource-server/resource-server.resolver';
+import { TokenHookResolver } from './resource-server/token-hook.resolver';
 import { ClientResolver } from './client/client.resolver';
 import { ClientGrantResolver } from './client-grant/client-grant.resolver';
 import { AccessTokenResolver } from './access-token/access-token.resolver';
@@ -23,6 +24,7 @@ export function buildManagementSchema(): GraphQLSchema {
     resolvers: [
       createNodeResolver((ctx, scope, coordinate) => requireScopes(ctx, [scope], coordinate)),
       ResourceServerResolver,
+      TokenHookResolver,
       ClientResolver,
       ClientGrantResolver,
       AccessTokenResolver,

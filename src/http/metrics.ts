@@ -19,6 +19,9 @@ export class Metrics {
   private readonly graphqlOperations: Counter<'operation_name' | 'operation_type' | 'outcome'>;
   private readonly graphqlDuration: Histogram<'operation_type'>;
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  private readonly tokenHookCalls: Counter;
+  private readonly tokenHookFailures: Counter<'reason'>;
+  private readonly tokenHookDuration: Histogram<'outcome'>;
   private readonly operationNames = new Set<string>();
 
   constructor() {
@@ -56,6 +59,24 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    this.tokenHookCalls = new Counter({
+      name: 'apiauth_token_hook_calls_total',
+      help: 'Token hook calls made while issuing tokens (the test mutation excluded)',
+      registers,
+    });
+    this.tokenHookFailures = new Counter({
+      name: 'apiauth_token_hook_failures_total',
+      help: 'Failed token hook calls by reason (timeout, network, status, invalid_response, forbidden_address, protected_claim)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.tokenHookDuration = new Histogram({
+      name: 'apiauth_token_hook_duration_seconds',
+      help: 'Token hook call duration, from the request to the parsed answer or the failure, by outcome (success or failure)',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+      registers,
+    });
   }
 
   tokenRequest(grantType: string, outcome: string): void {
@@ -69,6 +90,13 @@ export class Metrics {
   graphqlOperation(name: string | null | undefined, type: string, outcome: string, seconds: number): void {
     this.graphqlOperations.inc({ operation_name: this.operationNameLabel(name), operation_type: type, outcome });
     this.graphqlDuration.observe({ operation_type: type }, seconds);
+  }
+
+  /** One token hook call: "success" or the failure reason (a fixed set, see oauth/token-hook). */
+  tokenHookCall(outcome: string, seconds: number): void {
+    this.tokenHookCalls.inc();
+    if (outcome !== 'success') this.tokenHookFailures.inc({ reason: outcome });
+    this.tokenHookDuration.observe({ outcome: outcome === 'success' ? 'success' : 'failure' }, seconds);
   }
 
   /** `route` is the route pattern (never the raw URL), or "unmatched". */

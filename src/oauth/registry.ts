@@ -2,6 +2,7 @@ import type { ClientEntity } from '../domain/client/client.entity';
 import type { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
 import type { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
 import type { TokenReadModel } from '../domain/token-read-model';
+import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 
 export interface CachedClient {
   client: ClientEntity;
@@ -11,7 +12,12 @@ export interface CachedClient {
 export interface CachedApi {
   server: ResourceServerEntity;
   scopes: ReadonlySet<string>;
+  /** The API's token hook, secret opened (memory only); null or absent: none. */
+  tokenHook?: ActiveTokenHook | null;
 }
+
+/** Loads an API's token hook with the API (see TokenHookService.activeHook). */
+export type TokenHookLoader = (serverId: string) => Promise<ActiveTokenHook | null>;
 
 /** Entries per map before it is cleared; bounds memory against floods of unknown ids. */
 const MAX_ENTRIES = 50_000;
@@ -29,7 +35,10 @@ export class Registry {
   private grants = new Map<string, Promise<ClientGrantEntity | null>>();
   private generation = 0;
 
-  constructor(private readonly reads: TokenReadModel) {}
+  constructor(
+    private readonly reads: TokenReadModel,
+    private readonly loadTokenHook?: TokenHookLoader,
+  ) {}
 
   clear(): void {
     this.generation++;
@@ -51,7 +60,8 @@ export class Registry {
     return this.cached(this.apis, identifier, async () => {
       const found = await this.reads.apiByIdentifier(identifier);
       if (!found) return null;
-      return { server: found.server, scopes: new Set(found.scopes) };
+      const tokenHook = this.loadTokenHook ? await this.loadTokenHook(found.server.id) : null;
+      return { server: found.server, scopes: new Set(found.scopes), tokenHook };
     });
   }
 

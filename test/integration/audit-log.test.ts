@@ -49,6 +49,9 @@ const ROLE_PERMISSIONS_ADD = `mutation($id: ID!, $permissions: [PermissionInput!
 const USER_ROLES_ASSIGN = `mutation($id: ID!, $roleIds: [ID!]!) {
   userRolesAssign(id: $id, roleIds: $roleIds) { user { id } userErrors { field code message } }
 }`;
+const TOKEN_HOOK_SET = `mutation($id: ID!, $input: ResourceServerTokenHookSetInput!) {
+  resourceServerTokenHookSet(id: $id, input: $input) { tokenHook { url } hookSecret userErrors { field code message } }
+}`;
 const ROTATE_KEYS = `mutation($algorithm: SigningAlgorithm!) {
   signingKeyRotate(algorithm: $algorithm) { current { id kid } previous { id kid } next { id kid } userErrors { field code message } }
 }`;
@@ -244,6 +247,41 @@ describe('audit log', () => {
         { id: api.id },
       );
       return { audited: a, targetType: 'ResourceServer', targetId: api.id, summary: { identifier: api.identifier } };
+    },
+    async resourceServerTokenHookSet() {
+      const api = await createApi();
+      const url = `https://${unique('hooks')}.example/claims`;
+      const a = await audited('resourceServerTokenHookSet', TOKEN_HOOK_SET, { id: api.id, input: { url, timeoutMs: 1500 } });
+      sawSecret(a.payload.hookSecret);
+      return { audited: a, targetType: 'ResourceServer', targetId: api.id, summary: { url, timeoutMs: 1500, failurePolicy: 'DENY', created: true, rotated: false } };
+    },
+    async resourceServerTokenHookRemove() {
+      const api = await createApi();
+      const url = `https://${unique('hooks')}.example/claims`;
+      sawSecret((await gqlData(TOKEN_HOOK_SET, { id: api.id, input: { url } })).resourceServerTokenHookSet.hookSecret);
+      const a = await audited(
+        'resourceServerTokenHookRemove',
+        `mutation($id: ID!) { resourceServerTokenHookRemove(id: $id) { resourceServer { id } userErrors { field code message } } }`,
+        { id: api.id },
+      );
+      return { audited: a, targetType: 'ResourceServer', targetId: api.id, summary: { url } };
+    },
+    async resourceServerTokenHookTest() {
+      const api = await createApi();
+      // A loopback address not allow-listed: refused before any connection, so no hook server is needed.
+      sawSecret((await gqlData(TOKEN_HOOK_SET, { id: api.id, input: { url: 'https://127.0.0.1:9/hook' } })).resourceServerTokenHookSet.hookSecret);
+      const a = await audited(
+        'resourceServerTokenHookTest',
+        `mutation($id: ID!) { resourceServerTokenHookTest(id: $id) { claims error userErrors { field code message } } }`,
+        { id: api.id },
+      );
+      expect(a.payload).toEqual({ claims: null, error: expect.stringMatching(/^address not allowed/), userErrors: [] });
+      return {
+        audited: a,
+        targetType: 'ResourceServer',
+        targetId: api.id,
+        summary: { grantType: 'CLIENT_CREDENTIALS', claimNames: null, error: expect.stringMatching(/^address not allowed/) },
+      };
     },
     async clientCreate() {
       const name = unique('client');

@@ -24,6 +24,7 @@ const TABLES = [
   'roles',
   'role_permissions',
   'user_roles',
+  'token_hooks',
 ];
 
 async function tables(db: TestDatabase): Promise<string[]> {

@@ -185,7 +185,7 @@ describe('users', () => {
         {},
       );
       expect(res.user.fields.map((f: { name: string }) => f.name).sort()).toEqual(
-        ['blocked', 'createdAt', 'email', 'emailVerified', 'id', 'lastLoginAt', 'name', 'permissions', 'roles', 'updatedAt'],
+        ['appMetadata', 'blocked', 'createdAt', 'email', 'emailVerified', 'id', 'lastLoginAt', 'name', 'permissions', 'roles', 'updatedAt'],
       );
       for (const type of [res.create, res.update, res.set]) {
         expect(type.fields.map((f: { name: string }) => f.name).sort()).toEqual(['user', 'userErrors']);

@@ -47,4 +47,14 @@ describe('configuration', () => {
       loadConfig({ BOOTSTRAP_CLIENT_ID: 'admin-client', BOOTSTRAP_CLIENT_SECRET: 'x'.repeat(32) }).bootstrapClient,
     ).toEqual({ clientId: 'admin-client', clientSecret: 'x'.repeat(32) });
   });
+
+  it('reads TOKEN_HOOK_ALLOWED_HOSTS as normalized host names (default none) and refuses URLs and ports', () => {
+    expect(loadConfig({}).tokenHookAllowedHosts).toEqual(new Set());
+    expect(loadConfig({ TOKEN_HOOK_ALLOWED_HOSTS: ' 127.0.0.1, Hooks.Internal ,::1,[fd00::1],127.1' }).tokenHookAllowedHosts).toEqual(
+      new Set(['127.0.0.1', 'hooks.internal', '::1', 'fd00::1']),
+    );
+    for (const bad of ['http://hooks.internal', 'hooks.internal:8080', '127.0.0.1:80', 'a/b', 'user@host']) {
+      expect(() => loadConfig({ TOKEN_HOOK_ALLOWED_HOSTS: `ok.example,${bad}` })).toThrow(/TOKEN_HOOK_ALLOWED_HOSTS/);
+    }
+  });
 });

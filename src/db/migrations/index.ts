@@ -3,6 +3,7 @@ import { TokenService1763856000001 } from './1763856000001-TokenService';
 import { Lifecycle1763856000002 } from './1763856000002-Lifecycle';
 import { UserConsent1763856000003 } from './1763856000003-UserConsent';
 import { RefreshTokensRbac1763856000004 } from './1763856000004-RefreshTokensRbac';
+import { CustomClaims1763856000005 } from './1763856000005-CustomClaims';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   Lifecycle1763856000002,
   UserConsent1763856000003,
   RefreshTokensRbac1763856000004,
+  CustomClaims1763856000005,
 ];

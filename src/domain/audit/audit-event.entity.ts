@@ -1,9 +1,9 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const AUDIT_OUTCOMES = ['SUCCESS', 'DENIED'] as const;
+export const AUDIT_OUTCOMES = ['SUCCESS', 'DENIED', 'FAILURE'] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
-/** One administrative action (or a refused attempt at one). Append-only. */
+/** One administrative action (or a refused attempt at one, or a fault of the service's own: FAILURE). Append-only. */
 @Entity({ name: 'audit_events' })
 export class AuditEventEntity {
   @PrimaryGeneratedColumn('uuid')

@@ -24,20 +24,45 @@ export interface AuditFilter {
   until?: Date;
 }
 
-/** Denied attempts written per second per instance; the rest are counted into the next event. */
-const DENIED_PER_SECOND = 20;
-const DENIED_BURST = 50;
+/** Denied attempts (and, separately, failures) written per second per instance; the rest are counted into the next event. */
+const UNSUPERVISED_PER_SECOND = 20;
+const UNSUPERVISED_BURST = 50;
+
+/**
+ * A token bucket for events written outside any transaction: past the budget they are counted,
+ * and the count rides on the next event written.
+ */
+class EventBudget {
+  private tokens = UNSUPERVISED_BURST;
+  private refilledAt = Date.now();
+  private suppressed = 0;
+
+  /** The number of events suppressed since the last one written, or null when this one is suppressed too. */
+  take(): number | null {
+    const now = Date.now();
+    this.tokens = Math.min(UNSUPERVISED_BURST, this.tokens + ((now - this.refilledAt) / 1000) * UNSUPERVISED_PER_SECOND);
+    this.refilledAt = now;
+    if (this.tokens < 1) {
+      this.suppressed++;
+      return null;
+    }
+    this.tokens--;
+    const suppressed = this.suppressed;
+    this.suppressed = 0;
+    return suppressed;
+  }
+}
 
 /**
  * The audit log. Changes are recorded with `record(em, …)` inside the transaction that makes them,
  * so a change and its event commit or roll back together. Refused authorization attempts are
- * recorded with `recordDenied`, on their own, rate-limited so a flood of bad requests cannot turn
- * into a flood of writes.
+ * recorded with `recordDenied`, and faults of the service's own (a token hook that failed) with
+ * `recordFailure`, on their own, each rate-limited so a flood of bad requests (or a hook that is
+ * down) cannot turn into a flood of writes.
  */
 export class AuditLog {
-  private tokens = DENIED_BURST;
-  private refilledAt = Date.now();
-  private suppressed = 0;
+  private readonly denied = new EventBudget();
+  private readonly failures = new EventBudget();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -55,17 +80,18 @@ export class AuditLog {
 
   /** Records a refused attempt without waiting for it; a write failure is reported, not thrown. */
   recordDenied(actor: Actor, entry: AuditEntry): void {
-    const now = Date.now();
-    this.tokens = Math.min(DENIED_BURST, this.tokens + ((now - this.refilledAt) / 1000) * DENIED_PER_SECOND);
-    this.refilledAt = now;
-    if (this.tokens < 1) {
-      this.suppressed++;
-      return;
-    }
-    this.tokens--;
-    const summary = { ...entry.summary, ...(this.suppressed > 0 ? { suppressedDeniedEvents: this.suppressed } : {}) };
-    this.suppressed = 0;
+    const suppressed = this.denied.take();
+    if (suppressed === null) return;
+    const summary = { ...entry.summary, ...(suppressed > 0 ? { suppressedDeniedEvents: suppressed } : {}) };
     this.dataSource.manager.insert(AuditEventEntity, row(actor, { ...entry, summary }, 'DENIED')).catch(this.onError);
+  }
+
+  /** Records a fault (outcome FAILURE) without waiting for it, outside any transaction; rate-limited like `recordDenied`. */
+  recordFailure(actor: Actor, entry: AuditEntry): void {
+    const suppressed = this.failures.take();
+    if (suppressed === null) return;
+    const summary = { ...entry.summary, ...(suppressed > 0 ? { suppressedFailureEvents: suppressed } : {}) };
+    this.dataSource.manager.insert(AuditEventEntity, row(actor, { ...entry, summary }, 'FAILURE')).catch(this.onError);
   }
 
   list(page: PageRequest, filter: AuditFilter = {}): Promise<Page<AuditEventEntity>> {

@@ -53,6 +53,10 @@ export class ClientEntity {
   @Column({ name: 'refresh_token_idle_lifetime', type: 'integer', default: 1_296_000 })
   refreshTokenIdleLifetime!: number;
 
+  /** String key → string value (see client-metadata.ts): sent to token hooks, never put in tokens by itself. */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  metadata!: Record<string, string>;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

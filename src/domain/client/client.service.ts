@@ -11,6 +11,7 @@ import type { Actor } from '../audit/actor';
 import { ClientEntity } from './client.entity';
 import { ClientSecretEntity } from './client-secret.entity';
 import { ClientGrantEntity } from '../client-grant/client-grant.entity';
+import { checkClientMetadata, MetadataEntry } from './client-metadata';
 import {
   APP_TYPES,
   AppType,
@@ -43,6 +44,8 @@ export interface ClientCreate {
   allowedOrigins?: string[] | null;
   /** Omitted settings keep their value (update) or default (create). */
   refreshToken?: { [K in keyof RefreshTokenSettings]?: RefreshTokenSettings[K] | null } | null;
+  /** Replaces the whole map (update: `[]` clears it). See client-metadata.ts. */
+  metadata?: MetadataEntry[] | null;
 }
 
 export type ClientUpdate = { [K in keyof ClientCreate]?: ClientCreate[K] | null };
@@ -89,10 +92,11 @@ export class ClientService {
       ...given,
     };
     checkRefreshTokenSettings(issues, field('refreshToken'), refreshToken, appType);
+    const metadata = checkClientMetadata(issues, field('metadata'), input.metadata ?? []);
     issues.throwIfAny();
 
     return this.dataSource.transaction(async (em) => {
-      const client = em.create(ClientEntity, { ...values, ...refreshTokenColumns(refreshToken), clientId: generateClientId() });
+      const client = em.create(ClientEntity, { ...values, metadata, ...refreshTokenColumns(refreshToken), clientId: generateClientId() });
       await em.insert(ClientEntity, client);
       let secret: string | null = null;
       if (!isPublicClient(appType)) {
@@ -102,7 +106,7 @@ export class ClientService {
       await this.audit.record(em, actor, {
         operation: 'clientCreate',
         ...target(client.id),
-        summary: { clientId: client.clientId, ...values, refreshTokenSettings: refreshToken },
+        summary: { clientId: client.clientId, ...values, metadata, refreshTokenSettings: refreshToken },
       });
       await this.changes.publish(em, 'client', client.id);
       return { client: await em.findOneByOrFail(ClientEntity, { id: client.id }), secret };
@@ -114,7 +118,7 @@ export class ClientService {
       const client = await this.lockOrFail(em, id);
       const issues = new IssueList();
       const field = (name: string) => ['input', name];
-      const { refreshToken: refreshInput, ...changes } = withoutNulls(input);
+      const { refreshToken: refreshInput, metadata: metadataInput, ...changes } = withoutNulls(input);
       for (const name of IMMUTABLE_FIELDS) {
         if (changes[name] !== undefined && changes[name] !== client[name]) {
           issues.add('IMMUTABLE', field(name), `${name} cannot be changed after creation`);
@@ -128,6 +132,7 @@ export class ClientService {
         ? { ...refreshTokenSettingsOf(client), rotation: client.refreshTokenRotation, ...withoutNulls(refreshInput) }
         : undefined;
       if (refreshToken) checkRefreshTokenSettings(issues, field('refreshToken'), refreshToken, client.appType);
+      const metadata = metadataInput ? checkClientMetadata(issues, field('metadata'), metadataInput) : undefined;
       if (
         changes.grantTypes !== undefined &&
         client.grantTypes.includes('CLIENT_CREDENTIALS') &&
@@ -138,7 +143,7 @@ export class ClientService {
       }
       issues.throwIfAny();
       const { appType: _a, isFirstParty: _f, ...rest } = changes;
-      const writable = { ...rest, ...(refreshToken ? refreshTokenColumns(refreshToken) : {}) };
+      const writable = { ...rest, ...(refreshToken ? refreshTokenColumns(refreshToken) : {}), ...(metadata ? { metadata } : {}) };
       if (Object.keys(writable).length > 0) {
         await em.update(ClientEntity, { id }, writable);
         await this.changes.publish(em, 'client', id);
@@ -146,7 +151,7 @@ export class ClientService {
       await this.audit.record(em, actor, {
         operation: 'clientUpdate',
         ...target(id),
-        summary: { ...changes, ...(refreshToken ? { refreshTokenSettings: refreshToken } : {}) },
+        summary: { ...changes, ...(refreshToken ? { refreshTokenSettings: refreshToken } : {}), ...(metadata ? { metadata } : {}) },
       });
       return em.findOneByOrFail(ClientEntity, { id });
     });
@@ -230,7 +235,7 @@ export class ClientService {
 
   private checkSettings(
     issues: IssueList,
-    values: Omit<Required<ClientCreate>, 'refreshToken'> & { [k: string]: unknown },
+    values: Omit<Required<ClientCreate>, 'refreshToken' | 'metadata'> & { [k: string]: unknown },
     field: (name: string) => string[],
     only?: string[],
   ): void {

@@ -26,6 +26,13 @@ export class UserEntity {
   @Column({ type: 'boolean', default: false })
   blocked!: boolean;
 
+  /**
+   * A JSON object set through the management API, never by the user (see app-metadata.ts): sent to
+   * token hooks, never put in tokens by itself.
+   */
+  @Column({ name: 'app_metadata', type: 'jsonb', default: () => "'{}'::jsonb" })
+  appMetadata!: Record<string, unknown>;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -9,6 +9,7 @@ import { UserEntity } from './user.entity';
 import { AuthorizationCodeEntity, UserSessionEntity } from '../authorization/authorization.entities';
 import { hashPassword, verifyPassword } from './password';
 import { checkEmail, checkPassword, checkUserName, EMAIL_MAX, PASSWORD_MAX } from './user.rules';
+import { appMetadataSummary, checkAppMetadata } from './app-metadata';
 
 export interface UserCreate {
   email: string;
@@ -17,6 +18,8 @@ export interface UserCreate {
   name?: string | null;
   emailVerified?: boolean | null;
   blocked?: boolean | null;
+  /** A JSON object (see app-metadata.ts); default {}. */
+  appMetadata?: Record<string, unknown> | null;
 }
 
 export interface UserUpdate {
@@ -24,6 +27,8 @@ export interface UserUpdate {
   name?: string | null;
   emailVerified?: boolean | null;
   blocked?: boolean | null;
+  /** Replaces the stored object; {} clears it. */
+  appMetadata?: Record<string, unknown> | null;
 }
 
 export interface UserFilter {
@@ -58,20 +63,27 @@ export class UserService {
     checkEmail(issues, field('email'), email);
     checkUserName(issues, field('name'), values.name);
     if (input.password != null) checkPassword(issues, field('password'), input.password, email);
+    const appMetadata = input.appMetadata ?? {};
+    checkAppMetadata(issues, field('appMetadata'), appMetadata);
     issues.throwIfAny();
     if (await this.emailTaken(this.dataSource.manager, email)) throw emailTaken();
     // Hashing is slow on purpose: done before the transaction, so no lock waits on it.
     const passwordHash = input.password != null ? await hashPassword(input.password) : null;
 
     return this.dataSource.transaction(async (em) => {
-      const user = em.create(UserEntity, { ...values, passwordHash });
+      const user = em.create(UserEntity, { ...values, appMetadata, passwordHash });
       try {
-        await em.insert(UserEntity, user);
+        // jsonb columns: TypeORM's deep-partial type cannot follow Record<string, unknown>.
+        await em.insert(UserEntity, user as never);
       } catch (error) {
         if (isUniqueViolation(error)) throw emailTaken();
         throw error;
       }
-      await this.audit.record(em, actor, { operation: 'userCreate', ...target(user.id), summary: { ...values } });
+      await this.audit.record(em, actor, {
+        operation: 'userCreate',
+        ...target(user.id),
+        summary: { ...values, appMetadata: appMetadataSummary(appMetadata) },
+      });
       await this.changes.publish(em, 'user', user.id);
       return em.findOneByOrFail(UserEntity, { id: user.id });
     });
@@ -82,12 +94,13 @@ export class UserService {
    * (`blocked: true`) also ends the user's login sessions and voids their unused authorization codes.
    */
   async update(id: string, input: UserUpdate, actor: Actor): Promise<UserEntity> {
-    const changes = withoutNulls(input) as Partial<Pick<UserEntity, 'email' | 'name' | 'emailVerified' | 'blocked'>>;
+    const changes = withoutNulls(input) as Partial<Pick<UserEntity, 'email' | 'name' | 'emailVerified' | 'blocked' | 'appMetadata'>>;
     if (changes.email !== undefined) changes.email = changes.email.trim();
     const issues = new IssueList();
     const field = (name: string) => ['input', name];
     if (changes.email !== undefined) checkEmail(issues, field('email'), changes.email);
     if (changes.name !== undefined) checkUserName(issues, field('name'), changes.name);
+    if (changes.appMetadata !== undefined) checkAppMetadata(issues, field('appMetadata'), changes.appMetadata);
     issues.throwIfAny();
 
     return this.dataSource.transaction(async (em) => {
@@ -100,7 +113,7 @@ export class UserService {
       }
       if (Object.keys(changes).length > 0) {
         try {
-          await em.update(UserEntity, { id }, changes);
+          await em.update(UserEntity, { id }, changes as never);
         } catch (error) {
           if (isUniqueViolation(error)) throw emailTaken();
           throw error;
@@ -110,7 +123,11 @@ export class UserService {
       await this.audit.record(em, actor, {
         operation: 'userUpdate',
         ...target(id),
-        summary: { ...changes, ...(signedOut !== undefined ? { sessionsEnded: signedOut } : {}) },
+        summary: {
+          ...changes,
+          ...(changes.appMetadata !== undefined ? { appMetadata: appMetadataSummary(changes.appMetadata) } : {}),
+          ...(signedOut !== undefined ? { sessionsEnded: signedOut } : {}),
+        },
       });
       await this.changes.publish(em, 'user', id);
       return em.findOneByOrFail(UserEntity, { id });

@@ -11,6 +11,7 @@ registerEnumType(AuditOutcomeEnum, {
   valuesConfig: {
     SUCCESS: { description: 'The change was made (the event committed with it).' },
     DENIED: { description: 'The caller was not authenticated, or lacked a scope; nothing was done.' },
+    FAILURE: { description: 'A fault of the service\'s own while serving a request, such as a token hook that failed (`tokenHookFailure`).' },
   },
 });
 

@@ -18,6 +18,17 @@ export class ClientRefreshTokenInput {
   idleLifetime?: number | null;
 }
 
+@InputType({ description: 'One key of a client\'s metadata.' })
+export class ClientMetadataEntryInput {
+  @Field({ description: '1–255 characters, unique in the list.' })
+  key!: string;
+
+  @Field({ description: 'At most 255 characters.' })
+  value!: string;
+}
+
+const METADATA = 'Replaces the whole metadata: at most 10 entries (string keys and values, no control characters). Sent to the token hooks of the APIs the client gets tokens for.';
+
 @InputType()
 export class ClientCreateInput {
   @Field({ description: '1–200 characters, no `<` or `>`.' })
@@ -52,6 +63,9 @@ export class ClientCreateInput {
 
   @Field(() => ClientRefreshTokenInput, { nullable: true })
   refreshToken?: ClientRefreshTokenInput | null;
+
+  @Field(() => [ClientMetadataEntryInput], { nullable: true, description: `${METADATA} Default: none.` })
+  metadata?: ClientMetadataEntryInput[] | null;
 }
 
 @InputType({ description: 'Fields to change; omitted fields keep their value.' })
@@ -82,6 +96,9 @@ export class ClientUpdateInput {
 
   @Field(() => ClientRefreshTokenInput, { nullable: true, description: 'Merged with the current settings.' })
   refreshToken?: ClientRefreshTokenInput | null;
+
+  @Field(() => [ClientMetadataEntryInput], { nullable: true, description: `${METADATA} \`[]\` clears it.` })
+  metadata?: ClientMetadataEntryInput[] | null;
 }
 
 @InputType()

@@ -5,6 +5,7 @@ import { toGlobalId } from '../relay/global-id';
 import { AppTypeEnum, GrantTypeEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { refreshTokenSettingsOf } from '../../domain/client/client.rules';
+import { metadataEntries } from '../../domain/client/client-metadata';
 import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
 
 @ObjectType({ description: 'A client secret as metadata: the secret itself is shown only when created or rotated.' })
@@ -32,6 +33,15 @@ export class ClientRefreshTokenSettings {
 
   @Field(() => Int, { description: 'Seconds a refresh token lives unused: 60 to absoluteLifetime (default 1296000, 15 days).' })
   idleLifetime!: number;
+}
+
+@ObjectType({ description: 'One key of a client\'s metadata.' })
+export class ClientMetadataEntry {
+  @Field()
+  key!: string;
+
+  @Field()
+  value!: string;
 }
 
 @ObjectType({ implements: Node, description: 'An application that requests tokens.' })
@@ -68,6 +78,12 @@ export class Client extends Node {
   @Field(() => ClientRefreshTokenSettings)
   refreshToken!: ClientRefreshTokenSettings;
 
+  @Field(() => [ClientMetadataEntry], {
+    description:
+      'String keys and values (like Auth0\'s `client_metadata`), sorted by key. Sent to token hooks as `client.metadata`; never put in tokens by themselves.',
+  })
+  metadata!: ClientMetadataEntry[];
+
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 
@@ -88,6 +104,7 @@ export class Client extends Node {
       callbacks: entity.callbacks,
       allowedOrigins: entity.allowedOrigins,
       refreshToken: Object.assign(new ClientRefreshTokenSettings(), refreshTokenSettingsOf(entity)),
+      metadata: metadataEntries(entity.metadata ?? {}).map((entry) => Object.assign(new ClientMetadataEntry(), entry)),
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,
     });

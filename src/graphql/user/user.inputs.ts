@@ -1,4 +1,7 @@
 import { Field, InputType } from 'type-graphql';
+import { JSONObjectResolver } from 'graphql-scalars';
+
+const APP_METADATA = 'A JSON object (not an array), at most 16 KB as JSON. Sent to token hooks; the user cannot change it.';
 
 @InputType()
 export class UserCreateInput {
@@ -19,6 +22,9 @@ export class UserCreateInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Default false.' })
   blocked?: boolean | null;
+
+  @Field(() => JSONObjectResolver, { nullable: true, description: `${APP_METADATA} Default {}.` })
+  appMetadata?: Record<string, unknown> | null;
 }
 
 @InputType({ description: 'Fields to change; omitted fields keep their value.' })
@@ -34,6 +40,9 @@ export class UserUpdateInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Blocking also ends the user\'s login sessions.' })
   blocked?: boolean | null;
+
+  @Field(() => JSONObjectResolver, { nullable: true, description: `${APP_METADATA} Replaces the stored object; {} clears it.` })
+  appMetadata?: Record<string, unknown> | null;
 }
 
 @InputType()

@@ -1,5 +1,5 @@
 import { Field, ObjectType } from 'type-graphql';
-import { DateTimeISOResolver } from 'graphql-scalars';
+import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Node } from '../relay/node';
 import { toGlobalId } from '../relay/global-id';
 import { Connection } from '../relay/connection';
@@ -31,6 +31,12 @@ export class User extends Node {
   @Field(() => DateTimeISOResolver, { nullable: true, description: 'Last successful sign-in; null: never.' })
   lastLoginAt!: Date | null;
 
+  @Field(() => JSONObjectResolver, {
+    description:
+      'A JSON object set through this API, never by the user (like Auth0\'s `app_metadata`). Sent to token hooks as `user.appMetadata`; never put in tokens by itself.',
+  })
+  appMetadata!: Record<string, unknown>;
+
   static from(entity: UserEntity): User {
     return Object.assign(new User(), {
       id: toGlobalId('User', entity.id),
@@ -42,6 +48,7 @@ export class User extends Node {
       createdAt: entity.createdAt,
       updatedAt: entity.updatedAt,
       lastLoginAt: entity.lastLoginAt,
+      appMetadata: entity.appMetadata ?? {},
     });
   }
 }

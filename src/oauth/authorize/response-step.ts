@@ -1,6 +1,7 @@
 import type { AuthorizationCodeService } from '../../domain/authorization/authorization-code.service';
 import type { UsedNonceService } from '../../domain/authorization/used-nonce.service';
 import type { TokenPipeline } from '../tokens/pipeline';
+import { OAuthError } from '../errors';
 import type { UserEntity } from '../../domain/user/user.entity';
 import { AuthorizationRequest, AuthorizeError, ResponseTarget } from './request';
 
@@ -48,7 +49,12 @@ export async function grantResponse(
   if (!(await deps.usedNonces.claim(client.id, req.nonce!, lifetime + NONCE_MARGIN_SECONDS))) {
     throw new AuthorizeError(req, 'invalid_request', 'nonce already used');
   }
-  const token = await deps.pipeline.issueAccessToken({ grantType: 'implicit', client, api, user, scopes: req.scopes, requestId }, { lifetime });
+  // A refusal while issuing (a token hook's access_denied) goes back to the client as an error response.
+  const token = await deps.pipeline
+    .issueAccessToken({ grantType: 'implicit', client, api, user, scopes: req.scopes, requestId }, { lifetime })
+    .catch((error: unknown) => {
+      throw error instanceof OAuthError ? new AuthorizeError(req, error.error, error.description) : error;
+    });
   return { access_token: token.accessToken, token_type: token.tokenType, expires_in: String(token.expiresIn), scope: token.scope };
 }
 

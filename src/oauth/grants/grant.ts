@@ -20,7 +20,7 @@ export interface GrantServices {
   clock: Clock;
   users: UserLookup;
   authorizationCodes: Pick<AuthorizationCodeService, 'consume' | 'recordRefused' | 'recordIssued'>;
-  refreshTokens: Pick<RefreshTokenService, 'issue' | 'revokeFamily' | 'exchange'>;
+  refreshTokens: Pick<RefreshTokenService, 'issue' | 'revokeFamily' | 'exchange' | 'findByToken'>;
 }
 
 /** One token request, after client authentication and the client's grant-type check. */
