@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { parseMasterKey } from './crypto/master-key';
+import { apiIdentifierProblem } from './lib/api-identifier';
 
 /**
  * The service configuration, read once from the environment and validated up front so a
@@ -105,9 +106,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const managementAudience = read('MANAGEMENT_AUDIENCE') ?? `${issuer}/api/v2/`;
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(managementAudience) || managementAudience.includes('#') || managementAudience.length > 600) {
-    problems.push('MANAGEMENT_AUDIENCE must be an absolute URI without fragment, at most 600 characters');
-  }
+  const audienceProblem = apiIdentifierProblem(managementAudience);
+  if (audienceProblem) problems.push(`MANAGEMENT_AUDIENCE ${audienceProblem}`);
 
   const explorerText = (read('EXPLORER') ?? 'true').toLowerCase();
   if (explorerText !== 'true' && explorerText !== 'false') problems.push(`EXPLORER must be true or false (got "${explorerText}")`);

@@ -17,7 +17,8 @@ export class InvalidTokenError extends Error {
   }
 }
 
-const TOKEN_MAX = 8192;
+/** Longest access token accepted for verification: far above any this service issues, and refused before any parsing. */
+export const ACCESS_TOKEN_MAX_LENGTH = 8192;
 
 /**
  * Verifies access tokens this service issued, locally: signature by a published key of the ring
@@ -30,7 +31,7 @@ export class AccessTokenVerifier {
   ) {}
 
   async verify(token: string, options: VerifyOptions): Promise<JWTPayload> {
-    if (token.length > TOKEN_MAX) throw new InvalidTokenError('The access token is too long');
+    if (token.length > ACCESS_TOKEN_MAX_LENGTH) throw new InvalidTokenError('The access token is too long');
     try {
       const { payload } = await jwtVerify(
         token,

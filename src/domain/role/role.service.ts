@@ -9,6 +9,7 @@ import type { ChangeFeed } from '../change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { RoleEntity, RolePermissionEntity, UserRoleEntity } from './role.entities';
+import { isUuid } from '../../lib/uuid';
 
 export const ROLE_NAME_MAX = 200;
 export const ROLE_DESCRIPTION_MAX = 500;
@@ -51,8 +52,6 @@ export interface Membership<T> {
   item: T;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * Roles (RBAC): named sets of permissions — scopes defined on APIs — given to users. When an API
  * has `enforcePolicies`, a user's tokens for it carry only the requested scopes the user holds
@@ -71,7 +70,7 @@ export class RoleService {
 
   /** The distinct scopes of the API (uuid) the user holds across their roles, sorted; [] when none. */
   async permissionsOf(userId: string, resourceServerId: string): Promise<string[]> {
-    if (!UUID.test(userId) || !UUID.test(resourceServerId)) return [];
+    if (!isUuid(userId) || !isUuid(resourceServerId)) return [];
     const rows: { scope: string }[] = await this.dataSource.query(
       `SELECT DISTINCT rp.scope
          FROM user_roles ur
@@ -217,7 +216,7 @@ export class RoleService {
     const issues = new IssueList();
     if (checkListSize(issues, ['permissions'], permissions, PERMISSIONS_PER_ROLE_MAX)) {
       permissions.forEach((p, index) => {
-        if (!UUID.test(p.resourceServerId)) {
+        if (!isUuid(p.resourceServerId)) {
           issues.add('NOT_FOUND', ['permissions', String(index), 'resourceServerId'], 'resource server not found');
         }
       });
@@ -269,11 +268,11 @@ export class RoleService {
     checkListSize(issues, ['roleIds'], roleIds, ROLES_PER_USER_MAX);
     issues.throwIfAny();
     return this.dataSource.transaction(async (em) => {
-      const user = UUID.test(userId)
+      const user = isUuid(userId)
         ? await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } })
         : null;
       if (!user) throw DomainError.notFound(['id'], 'user');
-      const valid = [...new Set(roleIds.filter((r) => UUID.test(r)))];
+      const valid = [...new Set(roleIds.filter((r) => isUuid(r)))];
       // Held (FOR KEY SHARE) until commit: a concurrent delete of one of them waits, then cascades.
       const found: { id: string; name: string }[] = valid.length
         ? await em.query(`SELECT id, name FROM roles WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, [valid])
@@ -314,7 +313,7 @@ export class RoleService {
   }
 
   findById(id: string): Promise<RoleEntity | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.dataSource.manager.findOneBy(RoleEntity, { id });
   }
 
@@ -424,7 +423,7 @@ export class RoleService {
 
   /** The APIs named by the permissions (unknown or malformed ids are simply absent). */
   private async apisOf(em: EntityManager, permissions: PermissionRef[]): Promise<Map<string, ResourceServerEntity>> {
-    const ids = [...new Set(permissions.map((p) => p.resourceServerId).filter((id) => UUID.test(id)))];
+    const ids = [...new Set(permissions.map((p) => p.resourceServerId).filter((id) => isUuid(id)))];
     if (ids.length === 0) return new Map();
     const servers = await em
       .createQueryBuilder(ResourceServerEntity, 'rs')
@@ -440,7 +439,7 @@ export class RoleService {
   }
 
   private async lockOrFail(em: EntityManager, id: string): Promise<RoleEntity> {
-    const role = UUID.test(id) ? await em.findOne(RoleEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+    const role = isUuid(id) ? await em.findOne(RoleEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
     if (!role) throw DomainError.notFound(['id'], 'role');
     return role;
   }
