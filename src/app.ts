@@ -75,7 +75,7 @@ export async function createApp(
   /**
    * `poolSize`: tests reaching an embedded PGlite through its URL use its pool size of 1.
    * `logStream`: where the JSON log lines go (default stdout); tests capture them.
-   * `clock`: the time of refresh-token decisions (default the system clock); tests move it.
+   * `clock`: the time of every time decision (default the system clock); tests move it.
    */
   options: { sqlLogger?: TypeOrmLogger; poolSize?: number; logStream?: { write(line: string): void }; clock?: Clock } = {},
 ): Promise<App> {
@@ -100,6 +100,7 @@ export async function createApp(
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;
+    const clock = options.clock ?? systemClock;
     const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
     // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
     const applyChange = (payload: string) => {
@@ -112,7 +113,7 @@ export async function createApp(
     };
     const changes = new PgChangeFeed(applyChange);
     dataSource.subscribers.push(changes);
-    const keyRing = new KeyRing(dataSource, box, changes);
+    const keyRing = new KeyRing(dataSource, box, changes, clock);
     const registry = new Registry(dataSource);
 
     listener = await listenForChanges(database.url, dataSource, {
@@ -123,7 +124,7 @@ export async function createApp(
     });
 
     const audit = new AuditLog(dataSource, (err) => http.log.error({ err }, 'audit event write failed'));
-    const resourceServers = new ResourceServerService(dataSource, changes, audit, {
+    const resourceServers = new ResourceServerService(dataSource, changes, audit, clock, {
       // A new API gets its keys now, so they are in the JWKS before its first token.
       async afterCreate(em, server) {
         if (server.signingAlgorithm === 'HS256') return { signingSecret: await keyRing.createHsSecret(em, server.id) };
@@ -132,16 +133,16 @@ export async function createApp(
       },
       rotateSigningSecret: (em, server, previousExpiresAt) => keyRing.rotateHsSecret(em, server.id, previousExpiresAt),
     });
-    const clients = new ClientService(dataSource, changes, audit);
-    const clientGrants = new ClientGrantService(dataSource, changes, audit);
-    const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing);
-    const revocations = new RevocationService(dataSource, audit);
+    const clients = new ClientService(dataSource, changes, audit, clock);
+    const clientGrants = new ClientGrantService(dataSource, changes, audit, clock);
+    const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing, clock);
+    const revocations = new RevocationService(dataSource, audit, clock);
     const users = new UserService(dataSource, changes, audit);
-    const refreshTokens = new RefreshTokenService(dataSource, audit, options.clock ?? systemClock);
+    const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
     const authorizationCodes = new AuthorizationCodeService(dataSource);
-    const housekeeping = new Housekeeping(dataSource, revocations, {
+    const housekeeping = new Housekeeping(dataSource, revocations, clock, {
       auditRetentionDays: config.auditRetentionDays,
       onError: (err) => http.log.error({ err }, 'housekeeping failed'),
     });
@@ -154,7 +155,7 @@ export async function createApp(
     await keyRing.ensureRing(bootstrap.managementApi.signingAlgorithm as AsymmetricAlgorithm);
 
     const issuer = new AccessTokenIssuer(keyRing, config.issuer);
-    const verifier = new AccessTokenVerifier(keyRing, config.issuer);
+    const verifier = new AccessTokenVerifier(keyRing, config.issuer, clock);
     const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource));
     const tokens = new TestTokenService(dataSource, { registry, issuer, audit });
 

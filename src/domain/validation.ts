@@ -68,12 +68,15 @@ export const GRACE_PERIOD_MAX = 2_592_000;
 
 /**
  * The grace period of a secret rotation's previous secret, from `input.previousSecretExpiresIn`
- * (default 0: at once; at most 30 days), and when it ends (null: now). Invalid → a DomainError.
+ * (default 0: at once; at most 30 days), and when it ends counted from `now` (null: now). Invalid → a DomainError.
  */
-export function rotationGrace(input: { previousSecretExpiresIn?: number | null }): { seconds: number; previousExpiresAt: Date | null } {
+export function rotationGrace(
+  input: { previousSecretExpiresIn?: number | null },
+  now: Date,
+): { seconds: number; previousExpiresAt: Date | null } {
   const seconds = input.previousSecretExpiresIn ?? 0;
   const issues = new IssueList();
   checkIntRange(issues, ['input', 'previousSecretExpiresIn'], seconds, 0, GRACE_PERIOD_MAX);
   issues.throwIfAny();
-  return { seconds, previousExpiresAt: seconds > 0 ? new Date(Date.now() + seconds * 1000) : null };
+  return { seconds, previousExpiresAt: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null };
 }

@@ -1,5 +1,6 @@
 import { errors, JWTPayload, jwtVerify } from 'jose';
 import type { KeyRing } from '../crypto/key-ring';
+import type { Clock } from '../lib/clock';
 
 export interface VerifyOptions {
   audience: string;
@@ -28,6 +29,8 @@ export class AccessTokenVerifier {
   constructor(
     private readonly keyRing: KeyRing,
     private readonly issuer: string,
+    /** `exp` and `iat` are judged at its time. */
+    private readonly clock: Clock,
   ) {}
 
   async verify(token: string, options: VerifyOptions): Promise<JWTPayload> {
@@ -54,6 +57,7 @@ export class AccessTokenVerifier {
           algorithms: [options.algorithm],
           typ: options.typ,
           requiredClaims: ['exp', 'iat', 'sub'],
+          currentDate: this.clock.now(),
           clockTolerance: 5,
         },
       );

@@ -65,7 +65,7 @@ export async function startTestServer(
     masterKey?: string;
     /** Receives the JSON log lines (set LOG_LEVEL in `env`; the default is silent). */
     logStream?: { write(line: string): void };
-    /** The time of refresh-token decisions (default the system clock): see FakeClock. */
+    /** The time of every time decision (default the system clock): see FakeClock. */
     clock?: Clock;
   } = {},
 ): Promise<TestServer> {
