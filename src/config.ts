@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { parseMasterKey } from './crypto/master-key';
 import { apiIdentifierProblem } from './lib/api-identifier';
+import { hasControlCharacter } from './lib/control-characters';
 
 /**
  * The service configuration, read once from the environment and validated up front so a
@@ -121,7 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (!/^[A-Za-z0-9._~-]{8,64}$/.test(bootstrapId)) {
       problems.push('BOOTSTRAP_CLIENT_ID must be 8–64 URL-safe characters (letters, digits, . _ ~ -)');
     }
-    if (bootstrapSecret.length < 32 || bootstrapSecret.length > 256 || /[\u0000-\u001f\u007f]/.test(bootstrapSecret)) {
+    if (bootstrapSecret.length < 32 || bootstrapSecret.length > 256 || hasControlCharacter(bootstrapSecret)) {
       problems.push('BOOTSTRAP_CLIENT_SECRET must be 32–256 printable characters');
     }
     bootstrapClient = { clientId: bootstrapId, clientSecret: bootstrapSecret };

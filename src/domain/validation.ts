@@ -1,21 +1,20 @@
 import { IssueList } from './errors';
+import { hasControlCharacter } from '../lib/control-characters';
 
 /** Shared input rules, one definition each. Every check reports to an IssueList under `field`. */
-
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** A display name: 1–max chars, not blank, no `<`, `>` or control characters. */
 export function checkName(issues: IssueList, field: string[], value: string, max = 200): void {
   if (value.trim().length === 0) issues.add('INVALID', field, 'must not be blank');
   else if (value.length > max) issues.add('INVALID', field, `must be at most ${max} characters`);
   else if (/[<>]/.test(value)) issues.add('INVALID', field, 'must not contain < or >');
-  else if (CONTROL_CHARS.test(value)) issues.add('INVALID', field, 'must not contain control characters');
+  else if (hasControlCharacter(value)) issues.add('INVALID', field, 'must not contain control characters');
 }
 
 /** Free text: at most `max` chars, no control characters other than newlines and tabs. */
 export function checkText(issues: IssueList, field: string[], value: string, max: number): void {
   if (value.length > max) issues.add('INVALID', field, `must be at most ${max} characters`);
-  else if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) {
+  else if (hasControlCharacter(value, ['\t', '\n'])) {
     issues.add('INVALID', field, 'must not contain control characters');
   }
 }

@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { RevokedTokenEntity, TokenWatermarkEntity } from './revocation.entities';
 import type { Clock } from '../../lib/clock';
+import { hasControlCharacter } from '../../lib/control-characters';
 
 export const JTI_MAX = 255;
 
@@ -29,7 +30,7 @@ export class RevocationService {
   /** Denylists the token's jti until `expiresAt`. Revoking a revoked token again is a no-op. */
   async revoke(token: TokenToRevoke, actor: Actor, fields: { jti: string[]; expiresAt: string[] }): Promise<RevokedTokenEntity> {
     const issues = new IssueList();
-    if (token.jti.length === 0 || token.jti.length > JTI_MAX || /[\u0000-\u001f\u007f]/.test(token.jti)) {
+    if (token.jti.length === 0 || token.jti.length > JTI_MAX || hasControlCharacter(token.jti)) {
       issues.add('INVALID', fields.jti, `must be 1 to ${JTI_MAX} printable characters`);
     }
     const now = this.clock.now().getTime();
