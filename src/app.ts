@@ -124,6 +124,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;
+    const clock = options.clock ?? systemClock;
     const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
     // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
     const applyChange = (payload: string) => {
@@ -136,7 +137,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     };
     const changes = new PgChangeFeed(applyChange);
     dataSource.subscribers.push(changes);
-    const keyRing = new KeyRing(dataSource, box, changes);
+    const keyRing = new KeyRing(dataSource, box, changes, clock);
     const reads = new TokenReadModel(dataSource, clock);
     // Each API is cached with its token hook (secret opened once per load, kept in memory only).
     const registry = new Registry(reads, (serverId) => tokenHooks.activeHook(serverId));
@@ -149,7 +150,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     });
 
     const audit = new AuditLog(dataSource, (err) => http.log.error({ err }, 'audit event write failed'));
-    const resourceServers = new ResourceServerService(dataSource, changes, audit, {
+    const resourceServers = new ResourceServerService(dataSource, changes, audit, clock, {
       // A new API gets its keys now, so they are in the JWKS before its first token.
       async afterCreate(em, server) {
         if (server.signingAlgorithm === 'HS256') return { signingSecret: await keyRing.createHsSecret(em, server.id) };
@@ -158,10 +159,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       },
       rotateSigningSecret: (em, server, previousExpiresAt) => keyRing.rotateHsSecret(em, server.id, previousExpiresAt),
     });
-    const clients = new ClientService(dataSource, changes, audit);
-    const clientGrants = new ClientGrantService(dataSource, changes, audit);
-    const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing);
-    const revocations = new RevocationService(dataSource, audit);
+    const clients = new ClientService(dataSource, changes, audit, clock);
+    const clientGrants = new ClientGrantService(dataSource, changes, audit, clock);
+    const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing, clock);
+    const revocations = new RevocationService(dataSource, audit, clock);
     const users = new UserService(dataSource, changes, audit);
     const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
@@ -177,7 +178,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       }),
     ];
     const tokenHookTester = new TokenHookTester({ reads, users, hooks: tokenHooks, caller: tokenHookCaller, audit, clock });
-    const housekeeping = new Housekeeping(dataSource, revocations, {
+    const housekeeping = new Housekeeping(dataSource, revocations, clock, {
       auditRetentionDays: config.auditRetentionDays,
       onError: (err) => http.log.error({ err }, 'housekeeping failed'),
     });
@@ -192,7 +193,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const pipeline = new TokenPipeline({ keyRing, issuer: config.issuer, roles, clock, claimsSources: [...customClaims, ...(options.claimsSources ?? [])] });
     const grants = new GrantRegistry();
     for (const grant of options.grants ?? []) grants.register(grant);
-    const verifier = new AccessTokenVerifier(keyRing, config.issuer);
+    const verifier = new AccessTokenVerifier(keyRing, config.issuer, clock);
     const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource));
     const testTokens = new TestTokenService({ registry, pipeline, audit }, reads);
 

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { parseMasterKey } from './crypto/master-key';
 import { parseHostEntry } from './lib/hostname';
+import { apiIdentifierProblem } from './lib/api-identifier';
+import { hasControlCharacter } from './lib/control-characters';
 
 /**
  * The service configuration, read once from the environment and validated up front so a
@@ -111,9 +113,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const managementAudience = read('MANAGEMENT_AUDIENCE') ?? `${issuer}/api/v2/`;
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(managementAudience) || managementAudience.includes('#') || managementAudience.length > 600) {
-    problems.push('MANAGEMENT_AUDIENCE must be an absolute URI without fragment, at most 600 characters');
-  }
+  const audienceProblem = apiIdentifierProblem(managementAudience);
+  if (audienceProblem) problems.push(`MANAGEMENT_AUDIENCE ${audienceProblem}`);
 
   const explorerText = (read('EXPLORER') ?? 'true').toLowerCase();
   if (explorerText !== 'true' && explorerText !== 'false') problems.push(`EXPLORER must be true or false (got "${explorerText}")`);
@@ -127,7 +128,7 @@ export function loadConfig(env: Env = process.env): Config {
     if (!/^[A-Za-z0-9._~-]{8,64}$/.test(bootstrapId)) {
       problems.push('BOOTSTRAP_CLIENT_ID must be 8–64 URL-safe characters (letters, digits, . _ ~ -)');
     }
-    if (bootstrapSecret.length < 32 || bootstrapSecret.length > 256 || /[\u0000-\u001f\u007f]/.test(bootstrapSecret)) {
+    if (bootstrapSecret.length < 32 || bootstrapSecret.length > 256 || hasControlCharacter(bootstrapSecret)) {
       problems.push('BOOTSTRAP_CLIENT_SECRET must be 32–256 printable characters');
     }
     bootstrapClient = { clientId: bootstrapId, clientSecret: bootstrapSecret };

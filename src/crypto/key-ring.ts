@@ -5,6 +5,7 @@ import { SecretBox } from './secret-box';
 import { randomToken } from './random';
 import { ResourceServerSecretEntity, SigningKeyEntity } from './signing-key.entity';
 import type { ChangeFeed } from '../db/change-feed';
+import type { Clock } from '../lib/clock';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
@@ -63,6 +64,8 @@ export class KeyRing {
     private readonly dataSource: DataSource,
     private readonly box: SecretBox,
     private readonly changes: ChangeFeed,
+    /** When a key became current, and whether a rotated-away HS256 secret still verifies. */
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -134,8 +137,9 @@ export class KeyRing {
       const states = (await tx.find(SigningKeyEntity, { where: { algorithm, state: In(['CURRENT', 'NEXT']) } })).map(
         (k) => k.state,
       );
-      const now = new Date();
-      if (!states.includes('CURRENT')) await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'CURRENT', activatedAt: now });
+      if (!states.includes('CURRENT')) {
+        await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'CURRENT', activatedAt: this.clock.now() });
+      }
       if (!states.includes('NEXT')) await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'NEXT' });
       if (states.length < 2) await this.changes.publish(tx, 'signing_key', algorithm);
     };
@@ -194,12 +198,13 @@ export class KeyRing {
   /** The HS256 key with this kid, if it is still valid. */
   async hsVerificationKey(kid: string): Promise<{ serverId: string; key: CryptoKey } | undefined> {
     const cached = this.hsByKid.get(kid);
-    if (cached) return cached.expiresAt === null || cached.expiresAt.getTime() > Date.now() ? cached : undefined;
+    const now = this.clock.now();
+    if (cached) return cached.expiresAt === null || cached.expiresAt.getTime() > now.getTime() ? cached : undefined;
     const generation = this.secretsGeneration;
     const row = await this.dataSource.manager.findOne(ResourceServerSecretEntity, {
       where: [
         { kid, expiresAt: IsNull() },
-        { kid, expiresAt: MoreThan(new Date()) },
+        { kid, expiresAt: MoreThan(now) },
       ],
     });
     if (!row) return undefined;

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { RevocationService } from './revocation/revocation.service';
+import type { Clock } from '../lib/clock';
 
 export interface PurgeCounts {
   revokedTokens: number;
@@ -29,6 +30,7 @@ export class Housekeeping {
   constructor(
     private readonly dataSource: DataSource,
     private readonly revocations: RevocationService,
+    private readonly clock: Clock,
     private readonly options: { auditRetentionDays: number; onError: (error: unknown) => void },
   ) {}
 
@@ -53,33 +55,36 @@ export class Housekeeping {
   }
 
   private async purge(): Promise<PurgeCounts> {
+    // Every expiry is judged at the service clock's time ($1), like the decisions that read it: the
+    // deletes are idempotent, so nothing here needs the database's own now().
+    const now = this.clock.now();
     const deleted = async (sql: string, params: unknown[] = []) => {
-      const [, affected] = (await this.dataSource.query(sql, params)) as [unknown, number];
+      const [, affected] = (await this.dataSource.query(sql, [now, ...params])) as [unknown, number];
       return affected;
     };
     const { revokedTokens, watermarks } = await this.revocations.purgeExpired();
     return {
       revokedTokens,
       watermarks,
-      clientSecrets: await deleted(`DELETE FROM client_secrets WHERE expires_at <= now()`),
-      signingSecrets: await deleted(`DELETE FROM resource_server_secrets WHERE expires_at <= now()`),
-      auditEvents: await deleted(`DELETE FROM audit_events WHERE occurred_at < now() - make_interval(days => $1)`, [
+      clientSecrets: await deleted(`DELETE FROM client_secrets WHERE expires_at <= $1`),
+      signingSecrets: await deleted(`DELETE FROM resource_server_secrets WHERE expires_at <= $1`),
+      auditEvents: await deleted(`DELETE FROM audit_events WHERE occurred_at < $1::timestamptz - make_interval(days => $2)`, [
         this.options.auditRetentionDays,
       ]),
       // Kept while the token their exchange issued lives (a reuse of the code must still revoke it), plus an hour.
       authorizationCodes: await deleted(
         `DELETE FROM authorization_codes
-          WHERE GREATEST(expires_at, COALESCE(issued_expires_at, expires_at)) < now() - interval '1 hour'`,
+          WHERE GREATEST(expires_at, COALESCE(issued_expires_at, expires_at)) < $1::timestamptz - interval '1 hour'`,
       ),
-      userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= now()`),
-      usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= now()`),
+      userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= $1`),
+      usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= $1`),
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(
-        `DELETE FROM login_failures WHERE window_started_at < now() - interval '1 day' AND (locked_until IS NULL OR locked_until <= now())`,
+        `DELETE FROM login_failures WHERE window_started_at < $1::timestamptz - interval '1 day' AND (locked_until IS NULL OR locked_until <= $1)`,
       ),
       // Whole families: their members share the absolute expiry and are revoked together.
       refreshTokens: await deleted(
-        `DELETE FROM refresh_tokens WHERE expires_at <= now() OR revoked_at < now() - interval '1 day'`,
+        `DELETE FROM refresh_tokens WHERE expires_at <= $1 OR revoked_at < $1::timestamptz - interval '1 day'`,
       ),
     };
   }

@@ -1,21 +1,20 @@
 import { IssueList } from './errors';
+import { hasControlCharacter } from '../lib/control-characters';
 
 /** Shared input rules, one definition each. Every check reports to an IssueList under `field`. */
-
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 /** A display name: 1–max chars, not blank, no `<`, `>` or control characters. */
 export function checkName(issues: IssueList, field: string[], value: string, max = 200): void {
   if (value.trim().length === 0) issues.add('INVALID', field, 'must not be blank');
   else if (value.length > max) issues.add('INVALID', field, `must be at most ${max} characters`);
   else if (/[<>]/.test(value)) issues.add('INVALID', field, 'must not contain < or >');
-  else if (CONTROL_CHARS.test(value)) issues.add('INVALID', field, 'must not contain control characters');
+  else if (hasControlCharacter(value)) issues.add('INVALID', field, 'must not contain control characters');
 }
 
 /** Free text: at most `max` chars, no control characters other than newlines and tabs. */
 export function checkText(issues: IssueList, field: string[], value: string, max: number): void {
   if (value.length > max) issues.add('INVALID', field, `must be at most ${max} characters`);
-  else if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) {
+  else if (hasControlCharacter(value, ['\t', '\n'])) {
     issues.add('INVALID', field, 'must not contain control characters');
   }
 }
@@ -68,12 +67,15 @@ export const GRACE_PERIOD_MAX = 2_592_000;
 
 /**
  * The grace period of a secret rotation's previous secret, from `input.previousSecretExpiresIn`
- * (default 0: at once; at most 30 days), and when it ends (null: now). Invalid → a DomainError.
+ * (default 0: at once; at most 30 days), and when it ends counted from `now` (null: now). Invalid → a DomainError.
  */
-export function rotationGrace(input: { previousSecretExpiresIn?: number | null }): { seconds: number; previousExpiresAt: Date | null } {
+export function rotationGrace(
+  input: { previousSecretExpiresIn?: number | null },
+  now: Date,
+): { seconds: number; previousExpiresAt: Date | null } {
   const seconds = input.previousSecretExpiresIn ?? 0;
   const issues = new IssueList();
   checkIntRange(issues, ['input', 'previousSecretExpiresIn'], seconds, 0, GRACE_PERIOD_MAX);
   issues.throwIfAny();
-  return { seconds, previousExpiresAt: seconds > 0 ? new Date(Date.now() + seconds * 1000) : null };
+  return { seconds, previousExpiresAt: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null };
 }

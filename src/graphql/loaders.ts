@@ -1,16 +1,10 @@
 import DataLoader from 'dataloader';
-import type { ObjectLiteral, EntityTarget } from 'typeorm';
+import type { ObjectLiteral } from 'typeorm';
 import type { EntityLookup } from '../domain/entity-lookup';
-import { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
 import { ScopeEntity } from '../domain/resource-server/scope.entity';
-import { ClientEntity } from '../domain/client/client.entity';
 import { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
 import { ClientSecretEntity } from '../domain/client/client-secret.entity';
-import { SigningKeyEntity } from '../crypto/signing-key.entity';
-import { AuditEventEntity } from '../domain/audit/audit-event.entity';
 import { UserEntity } from '../domain/user/user.entity';
-import { UserGrantEntity } from '../domain/user-grant/user-grant.entity';
-import { RefreshTokenEntity } from '../domain/refresh-token/refresh-token.entity';
 import { RoleEntity } from '../domain/role/role.entities';
 import type { RolePermission } from '../domain/role/role.service';
 import type { Membership, Page, PageRequest } from '../domain/pagination';
@@ -18,18 +12,22 @@ import type { Services } from './context';
 import type { GrantParent } from '../domain/client-grant/client-grant.service';
 import type { TokenHookEntity } from '../domain/token-hook/token-hook.entity';
 
+/** An entity class (the loaders key on it). */
+export type EntityClass<T> = new () => T;
+
 /**
  * Batching loaders, created per request so nothing is cached across requests (or tokens).
  * Each turns the N lookups of a nested list into one statement.
  */
 export function createLoaders(lookup: EntityLookup, services: Services) {
-  const byId = <T extends ObjectLiteral & { id: string }>(entity: EntityTarget<T>) =>
+  const byId = <T extends ObjectLiteral & { id: string }>(entity: EntityClass<T>) =>
     new DataLoader<string, T | null>(async (ids) => {
       const rows = await lookup.byIds(entity, ids);
       const map = new Map(rows.map((row) => [row.id, row]));
       return ids.map((id) => map.get(id) ?? null);
     });
 
+  const byIdLoaders = new Map<EntityClass<ObjectLiteral & { id: string }>, DataLoader<string, unknown>>();
   const grantPages = new Map<string, DataLoader<string, Page<ClientGrantEntity>>>();
   const grantCounts = new Map<GrantParent, DataLoader<string, number>>();
   const userRolePages = new Map<string, DataLoader<string, Page<Membership<RoleEntity>>>>();
@@ -38,15 +36,15 @@ export function createLoaders(lookup: EntityLookup, services: Services) {
   const pageKey = (page: PageRequest) => `${page.limit}|${page.backward}|${page.afterSeq ?? ''}|${page.beforeSeq ?? ''}`;
 
   return {
-    resourceServer: byId<ResourceServerEntity>(ResourceServerEntity),
-    client: byId<ClientEntity>(ClientEntity),
-    clientGrant: byId<ClientGrantEntity>(ClientGrantEntity),
-    signingKey: byId<SigningKeyEntity>(SigningKeyEntity),
-    auditEvent: byId<AuditEventEntity>(AuditEventEntity),
-    user: byId<UserEntity>(UserEntity),
-    userGrant: byId<UserGrantEntity>(UserGrantEntity),
-    refreshToken: byId<RefreshTokenEntity>(RefreshTokenEntity),
-    role: byId<RoleEntity>(RoleEntity),
+    /** Rows of an entity by id, one loader per entity per request (Node types load through it: see the node registry). */
+    byId<T extends ObjectLiteral & { id: string }>(entity: EntityClass<T>): DataLoader<string, T | null> {
+      let loader = byIdLoaders.get(entity);
+      if (!loader) {
+        loader = byId(entity);
+        byIdLoaders.set(entity, loader);
+      }
+      return loader as DataLoader<string, T | null>;
+    },
     /** Each role's permissions. */
     rolePermissions: new DataLoader<string, RolePermission[]>(async (ids) => {
       const byRole = await services.roles.permissionsOfRoles(ids);

@@ -6,14 +6,14 @@ import { createNodeResolver } from './relay/node.resolver';
 import { ResourceServerResolver } from './resource-server/resource-server.resolver';
 import { TokenHookResolver } from './resource-server/token-hook.resolver';
 import { ClientResolver } from './client/client.resolver';
-import { ClientGrantResolver } from './client-grant/client-grant.resolver';
-import { AccessTokenResolver } from './access-token/access-token.resolver';
+import { ClientGrantReferences, ClientGrantResolver } from './client-grant/client-grant.resolver';
+import { AccessTokenResolver, RevokedTokenReferences } from './access-token/access-token.resolver';
 import { SigningKeyResolver } from './signing-key/signing-key.resolver';
 import { AuditEventResolver } from './audit-event/audit-event.resolver';
 import { UserResolver } from './user/user.resolver';
-import { UserGrantResolver } from './user-grant/user-grant.resolver';
-import { RefreshTokenResolver } from './refresh-token/refresh-token.resolver';
-import { PermissionResolver, RoleResolver } from './role/role.resolver';
+import { UserGrantReferences, UserGrantResolver } from './user-grant/user-grant.resolver';
+import { RefreshTokenReferences, RefreshTokenResolver } from './refresh-token/refresh-token.resolver';
+import { PermissionReferences, RoleResolver } from './role/role.resolver';
 import { UserRolesResolver } from './role/user-roles.resolver';
 
 let schema: GraphQLSchema | undefined;
@@ -27,14 +27,18 @@ export function buildManagementSchema(): GraphQLSchema {
       TokenHookResolver,
       ClientResolver,
       ClientGrantResolver,
+      ClientGrantReferences,
       AccessTokenResolver,
+      RevokedTokenReferences,
       SigningKeyResolver,
       AuditEventResolver,
       UserResolver,
       UserGrantResolver,
+      UserGrantReferences,
       RefreshTokenResolver,
+      RefreshTokenReferences,
       RoleResolver,
-      PermissionResolver,
+      PermissionReferences,
       UserRolesResolver,
     ],
     authChecker,

@@ -1,5 +1,7 @@
 import { invalidRequest, invalidTarget } from './errors';
 import type { CachedApi, Registry } from './registry';
+import { isAbsoluteUri } from '../lib/uri';
+import { API_IDENTIFIER_MAX } from '../lib/api-identifier';
 
 /**
  * The API a token is for: `audience` (Auth0) or `resource` (RFC 8707), which must agree when both
@@ -14,11 +16,11 @@ export async function resolveApi(registry: Registry, params: Map<string, string>
   if (audience !== undefined && resource !== undefined && audience !== resource) {
     throw invalidTarget('audience and resource name different APIs');
   }
-  if (resource !== undefined && (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(resource) || resource.includes('#'))) {
+  if (resource !== undefined && !isAbsoluteUri(resource)) {
     throw invalidTarget('resource must be an absolute URI without a fragment');
   }
   const identifier = (audience ?? resource)!;
-  const api = identifier.length <= 600 ? await registry.api(identifier) : null;
+  const api = identifier.length <= API_IDENTIFIER_MAX ? await registry.api(identifier) : null;
   if (!api) throw invalidTarget('No API has this identifier');
   return api;
 }

@@ -1,5 +1,6 @@
 import { decodeJwt, JWTPayload } from 'jose';
-import { AccessTokenVerifier, InvalidTokenError } from './token-verifier';
+import { ACCESS_TOKEN_MAX_LENGTH, AccessTokenVerifier, InvalidTokenError } from './token-verifier';
+import { API_IDENTIFIER_MAX } from '../lib/api-identifier';
 import { tokenTyp } from './tokens/dialect';
 import type { CachedApi, Registry } from './registry';
 import type { RevocationCheck } from '../domain/revocation/revocation-check';
@@ -38,9 +39,9 @@ export class TokenValidator {
 
   /** `audience`: the API the token must be for; default: whichever API it names. */
   async validate(token: string, options: { audience?: string } = {}): Promise<ValidToken> {
-    if (token.length > 8192) throw new InvalidTokenError('The access token is too long');
+    if (token.length > ACCESS_TOKEN_MAX_LENGTH) throw new InvalidTokenError('The access token is too long');
     const audience = options.audience ?? unverifiedAudience(token);
-    const api = audience.length <= 600 ? await this.registry.api(audience) : null;
+    const api = audience.length <= API_IDENTIFIER_MAX ? await this.registry.api(audience) : null;
     if (!api) throw new InvalidTokenError('The access token is for an unknown API');
     const payload = await this.verifier.verify(token, {
       audience,

@@ -1,5 +1,6 @@
 import { errors, JWTPayload, jwtVerify } from 'jose';
 import type { KeyRing } from '../crypto/key-ring';
+import type { Clock } from '../lib/clock';
 
 export interface VerifyOptions {
   audience: string;
@@ -17,7 +18,8 @@ export class InvalidTokenError extends Error {
   }
 }
 
-const TOKEN_MAX = 8192;
+/** Longest access token accepted for verification: far above any this service issues, and refused before any parsing. */
+export const ACCESS_TOKEN_MAX_LENGTH = 8192;
 
 /**
  * Verifies access tokens this service issued, locally: signature by a published key of the ring
@@ -27,10 +29,12 @@ export class AccessTokenVerifier {
   constructor(
     private readonly keyRing: KeyRing,
     private readonly issuer: string,
+    /** `exp` and `iat` are judged at its time. */
+    private readonly clock: Clock,
   ) {}
 
   async verify(token: string, options: VerifyOptions): Promise<JWTPayload> {
-    if (token.length > TOKEN_MAX) throw new InvalidTokenError('The access token is too long');
+    if (token.length > ACCESS_TOKEN_MAX_LENGTH) throw new InvalidTokenError('The access token is too long');
     try {
       const { payload } = await jwtVerify(
         token,
@@ -53,6 +57,7 @@ export class AccessTokenVerifier {
           algorithms: [options.algorithm],
           typ: options.typ,
           requiredClaims: ['exp', 'iat', 'sub'],
+          currentDate: this.clock.now(),
           clockTolerance: 5,
         },
       );

@@ -45,8 +45,8 @@ export async function openDomainServices(clock: Clock): Promise<DomainServices> 
   const dataSource = database.dataSource;
   const audit = new AuditLog(dataSource);
   const users = new UserService(dataSource, silentChanges, audit);
-  const clients = new ClientService(dataSource, silentChanges, audit);
-  const resourceServers = new ResourceServerService(dataSource, silentChanges, audit);
+  const clients = new ClientService(dataSource, silentChanges, audit, clock);
+  const resourceServers = new ResourceServerService(dataSource, silentChanges, audit, clock);
   const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
   const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
   let seq = 0;

@@ -66,7 +66,7 @@ export async function startTestServer(
     masterKey?: string;
     /** Receives the JSON log lines (set LOG_LEVEL in `env`; the default is silent). */
     logStream?: { write(line: string): void };
-    /** The time of refresh-token decisions (default the system clock): see FakeClock. */
+    /** The time of every time decision (default the system clock): see FakeClock. */
     clock?: Clock;
     /** Custom-claims sources of the token pipeline (none by default). */
     claimsSources?: CustomClaimsSource[];
@@ -96,6 +96,8 @@ export async function startTestServer(
   });
   await app.http.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
+  /** Basic credentials of the client behind each cached token ('*': the bootstrap client, every scope). */
+  const credentials = new Map<string, string>([['*', Buffer.from(`${BOOTSTRAP.clientId}:${BOOTSTRAP.clientSecret}`).toString('base64')]]);
   const tokens = new Map<string, string>();
 
   const token: TestServer['token'] = async (params, headers = {}) => {
@@ -107,17 +109,20 @@ export async function startTestServer(
     return { status: response.status, headers: response.headers, body: await response.json() };
   };
 
-  const fullToken = async () => {
-    let cached = tokens.get('*');
-    if (!cached) {
-      const basic = Buffer.from(`${BOOTSTRAP.clientId}:${BOOTSTRAP.clientSecret}`).toString('base64');
-      const result = await token({ grant_type: 'client_credentials', audience: config.managementAudience }, { authorization: `Basic ${basic}` });
-      if (result.status !== 200) throw new Error(`management token: ${JSON.stringify(result.body)}`);
-      cached = result.body.access_token as string;
-      tokens.set('*', cached);
-    }
-    return cached;
+  /** A cached management token, issued again once the server's clock (which a test may move) reaches its expiry. */
+  const cachedToken = async (key: string) => {
+    const cached = tokens.get(key);
+    const now = (options.clock?.now() ?? new Date()).getTime() / 1000;
+    if (cached && expiryOf(cached) > now + 5) return cached;
+    const result = await token(
+      { grant_type: 'client_credentials', audience: config.managementAudience },
+      { authorization: `Basic ${credentials.get(key)}` },
+    );
+    if (result.status !== 200) throw new Error(`management token: ${JSON.stringify(result.body)}`);
+    tokens.set(key, result.body.access_token);
+    return result.body.access_token as string;
   };
+  const fullToken = () => cachedToken('*');
 
   const gql: TestServer['gql'] = async (query, variables, tokenArg) => {
     const bearer = tokenArg === undefined ? await fullToken() : tokenArg;
@@ -132,12 +137,11 @@ export async function startTestServer(
   const managementToken: TestServer['managementToken'] = async (scopes) => {
     if (!scopes) return fullToken();
     const key = scopes.slice().sort().join(' ');
-    const cached = tokens.get(key);
-    if (cached) return cached;
+    if (credentials.has(key)) return cachedToken(key);
     // A machine client holding exactly these management scopes.
     const created = await gql(
       `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { client { id clientId } clientSecret userErrors { message } } }`,
-      { input: { name: `scoped ${tokens.size}`, appType: 'MACHINE_TO_MACHINE' } },
+      { input: { name: `scoped ${credentials.size - 1}`, appType: 'MACHINE_TO_MACHINE' } },
     );
     const { client, clientSecret } = created.body.data.clientCreate;
     const api = await gql(`query($identifier: String!) { resourceServer(identifier: $identifier) { id } }`, {
@@ -148,11 +152,8 @@ export async function startTestServer(
       { input: { clientId: client.id, resourceServerId: api.body.data.resourceServer.id, scopes } },
     );
     if (grant.body.data.clientGrantCreate.userErrors.length) throw new Error(JSON.stringify(grant.body));
-    const basic = Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64');
-    const result = await token({ grant_type: 'client_credentials', audience: config.managementAudience }, { authorization: `Basic ${basic}` });
-    if (result.status !== 200) throw new Error(`scoped token: ${JSON.stringify(result.body)}`);
-    tokens.set(key, result.body.access_token);
-    return result.body.access_token as string;
+    credentials.set(key, Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64'));
+    return cachedToken(key);
   };
 
   return {
@@ -181,6 +182,11 @@ export class CountingLogger implements TypeOrmLogger {
   logSchemaBuild(): void {}
   logMigration(): void {}
   log(): void {}
+}
+
+/** `exp` of a JWT (read, not verified). */
+function expiryOf(jwt: string): number {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString('utf8')).exp as number;
 }
 
 /** A clock the test moves (refresh-token lifetimes are tested without sleeping). Starts at the real time. */

@@ -10,6 +10,7 @@ import { ResourceServerEntity } from '../resource-server/resource-server.entity'
 import { ScopeEntity } from '../resource-server/scope.entity';
 import { SCOPES_PER_SERVER_MAX } from '../resource-server/resource-server.rules';
 import { ClientGrantEntity } from './client-grant.entity';
+import type { Clock } from '../../lib/clock';
 
 export interface ClientGrantFilter {
   clientUuid?: string;
@@ -23,6 +24,7 @@ export class ClientGrantService {
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {}
 
   async create(input: { clientUuid: string; resourceServerId: string; scopes: string[] }, actor: Actor): Promise<ClientGrantEntity> {
@@ -100,11 +102,12 @@ export class ClientGrantService {
       await em.delete(ClientGrantEntity, { id });
       const revokeIssuedTokens = input.revokeIssuedTokens ?? false;
       if (revokeIssuedTokens) {
-        // clock_timestamp(), not now(): tokens issued while this transaction ran are older than it.
+        // The service clock (which stamps iat) read after the grant is deleted: tokens issued while
+        // this transaction ran are older than the watermark.
         await em.query(
-          `INSERT INTO token_watermarks (client_id, resource_server_id, not_before) VALUES ($1, $2, clock_timestamp())
+          `INSERT INTO token_watermarks (client_id, resource_server_id, not_before) VALUES ($1, $2, $3)
            ON CONFLICT (client_id, resource_server_id) DO UPDATE SET not_before = EXCLUDED.not_before`,
-          [client.clientId, grant.resourceServerId],
+          [client.clientId, grant.resourceServerId, this.clock.now()],
         );
       }
       await this.audit.record(em, actor, {

@@ -1,5 +1,6 @@
 import { IssueList } from '../errors';
 import { truncate } from '../validation';
+import { hasControlCharacter } from '../../lib/control-characters';
 
 /**
  * Client metadata (Auth0's `client_metadata`): string key → string value, set through the
@@ -9,8 +10,6 @@ import { truncate } from '../validation';
 export const CLIENT_METADATA_KEYS_MAX = 10;
 export const CLIENT_METADATA_KEY_MAX = 255;
 export const CLIENT_METADATA_VALUE_MAX = 255;
-
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 export interface MetadataEntry {
   key: string;
@@ -33,7 +32,7 @@ export function checkClientMetadata(issues: IssueList, field: string[], entries:
     const at = [...field, String(index)];
     if (typeof key !== 'string' || key.length === 0 || key.length > CLIENT_METADATA_KEY_MAX) {
       issues.add('INVALID', [...at, 'key'], `must be 1 to ${CLIENT_METADATA_KEY_MAX} characters`);
-    } else if (CONTROL_CHARS.test(key)) {
+    } else if (hasControlCharacter(key)) {
       issues.add('INVALID', [...at, 'key'], 'must not contain control characters');
     } else if (metadata.has(key)) {
       issues.add('INVALID', [...at, 'key'], `"${truncate(key)}" is repeated`);
@@ -42,7 +41,7 @@ export function checkClientMetadata(issues: IssueList, field: string[], entries:
       issues.add('INVALID', [...at, 'value'], 'must be a string');
     } else if (value.length > CLIENT_METADATA_VALUE_MAX) {
       issues.add('INVALID', [...at, 'value'], `must be at most ${CLIENT_METADATA_VALUE_MAX} characters`);
-    } else if (CONTROL_CHARS.test(value)) {
+    } else if (hasControlCharacter(value)) {
       issues.add('INVALID', [...at, 'value'], 'must not contain control characters');
     }
     if (typeof key === 'string' && typeof value === 'string') metadata.set(key, value);

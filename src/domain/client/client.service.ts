@@ -32,6 +32,7 @@ import {
   TOKEN_ENDPOINT_AUTH_METHODS,
   TokenEndpointAuthMethod,
 } from './client.rules';
+import type { Clock } from '../../lib/clock';
 
 export interface ClientCreate {
   name: string;
@@ -62,6 +63,7 @@ export class ClientService {
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {}
 
   /** Creates the client; a confidential one gets a secret, returned here once and stored hashed. */
@@ -181,7 +183,7 @@ export class ClientService {
     input: { previousSecretExpiresIn?: number | null },
     actor: Actor,
   ): Promise<{ client: ClientEntity; secret: string }> {
-    const grace = rotationGrace(input);
+    const grace = rotationGrace(input, this.clock.now());
     return this.dataSource.transaction(async (em) => {
       const client = await this.lockOrFail(em, id);
       if (isPublicClient(client.appType)) {
@@ -206,7 +208,7 @@ export class ClientService {
 
   /** The secrets still valid for each client (never the secrets themselves), newest first. */
   async secretsOf(ids: readonly string[]): Promise<Map<string, ClientSecretEntity[]>> {
-    const now = new Date();
+    const now = this.clock.now();
     const rows = await this.dataSource.manager.find(ClientSecretEntity, {
       where: [
         { clientUuid: In([...ids]), expiresAt: IsNull() },

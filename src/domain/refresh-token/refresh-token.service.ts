@@ -11,11 +11,10 @@ import { ClientEntity } from '../client/client.entity';
 import { effectiveRotation } from '../client/client.rules';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
 import { RefreshTokenEntity } from './refresh-token.entity';
+import { isUuid } from '../../lib/uuid';
 
 /** Longer tokens are refused before any query (ours are 43 characters). */
 const TOKEN_MAX_LENGTH = 200;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** What the service needs of a client: its uuid and its refresh-token settings. */
 export type RefreshTokenClient = Pick<
@@ -161,13 +160,13 @@ export class RefreshTokenService {
   }
 
   findById(id: string): Promise<RefreshTokenEntity | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.dataSource.manager.findOneBy(RefreshTokenEntity, { id });
   }
 
   /** Revokes every token of the family; returns how many were still unrevoked. */
   async revokeFamily(familyId: string): Promise<number> {
-    if (!UUID.test(familyId)) return 0;
+    if (!isUuid(familyId)) return 0;
     return this.dataSource.transaction(async (em) => {
       if (!(await this.lockFamily(em, familyId))) return 0;
       return this.revokeLockedFamily(em, familyId, this.clock.now());
@@ -206,7 +205,7 @@ export class RefreshTokenService {
    */
   async revoke(id: string, actor: Actor): Promise<RefreshTokenEntity> {
     return this.dataSource.transaction(async (em) => {
-      const token = UUID.test(id) ? await em.findOneBy(RefreshTokenEntity, { id }) : null;
+      const token = isUuid(id) ? await em.findOneBy(RefreshTokenEntity, { id }) : null;
       if (!token || !(await this.lockFamily(em, token.familyId))) throw DomainError.notFound(['id'], 'refresh token');
       const revokedTokens = await this.revokeLockedFamily(em, token.familyId, this.clock.now());
       const client = await em.findOneBy(ClientEntity, { id: token.clientUuid });
@@ -239,7 +238,7 @@ export class RefreshTokenService {
   private filtered(filter: RefreshTokenFilter) {
     const qb = this.dataSource.manager.createQueryBuilder(RefreshTokenEntity, 't');
     // An id that cannot exist matches nothing (rather than failing the uuid cast).
-    if ([filter.userId, filter.clientUuid].some((id) => id !== undefined && !UUID.test(id))) return qb.andWhere('1 = 0');
+    if ([filter.userId, filter.clientUuid].some((id) => id !== undefined && !isUuid(id))) return qb.andWhere('1 = 0');
     if (filter.userId !== undefined) qb.andWhere('t.user_id = :userId', { userId: filter.userId });
     if (filter.clientUuid !== undefined) qb.andWhere('t.client_id = :clientId', { clientId: filter.clientUuid });
     return qb;

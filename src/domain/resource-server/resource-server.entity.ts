@@ -8,6 +8,7 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import { ScopeEntity } from './scope.entity';
+import { API_IDENTIFIER_MAX } from '../../lib/api-identifier';
 import type { SigningAlgorithm, TokenDialect } from './resource-server.rules';
 
 @Entity({ name: 'resource_servers' })
@@ -22,7 +23,7 @@ export class ResourceServerEntity {
   @Column({ type: 'varchar', length: 200 })
   name!: string;
 
-  @Column({ type: 'varchar', length: 600, unique: true })
+  @Column({ type: 'varchar', length: API_IDENTIFIER_MAX, unique: true })
   identifier!: string;
 
   @Column({ name: 'signing_algorithm', type: 'varchar', length: 16 })

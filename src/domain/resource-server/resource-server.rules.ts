@@ -1,8 +1,8 @@
 import { IssueList } from '../errors';
+import { apiIdentifierProblem } from '../../lib/api-identifier';
 import {
   checkIntRange,
   checkListSize,
-  checkName,
   checkNoDuplicates,
   checkText,
   SCOPE_TOKEN,
@@ -23,7 +23,6 @@ export type TokenDialect = (typeof TOKEN_DIALECTS)[number];
 
 export const TOKEN_LIFETIME_MIN = 60;
 export const TOKEN_LIFETIME_MAX = 2_592_000;
-export const IDENTIFIER_MAX = 600;
 export const SCOPES_PER_SERVER_MAX = 1000;
 export const SCOPE_DESCRIPTION_MAX = 500;
 
@@ -45,24 +44,10 @@ export interface ScopeDraft {
   description?: string | null;
 }
 
-/**
- * The audience of tokens: an absolute URI (RFC 3986 scheme ":" …) kept byte-for-byte, so
- * `https://a/` and `https://a` are different identifiers. No whitespace and no fragment (RFC 8707).
- */
+/** The audience of tokens: see apiIdentifierProblem (one rule with MANAGEMENT_AUDIENCE). */
 export function checkIdentifier(issues: IssueList, field: string[], value: string): void {
-  if (value.length === 0 || value.length > IDENTIFIER_MAX) {
-    issues.add('INVALID', field, `must be 1 to ${IDENTIFIER_MAX} characters`);
-    return;
-  }
-  let ok = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s]+$/.test(value) && !value.includes('#');
-  if (ok) {
-    try {
-      new URL(value);
-    } catch {
-      ok = false;
-    }
-  }
-  if (!ok) issues.add('INVALID', field, 'must be an absolute URI without whitespace or fragment, such as https://api.example.com/');
+  const problem = apiIdentifierProblem(value);
+  if (problem) issues.add('INVALID', field, problem);
 }
 
 export function checkLifetimes(

@@ -22,6 +22,7 @@ import {
 import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
+import type { Clock } from '../../lib/clock';
 
 export interface ResourceServerCreate {
   name: string;
@@ -56,6 +57,7 @@ export class ResourceServerService {
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
     private readonly hooks: ResourceServerHooks = {},
   ) {}
 
@@ -263,7 +265,7 @@ export class ResourceServerService {
     input: { previousSecretExpiresIn?: number | null },
     actor: Actor,
   ): Promise<{ server: ResourceServerEntity; signingSecret: string }> {
-    const grace = rotationGrace(input);
+    const grace = rotationGrace(input, this.clock.now());
     return this.dataSource.transaction(async (em) => {
       const server = await this.lockOrFail(em, id);
       if (server.signingAlgorithm !== 'HS256' || !this.hooks.rotateSigningSecret) {

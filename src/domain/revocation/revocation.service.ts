@@ -5,6 +5,8 @@ import { TOKEN_LIFETIME_MAX } from '../resource-server/resource-server.rules';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { RevokedTokenEntity, TokenWatermarkEntity } from './revocation.entities';
+import type { Clock } from '../../lib/clock';
+import { hasControlCharacter } from '../../lib/control-characters';
 
 export const JTI_MAX = 255;
 
@@ -22,15 +24,16 @@ export class RevocationService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditLog,
+    private readonly clock: Clock,
   ) {}
 
   /** Denylists the token's jti until `expiresAt`. Revoking a revoked token again is a no-op. */
   async revoke(token: TokenToRevoke, actor: Actor, fields: { jti: string[]; expiresAt: string[] }): Promise<RevokedTokenEntity> {
     const issues = new IssueList();
-    if (token.jti.length === 0 || token.jti.length > JTI_MAX || /[\u0000-\u001f\u007f]/.test(token.jti)) {
+    if (token.jti.length === 0 || token.jti.length > JTI_MAX || hasControlCharacter(token.jti)) {
       issues.add('INVALID', fields.jti, `must be 1 to ${JTI_MAX} printable characters`);
     }
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     if (Number.isNaN(token.expiresAt.getTime()) || token.expiresAt.getTime() <= now) {
       issues.add('INVALID', fields.expiresAt, 'the token has already expired: it is refused everywhere without revocation');
     } else if (token.expiresAt.getTime() > now + TOKEN_LIFETIME_MAX * 1000) {
@@ -40,7 +43,7 @@ export class RevocationService {
     return this.dataSource.transaction(async (em) => {
       const server = await em.findOne(ResourceServerEntity, { where: { id: token.resourceServerId }, lock: { mode: 'pessimistic_read' } });
       if (!server) throw DomainError.notFound(['input', 'resourceServerId'], 'resource server');
-      await insertDenylisted(em, token);
+      await insertDenylisted(em, token, this.clock.now());
       await this.audit.record(em, actor, {
         operation: 'accessTokenRevoke',
         targetType: 'AccessToken',
@@ -56,8 +59,8 @@ export class RevocationService {
    * so not audited. The token was verified by the caller; an expired one needs nothing.
    */
   async denylist(token: TokenToRevoke): Promise<void> {
-    if (token.expiresAt.getTime() <= Date.now()) return;
-    await insertDenylisted(this.dataSource.manager, token);
+    if (token.expiresAt.getTime() <= this.clock.now().getTime()) return;
+    await insertDenylisted(this.dataSource.manager, token, this.clock.now());
   }
 
   /**
@@ -65,7 +68,7 @@ export class RevocationService {
    * older than the longest token lifetime (every token they could refuse has expired).
    */
   async purgeExpired(): Promise<{ revokedTokens: number; watermarks: number }> {
-    const now = new Date();
+    const now = this.clock.now();
     const revoked = await this.dataSource.manager.delete(RevokedTokenEntity, { expiresAt: LessThanOrEqual(now) });
     const watermarks = await this.dataSource.manager.delete(TokenWatermarkEntity, {
       notBefore: LessThan(new Date(now.getTime() - TOKEN_LIFETIME_MAX * 1000)),
@@ -75,12 +78,12 @@ export class RevocationService {
 }
 
 /** Puts the jti on the denylist until the token expires; an entry already there stays as it is. */
-async function insertDenylisted(em: EntityManager, token: TokenToRevoke): Promise<void> {
+async function insertDenylisted(em: EntityManager, token: TokenToRevoke, revokedAt: Date): Promise<void> {
   await em
     .createQueryBuilder()
     .insert()
     .into(RevokedTokenEntity)
-    .values({ jti: token.jti, resourceServerId: token.resourceServerId, expiresAt: token.expiresAt })
+    .values({ jti: token.jti, resourceServerId: token.resourceServerId, expiresAt: token.expiresAt, revokedAt })
     .orIgnore()
     .execute();
 }

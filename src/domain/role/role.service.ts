@@ -9,6 +9,7 @@ import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { RoleEntity, RolePermissionEntity, UserRoleEntity } from './role.entities';
+import { isUuid } from '../../lib/uuid';
 
 export const ROLE_NAME_MAX = 200;
 export const ROLE_DESCRIPTION_MAX = 500;
@@ -45,7 +46,6 @@ export interface RolePermission {
   scope: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Roles (RBAC): named sets of permissions — scopes defined on APIs — given to users. When an API
@@ -65,7 +65,7 @@ export class RoleService {
 
   /** The distinct scopes of the API (uuid) the user holds across their roles, sorted; [] when none. */
   async permissionsOf(userId: string, resourceServerId: string): Promise<string[]> {
-    if (!UUID.test(userId) || !UUID.test(resourceServerId)) return [];
+    if (!isUuid(userId) || !isUuid(resourceServerId)) return [];
     const rows: { scope: string }[] = await this.dataSource.query(
       `SELECT DISTINCT rp.scope
          FROM user_roles ur
@@ -211,7 +211,7 @@ export class RoleService {
     const issues = new IssueList();
     if (checkListSize(issues, ['permissions'], permissions, PERMISSIONS_PER_ROLE_MAX)) {
       permissions.forEach((p, index) => {
-        if (!UUID.test(p.resourceServerId)) {
+        if (!isUuid(p.resourceServerId)) {
           issues.add('NOT_FOUND', ['permissions', String(index), 'resourceServerId'], 'resource server not found');
         }
       });
@@ -263,11 +263,11 @@ export class RoleService {
     checkListSize(issues, ['roleIds'], roleIds, ROLES_PER_USER_MAX);
     issues.throwIfAny();
     return this.dataSource.transaction(async (em) => {
-      const user = UUID.test(userId)
+      const user = isUuid(userId)
         ? await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } })
         : null;
       if (!user) throw DomainError.notFound(['id'], 'user');
-      const valid = [...new Set(roleIds.filter((r) => UUID.test(r)))];
+      const valid = [...new Set(roleIds.filter((r) => isUuid(r)))];
       // Held (FOR KEY SHARE) until commit: a concurrent delete of one of them waits, then cascades.
       const found: { id: string; name: string }[] = valid.length
         ? await em.query(`SELECT id, name FROM roles WHERE id = ANY($1::uuid[]) FOR KEY SHARE`, [valid])
@@ -308,7 +308,7 @@ export class RoleService {
   }
 
   findById(id: string): Promise<RoleEntity | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.dataSource.manager.findOneBy(RoleEntity, { id });
   }
 
@@ -373,7 +373,7 @@ export class RoleService {
 
   /** The APIs named by the permissions (unknown or malformed ids are simply absent). */
   private async apisOf(em: EntityManager, permissions: PermissionRef[]): Promise<Map<string, ResourceServerEntity>> {
-    const ids = [...new Set(permissions.map((p) => p.resourceServerId).filter((id) => UUID.test(id)))];
+    const ids = [...new Set(permissions.map((p) => p.resourceServerId).filter((id) => isUuid(id)))];
     if (ids.length === 0) return new Map();
     const servers = await em
       .createQueryBuilder(ResourceServerEntity, 'rs')
@@ -389,7 +389,7 @@ export class RoleService {
   }
 
   private async lockOrFail(em: EntityManager, id: string): Promise<RoleEntity> {
-    const role = UUID.test(id) ? await em.findOne(RoleEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+    const role = isUuid(id) ? await em.findOne(RoleEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
     if (!role) throw DomainError.notFound(['id'], 'role');
     return role;
   }

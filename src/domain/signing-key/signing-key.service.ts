@@ -7,6 +7,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm, KeyRing } from '../../crypto/key-ring';
 import { KeyState, SigningKeyEntity } from '../../crypto/signing-key.entity';
+import type { Clock } from '../../lib/clock';
 
 export interface SigningKeyFilter {
   algorithm?: string;
@@ -33,6 +34,7 @@ export class SigningKeyService {
     private readonly changes: ChangeFeed,
     private readonly audit: AuditLog,
     private readonly keys: KeyMaterial,
+    private readonly clock: Clock,
   ) {}
 
   /** Next becomes current, current becomes previous, and a new next is generated: one transaction. */
@@ -63,9 +65,10 @@ export class SigningKeyService {
           `the ${algorithm} ring already has ${previousCount} previous keys; revoke one (signingKeyRevoke) before rotating again`,
         );
       }
+      const now = this.clock.now();
       // In this order: the unique indexes allow one current and one next key per algorithm.
-      await em.update(SigningKeyEntity, { id: current.id }, { state: 'PREVIOUS', rotatedAt: () => 'now()' });
-      await em.update(SigningKeyEntity, { id: next.id }, { state: 'CURRENT', activatedAt: () => 'now()' });
+      await em.update(SigningKeyEntity, { id: current.id }, { state: 'PREVIOUS', rotatedAt: now });
+      await em.update(SigningKeyEntity, { id: next.id }, { state: 'CURRENT', activatedAt: now });
       await em.insert(SigningKeyEntity, { ...fresh, state: 'NEXT' });
       await this.audit.record(em, actor, {
         operation: 'signingKeyRotate',
@@ -95,7 +98,7 @@ export class SigningKeyService {
         throw DomainError.of('INVALID', ['kid'], `only a PREVIOUS key can be revoked; this one is ${key.state} (rotate it out first)`);
       }
       // The private key is erased: a revoked key can never sign or be restored.
-      await em.update(SigningKeyEntity, { id: key.id }, { state: 'REVOKED', revokedAt: () => 'now()', privateKeySealed: '' });
+      await em.update(SigningKeyEntity, { id: key.id }, { state: 'REVOKED', revokedAt: this.clock.now(), privateKeySealed: '' });
       await this.audit.record(em, actor, {
         operation: 'signingKeyRevoke',
         targetType: 'SigningKey',

@@ -6,6 +6,7 @@ import type { Actor } from '../audit/actor';
 import { ClientEntity } from '../client/client.entity';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
 import { UserGrantEntity } from './user-grant.entity';
+import { isUuid } from '../../lib/uuid';
 
 export interface UserGrantFilter {
   userId?: string;
@@ -17,8 +18,6 @@ export interface UserGrantFilter {
 export interface ConsentRefreshTokens {
   revokeFor(em: EntityManager, userId: string, clientUuid: string, resourceServerId: string): Promise<number>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Users' consents: which scopes of one API a user allowed one client to use on their behalf.
@@ -34,7 +33,7 @@ export class UserGrantService {
 
   /** The scopes the user consented to for this client (uuid) and API (uuid); [] when none. */
   async consentedScopes(userId: string, clientUuid: string, resourceServerId: string): Promise<string[]> {
-    if (![userId, clientUuid, resourceServerId].every((id) => UUID.test(id))) return [];
+    if (![userId, clientUuid, resourceServerId].every((id) => isUuid(id))) return [];
     const grant = await this.dataSource.manager.findOne(UserGrantEntity, {
       where: { userId, clientUuid, resourceServerId },
       select: { id: true, scopes: true },
@@ -57,7 +56,7 @@ export class UserGrantService {
   /** Deletes the consent and revokes the refresh tokens of that user, client and API, in one transaction. */
   async delete(id: string, actor: Actor): Promise<UserGrantEntity> {
     return this.dataSource.transaction(async (em) => {
-      const grant = UUID.test(id)
+      const grant = isUuid(id)
         ? await em.findOne(UserGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
         : null;
       if (!grant) throw DomainError.notFound(['id'], 'user grant');
@@ -93,7 +92,7 @@ export class UserGrantService {
   private filtered(filter: UserGrantFilter) {
     const qb = this.dataSource.manager.createQueryBuilder(UserGrantEntity, 'g');
     // An id that cannot exist matches nothing (rather than failing the uuid cast).
-    if ([filter.userId, filter.clientUuid, filter.resourceServerId].some((id) => id !== undefined && !UUID.test(id))) {
+    if ([filter.userId, filter.clientUuid, filter.resourceServerId].some((id) => id !== undefined && !isUuid(id))) {
       return qb.andWhere('1 = 0');
     }
     if (filter.userId !== undefined) qb.andWhere('g.user_id = :userId', { userId: filter.userId });

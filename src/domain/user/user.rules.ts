@@ -1,12 +1,11 @@
 import { IssueList } from '../errors';
 import { checkName } from '../validation';
+import { hasControlCharacter } from '../../lib/control-characters';
 
 export const EMAIL_MAX = 320;
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;
 export const USER_NAME_MAX = 200;
-
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The form emails are compared in (uniqueness, sign-in): trimmed and lower-cased. */
 export function normalizeEmail(email: string): string {
@@ -26,7 +25,7 @@ export function checkEmail(issues: IssueList, field: string[], email: string): b
 function emailProblem(email: string): string | null {
   if (email.length === 0) return 'must not be blank';
   if (email.length > EMAIL_MAX) return `must be at most ${EMAIL_MAX} characters`;
-  if (/\s/.test(email) || CONTROL_CHARS.test(email)) return 'must not contain spaces or control characters';
+  if (/\s/.test(email) || hasControlCharacter(email)) return 'must not contain spaces or control characters';
   const parts = email.split('@');
   if (parts.length !== 2) return 'must be an email address with exactly one @';
   const [local, domain] = parts as [string, string];
@@ -49,7 +48,7 @@ export function checkPassword(issues: IssueList, field: string[], password: stri
 function passwordProblem(password: string, email: string): string | null {
   if (password.length < PASSWORD_MIN) return `must be at least ${PASSWORD_MIN} characters`;
   if (password.length > PASSWORD_MAX) return `must be at most ${PASSWORD_MAX} characters`;
-  if (CONTROL_CHARS.test(password)) return 'must not contain control characters';
+  if (hasControlCharacter(password)) return 'must not contain control characters';
   if (normalizeEmail(password) === normalizeEmail(email)) return 'must not be the email address';
   return null;
 }

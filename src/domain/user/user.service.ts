@@ -10,6 +10,7 @@ import { AuthorizationCodeEntity, UserSessionEntity } from '../authorization/aut
 import { hashPassword, verifyPassword } from './password';
 import { checkEmail, checkPassword, checkUserName, EMAIL_MAX, PASSWORD_MAX } from './user.rules';
 import { appMetadataSummary, checkAppMetadata } from './app-metadata';
+import { isUuid } from '../../lib/uuid';
 
 export interface UserCreate {
   email: string;
@@ -35,8 +36,6 @@ export interface UserFilter {
   /** Exact match, whatever the case. */
   email?: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The built-in user directory. Emails are unique whatever their case (a unique index on
@@ -196,12 +195,12 @@ export class UserService {
 
   /** Stamps a successful sign-in (`lastLoginAt`); not a profile change, so `updatedAt` stays. */
   async recordLogin(userId: string): Promise<void> {
-    if (!UUID.test(userId)) return;
+    if (!isUuid(userId)) return;
     await this.dataSource.query('UPDATE users SET last_login_at = now() WHERE id = $1', [userId]);
   }
 
   findById(id: string): Promise<UserEntity | null> {
-    if (!UUID.test(id)) return Promise.resolve(null);
+    if (!isUuid(id)) return Promise.resolve(null);
     return this.dataSource.manager.findOneBy(UserEntity, { id });
   }
 
@@ -233,7 +232,7 @@ export class UserService {
   }
 
   private async lockOrFail(em: EntityManager, id: string): Promise<UserEntity> {
-    const user = UUID.test(id) ? await em.findOne(UserEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
+    const user = isUuid(id) ? await em.findOne(UserEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
     if (!user) throw DomainError.notFound(['id'], 'user');
     return user;
   }

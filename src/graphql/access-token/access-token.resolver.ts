@@ -1,16 +1,20 @@
-import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, Mutation, Resolver } from 'type-graphql';
 import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
 import { DomainError, IssueList } from '../../domain/errors';
 import { requireId, requireIds } from '../relay/require-id';
 import { mutate } from '../user-error';
-import { ResourceServer } from '../resource-server/resource-server.type';
+import { referenceFields } from '../relay/reference-fields';
 import { InvalidTokenError } from '../../oauth/token-verifier';
 import type { TokenToRevoke } from '../../domain/revocation/revocation.service';
 import { AccessTokenIssueInput, AccessTokenRevokeInput } from './access-token.inputs';
 import { AccessTokenIssuePayload, AccessTokenRevokePayload, RevokedToken } from './access-token.payloads';
 
-@Resolver(() => RevokedToken)
+export const RevokedTokenReferences = referenceFields(RevokedToken, {
+  resourceServer: { to: 'ResourceServer', id: (token) => token.resourceServerUuid, description: 'The API the token was for.' },
+});
+
+@Resolver()
 export class AccessTokenResolver {
   @Authorized(S.createTokens)
   @Mutation(() => AccessTokenIssuePayload, {
@@ -41,14 +45,6 @@ export class AccessTokenResolver {
       });
       return { revokedToken: Object.assign(new RevokedToken(), { ...row, resourceServerUuid: row.resourceServerId }) };
     });
-  }
-
-  @Authorized(S.readResourceServers)
-  // Nullable: without read:resource_servers only this field fails (FORBIDDEN).
-  @FieldResolver(() => ResourceServer, { nullable: true, description: 'The API the token was for.' })
-  async resourceServer(@Root() token: RevokedToken, @Ctx() ctx: GraphQLContext): Promise<ResourceServer | null> {
-    const entity = token.resourceServerUuid ? await ctx.loaders.resourceServer.load(token.resourceServerUuid) : null;
-    return entity ? ResourceServer.from(entity) : null;
   }
 
   /** Either the token itself (verified: only an active token of ours has a jti worth listing) or jti + API + expiry. */

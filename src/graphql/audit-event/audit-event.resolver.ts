@@ -1,9 +1,11 @@
-import { Arg, Args, Authorized, Ctx, Field, ID, InputType, Query, Resolver } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, ID, InputType, Query, Resolver, Root } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import type { GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { fromGlobalId } from '../relay/global-id';
-import { Connection, ConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
+import { toGlobalId } from '../relay/global-id';
+import { decodeNodeId, isNodeTypeName } from '../relay/node-registry';
+import { nodeConnection } from '../relay/nodes';
+import { Connection, ConnectionArgs } from '../relay/connection';
 import type { AuditFilter } from '../../domain/audit/audit-log';
 import { AuditEvent } from './audit-event.type';
 
@@ -37,13 +39,19 @@ export class AuditEventResolver {
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter | null,
   ) {
     const where: AuditFilter = {
-      targetId: filter?.targetId != null ? (fromGlobalId(filter.targetId)?.id ?? filter.targetId) : undefined,
+      targetId: filter?.targetId != null ? (decodeNodeId(filter.targetId)?.id ?? filter.targetId) : undefined,
       actor: filter?.actor ?? undefined,
       operation: filter?.operation ?? undefined,
       since: filter?.since ?? undefined,
       until: filter?.until ?? undefined,
     };
-    const page = await ctx.services.audit.list(toPageRequest(args), where);
-    return toConnection(page, AuditEvent.from, () => ctx.services.audit.count(where));
+    return nodeConnection(ctx, 'AuditEvent', ctx.services.audit, args, where);
+  }
+
+  @FieldResolver(() => ID, { nullable: true, description: 'Global ID of the target object; for an AccessToken, its jti.' })
+  targetId(@Root() event: AuditEvent): string | null {
+    const { targetType, target } = event;
+    if (target === null) return null;
+    return targetType !== null && isNodeTypeName(targetType) ? toGlobalId(targetType, target) : target;
   }
 }

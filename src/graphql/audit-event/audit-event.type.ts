@@ -1,7 +1,6 @@
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
-import { Node } from '../relay/node';
-import { NODE_TYPES, NodeTypeName, toGlobalId } from '../relay/global-id';
+import { Node, nodeObject } from '../relay/node';
 import { enumOf } from '../enums';
 import { AUDIT_OUTCOMES, AuditEventEntity, AuditOutcome } from '../../domain/audit/audit-event.entity';
 
@@ -24,12 +23,6 @@ export class AuditActor {
   clientId!: string | null;
 }
 
-/** The global ID of an object target; other targets (a token's jti) as they are. */
-export function targetGlobalId(type: string | null, id: string | null): string | null {
-  if (id === null) return null;
-  return type !== null && (NODE_TYPES as readonly string[]).includes(type) ? toGlobalId(type as NodeTypeName, id) : id;
-}
-
 @ObjectType({ implements: Node, description: 'One administrative action, or a refused attempt at one. Holds no secret.' })
 export class AuditEvent extends Node {
   @Field(() => DateTimeISOResolver)
@@ -44,8 +37,8 @@ export class AuditEvent extends Node {
   @Field(() => String, { nullable: true, description: 'Type of the target: ResourceServer, Client, ClientGrant, SigningKey or AccessToken.' })
   targetType!: string | null;
 
-  @Field(() => ID, { nullable: true, description: 'Global ID of the target object; for an AccessToken, its jti.' })
-  targetId!: string | null;
+  /** Database id of the target, or a token's jti: the resolver's `targetId` makes it a global ID. */
+  target!: string | null;
 
   @Field(() => JSONObjectResolver, { description: 'What changed (secrets are never recorded).' })
   summary!: Record<string, unknown>;
@@ -57,16 +50,9 @@ export class AuditEvent extends Node {
   requestId!: string | null;
 
   static from(entity: AuditEventEntity): AuditEvent {
-    return Object.assign(new AuditEvent(), {
-      id: toGlobalId('AuditEvent', entity.id),
-      occurredAt: entity.occurredAt,
+    return nodeObject(new AuditEvent(), 'AuditEvent', entity, ['occurredAt', 'operation', 'targetType', 'summary', 'outcome', 'requestId'], {
       actor: Object.assign(new AuditActor(), { subject: entity.actorSubject, clientId: entity.actorClientId }),
-      operation: entity.operation,
-      targetType: entity.targetType,
-      targetId: targetGlobalId(entity.targetType, entity.targetId),
-      summary: entity.summary,
-      outcome: entity.outcome,
-      requestId: entity.requestId,
+      target: entity.targetId,
     });
   }
 }

@@ -1,29 +1,23 @@
-import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { decodeId, toGlobalId } from '../relay/global-id';
+import { filterId, toGlobalId } from '../relay/global-id';
+import { nodeConnection } from '../relay/nodes';
+import { referenceFields } from '../relay/reference-fields';
 import { requireId, requireIds } from '../relay/require-id';
-import { ConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
+import { ConnectionArgs } from '../relay/connection';
 import { mutate } from '../user-error';
-import { Client } from '../client/client.type';
-import { ResourceServer } from '../resource-server/resource-server.type';
 import { ClientGrant, ClientGrantConnection } from './client-grant.type';
 import { ClientGrantCreateInput, ClientGrantDeleteInput, ClientGrantFilter, ClientGrantUpdateInput } from './client-grant.inputs';
 import { ClientGrantCreatePayload, ClientGrantDeletePayload, ClientGrantUpdatePayload } from './client-grant.payloads';
 
-/** A filter naming an object that cannot exist matches nothing. */
-const NO_MATCH = '00000000-0000-0000-0000-000000000000';
+export const ClientGrantReferences = referenceFields(ClientGrant, {
+  client: { to: 'Client', id: (grant) => grant.clientUuid },
+  resourceServer: { to: 'ResourceServer', id: (grant) => grant.resourceServerUuid },
+});
 
 @Resolver(() => ClientGrant)
 export class ClientGrantResolver {
-  @Authorized(S.readClientGrants)
-  @Query(() => ClientGrant, { nullable: true })
-  async clientGrant(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<ClientGrant | null> {
-    const uuid = decodeId(id, 'ClientGrant');
-    const entity = uuid ? await ctx.loaders.clientGrant.load(uuid) : null;
-    return entity ? ClientGrant.from(entity) : null;
-  }
-
   @Authorized(S.readClientGrants)
   @Query(() => ClientGrantConnection, { description: 'Client grants, oldest first.' })
   async clientGrants(
@@ -32,26 +26,10 @@ export class ClientGrantResolver {
     @Arg('filter', () => ClientGrantFilter, { nullable: true }) filter?: ClientGrantFilter | null,
   ) {
     const where = {
-      clientUuid: filter?.client != null ? (decodeId(filter.client, 'Client') ?? NO_MATCH) : undefined,
-      resourceServerId:
-        filter?.resourceServer != null ? (decodeId(filter.resourceServer, 'ResourceServer') ?? NO_MATCH) : undefined,
+      clientUuid: filterId(filter?.client, 'Client'),
+      resourceServerId: filterId(filter?.resourceServer, 'ResourceServer'),
     };
-    const page = await ctx.services.clientGrants.list(toPageRequest(args), where);
-    return toConnection(page, ClientGrant.from, () => ctx.services.clientGrants.count(where));
-  }
-
-  @Authorized(S.readClients)
-  // Nullable: without read:clients only this field fails (FORBIDDEN), not the whole grant.
-  @FieldResolver(() => Client, { nullable: true })
-  async client(@Root() grant: ClientGrant, @Ctx() ctx: GraphQLContext): Promise<Client> {
-    return Client.from((await ctx.loaders.client.load(grant.clientUuid))!);
-  }
-
-  @Authorized(S.readResourceServers)
-  // Nullable: without read:resource_servers only this field fails (FORBIDDEN), not the whole grant.
-  @FieldResolver(() => ResourceServer, { nullable: true })
-  async resourceServer(@Root() grant: ClientGrant, @Ctx() ctx: GraphQLContext): Promise<ResourceServer> {
-    return ResourceServer.from((await ctx.loaders.resourceServer.load(grant.resourceServerUuid))!);
+    return nodeConnection(ctx, 'ClientGrant', ctx.services.clientGrants, args, where);
   }
 
   @Authorized(S.createClientGrants)

@@ -1,8 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { GraphQLError } from 'graphql';
 import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { decodeId, toGlobalId } from '../relay/global-id';
+import { toGlobalId } from '../relay/global-id';
+import { findNodeByIdOr, nodeConnection } from '../relay/nodes';
 import { requireId } from '../relay/require-id';
 import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
 import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
@@ -22,16 +22,11 @@ export class ClientResolver {
     @Arg('id', () => ID, { nullable: true }) id?: string | null,
     @Arg('clientId', () => String, { nullable: true }) clientId?: string | null,
   ): Promise<Client | null> {
-    if ((id == null) === (clientId == null)) {
-      throw new GraphQLError('Pass exactly one of `id` and `clientId`', { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-    if (id != null) {
-      const uuid = decodeId(id, 'Client');
-      const entity = uuid ? await ctx.loaders.client.load(uuid) : null;
-      return entity ? Client.from(entity) : null;
-    }
-    const entity = await ctx.services.clients.findByClientId(clientId!);
-    return entity ? Client.from(entity) : null;
+    return findNodeByIdOr(ctx, 'Client', id, {
+      name: 'clientId',
+      value: clientId,
+      find: (value) => ctx.services.clients.findByClientId(value),
+    });
   }
 
   @Authorized(S.readClients)
@@ -42,9 +37,7 @@ export class ClientResolver {
     @Arg('filter', () => ClientFilter, { nullable: true }) filter?: ClientFilter | null,
   ) {
     const where = { appType: filter?.appType ?? undefined };
-    const page = await ctx.services.clients.list(toPageRequest(args), where);
-    for (const entity of page.items) ctx.loaders.client.prime(entity.id, entity);
-    return toConnection(page, Client.from, () => ctx.services.clients.count(where));
+    return nodeConnection(ctx, 'Client', ctx.services.clients, args, where);
   }
 
   @Authorized(S.readClientGrants)

@@ -1,7 +1,6 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Node } from '../relay/node';
-import { toGlobalId } from '../relay/global-id';
+import { Node, nodeObject } from '../relay/node';
 import { AppTypeEnum, GrantTypeEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { refreshTokenSettingsOf } from '../../domain/client/client.rules';
@@ -46,7 +45,6 @@ export class ClientMetadataEntry {
 
 @ObjectType({ implements: Node, description: 'An application that requests tokens.' })
 export class Client extends Node {
-  uuid!: string;
 
   @Field({ description: 'The OAuth `client_id`: generated and immutable.' })
   clientId!: string;
@@ -91,22 +89,13 @@ export class Client extends Node {
   updatedAt!: Date;
 
   static from(entity: ClientEntity): Client {
-    return Object.assign(new Client(), {
-      id: toGlobalId('Client', entity.id),
-      uuid: entity.id,
-      clientId: entity.clientId,
-      name: entity.name,
-      description: entity.description,
-      appType: entity.appType,
-      isFirstParty: entity.isFirstParty,
-      grantTypes: entity.grantTypes,
-      tokenEndpointAuthMethod: entity.tokenEndpointAuthMethod,
-      callbacks: entity.callbacks,
-      allowedOrigins: entity.allowedOrigins,
+    const fields = [
+      'clientId', 'name', 'description', 'appType', 'isFirstParty', 'grantTypes', 'tokenEndpointAuthMethod', 'callbacks',
+      'allowedOrigins', 'createdAt', 'updatedAt',
+    ] as const;
+    return nodeObject(new Client(), 'Client', entity, fields, {
       refreshToken: Object.assign(new ClientRefreshTokenSettings(), refreshTokenSettingsOf(entity)),
       metadata: metadataEntries(entity.metadata ?? {}).map((entry) => Object.assign(new ClientMetadataEntry(), entry)),
-      createdAt: entity.createdAt,
-      updatedAt: entity.updatedAt,
     });
   }
 }

@@ -1,7 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Node } from '../relay/node';
-import { toGlobalId } from '../relay/global-id';
+import { Node, nodeObject } from '../relay/node';
 import { Connection } from '../relay/connection';
 import type { RefreshTokenEntity } from '../../domain/refresh-token/refresh-token.entity';
 
@@ -11,7 +10,6 @@ import type { RefreshTokenEntity } from '../../domain/refresh-token/refresh-toke
     'A refresh token a user\'s authorization gave a client, as metadata: its value is never shown. With rotation, each use adds a token to the family and retires the one used (`rotated`); revoking any token revokes its family.',
 })
 export class RefreshToken extends Node {
-  uuid!: string;
   userUuid!: string;
   clientUuid!: string;
   resourceServerUuid!: string;
@@ -38,19 +36,11 @@ export class RefreshToken extends Node {
   revokedAt!: Date | null;
 
   static from(entity: RefreshTokenEntity): RefreshToken {
-    return Object.assign(new RefreshToken(), {
-      id: toGlobalId('RefreshToken', entity.id),
-      uuid: entity.id,
+    const fields = ['clientUuid', 'scopes', 'createdAt', 'expiresAt', 'idleExpiresAt', 'lastUsedAt', 'revokedAt'] as const;
+    return nodeObject(new RefreshToken(), 'RefreshToken', entity, fields, {
       userUuid: entity.userId,
-      clientUuid: entity.clientUuid,
       resourceServerUuid: entity.resourceServerId,
-      scopes: entity.scopes,
-      createdAt: entity.createdAt,
-      expiresAt: entity.expiresAt,
-      idleExpiresAt: entity.idleExpiresAt,
-      lastUsedAt: entity.lastUsedAt,
       rotated: entity.rotatedAt !== null,
-      revokedAt: entity.revokedAt,
     });
   }
 }

@@ -1,17 +1,6 @@
 import { DomainError, Issue } from '../../domain/errors';
-import { decodeId, NodeTypeName } from './global-id';
-
-const NAME: Record<NodeTypeName, string> = {
-  ResourceServer: 'resource server',
-  Client: 'client',
-  ClientGrant: 'client grant',
-  SigningKey: 'signing key',
-  AuditEvent: 'audit event',
-  User: 'user',
-  UserGrant: 'user grant',
-  Role: 'role',
-  RefreshToken: 'refresh token',
-};
+import { decodeId } from './global-id';
+import { NODE_TYPES, NodeTypeName } from './node-registry';
 
 /**
  * Database ids of global ID arguments. Each argument that is not an ID of its expected type is a
@@ -26,7 +15,7 @@ export function requireIds<K extends string>(
     const { id, type, field } = args[key];
     const uuid = decodeId(id, type);
     if (uuid) ids[key] = uuid;
-    else issues.push({ code: 'NOT_FOUND', field, message: `${NAME[type]} not found` });
+    else issues.push({ code: 'NOT_FOUND', field, message: `${NODE_TYPES[type].label} not found` });
   }
   if (issues.length > 0) throw new DomainError(issues);
   return ids;

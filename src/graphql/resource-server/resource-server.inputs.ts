@@ -1,5 +1,6 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { GRACE_PERIOD_MAX } from '../../domain/validation';
+import { API_IDENTIFIER_MAX } from '../../lib/api-identifier';
 import { SigningAlgorithmEnum, TokenDialectEnum } from '../enums';
 import type { SigningAlgorithm, TokenDialect } from '../../domain/resource-server/resource-server.rules';
 
@@ -17,7 +18,7 @@ export class ResourceServerCreateInput {
   @Field({ description: '1–200 characters, no `<` or `>`.' })
   name!: string;
 
-  @Field({ description: 'Token audience: an absolute URI of at most 600 characters, unique, compared exactly. Immutable.' })
+  @Field({ description: `Token audience: an absolute URI of at most ${API_IDENTIFIER_MAX} characters, unique, compared exactly. Immutable.` })
   identifier!: string;
 
   @Field(() => SigningAlgorithmEnum, { nullable: true, description: 'Default RS256. Immutable.' })

@@ -1,8 +1,8 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { GraphQLError } from 'graphql';
 import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { decodeId, toGlobalId } from '../relay/global-id';
+import { toGlobalId } from '../relay/global-id';
+import { findNodeByIdOr, nodeConnection } from '../relay/nodes';
 import { requireId } from '../relay/require-id';
 import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
 import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
@@ -29,24 +29,17 @@ export class ResourceServerResolver {
     @Arg('id', () => ID, { nullable: true }) id?: string | null,
     @Arg('identifier', () => String, { nullable: true }) identifier?: string | null,
   ): Promise<ResourceServer | null> {
-    if ((id == null) === (identifier == null)) {
-      throw new GraphQLError('Pass exactly one of `id` and `identifier`', { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-    if (id != null) {
-      const uuid = decodeId(id, 'ResourceServer');
-      const entity = uuid ? await ctx.loaders.resourceServer.load(uuid) : null;
-      return entity ? ResourceServer.from(entity) : null;
-    }
-    const entity = await ctx.services.resourceServers.findByIdentifier(identifier!);
-    return entity ? ResourceServer.from(entity) : null;
+    return findNodeByIdOr(ctx, 'ResourceServer', id, {
+      name: 'identifier',
+      value: identifier,
+      find: (value) => ctx.services.resourceServers.findByIdentifier(value),
+    });
   }
 
   @Authorized(S.readResourceServers)
   @Query(() => ResourceServerConnection, { description: 'APIs, oldest first.' })
   async resourceServers(@Ctx() ctx: GraphQLContext, @Args() args: ConnectionArgs) {
-    const page = await ctx.services.resourceServers.list(toPageRequest(args));
-    for (const entity of page.items) ctx.loaders.resourceServer.prime(entity.id, entity);
-    return toConnection(page, ResourceServer.from, () => ctx.services.resourceServers.count());
+    return nodeConnection(ctx, 'ResourceServer', ctx.services.resourceServers, args, undefined);
   }
 
   @FieldResolver(() => [Scope], { description: 'In the order they were added.' })

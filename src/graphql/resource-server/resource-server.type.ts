@@ -1,7 +1,6 @@
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Node } from '../relay/node';
-import { toGlobalId } from '../relay/global-id';
+import { Node, nodeObject } from '../relay/node';
 import { SigningAlgorithmEnum, TokenDialectEnum } from '../enums';
 import type { ResourceServerEntity } from '../../domain/resource-server/resource-server.entity';
 import type { ScopeEntity } from '../../domain/resource-server/scope.entity';
@@ -22,8 +21,6 @@ export class Scope {
 
 @ObjectType({ implements: Node, description: 'An API (resource server): the audience of access tokens.' })
 export class ResourceServer extends Node {
-  /** Database id, for field resolvers. */
-  uuid!: string;
 
   @Field()
   name!: string;
@@ -62,21 +59,9 @@ export class ResourceServer extends Node {
   updatedAt!: Date;
 
   static from(entity: ResourceServerEntity): ResourceServer {
-    return Object.assign(new ResourceServer(), {
-      id: toGlobalId('ResourceServer', entity.id),
-      uuid: entity.id,
-      name: entity.name,
-      identifier: entity.identifier,
-      signingAlgorithm: entity.signingAlgorithm,
-      tokenLifetime: entity.tokenLifetime,
-      tokenLifetimeForWeb: entity.tokenLifetimeForWeb,
-      allowSkippingUserConsent: entity.allowSkippingUserConsent,
-      allowOfflineAccess: entity.allowOfflineAccess,
-      enforcePolicies: entity.enforcePolicies,
-      tokenDialect: entity.tokenDialect,
-      isSystem: entity.isSystem,
-      createdAt: entity.createdAt,
-      updatedAt: entity.updatedAt,
-    });
+    return nodeObject(new ResourceServer(), 'ResourceServer', entity, [
+      'name', 'identifier', 'signingAlgorithm', 'tokenLifetime', 'tokenLifetimeForWeb', 'allowSkippingUserConsent',
+      'allowOfflineAccess', 'enforcePolicies', 'tokenDialect', 'isSystem', 'createdAt', 'updatedAt',
+    ]);
   }
 }

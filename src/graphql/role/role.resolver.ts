@@ -6,7 +6,8 @@ import { decodeId, toGlobalId } from '../relay/global-id';
 import { requireId } from '../relay/require-id';
 import { ConnectionArgs, ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
 import { mutate } from '../user-error';
-import { ResourceServer } from '../resource-server/resource-server.type';
+import { nodeConnection } from '../relay/nodes';
+import { referenceFields } from '../relay/reference-fields';
 import { User, UserConnection } from '../user/user.type';
 import { Permission, Role, RoleConnection } from './role.type';
 import { PermissionInput, RoleCreateInput, RoleFilter, RoleUpdateInput } from './role.inputs';
@@ -26,14 +27,6 @@ export function toPermissionRefs(permissions: PermissionInput[]): PermissionRef[
 @Resolver(() => Role)
 export class RoleResolver {
   @Authorized(S.readRoles)
-  @Query(() => Role, { nullable: true })
-  async role(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<Role | null> {
-    const uuid = decodeId(id, 'Role');
-    const entity = uuid ? await ctx.loaders.role.load(uuid) : null;
-    return entity ? Role.from(entity) : null;
-  }
-
-  @Authorized(S.readRoles)
   @Query(() => RoleConnection, { description: 'Roles, oldest first.' })
   async roles(
     @Ctx() ctx: GraphQLContext,
@@ -41,9 +34,7 @@ export class RoleResolver {
     @Arg('filter', () => RoleFilter, { nullable: true }) filter?: RoleFilter | null,
   ) {
     const where = { name: filter?.name ?? undefined };
-    const page = await ctx.services.roles.list(toPageRequest(args), where);
-    for (const entity of page.items) ctx.loaders.role.prime(entity.id, entity);
-    return toConnection(page, Role.from, () => ctx.services.roles.count(where));
+    return nodeConnection(ctx, 'Role', ctx.services.roles, args, where);
   }
 
   @FieldResolver(() => [Permission], { description: 'In the order they were added.' })
@@ -116,13 +107,6 @@ export class RoleResolver {
   }
 }
 
-@Resolver(() => Permission)
-export class PermissionResolver {
-  @Authorized(S.readResourceServers)
-  // Nullable: without read:resource_servers only this field fails (FORBIDDEN).
-  @FieldResolver(() => ResourceServer, { nullable: true })
-  async resourceServer(@Root() permission: Permission, @Ctx() ctx: GraphQLContext): Promise<ResourceServer | null> {
-    const entity = await ctx.loaders.resourceServer.load(permission.resourceServerUuid);
-    return entity ? ResourceServer.from(entity) : null;
-  }
-}
+export const PermissionReferences = referenceFields(Permission, {
+  resourceServer: { to: 'ResourceServer', id: (permission) => permission.resourceServerUuid },
+});

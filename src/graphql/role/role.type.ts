@@ -1,7 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Node } from '../relay/node';
-import { toGlobalId } from '../relay/global-id';
+import { Node, nodeObject } from '../relay/node';
 import { Connection } from '../relay/connection';
 import type { RoleEntity } from '../../domain/role/role.entities';
 import type { RolePermission } from '../../domain/role/role.service';
@@ -31,7 +30,6 @@ export class Permission {
     'A named set of permissions (scopes of APIs) given to users. For APIs with `enforcePolicies`, a user\'s tokens carry only the requested scopes the user holds through roles.',
 })
 export class Role extends Node {
-  uuid!: string;
 
   @Field({ description: 'Unique whatever its case.' })
   name!: string;
@@ -46,14 +44,7 @@ export class Role extends Node {
   updatedAt!: Date;
 
   static from(entity: RoleEntity): Role {
-    return Object.assign(new Role(), {
-      id: toGlobalId('Role', entity.id),
-      uuid: entity.id,
-      name: entity.name,
-      description: entity.description,
-      createdAt: entity.createdAt,
-      updatedAt: entity.updatedAt,
-    });
+    return nodeObject(new Role(), 'Role', entity, ['name', 'description', 'createdAt', 'updatedAt']);
   }
 }
 

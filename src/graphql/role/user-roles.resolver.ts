@@ -7,6 +7,7 @@ import { ForwardConnectionArgs, toConnection, toPageRequest } from '../relay/con
 import { mutate } from '../user-error';
 import { User } from '../user/user.type';
 import { Permission, Role, RoleConnection } from './role.type';
+import { RoleEntity } from '../../domain/role/role.entities';
 import { UserRolesAssignPayload, UserRolesRemovePayload } from './role.payloads';
 
 /** A user's roles and effective permissions (RBAC), next to the User type's own resolver. */
@@ -17,7 +18,7 @@ export class UserRolesResolver {
   @FieldResolver(() => RoleConnection, { nullable: true, description: 'The user\'s roles, in the order they were given.' })
   async roles(@Root() user: User, @Ctx() ctx: GraphQLContext, @Args() args: ForwardConnectionArgs) {
     const page = await ctx.loaders.userRolePage(toPageRequest(args)).load(user.uuid);
-    for (const m of page.items) ctx.loaders.role.prime(m.item.id, m.item);
+    for (const m of page.items) ctx.loaders.byId(RoleEntity).prime(m.item.id, m.item);
     return toConnection(
       page,
       (m) => Role.from(m.item),

@@ -1,7 +1,8 @@
 import { Arg, Args, Authorized, Ctx, Field, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { Connection, ConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
+import { Connection, ConnectionArgs } from '../relay/connection';
+import { nodeConnection } from '../relay/nodes';
 import { mutate, UserError } from '../user-error';
 import { SigningAlgorithmEnum } from '../enums';
 import type { KeyState } from '../../crypto/signing-key.entity';
@@ -53,8 +54,7 @@ export class SigningKeyResolver {
     @Arg('filter', () => SigningKeyFilter, { nullable: true }) filter?: SigningKeyFilter | null,
   ) {
     const where = { algorithm: filter?.algorithm ?? undefined, state: filter?.state ?? undefined };
-    const page = await ctx.services.signingKeys.list(toPageRequest(args), where);
-    return toConnection(page, SigningKey.from, () => ctx.services.signingKeys.count(where));
+    return nodeConnection(ctx, 'SigningKey', ctx.services.signingKeys, args, where);
   }
 
   @Authorized(S.createSigningKeys, S.updateSigningKeys)

@@ -1,8 +1,7 @@
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
 import { calculateJwkThumbprint, JWK } from 'jose';
-import { Node } from '../relay/node';
-import { toGlobalId } from '../relay/global-id';
+import { Node, nodeObject } from '../relay/node';
 import { enumOf, SigningAlgorithmEnum } from '../enums';
 import { KEY_STATES, KeyState, SigningKeyEntity } from '../../crypto/signing-key.entity';
 import type { SigningAlgorithm } from '../../domain/resource-server/resource-server.rules';
@@ -51,16 +50,7 @@ export class SigningKey extends Node {
   }
 
   static from(entity: SigningKeyEntity): SigningKey {
-    return Object.assign(new SigningKey(), {
-      id: toGlobalId('SigningKey', entity.id),
-      kid: entity.kid,
-      algorithm: entity.algorithm as SigningAlgorithm,
-      state: entity.state,
-      createdAt: entity.createdAt,
-      activatedAt: entity.activatedAt,
-      rotatedAt: entity.rotatedAt,
-      revokedAt: entity.revokedAt,
-      publicJwk: entity.publicJwk,
-    });
+    const fields = ['kid', 'state', 'createdAt', 'activatedAt', 'rotatedAt', 'revokedAt', 'publicJwk'] as const;
+    return nodeObject(new SigningKey(), 'SigningKey', entity, fields, { algorithm: entity.algorithm as SigningAlgorithm });
   }
 }

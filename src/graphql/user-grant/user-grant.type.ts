@@ -1,7 +1,6 @@
 import { Field, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
-import { Node } from '../relay/node';
-import { toGlobalId } from '../relay/global-id';
+import { Node, nodeObject } from '../relay/node';
 import { Connection } from '../relay/connection';
 import type { UserGrantEntity } from '../../domain/user-grant/user-grant.entity';
 
@@ -10,7 +9,6 @@ import type { UserGrantEntity } from '../../domain/user-grant/user-grant.entity'
   description: 'A user\'s consent: the scopes of one API the user allowed one client to use on their behalf. Deleting it makes the next authorization ask again.',
 })
 export class UserGrant extends Node {
-  uuid!: string;
   userUuid!: string;
   clientUuid!: string;
   resourceServerUuid!: string;
@@ -25,15 +23,9 @@ export class UserGrant extends Node {
   updatedAt!: Date;
 
   static from(entity: UserGrantEntity): UserGrant {
-    return Object.assign(new UserGrant(), {
-      id: toGlobalId('UserGrant', entity.id),
-      uuid: entity.id,
+    return nodeObject(new UserGrant(), 'UserGrant', entity, ['clientUuid', 'scopes', 'createdAt', 'updatedAt'], {
       userUuid: entity.userId,
-      clientUuid: entity.clientUuid,
       resourceServerUuid: entity.resourceServerId,
-      scopes: entity.scopes,
-      createdAt: entity.createdAt,
-      updatedAt: entity.updatedAt,
     });
   }
 }

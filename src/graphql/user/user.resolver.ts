@@ -1,9 +1,10 @@
 import { Arg, Args, Authorized, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import { actorOf, GraphQLContext } from '../context';
 import { MANAGEMENT_SCOPES as S } from '../../domain/management-scopes';
-import { decodeId, toGlobalId } from '../relay/global-id';
+import { toGlobalId } from '../relay/global-id';
+import { nodeConnection } from '../relay/nodes';
 import { requireId } from '../relay/require-id';
-import { ConnectionArgs, toConnection, toPageRequest } from '../relay/connection';
+import { ConnectionArgs } from '../relay/connection';
 import { mutate } from '../user-error';
 import { User, UserConnection } from './user.type';
 import { UserCreateInput, UserFilter, UserPasswordSetInput, UserUpdateInput } from './user.inputs';
@@ -12,14 +13,6 @@ import { UserCreatePayload, UserDeletePayload, UserPasswordSetPayload, UserUpdat
 @Resolver(() => User)
 export class UserResolver {
   @Authorized(S.readUsers)
-  @Query(() => User, { nullable: true })
-  async user(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string): Promise<User | null> {
-    const uuid = decodeId(id, 'User');
-    const entity = uuid ? await ctx.loaders.user.load(uuid) : null;
-    return entity ? User.from(entity) : null;
-  }
-
-  @Authorized(S.readUsers)
   @Query(() => UserConnection, { description: 'Users, oldest first.' })
   async users(
     @Ctx() ctx: GraphQLContext,
@@ -27,9 +20,7 @@ export class UserResolver {
     @Arg('filter', () => UserFilter, { nullable: true }) filter?: UserFilter | null,
   ) {
     const where = { email: filter?.email ?? undefined };
-    const page = await ctx.services.users.list(toPageRequest(args), where);
-    for (const entity of page.items) ctx.loaders.user.prime(entity.id, entity);
-    return toConnection(page, User.from, () => ctx.services.users.count(where));
+    return nodeConnection(ctx, 'User', ctx.services.users, args, where);
   }
 
   @Authorized(S.createUsers)

@@ -1,14 +1,12 @@
 import { Field, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
-import { Node } from '../relay/node';
-import { toGlobalId } from '../relay/global-id';
+import { Node, nodeObject } from '../relay/node';
 import { Connection } from '../relay/connection';
 import type { UserEntity } from '../../domain/user/user.entity';
 
 /** Built field by field from the entity: the password hash is never copied here. */
 @ObjectType({ implements: Node, description: 'A person who signs in at /authorize. Their password is never returned.' })
 export class User extends Node {
-  uuid!: string;
 
   @Field({ description: 'Unique whatever its case.' })
   email!: string;
@@ -38,16 +36,7 @@ export class User extends Node {
   appMetadata!: Record<string, unknown>;
 
   static from(entity: UserEntity): User {
-    return Object.assign(new User(), {
-      id: toGlobalId('User', entity.id),
-      uuid: entity.id,
-      email: entity.email,
-      emailVerified: entity.emailVerified,
-      name: entity.name,
-      blocked: entity.blocked,
-      createdAt: entity.createdAt,
-      updatedAt: entity.updatedAt,
-      lastLoginAt: entity.lastLoginAt,
+    return nodeObject(new User(), 'User', entity, ['email', 'emailVerified', 'name', 'blocked', 'createdAt', 'updatedAt', 'lastLoginAt'], {
       appMetadata: entity.appMetadata ?? {},
     });
   }

@@ -8,6 +8,7 @@ import { checkListSize, SCOPE_TOKEN, SCOPE_VALUE_MAX } from '../../domain/valida
 import { GRANT_TYPES, GrantType } from '../../domain/client/client.rules';
 import { noHook, TokenHookService } from '../../domain/token-hook/token-hook.service';
 import { Clock, systemClock } from '../../lib/clock';
+import { isUuid } from '../../lib/uuid';
 import type { TokenHookCaller } from './token-hook-caller';
 import { TokenHookFault } from './token-hook-fault';
 import { tokenHookPayload, TokenHookSubject } from './token-hook-payload';
@@ -33,7 +34,6 @@ export interface TokenHookTestResult {
 const SAMPLE_CLIENT = { clientId: 'sample-client-id', name: 'Sample client', metadata: { sample: 'true' } };
 const SAMPLE_USER = { id: '00000000-0000-4000-8000-000000000000', email: 'sample.user@example.com', appMetadata: { sample: true } };
 const SAMPLE_SCOPES_MAX = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The dashboard's "test action": calls the API's hook, signed like a real call, with a sample (or
@@ -63,7 +63,7 @@ export class TokenHookTester {
     const client = input.clientUuid != null ? await this.deps.reads.clientByUuid(input.clientUuid) : SAMPLE_CLIENT;
     if (!client) issues.add('NOT_FOUND', ['input', 'clientId'], 'client not found');
     const user =
-      input.userId != null ? (UUID.test(input.userId) ? await this.deps.users.findById(input.userId) : null) : undefined;
+      input.userId != null ? (isUuid(input.userId) ? await this.deps.users.findById(input.userId) : null) : undefined;
     if (user === null) issues.add('NOT_FOUND', ['input', 'userId'], 'user not found');
     const grantType = input.grantType ?? (user ? 'AUTHORIZATION_CODE' : 'CLIENT_CREDENTIALS');
     if (checkEnum(issues, ['input', 'grantType'], grantType, GRANT_TYPES) && grantType === 'CLIENT_CREDENTIALS' && user) {
