@@ -124,7 +124,6 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;
-    const clock = options.clock ?? systemClock;
     const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
     // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
     const applyChange = (payload: string) => {

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
+import { ApiFixture, ClientFixture, fixtures } from '../helpers/fixtures';
 import { startTestServer, TestServer, BOOTSTRAP } from '../helpers/test-app';
 
 type Api = ApiFixture;

@@ -10,6 +10,8 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['NONE', 'CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
+/** The longest OAuth client_id (the column's width): a longer one names no client, without a lookup. */
+export const CLIENT_ID_MAX = 64;
 export const CLIENT_DESCRIPTION_MAX = 140;
 export const URLS_PER_LIST_MAX = 100;
 export const URL_MAX = 2000;

@@ -1,4 +1,4 @@
-import { isPublicClient } from '../../domain/client/client.rules';
+import { CLIENT_ID_MAX, isPublicClient } from '../../domain/client/client.rules';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { isLoopbackHost } from '../../domain/validation';
 import { resolveApi } from '../audience';
@@ -121,7 +121,7 @@ export async function validateAuthorizationRequest(
   if (repeated.has('client_id')) throw new PageError('Invalid request', 'The client_id parameter is repeated.');
   const clientId = get('client_id');
   if (clientId === undefined) throw new PageError('Invalid request', 'The client_id parameter is missing.');
-  const cached = clientId.length <= 128 ? await deps.registry.client(clientId) : null;
+  const cached = clientId.length <= CLIENT_ID_MAX ? await deps.registry.client(clientId) : null;
   if (!cached) throw new PageError('Unknown application', 'No application has this client_id.');
   const client = cached.client;
 

@@ -1,3 +1,4 @@
+import { CLIENT_ID_MAX } from '../../domain/client/client.rules';
 import type { Clock } from '../../lib/clock';
 import { invalidClient } from '../errors';
 import type { CachedClient, Registry } from '../registry';
@@ -7,9 +8,6 @@ import { CLIENT_AUTH_METHODS } from './registry';
 export interface AuthenticatedClient extends CachedClient {
   method: ClientAuthMethod;
 }
-
-/** Longest client_id looked up; longer ones are unknown without a query. */
-const CLIENT_ID_MAX = 128;
 
 /**
  * Authenticates the client of a token, introspection or revocation request with the one method it
