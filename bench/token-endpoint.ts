@@ -97,14 +97,25 @@ async function main(): Promise<void> {
       const identifier = `https://bench-${algorithm.toLowerCase()}.example/`;
       const { resourceServerCreate } = await gql(
         `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id } signingSecret } }`,
-        { input: { name: `Bench ${algorithm}`, identifier, signingAlgorithm: algorithm, scopes: [{ value: 'read:items' }, { value: 'write:items' }] } },
+        {
+          input: {
+            name: `Bench ${algorithm}`,
+            identifier,
+            signingAlgorithm: algorithm,
+            scopes: [{ value: 'read:items' }, { value: 'write:items' }],
+          },
+        },
       );
       const { clientCreate } = await gql(
         `mutation { clientCreate(input: { name: "bench", appType: MACHINE_TO_MACHINE }) { client { id clientId } clientSecret } }`,
         {},
       );
       await gql(`mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id } } }`, {
-        input: { clientId: clientCreate.client.id, resourceServerId: resourceServerCreate.resourceServer.id, scopes: ['read:items', 'write:items'] },
+        input: {
+          clientId: clientCreate.client.id,
+          resourceServerId: resourceServerCreate.resourceServer.id,
+          scopes: ['read:items', 'write:items'],
+        },
       });
       const headers = {
         authorization: basic(clientCreate.client.clientId, clientCreate.clientSecret),
@@ -113,7 +124,14 @@ async function main(): Promise<void> {
       const body = `grant_type=client_credentials&audience=${encodeURIComponent(identifier)}`;
       // Warm up (keys, caches, JIT).
       await autocannon({ url: `${url}/oauth/token`, method: 'POST', headers, body, connections: CONNECTIONS, duration: 2 });
-      const result = await autocannon({ url: `${url}/oauth/token`, method: 'POST', headers, body, connections: CONNECTIONS, duration: DURATION });
+      const result = await autocannon({
+        url: `${url}/oauth/token`,
+        method: 'POST',
+        headers,
+        body,
+        connections: CONNECTIONS,
+        duration: DURATION,
+      });
       const ceiling = await joseSignRate(algorithm, identifier, clientCreate.client.clientId);
       console.log(
         JSON.stringify({
@@ -147,8 +165,14 @@ async function joseSignRate(algorithm: (typeof ALGORITHMS)[number], audience: st
   const sign = () => {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({
-      iss: 'http://127.0.0.1', sub: clientId, aud: audience, iat: now, exp: now + 86400,
-      jti: randomBytes(16).toString('base64url'), client_id: clientId, scope: 'read:items write:items',
+      iss: 'http://127.0.0.1',
+      sub: clientId,
+      aud: audience,
+      iat: now,
+      exp: now + 86400,
+      jti: randomBytes(16).toString('base64url'),
+      client_id: clientId,
+      scope: 'read:items write:items',
     })
       .setProtectedHeader({ alg: algorithm, typ: 'at+jwt', kid: 'bench' })
       .sign(key);

@@ -173,8 +173,7 @@ function TokenHelper({ onToken }) {
       </button>
       <span className={`explorer-status explorer-status-${status.kind}`} role="status" aria-live="polite">
         {status.kind === 'busy' && 'Requesting a token…'}
-        {status.kind === 'ok' &&
-          `Token set in Headers${status.expiresAt ? `, valid until ${status.expiresAt.toLocaleTimeString()}` : ''}.`}
+        {status.kind === 'ok' && `Token set in Headers${status.expiresAt ? `, valid until ${status.expiresAt.toLocaleTimeString()}` : ''}.`}
         {status.kind === 'error' && status.message}
         {status.kind === 'idle' && `Gets a token for ${config.audience} with client_credentials.`}
       </span>

@@ -75,9 +75,7 @@ export interface ManagementClientOptions {
 }
 
 /** Variables are optional when the operation has no required variable. */
-export type VariablesArgument<TVariables> = Record<string, never> extends TVariables
-  ? [variables?: TVariables]
-  : [variables: TVariables];
+export type VariablesArgument<TVariables> = Record<string, never> extends TVariables ? [variables?: TVariables] : [variables: TVariables];
 
 export interface ManagementClient {
   /** Runs one operation; resolves to its `data`, rejects with a `ManagementApiError`. */
@@ -137,7 +135,10 @@ export function createManagementClient(options: ManagementClientOptions): Manage
       try {
         body = JSON.parse(text);
       } catch {
-        throw new ManagementApiError(`Management API answered HTTP ${response.status} without JSON: ${text.slice(0, 200)}`, response.status);
+        throw new ManagementApiError(
+          `Management API answered HTTP ${response.status} without JSON: ${text.slice(0, 200)}`,
+          response.status,
+        );
       }
       const errors = Array.isArray(body?.errors) ? body.errors : [];
       if (errors.length > 0) {
@@ -147,7 +148,12 @@ export function createManagementClient(options: ManagementClientOptions): Manage
         throw new ManagementApiError(`${first.message}${code}${more}`, response.status, errors, body.data ?? null);
       }
       if (!response.ok || body?.data == null) {
-        throw new ManagementApiError(`Management API answered HTTP ${response.status} without data`, response.status, [], body?.data ?? null);
+        throw new ManagementApiError(
+          `Management API answered HTTP ${response.status} without data`,
+          response.status,
+          [],
+          body?.data ?? null,
+        );
       }
       return body.data;
     },

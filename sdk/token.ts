@@ -39,8 +39,7 @@ export class TokenRequestError extends Error {
 }
 
 /** RFC 6749 §2.3.1: id and secret are form-encoded before Basic encoding. */
-const basic = (id: string, secret: string) =>
-  `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
+const basic = (id: string, secret: string) => `Basic ${btoa(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`)}`;
 
 export async function getClientCredentialsToken(params: ClientCredentialsTokenParams): Promise<ClientCredentialsToken> {
   const form = new URLSearchParams({ grant_type: 'client_credentials', audience: params.audience });

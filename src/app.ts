@@ -189,7 +189,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     // Creates the ring if needed and loads every published key.
     await keyRing.ensureRing(bootstrap.managementApi.signingAlgorithm as AsymmetricAlgorithm);
 
-    const pipeline = new TokenPipeline({ keyRing, issuer: config.issuer, roles, clock, claimsSources: [...customClaims, ...(options.claimsSources ?? [])] });
+    const pipeline = new TokenPipeline({
+      keyRing,
+      issuer: config.issuer,
+      roles,
+      clock,
+      claimsSources: [...customClaims, ...(options.claimsSources ?? [])],
+    });
     const grants = new GrantRegistry();
     for (const grant of options.grants ?? []) grants.register(grant);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer, clock);
@@ -202,7 +208,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens },
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
     });
-    registerIntrospectionEndpoint(http, { registry, clock, validator, observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)) });
+    registerIntrospectionEndpoint(http, {
+      registry,
+      clock,
+      validator,
+      observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)),
+    });
     registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations });
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
     registerAuthorizeEndpoint(http, {
@@ -259,8 +270,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     });
     await http.ready();
     // Off the public port: a server of its own, only when METRICS_PORT is set.
-    const metricsServer =
-      metrics && config.metrics ? await startMetricsServer(metrics, { ...config.metrics, log: http.log }) : undefined;
+    const metricsServer = metrics && config.metrics ? await startMetricsServer(metrics, { ...config.metrics, log: http.log }) : undefined;
     housekeeping.start(config.purgeIntervalSeconds);
 
     const activeListener = listener;

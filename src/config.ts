@@ -104,7 +104,7 @@ export function loadConfig(env: Env = process.env): Config {
 
   const nodeEnv = read('NODE_ENV') ?? 'development';
   const masterKeyText = read('MASTER_KEY');
-  const masterKey = masterKeyText === undefined ? undefined : parseMasterKey(masterKeyText) ?? undefined;
+  const masterKey = masterKeyText === undefined ? undefined : (parseMasterKey(masterKeyText) ?? undefined);
   if (masterKeyText !== undefined && !masterKey) {
     problems.push('MASTER_KEY must be the base64 encoding of exactly 32 bytes (try: openssl rand -base64 32)');
   }
@@ -148,9 +148,13 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const tokenHookAllowedHosts = new Set<string>();
-  for (const entry of (read('TOKEN_HOOK_ALLOWED_HOSTS') ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (read('TOKEN_HOOK_ALLOWED_HOSTS') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const host = parseHostEntry(entry);
-    if (host === null) problems.push(`TOKEN_HOOK_ALLOWED_HOSTS must list host names or IP addresses, without scheme or port (got "${entry.slice(0, 100)}")`);
+    if (host === null)
+      problems.push(`TOKEN_HOOK_ALLOWED_HOSTS must list host names or IP addresses, without scheme or port (got "${entry.slice(0, 100)}")`);
     else tokenHookAllowedHosts.add(host);
   }
 

@@ -134,9 +134,7 @@ export class KeyRing {
   async ensureRing(algorithm: AsymmetricAlgorithm, em?: EntityManager): Promise<void> {
     const run = async (tx: EntityManager) => {
       await KeyRing.lockRing(tx, algorithm);
-      const states = (await tx.find(SigningKeyEntity, { where: { algorithm, state: In(['CURRENT', 'NEXT']) } })).map(
-        (k) => k.state,
-      );
+      const states = (await tx.find(SigningKeyEntity, { where: { algorithm, state: In(['CURRENT', 'NEXT']) } })).map((k) => k.state);
       if (!states.includes('CURRENT')) {
         await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'CURRENT', activatedAt: this.clock.now() });
       }

@@ -16,11 +16,7 @@ export function parseMasterKey(text: string): Buffer | null {
  * The key that encrypts secrets at rest. MASTER_KEY when set; otherwise (never in production on
  * an external database) a key generated once into DATA_DIR/master.key, readable by the owner only.
  */
-export function resolveMasterKey(options: {
-  masterKey: Buffer | undefined;
-  dataDir: string;
-  warn: (message: string) => void;
-}): Buffer {
+export function resolveMasterKey(options: { masterKey: Buffer | undefined; dataDir: string; warn: (message: string) => void }): Buffer {
   if (options.masterKey) return options.masterKey;
   const file = path.join(options.dataDir, MASTER_KEY_FILE);
   if (fs.existsSync(file)) {

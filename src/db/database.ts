@@ -21,11 +21,14 @@ export async function openDatabase(
   config: { databaseUrl?: string; dataDir: string },
   options: { entities: DataSourceOptions['entities']; logger?: Logger; migrate?: boolean; poolSize?: number },
 ): Promise<Database> {
-  const embedded = config.databaseUrl === undefined
-    ? await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pgdata') })
-    : undefined;
+  const embedded =
+    config.databaseUrl === undefined ? await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pgdata') }) : undefined;
   const url = embedded?.url ?? config.databaseUrl!;
-  const dataSource = createDataSource(url, { entities: options.entities, logger: options.logger, poolSize: options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined) });
+  const dataSource = createDataSource(url, {
+    entities: options.entities,
+    logger: options.logger,
+    poolSize: options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined),
+  });
   try {
     await dataSource.initialize();
     if (options.migrate !== false) await dataSource.runMigrations({ transaction: 'each' });

@@ -29,10 +29,7 @@ export interface EmbeddedPostgres {
  *
  * `dataDir` undefined means in memory; `template` is a `dumpDataDir()` tarball to start from.
  */
-export async function startEmbeddedPostgres(options: {
-  dataDir?: string;
-  template?: Blob;
-}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: { dataDir?: string; template?: Blob }): Promise<EmbeddedPostgres> {
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const db = await PGlite.create({
     dataDir: options.dataDir,

@@ -1,12 +1,5 @@
 /** The codes a business failure can carry; mirrored by the GraphQL `UserErrorCode` enum. */
-export const USER_ERROR_CODES = [
-  'INVALID',
-  'TAKEN',
-  'NOT_FOUND',
-  'IMMUTABLE',
-  'LIMIT_EXCEEDED',
-  'SYSTEM_RESOURCE',
-] as const;
+export const USER_ERROR_CODES = ['INVALID', 'TAKEN', 'NOT_FOUND', 'IMMUTABLE', 'LIMIT_EXCEEDED', 'SYSTEM_RESOURCE'] as const;
 export type UserErrorCode = (typeof USER_ERROR_CODES)[number];
 
 export interface Issue {

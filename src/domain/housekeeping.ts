@@ -83,9 +83,7 @@ export class Housekeeping {
         `DELETE FROM login_failures WHERE window_started_at < $1::timestamptz - interval '1 day' AND (locked_until IS NULL OR locked_until <= $1)`,
       ),
       // Whole families: their members share the absolute expiry and are revoked together.
-      refreshTokens: await deleted(
-        `DELETE FROM refresh_tokens WHERE expires_at <= $1 OR revoked_at < $1::timestamptz - interval '1 day'`,
-      ),
+      refreshTokens: await deleted(`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR revoked_at < $1::timestamptz - interval '1 day'`),
     };
   }
 }

@@ -62,7 +62,12 @@ export async function keysetPagesByParent<T extends ObjectLiteral>(
   page: PageRequest,
 ): Promise<Map<string, Page<T>>> {
   const table = dataSource.getMetadata(entity).tableName;
-  const rows = await rankedRows(dataSource, { from: `"${table}" t`, select: 't.*', parent: `t."${parentColumn}"`, seq: 't.seq' }, parentIds, page);
+  const rows = await rankedRows(
+    dataSource,
+    { from: `"${table}" t`, select: 't.*', parent: `t."${parentColumn}"`, seq: 't.seq' },
+    parentIds,
+    page,
+  );
   return pagesOf(parentIds, page, rows, (row) => hydrate(dataSource, entity, row));
 }
 

@@ -44,7 +44,9 @@ export class TokenReadModel {
     return this.apiWhere({ id });
   }
 
-  private async apiWhere(where: { identifier: string } | { id: string }): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
+  private async apiWhere(
+    where: { identifier: string } | { id: string },
+  ): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
     const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, where);
     if (!server) return null;
     const scopes = await this.dataSource.manager.find(ScopeEntity, {

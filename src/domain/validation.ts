@@ -19,13 +19,7 @@ export function checkText(issues: IssueList, field: string[], value: string, max
   }
 }
 
-export function checkIntRange(
-  issues: IssueList,
-  field: string[],
-  value: number,
-  min: number,
-  max: number,
-): void {
+export function checkIntRange(issues: IssueList, field: string[], value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     issues.add('INVALID', field, `must be an integer from ${min} to ${max}`);
   }

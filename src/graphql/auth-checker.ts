@@ -16,7 +16,10 @@ export function requireScopes(ctx: GraphQLContext, scopes: readonly string[], co
     // Failed authorization is audited once per field per request, however many list items hit it.
     if (!ctx.denied.has(coordinate)) {
       ctx.denied.add(coordinate);
-      ctx.services.audit.recordDenied(actorOf(ctx), { operation: coordinate, summary: { reason: 'insufficient_scope', missingScopes: missing } });
+      ctx.services.audit.recordDenied(actorOf(ctx), {
+        operation: coordinate,
+        summary: { reason: 'insufficient_scope', missingScopes: missing },
+      });
     }
     throw new GraphQLError(`Missing scope: ${missing.join(', ')}`, {
       extensions: { code: 'FORBIDDEN', missingScopes: missing },
@@ -25,7 +28,8 @@ export function requireScopes(ctx: GraphQLContext, scopes: readonly string[], co
 }
 
 export const authChecker: AuthChecker<GraphQLContext> = ({ context, info }, scopes) => {
-  const coordinate = info.parentType.name === 'Mutation' || info.parentType.name === 'Query' ? info.fieldName : `${info.parentType.name}.${info.fieldName}`;
+  const coordinate =
+    info.parentType.name === 'Mutation' || info.parentType.name === 'Query' ? info.fieldName : `${info.parentType.name}.${info.fieldName}`;
   requireScopes(context, scopes, coordinate);
   return true;
 };

@@ -10,7 +10,7 @@ export function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } 
 export const SigningAlgorithmEnum = enumOf(SIGNING_ALGORITHMS);
 registerEnumType(SigningAlgorithmEnum, {
   name: 'SigningAlgorithm',
-  description: 'JWS algorithm of an API\'s access tokens.',
+  description: "JWS algorithm of an API's access tokens.",
   valuesConfig: {
     RS256: { description: 'RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048 key (default).' },
     PS256: { description: 'RSASSA-PSS with SHA-256, RSA 2048 key.' },
@@ -23,7 +23,7 @@ registerEnumType(SigningAlgorithmEnum, {
 export const TokenDialectEnum = enumOf(TOKEN_DIALECTS);
 registerEnumType(TokenDialectEnum, {
   name: 'TokenDialect',
-  description: 'Header and claims profile of an API\'s access tokens.',
+  description: "Header and claims profile of an API's access tokens.",
   valuesConfig: {
     ACCESS_TOKEN: { description: 'Auth0-compatible: typ JWT, azp, gty, sub "<client>@clients" for machines.' },
     ACCESS_TOKEN_AUTHZ: { description: 'ACCESS_TOKEN plus a `permissions` array.' },

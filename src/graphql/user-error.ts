@@ -32,9 +32,7 @@ export class UserError {
  * Runs a mutation body: its result on success, `{ userErrors }` when a business rule refused it.
  * Anything else is a server fault and propagates to the top-level `errors`.
  */
-export async function mutate<T extends object>(
-  run: () => Promise<T>,
-): Promise<Partial<T> & { userErrors: UserError[] }> {
+export async function mutate<T extends object>(run: () => Promise<T>): Promise<Partial<T> & { userErrors: UserError[] }> {
   try {
     return { ...(await run()), userErrors: [] };
   } catch (error) {

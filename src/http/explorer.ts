@@ -29,7 +29,7 @@ export const explorerCsp = (styleNonce: string) =>
     "script-src 'self'",
     `style-src 'self' 'nonce-${styleNonce}'`,
     "img-src 'self' data:",
-  // GraphiQL's stylesheet embeds its fonts as data: URLs.
+    // GraphiQL's stylesheet embeds its fonts as data: URLs.
     "font-src 'self' data:",
     "connect-src 'self'",
     "object-src 'none'",
@@ -98,7 +98,9 @@ function readGzip(file: string, body: Buffer): Buffer | undefined {
 export function acceptsGzip(acceptEncoding: string | string[] | undefined): boolean {
   let gzip: boolean | undefined;
   let any = false;
-  for (const coding of String(acceptEncoding ?? '').toLowerCase().split(',')) {
+  for (const coding of String(acceptEncoding ?? '')
+    .toLowerCase()
+    .split(',')) {
     const [name, ...params] = coding.split(';').map((s) => s.trim());
     const q = params.find((p) => p.startsWith('q='));
     const admitted = q === undefined || Number(q.slice(2)) > 0;
@@ -154,10 +156,7 @@ function renderPage(css: Asset, js: Asset, pageConfig: Record<string, string>): 
  * the same page to browsers. The bundle is read once; while it is missing every page request
  * answers 503 saying to run `npm run build`, and the next request looks again.
  */
-export function registerExplorer(
-  app: FastifyInstance,
-  options: { audience: string; bundleDirs?: string[] },
-): Explorer {
+export function registerExplorer(app: FastifyInstance, options: { audience: string; bundleDirs?: string[] }): Explorer {
   const pageConfig = { graphqlPath: 'graphql', tokenPath: 'oauth/token', audience: options.audience };
   const dirs = options.bundleDirs ?? EXPLORER_BUNDLE_DIRS;
   let bundle: Bundle | undefined;
@@ -207,7 +206,12 @@ export function registerExplorer(
       .header('ETag', etag)
       .header('Vary', 'Accept-Encoding')
       .type(asset.contentType);
-    if (String(request.headers['if-none-match'] ?? '').split(/\s*,\s*/).includes(etag)) return reply.code(304).send();
+    if (
+      String(request.headers['if-none-match'] ?? '')
+        .split(/\s*,\s*/)
+        .includes(etag)
+    )
+      return reply.code(304).send();
     if (gzip) reply.header('Content-Encoding', 'gzip');
     return reply.send(gzip ? asset.gzip : asset.body);
   });

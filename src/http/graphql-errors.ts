@@ -47,8 +47,7 @@ export function createErrorFormatter(log: FastifyBaseLogger, logFor?: (error: un
     const extensions = Object.fromEntries(
       Object.entries(formatted.extensions ?? {}).filter(([key]) => PUBLIC_EXTENSIONS.includes(key) && key !== 'http'),
     );
-    const message =
-      formatted.message.length > MESSAGE_MAX ? `${formatted.message.slice(0, MESSAGE_MAX)}…` : formatted.message;
+    const message = formatted.message.length > MESSAGE_MAX ? `${formatted.message.slice(0, MESSAGE_MAX)}…` : formatted.message;
     return { message, locations: formatted.locations, path: formatted.path, extensions };
   };
 }

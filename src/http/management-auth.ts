@@ -18,7 +18,11 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
     const document = parse(query);
     const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
     const operation =
-      typeof operationName === 'string' ? operations.find((o) => o.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+      typeof operationName === 'string'
+        ? operations.find((o) => o.name?.value === operationName)
+        : operations.length === 1
+          ? operations[0]
+          : undefined;
     return (
       operation !== undefined &&
       operation.operation === 'query' &&
@@ -45,10 +49,7 @@ export function createManagementAuth(deps: { validator: TokenValidator; audience
     );
     return reply
       .code(401)
-      .header(
-        'WWW-Authenticate',
-        `Bearer realm="management", error="invalid_token", error_description="${description}"`,
-      )
+      .header('WWW-Authenticate', `Bearer realm="management", error="invalid_token", error_description="${description}"`)
       .header('Cache-Control', 'no-store')
       .send({ errors: [{ message: description, extensions: { code: 'UNAUTHENTICATED' } }] });
   };

@@ -4,7 +4,10 @@
  * without IPv6 brackets and without a trailing dot. A leaf module: config, domain and oauth use it.
  */
 export function normalizeHostname(hostname: string): string {
-  return hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  return hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '')
+    .toLowerCase();
 }
 
 /**

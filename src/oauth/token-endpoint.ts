@@ -10,7 +10,10 @@ export const TOKEN_BODY_LIMIT = 16 * 1024;
 export const NO_STORE = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
 
 export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyReply {
-  return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());
+  return reply
+    .code(error.status)
+    .headers({ ...NO_STORE, ...error.headers })
+    .send(error.toJSON());
 }
 
 /** Answers an unexpected fault as `server_error` without detail, after logging it. */

@@ -62,7 +62,9 @@ export function parseForms(html: string): HtmlForm[] {
 
 /** The text content of the page (tags removed, entities decoded, whitespace collapsed). */
 export function textOf(html: string): string {
-  return decodeHtml(html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decodeHtml(html.replace(/<style[\s\S]*?<\/style>/gi, '').replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 export class BrowserAgent {
@@ -103,7 +105,10 @@ export class BrowserAgent {
     return pairs.length > 0 ? pairs.join('; ') : undefined;
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<AgentResponse> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<AgentResponse> {
     const target = new URL(url, this.base);
     const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
     const cookie = this.cookieHeader(target);

@@ -41,7 +41,10 @@ const silentChanges: ChangeFeed = { publish: async () => {} };
 export async function openDomainServices(clock: Clock): Promise<DomainServices> {
   const db = await createTestDatabase();
   // As the service opens it: migrated (a no-op on the embedded template, needed on a fresh PostgreSQL schema).
-  const database = await openDatabase({ databaseUrl: db.url, dataDir: '' }, { entities, poolSize: process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE });
+  const database = await openDatabase(
+    { databaseUrl: db.url, dataDir: '' },
+    { entities, poolSize: process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE },
+  );
   const dataSource = database.dataSource;
   const audit = new AuditLog(dataSource);
   const users = new UserService(dataSource, silentChanges, audit);
@@ -63,11 +66,17 @@ export async function openDomainServices(clock: Clock): Promise<DomainServices> 
       return users.create({ email, password, blocked: options.blocked ?? false }, SYSTEM_ACTOR);
     },
     async createClient(input) {
-      const { client } = await clients.create({ name: `client ${++seq}`, appType: 'REGULAR_WEB', callbacks: ['https://app.example/cb'], ...input }, SYSTEM_ACTOR);
+      const { client } = await clients.create(
+        { name: `client ${++seq}`, appType: 'REGULAR_WEB', callbacks: ['https://app.example/cb'], ...input },
+        SYSTEM_ACTOR,
+      );
       return client;
     },
     async createApi(input) {
-      const { server } = await resourceServers.create({ name: `API ${++seq}`, identifier: `https://api-${seq}.example`, ...input }, SYSTEM_ACTOR);
+      const { server } = await resourceServers.create(
+        { name: `API ${++seq}`, identifier: `https://api-${seq}.example`, ...input },
+        SYSTEM_ACTOR,
+      );
       const scopes = (await resourceServers.scopesOf([server.id])).get(server.id) ?? [];
       return { server, scopes: new Set(scopes.map((s) => s.value)) };
     },

@@ -83,7 +83,10 @@ export function exchangeCode(server: TestServer, client: ClientFixture, code: st
 export async function isActive(server: TestServer, introspector: ClientFixture, token: string): Promise<boolean> {
   const response = await fetch(`${server.url}/oauth/introspect`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(introspector.clientId, introspector.clientSecret!) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuth(introspector.clientId, introspector.clientSecret!),
+    },
     body: new URLSearchParams({ token }).toString(),
   });
   if (response.status !== 200) throw new Error(`introspection: ${response.status}`);

@@ -147,10 +147,9 @@ export async function startTestServer(
     const api = await gql(`query($identifier: String!) { resourceServer(identifier: $identifier) { id } }`, {
       identifier: config.managementAudience,
     });
-    const grant = await gql(
-      `mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { userErrors { message } } }`,
-      { input: { clientId: client.id, resourceServerId: api.body.data.resourceServer.id, scopes } },
-    );
+    const grant = await gql(`mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { userErrors { message } } }`, {
+      input: { clientId: client.id, resourceServerId: api.body.data.resourceServer.id, scopes },
+    });
     if (grant.body.data.clientGrantCreate.userErrors.length) throw new Error(JSON.stringify(grant.body));
     credentials.set(key, Buffer.from(`${client.clientId}:${clientSecret}`).toString('base64'));
     return cachedToken(key);

@@ -197,7 +197,12 @@ describe('audit log', () => {
         input: { name, identifier, signingAlgorithm: 'HS256', scopes: [{ value: 'read:x' }] },
       });
       sawSecret(a.payload.signingSecret);
-      return { audited: a, targetType: 'ResourceServer', targetId: a.payload.resourceServer.id, summary: { name, identifier, signingAlgorithm: 'HS256' } };
+      return {
+        audited: a,
+        targetType: 'ResourceServer',
+        targetId: a.payload.resourceServer.id,
+        summary: { name, identifier, signingAlgorithm: 'HS256' },
+      };
     },
     async resourceServerUpdate() {
       const api = await createApi();
@@ -216,7 +221,12 @@ describe('audit log', () => {
         `mutation($id: ID!, $scopes: [ScopeInput!]!) { resourceServerScopesAdd(id: $id, scopes: $scopes) { resourceServer { id } userErrors { field code message } } }`,
         { id: api.id, scopes: [{ value: 'delete:x', description: 'remove x' }] },
       );
-      return { audited: a, targetType: 'ResourceServer', targetId: api.id, summary: { scopes: [{ value: 'delete:x', description: 'remove x' }] } };
+      return {
+        audited: a,
+        targetType: 'ResourceServer',
+        targetId: api.id,
+        summary: { scopes: [{ value: 'delete:x', description: 'remove x' }] },
+      };
     },
     async resourceServerScopesRemove() {
       const api = await createApi();
@@ -237,7 +247,12 @@ describe('audit log', () => {
       );
       sawSecret(a.payload.signingSecret);
       // The grace period is what changed besides the (unrecorded) secret.
-      return { audited: a, targetType: 'ResourceServer', targetId: api.id, summary: { gracePeriodSeconds: 60, previousExpiresAt: expect.any(String) } };
+      return {
+        audited: a,
+        targetType: 'ResourceServer',
+        targetId: api.id,
+        summary: { gracePeriodSeconds: 60, previousExpiresAt: expect.any(String) },
+      };
     },
     async resourceServerDelete() {
       const api = await createApi();
@@ -253,7 +268,12 @@ describe('audit log', () => {
       const url = `https://${unique('hooks')}.example/claims`;
       const a = await audited('resourceServerTokenHookSet', TOKEN_HOOK_SET, { id: api.id, input: { url, timeoutMs: 1500 } });
       sawSecret(a.payload.hookSecret);
-      return { audited: a, targetType: 'ResourceServer', targetId: api.id, summary: { url, timeoutMs: 1500, failurePolicy: 'DENY', created: true, rotated: false } };
+      return {
+        audited: a,
+        targetType: 'ResourceServer',
+        targetId: api.id,
+        summary: { url, timeoutMs: 1500, failurePolicy: 'DENY', created: true, rotated: false },
+      };
     },
     async resourceServerTokenHookRemove() {
       const api = await createApi();
@@ -269,7 +289,9 @@ describe('audit log', () => {
     async resourceServerTokenHookTest() {
       const api = await createApi();
       // A loopback address not allow-listed: refused before any connection, so no hook server is needed.
-      sawSecret((await gqlData(TOKEN_HOOK_SET, { id: api.id, input: { url: 'https://127.0.0.1:9/hook' } })).resourceServerTokenHookSet.hookSecret);
+      sawSecret(
+        (await gqlData(TOKEN_HOOK_SET, { id: api.id, input: { url: 'https://127.0.0.1:9/hook' } })).resourceServerTokenHookSet.hookSecret,
+      );
       const a = await audited(
         'resourceServerTokenHookTest',
         `mutation($id: ID!) { resourceServerTokenHookTest(id: $id) { claims error userErrors { field code message } } }`,
@@ -310,7 +332,12 @@ describe('audit log', () => {
         { id: client.id },
       );
       sawSecret(a.payload.clientSecret);
-      return { audited: a, targetType: 'Client', targetId: client.id, summary: { gracePeriodSeconds: 60, previousExpiresAt: expect.any(String) } };
+      return {
+        audited: a,
+        targetType: 'Client',
+        targetId: client.id,
+        summary: { gracePeriodSeconds: 60, previousExpiresAt: expect.any(String) },
+      };
     },
     async clientDelete() {
       const client = await createClient();
@@ -348,7 +375,12 @@ describe('audit log', () => {
         `mutation($id: ID!, $input: ClientGrantUpdateInput!) { clientGrantUpdate(id: $id, input: $input) { clientGrant { id } userErrors { field code message } } }`,
         { id: grant, input: { scopes: ['read:x', 'write:x'] } },
       );
-      return { audited: a, targetType: 'ClientGrant', targetId: grant, summary: { scopes: ['read:x', 'write:x'], previousScopes: ['read:x'] } };
+      return {
+        audited: a,
+        targetType: 'ClientGrant',
+        targetId: grant,
+        summary: { scopes: ['read:x', 'write:x'], previousScopes: ['read:x'] },
+      };
     },
     async clientGrantDelete() {
       const api = await createApi();
@@ -427,7 +459,12 @@ describe('audit log', () => {
       sawSecret(password);
       const a = await audited('userCreate', USER_CREATE, { input: { email, password, name: 'Ada' } });
       await sawPasswordHash(a.payload.user.id);
-      return { audited: a, targetType: 'User', targetId: a.payload.user.id, summary: { email, name: 'Ada', emailVerified: false, blocked: false } };
+      return {
+        audited: a,
+        targetType: 'User',
+        targetId: a.payload.user.id,
+        summary: { email, name: 'Ada', emailVerified: false, blocked: false },
+      };
     },
     async userUpdate() {
       const user = await createUser();
@@ -452,11 +489,9 @@ describe('audit log', () => {
     },
     async userDelete() {
       const user = await createUser();
-      const a = await audited(
-        'userDelete',
-        `mutation($id: ID!) { userDelete(id: $id) { deletedId userErrors { field code message } } }`,
-        { id: user.id },
-      );
+      const a = await audited('userDelete', `mutation($id: ID!) { userDelete(id: $id) { deletedId userErrors { field code message } } }`, {
+        id: user.id,
+      });
       return { audited: a, targetType: 'User', targetId: user.id, summary: { email: user.email } };
     },
     async userGrantDelete() {
@@ -496,7 +531,9 @@ describe('audit log', () => {
     },
     async roleDelete() {
       const role = await createRole();
-      const a = await audited('roleDelete', `mutation($id: ID!) { roleDelete(id: $id) { deletedId userErrors { field code message } } }`, { id: role.id });
+      const a = await audited('roleDelete', `mutation($id: ID!) { roleDelete(id: $id) { deletedId userErrors { field code message } } }`, {
+        id: role.id,
+      });
       return { audited: a, targetType: 'Role', targetId: role.id, summary: { name: role.name, users: 0, permissions: 0 } };
     },
     async rolePermissionsAdd() {
@@ -634,7 +671,9 @@ describe('audit log', () => {
       sawSecret(client.clientSecret);
       const afterSetup = await newestCursor();
       const refused = await server.gql(CLIENT_UPDATE, { id: client.id, input: { name: 'never saved', appType: 'SPA' } });
-      expect(refused.body.data.clientUpdate.userErrors).toEqual([expect.objectContaining({ code: 'IMMUTABLE', field: ['input', 'appType'] })]);
+      expect(refused.body.data.clientUpdate.userErrors).toEqual([
+        expect.objectContaining({ code: 'IMMUTABLE', field: ['input', 'appType'] }),
+      ]);
       const system = await gqlData(`{ resourceServer(identifier: "${server.config.managementAudience}") { id } }`);
       const systemDelete = await server.gql(`mutation($id: ID!) { resourceServerDelete(id: $id) { userErrors { code } } }`, {
         id: system.resourceServer.id,
@@ -795,9 +834,11 @@ describe('audit log', () => {
       expect(times).toEqual([...times].sort((a, b) => a - b));
     });
 
-    it('filters by target with a revoked token\'s jti', async () => {
+    it("filters by target with a revoked token's jti", async () => {
       const { accessToken } = await clientWithToken();
-      await gqlData(`mutation($token: String!) { accessTokenRevoke(input: { token: $token }) { userErrors { code } } }`, { token: accessToken });
+      await gqlData(`mutation($token: String!) { accessTokenRevoke(input: { token: $token }) { userErrors { code } } }`, {
+        token: accessToken,
+      });
       const { jti } = decodeJwt(accessToken);
       const page = await listEvents({ filter: { targetId: jti } });
       expect(page.nodes.map((e) => [e.operation, e.targetType, e.targetId])).toEqual([['accessTokenRevoke', 'AccessToken', jti]]);

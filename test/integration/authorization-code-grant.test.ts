@@ -87,7 +87,10 @@ describe('token endpoint: authorization_code grant', () => {
   async function isActive(token: string): Promise<boolean> {
     const response = await fetch(`${server.url}/oauth/introspect`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(introspector.clientId, introspector.clientSecret!) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(introspector.clientId, introspector.clientSecret!),
+      },
       body: new URLSearchParams({ token }).toString(),
     });
     expect(response.status).toBe(200);
@@ -192,11 +195,15 @@ describe('token endpoint: authorization_code grant', () => {
       expect(payload.scope).toBe('a');
     });
 
-    it('accepts resource/audience naming the code\'s API, refuses another with invalid_target', async () => {
+    it("accepts resource/audience naming the code's API, refuses another with invalid_target", async () => {
       const first = await issueCode();
       expect((await exchangeWeb({ code: first.code, code_verifier: first.verifier, resource: api.identifier })).status).toBe(200);
       const second = await issueCode();
-      expectOAuthError(await exchangeWeb({ code: second.code, code_verifier: second.verifier, audience: authzApi.identifier }), 400, 'invalid_target');
+      expectOAuthError(
+        await exchangeWeb({ code: second.code, code_verifier: second.verifier, audience: authzApi.identifier }),
+        400,
+        'invalid_target',
+      );
     });
   });
 
@@ -229,7 +236,12 @@ describe('token endpoint: authorization_code grant', () => {
         /redirect_uri/,
       );
       const missing = await issueCode();
-      expectOAuthError(await exchangeWeb({ code: missing.code, code_verifier: missing.verifier, redirect_uri: '' }), 400, 'invalid_grant', /redirect_uri/);
+      expectOAuthError(
+        await exchangeWeb({ code: missing.code, code_verifier: missing.verifier, redirect_uri: '' }),
+        400,
+        'invalid_grant',
+        /redirect_uri/,
+      );
     });
 
     it("refuses another client's code like an unknown one, and the code is spent", async () => {
@@ -242,14 +254,26 @@ describe('token endpoint: authorization_code grant', () => {
     });
 
     it('refuses an unknown, over-long or missing code', async () => {
-      expectOAuthError(await exchangeWeb({ code: randomBytes(32).toString('base64url'), code_verifier: newVerifier() }), 400, 'invalid_grant', /invalid or expired/);
-      expectOAuthError(await exchangeWeb({ code: 'x'.repeat(201), code_verifier: newVerifier() }), 400, 'invalid_grant', /invalid or expired/);
+      expectOAuthError(
+        await exchangeWeb({ code: randomBytes(32).toString('base64url'), code_verifier: newVerifier() }),
+        400,
+        'invalid_grant',
+        /invalid or expired/,
+      );
+      expectOAuthError(
+        await exchangeWeb({ code: 'x'.repeat(201), code_verifier: newVerifier() }),
+        400,
+        'invalid_grant',
+        /invalid or expired/,
+      );
       expectOAuthError(await exchangeWeb({ code_verifier: newVerifier() }), 400, 'invalid_request', /code is required/);
     });
 
     it('refuses an expired code', async () => {
       const { code, verifier } = await issueCode();
-      await server.db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [sha256Hex(code)]);
+      await server.db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [
+        sha256Hex(code),
+      ]);
       expectOAuthError(await exchangeWeb({ code, code_verifier: verifier }), 400, 'invalid_grant', /invalid or expired/);
     });
 
@@ -263,7 +287,9 @@ describe('token endpoint: authorization_code grant', () => {
       expectOAuthError(second, 400, 'invalid_grant', /already been used/);
       expect(await isActive(first.body.access_token)).toBe(false);
       // Also when the reuse comes from another client, or after the code's own expiry.
-      await server.db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [sha256Hex(code)]);
+      await server.db.query(`UPDATE authorization_codes SET expires_at = now() - interval '1 second' WHERE code_hash = $1`, [
+        sha256Hex(code),
+      ]);
       expectOAuthError(await exchangeSpa({ code, code_verifier: verifier }), 400, 'invalid_grant', /already been used/);
     });
 
@@ -285,7 +311,13 @@ describe('token endpoint: authorization_code grant', () => {
       const { code, verifier } = await issueCode();
       // A confidential client cannot pass as public (client_id only)...
       expectOAuthError(
-        await server.token({ grant_type: 'authorization_code', client_id: web.clientId, code, code_verifier: verifier, redirect_uri: WEB_CALLBACK }),
+        await server.token({
+          grant_type: 'authorization_code',
+          client_id: web.clientId,
+          code,
+          code_verifier: verifier,
+          redirect_uri: WEB_CALLBACK,
+        }),
         401,
         'invalid_client',
       );
@@ -316,7 +348,9 @@ describe('token endpoint: authorization_code grant', () => {
       const old = await issueCode();
       const tokenAlive = await issueCode();
       const fresh = await issueCode();
-      await server.db.query(`UPDATE authorization_codes SET expires_at = now() - interval '2 hours' WHERE code_hash = $1`, [sha256Hex(old.code)]);
+      await server.db.query(`UPDATE authorization_codes SET expires_at = now() - interval '2 hours' WHERE code_hash = $1`, [
+        sha256Hex(old.code),
+      ]);
       await server.db.query(
         `UPDATE authorization_codes SET expires_at = now() - interval '2 hours', issued_jti = 'j', issued_expires_at = now() + interval '1 minute'
           WHERE code_hash = $1`,
@@ -343,7 +377,10 @@ describe('token endpoint: authorization_code grant', () => {
       expect(hashes).toEqual(expect.arrayContaining([sha256Hex(tokenAlive.code), sha256Hex(fresh.code)]));
       expect((await server.db.query<any>(`SELECT id_hash FROM user_sessions`)).map((r) => r.id_hash)).toEqual(['s-new']);
       expect((await server.db.query<any>(`SELECT nonce FROM used_nonces`)).map((r) => r.nonce)).toEqual(['n-new']);
-      expect((await server.db.query<any>(`SELECT key FROM login_failures ORDER BY key`)).map((r) => r.key)).toEqual(['ip:old-locked', 'ip:recent']);
+      expect((await server.db.query<any>(`SELECT key FROM login_failures ORDER BY key`)).map((r) => r.key)).toEqual([
+        'ip:old-locked',
+        'ip:recent',
+      ]);
     });
   });
 

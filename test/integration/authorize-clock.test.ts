@@ -91,7 +91,8 @@ describe('/authorize on the injected clock', () => {
   it('an account lock lasts LOCK_SECONDS by the clock', async () => {
     const agent = new BrowserAgent(server.url);
     const login = await agent.get(codeRequest().url);
-    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) await agent.submit(login, { email: 'ada@example.com', password: `wrong ${i} password` });
+    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++)
+      await agent.submit(login, { email: 'ada@example.com', password: `wrong ${i} password` });
     expect((await agent.submit(login, { email: 'ada@example.com', password: PASSWORD })).status).toBe(429);
     clock.advance(LOCK_SECONDS);
     // The form is older than its lifetime now: a new one.

@@ -162,7 +162,12 @@ describe('GET /authorize: the browser flow', () => {
 
     const token = await exchange(thirdParty, response.code, THIRD_CB, verifier);
     expect(token.status).toBe(200);
-    expect(token.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 600, scope: 'read:photos write:photos' });
+    expect(token.body).toEqual({
+      access_token: expect.any(String),
+      token_type: 'Bearer',
+      expires_in: 600,
+      scope: 'read:photos write:photos',
+    });
     const claims = decodeJwt(token.body.access_token);
     expect(claims).toMatchObject({
       iss: server.config.issuer,

@@ -28,8 +28,17 @@ describe('GET /authorize: refusals', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ masterKey: masterKey.toString('base64') });
-    api = await f.createApi({ scopes: [{ value: 'read:x', description: 'Read x' }, { value: 'write:x', description: 'Write x' }] });
-    lifetimeApi = await f.createApi({ tokenLifetime: 3600, tokenLifetimeForWeb: 900, scopes: [{ value: 'read:y', description: 'Read y' }] });
+    api = await f.createApi({
+      scopes: [
+        { value: 'read:x', description: 'Read x' },
+        { value: 'write:x', description: 'Write x' },
+      ],
+    });
+    lifetimeApi = await f.createApi({
+      tokenLifetime: 3600,
+      tokenLifetimeForWeb: 900,
+      scopes: [{ value: 'read:y', description: 'Read y' }],
+    });
     thirdParty = await f.createClient({ name: 'Third', appType: 'REGULAR_WEB', isFirstParty: false, callbacks: [THIRD_CB] });
     firstPartyWeb = await f.createClient({ name: 'Web', appType: 'REGULAR_WEB', callbacks: [WEB_CB, 'https://web.example/other'] });
     spa = await f.createClient({ name: 'SPA', appType: 'SPA', grantTypes: ['AUTHORIZATION_CODE', 'IMPLICIT'], callbacks: [SPA_CB] });
@@ -97,7 +106,14 @@ describe('GET /authorize: refusals', () => {
     expect(textOf(res.text)).toContain(text);
   }
 
-  function expectRedirectError(res: AgentResponse, redirectUri: string, error: string, description: RegExp | string, state = 'the-state', status = 302) {
+  function expectRedirectError(
+    res: AgentResponse,
+    redirectUri: string,
+    error: string,
+    description: RegExp | string,
+    state = 'the-state',
+    status = 302,
+  ) {
     expect(res.status).toBe(status);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.location!.startsWith(`${redirectUri}?`)).toBe(true);
@@ -120,9 +136,21 @@ describe('GET /authorize: refusals', () => {
   describe('a bad client or redirect URI: an error page, never a redirect', () => {
     it('unknown or missing client_id', async () => {
       const agent = new BrowserAgent(server.url);
-      expectErrorPage(await agent.get(url(codeParams(thirdParty, THIRD_CB, { client_id: 'no-such-client' }))), 400, 'No application has this client_id.');
-      expectErrorPage(await agent.get(url(codeParams(thirdParty, THIRD_CB, { client_id: undefined }))), 400, 'The client_id parameter is missing.');
-      expectErrorPage(await agent.get(`${url(codeParams(thirdParty, THIRD_CB))}&client_id=${thirdParty.clientId}`), 400, 'The client_id parameter is repeated.');
+      expectErrorPage(
+        await agent.get(url(codeParams(thirdParty, THIRD_CB, { client_id: 'no-such-client' }))),
+        400,
+        'No application has this client_id.',
+      );
+      expectErrorPage(
+        await agent.get(url(codeParams(thirdParty, THIRD_CB, { client_id: undefined }))),
+        400,
+        'The client_id parameter is missing.',
+      );
+      expectErrorPage(
+        await agent.get(`${url(codeParams(thirdParty, THIRD_CB))}&client_id=${thirdParty.clientId}`),
+        400,
+        'The client_id parameter is repeated.',
+      );
     });
 
     it('a redirect URI not registered, exactly', async () => {
@@ -147,7 +175,11 @@ describe('GET /authorize: refusals', () => {
         'The redirect_uri parameter is missing',
       );
       // Too many parameters or a huge one: refused before anything.
-      expectErrorPage(await agent.get(`${url(codeParams(thirdParty, THIRD_CB))}&x=${'a'.repeat(5000)}`), 400, 'A request parameter is too long.');
+      expectErrorPage(
+        await agent.get(`${url(codeParams(thirdParty, THIRD_CB))}&x=${'a'.repeat(5000)}`),
+        400,
+        'A request parameter is too long.',
+      );
     });
   });
 
@@ -156,7 +188,12 @@ describe('GET /authorize: refusals', () => {
       const agent = new BrowserAgent(server.url);
       const noPkce = { code_challenge: undefined, code_challenge_method: undefined };
       expectRedirectError(await agent.get(url(codeParams(spa, SPA_CB, noPkce))), SPA_CB, 'invalid_request', /^code_challenge required/);
-      expectRedirectError(await agent.get(url(codeParams(thirdParty, THIRD_CB, noPkce))), THIRD_CB, 'invalid_request', /^code_challenge required/);
+      expectRedirectError(
+        await agent.get(url(codeParams(thirdParty, THIRD_CB, noPkce))),
+        THIRD_CB,
+        'invalid_request',
+        /^code_challenge required/,
+      );
       // A first-party confidential client may go without (its secret protects the exchange).
       expect((await agent.get(url(codeParams(firstPartyWeb, WEB_CB, noPkce)))).status).toBe(200);
 
@@ -191,18 +228,48 @@ describe('GET /authorize: refusals', () => {
     it('response_type, response_mode, scope, audience, prompt, repeated parameters', async () => {
       const agent = new BrowserAgent(server.url);
       const get = (extra: Record<string, string | undefined>) => agent.get(url(codeParams(thirdParty, THIRD_CB, extra)));
-      expectRedirectError(await get({ response_type: 'id_token' }), THIRD_CB, 'unsupported_response_type', 'response_type must be code or token');
-      expectRedirectError(await get({ response_type: 'code token' }), THIRD_CB, 'unsupported_response_type', 'response_type must be code or token');
+      expectRedirectError(
+        await get({ response_type: 'id_token' }),
+        THIRD_CB,
+        'unsupported_response_type',
+        'response_type must be code or token',
+      );
+      expectRedirectError(
+        await get({ response_type: 'code token' }),
+        THIRD_CB,
+        'unsupported_response_type',
+        'response_type must be code or token',
+      );
       expectRedirectError(await get({ response_type: undefined }), THIRD_CB, 'invalid_request', 'response_type is required');
-      expectRedirectError(await get({ response_mode: 'web_message' }), THIRD_CB, 'invalid_request', 'response_mode must be query, fragment or form_post');
+      expectRedirectError(
+        await get({ response_mode: 'web_message' }),
+        THIRD_CB,
+        'invalid_request',
+        'response_mode must be query, fragment or form_post',
+      );
       expectRedirectError(await get({ scope: 'read:x admin:x' }), THIRD_CB, 'invalid_scope', 'The API does not define the scope admin:x');
       expectRedirectError(await get({ audience: 'https://nowhere.example/' }), THIRD_CB, 'invalid_target', 'No API has this identifier');
       expectRedirectError(await get({ audience: undefined }), THIRD_CB, 'invalid_request', /^audience \(or resource\) is required/);
-      expectRedirectError(await get({ resource: 'https://other.example/' }), THIRD_CB, 'invalid_target', 'audience and resource name different APIs');
+      expectRedirectError(
+        await get({ resource: 'https://other.example/' }),
+        THIRD_CB,
+        'invalid_target',
+        'audience and resource name different APIs',
+      );
       // The Management API never accepts user tokens.
-      expectRedirectError(await get({ audience: server.config.managementAudience }), THIRD_CB, 'invalid_target', 'This API does not accept tokens issued to users');
+      expectRedirectError(
+        await get({ audience: server.config.managementAudience }),
+        THIRD_CB,
+        'invalid_target',
+        'This API does not accept tokens issued to users',
+      );
       expectRedirectError(await get({ prompt: 'select_account' }), THIRD_CB, 'invalid_request', 'prompt must be none, login or consent');
-      expectRedirectError(await get({ prompt: 'none login' }), THIRD_CB, 'invalid_request', 'prompt=none cannot be combined with other values');
+      expectRedirectError(
+        await get({ prompt: 'none login' }),
+        THIRD_CB,
+        'invalid_request',
+        'prompt=none cannot be combined with other values',
+      );
       expectRedirectError(
         await agent.get(`${url(codeParams(thirdParty, THIRD_CB))}&scope=write:x`),
         THIRD_CB,
@@ -211,7 +278,11 @@ describe('GET /authorize: refusals', () => {
       );
       // A repeated state is not echoed.
       const twice = await agent.get(`${url(codeParams(thirdParty, THIRD_CB))}&state=other`);
-      expect(responseParams(twice.location!)).toEqual({ error: 'invalid_request', error_description: 'Parameter state is repeated', iss: server.config.issuer });
+      expect(responseParams(twice.location!)).toEqual({
+        error: 'invalid_request',
+        error_description: 'Parameter state is repeated',
+        iss: server.config.issuer,
+      });
       // In the requested response mode.
       const fragment = await get({ scope: 'nope', response_mode: 'fragment' });
       expect(fragment.location!.startsWith(`${THIRD_CB}#`)).toBe(true);
@@ -234,7 +305,12 @@ describe('GET /authorize: refusals', () => {
       );
       // A forged session cookie is no session.
       anonymous.jar.set(new URL(server.url).host, new Map([['apiauth_session', { value: 'A'.repeat(43), path: '/', attributes: [] }]]));
-      expectRedirectError(await anonymous.get(url(codeParams(thirdParty, THIRD_CB, { prompt: 'none' }))), THIRD_CB, 'login_required', 'The user is not signed in');
+      expectRedirectError(
+        await anonymous.get(url(codeParams(thirdParty, THIRD_CB, { prompt: 'none' }))),
+        THIRD_CB,
+        'login_required',
+        'The user is not signed in',
+      );
 
       const agent = await signedIn('bob');
       expectRedirectError(
@@ -289,7 +365,9 @@ describe('GET /authorize: refusals', () => {
         expect(form.fields.password).toBe('');
       }
       expect(agent.cookie('apiauth_session')).toBeUndefined();
-      const [blocked] = await server.db.query<{ last_login_at: Date | null }>(`SELECT last_login_at FROM users WHERE id = $1`, [users.blocked]);
+      const [blocked] = await server.db.query<{ last_login_at: Date | null }>(`SELECT last_login_at FROM users WHERE id = $1`, [
+        users.blocked,
+      ]);
       expect(blocked.last_login_at).toBeNull();
     });
 
@@ -305,7 +383,12 @@ describe('GET /authorize: refusals', () => {
       const after = await agent.get(url(codeParams(firstPartyWeb, WEB_CB)));
       expect(after.status).toBe(200);
       expect(parseForms(after.text)[0].action).toBe('/authorize/login');
-      expectRedirectError(await agent.get(url(codeParams(firstPartyWeb, WEB_CB, { prompt: 'none' }))), WEB_CB, 'login_required', 'The user is not signed in');
+      expectRedirectError(
+        await agent.get(url(codeParams(firstPartyWeb, WEB_CB, { prompt: 'none' }))),
+        WEB_CB,
+        'login_required',
+        'The user is not signed in',
+      );
       // Deleted: the same.
       await server.db.query(`UPDATE users SET blocked = false WHERE id = $1`, [user.id]);
       expect((await agent.get(url(codeParams(firstPartyWeb, WEB_CB)))).status).toBe(302);
@@ -333,7 +416,9 @@ describe('GET /authorize: refusals', () => {
       expect((await agent.submit(login, { email: 'ada@example.com', password: PASSWORD })).status).toBe(303);
       expect(await server.db.query(`SELECT 1 FROM login_failures WHERE key = 'account:ada@example.com'`)).toEqual([]);
       // The lock ends after its time.
-      await server.db.query(`UPDATE login_failures SET locked_until = now() - interval '1 second', window_started_at = now() - interval '1 hour'`);
+      await server.db.query(
+        `UPDATE login_failures SET locked_until = now() - interval '1 second', window_started_at = now() - interval '1 hour'`,
+      );
       const unlocked = await agent.submit(login, { email: 'throttled@example.com', password: PASSWORD });
       expect(unlocked.status).toBe(303);
     });
@@ -383,7 +468,11 @@ describe('GET /authorize: refusals', () => {
       const fresh = sealTransaction(box, { kind: 'login', params, csrf });
       expect((await agent.submit(login, { ...credentials, tx: fresh })).status).toBe(303);
       // Not a form at all.
-      const json = await fetch(`${server.url}/authorize/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const json = await fetch(`${server.url}/authorize/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(json.status).toBe(400);
       expect(json.headers.get('location')).toBeNull();
     });
@@ -465,11 +554,17 @@ describe('GET /authorize: refusals', () => {
     it('requires a nonce, refuses response_mode=query', async () => {
       const agent = new BrowserAgent(server.url);
       const noNonce = await agent.get(url(implicitParams(spa, { nonce: undefined })));
-      expect(responseParams(noNonce.location!, 'fragment')).toMatchObject({ error: 'invalid_request', error_description: 'nonce is required with response_type=token' });
+      expect(responseParams(noNonce.location!, 'fragment')).toMatchObject({
+        error: 'invalid_request',
+        error_description: 'nonce is required with response_type=token',
+      });
       const query = await agent.get(url(implicitParams(spa, { response_mode: 'query' })));
       // Never in the query: the error itself goes in the fragment.
       expect(query.location!.startsWith(`${SPA_CB}#`)).toBe(true);
-      expect(responseParams(query.location!, 'fragment')).toMatchObject({ error: 'invalid_request', error_description: expect.stringContaining('response_mode=query') });
+      expect(responseParams(query.location!, 'fragment')).toMatchObject({
+        error: 'invalid_request',
+        error_description: expect.stringContaining('response_mode=query'),
+      });
     });
 
     it('issues a token in the fragment with tokenLifetimeForWeb; a nonce cannot be used twice', async () => {
@@ -490,10 +585,10 @@ describe('GET /authorize: refusals', () => {
       const claims = decodeJwt(response.access_token);
       expect(claims).toMatchObject({ sub: users.ada, aud: lifetimeApi.identifier, client_id: spa.clientId, scope: 'read:y' });
       expect(claims.exp! - claims.iat!).toBe(900);
-      const [nonce] = await server.db.query<{ expires_at: Date }>(`SELECT expires_at FROM used_nonces WHERE client_id = $1 AND nonce = $2`, [
-        uuidOf(spa.id),
-        params.nonce,
-      ]);
+      const [nonce] = await server.db.query<{ expires_at: Date }>(
+        `SELECT expires_at FROM used_nonces WHERE client_id = $1 AND nonce = $2`,
+        [uuidOf(spa.id), params.nonce],
+      );
       expect(nonce.expires_at.getTime()).toBeGreaterThanOrEqual(claims.exp! * 1000);
 
       const replay = await agent.get(url(params));
@@ -506,7 +601,11 @@ describe('GET /authorize: refusals', () => {
       // A new nonce, in form_post mode.
       const posted = await agent.get(url(implicitParams(spa, { response_mode: 'form_post' })));
       expect(posted.status).toBe(200);
-      expect(parseForms(posted.text)[0].fields).toMatchObject({ access_token: expect.any(String), token_type: 'Bearer', expires_in: '900' });
+      expect(parseForms(posted.text)[0].fields).toMatchObject({
+        access_token: expect.any(String),
+        token_type: 'Bearer',
+        expires_in: '900',
+      });
     });
   });
 });

@@ -82,7 +82,9 @@ describe('/authorize in a browser (Debian chromium, no network beyond loopback)'
       grantTypes: ['AUTHORIZATION_CODE'],
       callbacks: [callback.url],
     });
-    userId = (await server.app.users.create({ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada' }, SYSTEM_ACTOR)).id;
+    userId = (
+      await server.app.users.create({ email: 'ada@example.com', password: 'correct horse battery staple', name: 'Ada' }, SYSTEM_ACTOR)
+    ).id;
 
     ({ browser, context, page } = await openLoopbackBrowser({ width: 1024, height: 768 }, { blocked, cspViolations, pageErrors }));
   });
@@ -127,7 +129,10 @@ describe('/authorize in a browser (Debian chromium, no network beyond loopback)'
     await page.getByRole('heading', { name: 'Authorize Print Shop' }).waitFor();
     expect(await page.getByText('Print Shop wants to access Photo Library on your behalf.').count()).toBe(1);
     const permissions = page.getByRole('list', { name: 'Requested permissions' }).getByRole('listitem');
-    expect(await permissions.allTextContents()).toEqual(['See your photos and albumsread:photos', 'Upload and edit your photoswrite:photos']);
+    expect(await permissions.allTextContents()).toEqual([
+      'See your photos and albumsread:photos',
+      'Upload and edit your photoswrite:photos',
+    ]);
     await page.screenshot({ path: path.join(OUTPUT_DIR, 'authorize-consent.png'), fullPage: true });
 
     // Allow: POST → 303 to the client's origin (the CSP's form-action admits it).

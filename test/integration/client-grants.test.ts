@@ -11,7 +11,6 @@ const UPDATE = `mutation($id: ID!, $input: ClientGrantUpdateInput!) {
 }`;
 const DELETE = `mutation($id: ID!) { clientGrantDelete(id: $id) { deletedId userErrors { field message code } } }`;
 
-
 describe('client grants', () => {
   let server: TestServer;
   let seq = 0;
@@ -178,7 +177,9 @@ describe('client grants', () => {
       expect(garbage.body.data.clientGrantCreate.userErrors).toEqual(
         userErrors([['input', 'clientId'], 'NOT_FOUND'], [['input', 'resourceServerId'], 'NOT_FOUND']),
       );
-      const [{ n }] = await server.db.query<any>('SELECT count(*)::int AS n FROM client_grants WHERE resource_server_id = $1', [uuidOf(api.id)]);
+      const [{ n }] = await server.db.query<any>('SELECT count(*)::int AS n FROM client_grants WHERE resource_server_id = $1', [
+        uuidOf(api.id),
+      ]);
       expect(n).toBe(0);
     });
 
@@ -220,7 +221,13 @@ describe('client grants', () => {
       expect(res.body.errors).toBeUndefined();
       const payload = res.body.data.clientGrantUpdate;
       expect(payload.userErrors).toEqual([]);
-      expect(payload.clientGrant).toEqual({ ...grant, scopes: ['write:x', 'delete:x'], client: { name: client.name }, resourceServer: { identifier: api.identifier }, updatedAt: expect.any(String) });
+      expect(payload.clientGrant).toEqual({
+        ...grant,
+        scopes: ['write:x', 'delete:x'],
+        client: { name: client.name },
+        resourceServer: { identifier: api.identifier },
+        updatedAt: expect.any(String),
+      });
       expect(Date.parse(payload.clientGrant.updatedAt)).toBeGreaterThan(Date.parse(grant.updatedAt));
       expect(await grantRows(client.id, api.id)).toEqual([{ id: uuidOf(grant.id), scopes: ['write:x', 'delete:x'] }]);
     });
@@ -282,10 +289,14 @@ describe('client grants', () => {
       const keep = await createApi();
       const grant = await createOk(client.id, api.id, ['read:x']);
       const kept = await createOk(client.id, keep.id, ['read:x']);
-      const res = await server.gql(`mutation($id: ID!) { resourceServerDelete(id: $id) { deletedId userErrors { code } } }`, { id: api.id });
+      const res = await server.gql(`mutation($id: ID!) { resourceServerDelete(id: $id) { deletedId userErrors { code } } }`, {
+        id: api.id,
+      });
       expect(res.body.data.resourceServerDelete.userErrors).toEqual([]);
       expect(await server.db.query('SELECT id FROM client_grants WHERE id = $1', [uuidOf(grant.id)])).toEqual([]);
-      const listed = await server.gql(`query($c: ID!) { clientGrants(filter: { client: $c }) { totalCount nodes { id } } }`, { c: client.id });
+      const listed = await server.gql(`query($c: ID!) { clientGrants(filter: { client: $c }) { totalCount nodes { id } } }`, {
+        c: client.id,
+      });
       expect(listed.body.data.clientGrants).toEqual({ totalCount: 1, nodes: [{ id: kept.id }] });
     });
   });
@@ -374,7 +385,10 @@ describe('client grants', () => {
         `query($id: ID!) { client(id: $id) { clientGrants { totalCount nodes { id resourceServer { identifier } } } } }`,
         { id: c2.id },
       );
-      expect(cl.body.data.client.clientGrants).toEqual({ totalCount: 1, nodes: [{ id: g2.id, resourceServer: { identifier: api.identifier } }] });
+      expect(cl.body.data.client.clientGrants).toEqual({
+        totalCount: 1,
+        nodes: [{ id: g2.id, resourceServer: { identifier: api.identifier } }],
+      });
     });
   });
 

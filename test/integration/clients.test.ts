@@ -201,9 +201,7 @@ describe('clients', () => {
         grantTypes: ['CLIENT_CREDENTIALS', 'AUTHORIZATION_CODE', 'REFRESH_TOKEN'],
       });
       expect(payload.client).toBeNull();
-      expect(payload.userErrors).toEqual(
-        userErrors([['input', 'grantTypes', '1'], 'INVALID'], [['input', 'grantTypes', '2'], 'INVALID']),
-      );
+      expect(payload.userErrors).toEqual(userErrors([['input', 'grantTypes', '1'], 'INVALID'], [['input', 'grantTypes', '2'], 'INVALID']));
     });
 
     it('refuses IMPLICIT for third-party clients and allows it for first-party ones', async () => {
@@ -245,7 +243,9 @@ describe('clients', () => {
       const [row] = await server.db.query<any>('SELECT grant_types FROM clients WHERE id = $1', [uuidOf(client.id)]);
       expect(row.grant_types).toEqual(['AUTHORIZATION_CODE', 'CLIENT_CREDENTIALS']);
 
-      const deleted = await server.gql(`mutation($id: ID!) { clientGrantDelete(id: $id) { deletedId userErrors { code } } }`, { id: grantId });
+      const deleted = await server.gql(`mutation($id: ID!) { clientGrantDelete(id: $id) { deletedId userErrors { code } } }`, {
+        id: grantId,
+      });
       expect(deleted.body.data.clientGrantDelete).toEqual({ deletedId: grantId, userErrors: [] });
       const allowed = await update(client.id, { grantTypes: ['AUTHORIZATION_CODE'] });
       expect(allowed.userErrors).toEqual([]);
@@ -266,9 +266,9 @@ describe('clients', () => {
     });
 
     it('accepts CLIENT_SECRET_POST for a confidential client and NONE for a public one', async () => {
-      expect((await createOk({ appType: 'MACHINE_TO_MACHINE', tokenEndpointAuthMethod: 'CLIENT_SECRET_POST' })).client.tokenEndpointAuthMethod).toBe(
-        'CLIENT_SECRET_POST',
-      );
+      expect(
+        (await createOk({ appType: 'MACHINE_TO_MACHINE', tokenEndpointAuthMethod: 'CLIENT_SECRET_POST' })).client.tokenEndpointAuthMethod,
+      ).toBe('CLIENT_SECRET_POST');
       expect((await createOk({ appType: 'SPA', tokenEndpointAuthMethod: 'NONE' })).client.tokenEndpointAuthMethod).toBe('NONE');
     });
   });
@@ -566,8 +566,8 @@ describe('clients', () => {
 
     it('filters clients by appType with a matching totalCount', async () => {
       const count = async (appType: string) =>
-        (await server.gql(`query($t: ApplicationType!) { clients(filter: { appType: $t }) { totalCount } }`, { t: appType })).body.data.clients
-          .totalCount as number;
+        (await server.gql(`query($t: ApplicationType!) { clients(filter: { appType: $t }) { totalCount } }`, { t: appType })).body.data
+          .clients.totalCount as number;
       const all = async () => (await server.gql(`{ clients { totalCount } }`)).body.data.clients.totalCount as number;
       const [nativeBefore, spaBefore, allBefore] = [await count('NATIVE'), await count('SPA'), await all()];
       for (let i = 0; i < 3; i++) await createOk({ appType: 'NATIVE' });
@@ -618,7 +618,7 @@ describe('clients', () => {
       expect(beforeThose.edges.map((e: any) => e.node.id)).toEqual(ids.slice(-4, -2));
     });
 
-    it('lists a client\'s grants through Client.clientGrants', async () => {
+    it("lists a client's grants through Client.clientGrants", async () => {
       const { client } = await createOk({ appType: 'MACHINE_TO_MACHINE' });
       const a = await createApi();
       const b = await createApi();
@@ -695,7 +695,11 @@ describe('clients', () => {
       expect(rows).toEqual([{ secret_hash: sha256(clientSecret!) }]);
 
       const withKeys = await server.managementToken(['update:client_keys']);
-      const ok = await server.gql(`mutation($id: ID!) { clientSecretRotate(id: $id) { clientSecret userErrors { code } } }`, { id: client.id }, withKeys);
+      const ok = await server.gql(
+        `mutation($id: ID!) { clientSecretRotate(id: $id) { clientSecret userErrors { code } } }`,
+        { id: client.id },
+        withKeys,
+      );
       expect(ok.body.errors).toBeUndefined();
       expect(ok.body.data.clientSecretRotate.userErrors).toEqual([]);
       expect(ok.body.data.clientSecretRotate.clientSecret.length).toBeGreaterThanOrEqual(43);

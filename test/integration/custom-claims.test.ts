@@ -56,7 +56,12 @@ describe('token pipeline: custom claims never override protected claims', () => 
   });
 
   const verify = async (token: string, api: ApiFixture): Promise<JWTPayload> =>
-    (await jwtVerify(token, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)), { issuer: server.url, audience: api.identifier })).payload;
+    (
+      await jwtVerify(token, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)), {
+        issuer: server.url,
+        audience: api.identifier,
+      })
+    ).payload;
 
   async function machineApi(dialect: string, withClaims: boolean): Promise<ApiFixture> {
     const api = await createApi({ tokenDialect: dialect });
@@ -66,13 +71,16 @@ describe('token pipeline: custom claims never override protected claims', () => 
   }
 
   async function clientCredentials(api: ApiFixture) {
-    const res = await server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(machine.clientId, machine.clientSecret!) });
+    const res = await server.token(
+      { grant_type: 'client_credentials', audience: api.identifier },
+      { authorization: basicAuth(machine.clientId, machine.clientSecret!) },
+    );
     expect(res.status).toBe(200);
     return { body: res.body, claims: await verify(res.body.access_token, api) };
   }
 
   describe.each(DIALECTS)('%s', (dialect) => {
-    it('client_credentials: custom claims merged; every protected claim is the pipeline\'s or absent', async () => {
+    it("client_credentials: custom claims merged; every protected claim is the pipeline's or absent", async () => {
       const plain = await clientCredentials(await machineApi(dialect, false));
       const api = await machineApi(dialect, true);
       const { body, claims } = await clientCredentials(api);
@@ -150,7 +158,10 @@ describe('token pipeline: custom claims never override protected claims', () => 
   it('a source may refuse the token: access_denied at the token endpoint', async () => {
     const api = await machineApi('RFC9068_PROFILE', false);
     source.refuse.add(api.identifier);
-    const res = await server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(machine.clientId, machine.clientSecret!) });
+    const res = await server.token(
+      { grant_type: 'client_credentials', audience: api.identifier },
+      { authorization: basicAuth(machine.clientId, machine.clientSecret!) },
+    );
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'access_denied', error_description: 'The hook refused this token' });
   });

@@ -248,7 +248,7 @@ describe('GraphQL explorer', () => {
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-        ({ browser, context, page } = await openLoopbackBrowser({ width: 1440, height: 900 }, { blocked, cspViolations, pageErrors }));
+      ({ browser, context, page } = await openLoopbackBrowser({ width: 1440, height: 900 }, { blocked, cspViolations, pageErrors }));
     });
     afterAll(async () => {
       await context?.close();
@@ -275,7 +275,10 @@ describe('GraphQL explorer', () => {
       await page.getByRole('status').filter({ hasText: 'Token set in Headers' }).waitFor();
       expect(await page.getByLabel('Client secret').inputValue()).toBe('');
       const headersText = await page.evaluate(
-        () => (document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror') as any).CodeMirror.getValue() as string,
+        () =>
+          (
+            document.querySelector('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror') as any
+          ).CodeMirror.getValue() as string,
       );
       expect(JSON.parse(headersText)).toEqual({ Authorization: expect.stringMatching(/^Bearer eyJ[\w-]+\.[\w-]+\.[\w-]+$/) });
 
@@ -285,9 +288,9 @@ describe('GraphQL explorer', () => {
       await page.keyboard.press('Control+A');
       await page.keyboard.press('Delete');
       await page.keyboard.insertText(query);
-      expect(
-        await page.evaluate(() => (document.querySelector('.graphiql-query-editor .CodeMirror') as any).CodeMirror.getValue()),
-      ).toBe(query);
+      expect(await page.evaluate(() => (document.querySelector('.graphiql-query-editor .CodeMirror') as any).CodeMirror.getValue())).toBe(
+        query,
+      );
       // GraphiQL parses the edited query (operation name) after a 100 ms debounce: a person never
       // beats it, a script does. Wait until it has seen the anonymous query.
       await page.waitForFunction(() => {
@@ -297,10 +300,7 @@ describe('GraphQL explorer', () => {
       await page.keyboard.press('Control+Enter');
 
       const audience = server.config.managementAudience;
-      await page.waitForFunction(
-        (expected) => document.querySelector('.graphiql-response')?.textContent?.includes(expected),
-        audience,
-      );
+      await page.waitForFunction((expected) => document.querySelector('.graphiql-response')?.textContent?.includes(expected), audience);
       const shown = await page.evaluate(
         () => (document.querySelector('.graphiql-response .CodeMirror') as any).CodeMirror.getValue() as string,
       );

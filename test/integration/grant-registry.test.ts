@@ -35,7 +35,11 @@ describe('grant registry: an extension grant registered at run time', () => {
     api = await createApi({ tokenDialect: 'ACCESS_TOKEN' });
     machine = await createClient();
     await createGrant(machine, api, ['read:x']);
-    web = await createClient({ appType: 'REGULAR_WEB', callbacks: ['https://web.grant-registry.example/cb'], grantTypes: ['AUTHORIZATION_CODE'] });
+    web = await createClient({
+      appType: 'REGULAR_WEB',
+      callbacks: ['https://web.grant-registry.example/cb'],
+      grantTypes: ['AUTHORIZATION_CODE'],
+    });
   });
   afterAll(async () => {
     await server?.close();
@@ -44,14 +48,17 @@ describe('grant registry: an extension grant registered at run time', () => {
     handled.length = 0;
   });
 
-  it.each(['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'])('%s lists it in grant_types_supported', async (path) => {
-    const metadata = await (await fetch(`${server.url}${path}`)).json();
-    expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token', TEST_GRANT, 'implicit']);
-    // The other registries, unchanged: introspection takes confidential methods only.
-    expect(metadata.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
-    expect(metadata.introspection_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post']);
-    expect(metadata.response_types_supported).toEqual(['code', 'token']);
-  });
+  it.each(['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'])(
+    '%s lists it in grant_types_supported',
+    async (path) => {
+      const metadata = await (await fetch(`${server.url}${path}`)).json();
+      expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token', TEST_GRANT, 'implicit']);
+      // The other registries, unchanged: introspection takes confidential methods only.
+      expect(metadata.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
+      expect(metadata.introspection_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post']);
+      expect(metadata.response_types_supported).toEqual(['code', 'token']);
+    },
+  );
 
   it('dispatches it at /oauth/token with the authenticated client and the parameters; the token comes from the pipeline', async () => {
     const res = await server.token(
@@ -68,23 +75,33 @@ describe('grant registry: an extension grant registered at run time', () => {
         requestId: 'grant-registry-1',
       },
     ]);
-    const { payload, protectedHeader } = await jwtVerify(res.body.access_token, createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)), {
-      issuer: server.url,
-      audience: api.identifier,
-    });
+    const { payload, protectedHeader } = await jwtVerify(
+      res.body.access_token,
+      createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`)),
+      {
+        issuer: server.url,
+        audience: api.identifier,
+      },
+    );
     expect(protectedHeader.typ).toBe('JWT');
     expect(payload).toMatchObject({ sub: `${machine.clientId}@clients`, azp: machine.clientId, scope: 'read:x', gty: TEST_GRANT });
   });
 
   it('refuses a client not allowed the grant it requires (unauthorized_client) before the grant runs', async () => {
-    const res = await server.token({ grant_type: TEST_GRANT, audience: api.identifier }, { authorization: basicAuth(web.clientId, web.clientSecret!) });
+    const res = await server.token(
+      { grant_type: TEST_GRANT, audience: api.identifier },
+      { authorization: basicAuth(web.clientId, web.clientSecret!) },
+    );
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'unauthorized_client', error_description: `This client is not allowed the ${TEST_GRANT} grant` });
     expect(handled).toEqual([]);
   });
 
   it('authenticates the client first, as for every grant', async () => {
-    const res = await server.token({ grant_type: TEST_GRANT, audience: api.identifier }, { authorization: basicAuth(machine.clientId, 'wrong') });
+    const res = await server.token(
+      { grant_type: TEST_GRANT, audience: api.identifier },
+      { authorization: basicAuth(machine.clientId, 'wrong') },
+    );
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('invalid_client');
     expect(handled).toEqual([]);
@@ -92,7 +109,10 @@ describe('grant registry: an extension grant registered at run time', () => {
 
   it('labels its metrics with its own grant type; an unregistered one stays unsupported_grant_type', async () => {
     expect(server.app.grants.label(TEST_GRANT)).toBe(TEST_GRANT);
-    const res = await server.token({ grant_type: 'urn:example:other', audience: api.identifier }, { authorization: basicAuth(machine.clientId, machine.clientSecret!) });
+    const res = await server.token(
+      { grant_type: 'urn:example:other', audience: api.identifier },
+      { authorization: basicAuth(machine.clientId, machine.clientSecret!) },
+    );
     expect(res.status).toBe(400);
     expect(res.body.error).toBe('unsupported_grant_type');
     expect(server.app.grants.label('urn:example:other')).toBe('other');
@@ -100,7 +120,9 @@ describe('grant registry: an extension grant registered at run time', () => {
 
   it('refuses to register a grant type twice, or one requiring an unknown client grant', () => {
     expect(() => server.app.grants.register(testGrant)).toThrow(/already registered/);
-    expect(() => server.app.grants.register({ ...testGrant, grantType: 'urn:example:x', requiredClientGrant: 'PASSWORD' as never })).toThrow(/unknown client grant/);
+    expect(() =>
+      server.app.grants.register({ ...testGrant, grantType: 'urn:example:x', requiredClientGrant: 'PASSWORD' as never }),
+    ).toThrow(/unknown client grant/);
     expect(server.app.grants.get('urn:example:x')).toBeUndefined();
   });
 });

@@ -14,7 +14,9 @@ describe('smoke', () => {
       `mutation { resourceServerCreate(input: { name: "Org", identifier: "https://org.example/" }) { resourceServer { identifier } userErrors { code } } }`,
     );
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ data: { resourceServerCreate: { resourceServer: { identifier: 'https://org.example/' }, userErrors: [] } } });
+    expect(res.body).toEqual({
+      data: { resourceServerCreate: { resourceServer: { identifier: 'https://org.example/' }, userErrors: [] } },
+    });
   });
 });
 
@@ -28,10 +30,9 @@ describe('variables that do not fit their types', () => {
   });
 
   it('are a 400 BAD_USER_INPUT, not a server fault', async () => {
-    const res = await server.gql(
-      `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { userErrors { code } } }`,
-      { input: { name: 'x', appType: 'SPA', redirectUris: ['https://a.example/cb'] } },
-    );
+    const res = await server.gql(`mutation($input: ClientCreateInput!) { clientCreate(input: $input) { userErrors { code } } }`, {
+      input: { name: 'x', appType: 'SPA', redirectUris: ['https://a.example/cb'] },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.body.errors?.[0].message).toContain('redirectUris');

@@ -12,11 +12,16 @@ const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k'];
 describe('JWKS, discovery and secrets at rest', () => {
   let server: TestServer;
 
-  const { gqlData, createClient: createFixtureClient, createGrant, createApi: createFixtureApi, issueToken } = fixtures(() => server, 'jwks');
+  const {
+    gqlData,
+    createClient: createFixtureClient,
+    createGrant,
+    createApi: createFixtureApi,
+    issueToken,
+  } = fixtures(() => server, 'jwks');
   const createClient = (input: Record<string, unknown> = {}) => createFixtureClient(input) as Promise<Client>;
   const createApi = (algorithm: string, dialect = 'RFC9068_PROFILE'): Promise<Api> =>
     createFixtureApi({ signingAlgorithm: algorithm, tokenDialect: dialect });
-
 
   const issue = (client: Client, api: Api): Promise<string> => issueToken(client, api);
 
@@ -222,14 +227,31 @@ describe('JWKS, discovery and secrets at rest', () => {
       expect(typeof api.signingSecret).toBe('string');
       expect(typeof m2m.clientSecret).toBe('string');
       // A rotated secret, too.
-      const rotated = await gqlData(`mutation($id: ID!) { clientSecretRotate(id: $id) { clientSecret userErrors { code } } }`, { id: m2m.id });
+      const rotated = await gqlData(`mutation($id: ID!) { clientSecretRotate(id: $id) { clientSecret userErrors { code } } }`, {
+        id: m2m.id,
+      });
       const rotatedSecret = rotated.clientSecretRotate.clientSecret as string;
       expect(typeof rotatedSecret).toBe('string');
 
-      const tables = ['resource_servers', 'scopes', 'clients', 'client_secrets', 'client_grants', 'signing_keys', 'resource_server_secrets'];
+      const tables = [
+        'resource_servers',
+        'scopes',
+        'clients',
+        'client_secrets',
+        'client_grants',
+        'signing_keys',
+        'resource_server_secrets',
+      ];
       let dump = '';
       for (const table of tables) dump += JSON.stringify(await server.db.query(`SELECT * FROM ${table}`));
-      const secrets = [api.signingSecret!, hsApi.signingSecret!, m2m.clientSecret, rotatedSecret, client.clientSecret, BOOTSTRAP.clientSecret];
+      const secrets = [
+        api.signingSecret!,
+        hsApi.signingSecret!,
+        m2m.clientSecret,
+        rotatedSecret,
+        client.clientSecret,
+        BOOTSTRAP.clientSecret,
+      ];
       for (const secret of secrets) {
         expect(secret.length).toBeGreaterThanOrEqual(16);
         expect(dump.includes(secret)).toBe(false);

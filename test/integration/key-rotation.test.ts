@@ -75,7 +75,12 @@ describe('Signing key rotation and revocation', () => {
   async function rotate(algorithm: string, token?: string) {
     const res = await server.gql(ROTATE, { algorithm }, token ?? (await freshManagementToken()));
     if (res.status !== 200 || res.body.errors) throw new Error(JSON.stringify(res.body));
-    return res.body.data.signingKeyRotate as { current: SigningKey | null; previous: SigningKey | null; next: SigningKey | null; userErrors: unknown[] };
+    return res.body.data.signingKeyRotate as {
+      current: SigningKey | null;
+      previous: SigningKey | null;
+      next: SigningKey | null;
+      userErrors: unknown[];
+    };
   }
   async function revoke(kid: string) {
     const data = await gqlData(REVOKE, { kid });
@@ -177,7 +182,8 @@ describe('Signing key rotation and revocation', () => {
         expect(key.rotatedAt).toBeNull();
         expect(key.revokedAt).toBeNull();
         // Only the CURRENT key has been activated.
-        if (key.state === 'CURRENT') expect(new Date(key.activatedAt!).getTime()).toBeGreaterThanOrEqual(new Date(key.createdAt).getTime() - 1000);
+        if (key.state === 'CURRENT')
+          expect(new Date(key.activatedAt!).getTime()).toBeGreaterThanOrEqual(new Date(key.createdAt).getTime() - 1000);
         else expect(key.activatedAt).toBeNull();
       }
       expect(new Set(nodes.map((k) => k.kid)).size).toBe(4);
@@ -238,9 +244,11 @@ describe('Signing key rotation and revocation', () => {
       expectForbidden(await server.gql(ROTATE, { algorithm: 'RS256' }, await scopedToken(['create:signing_keys'])), 'signingKeyRotate', [
         'update:signing_keys',
       ]);
-      expectForbidden(await server.gql(ROTATE, { algorithm: 'RS256' }, await scopedToken(['update:signing_keys', 'read:signing_keys'])), 'signingKeyRotate', [
-        'create:signing_keys',
-      ]);
+      expectForbidden(
+        await server.gql(ROTATE, { algorithm: 'RS256' }, await scopedToken(['update:signing_keys', 'read:signing_keys'])),
+        'signingKeyRotate',
+        ['create:signing_keys'],
+      );
       expectForbidden(await server.gql(ROTATE, { algorithm: 'ES256' }, await scopedToken(['read:signing_keys'])), 'signingKeyRotate', [
         'create:signing_keys',
         'update:signing_keys',
@@ -249,14 +257,21 @@ describe('Signing key rotation and revocation', () => {
       expect((await listKeys()).nodes).toEqual(before);
       // With both scopes the mutation runs (PS256 has no ring yet: a user error, nothing rotated).
       const both = await scopedToken(['create:signing_keys', 'update:signing_keys']);
-      expect(await rotate('PS256', both)).toEqual({ current: null, previous: null, next: null, userErrors: userErrors([['algorithm'], 'NOT_FOUND']) });
+      expect(await rotate('PS256', both)).toEqual({
+        current: null,
+        previous: null,
+        next: null,
+        userErrors: userErrors([['algorithm'], 'NOT_FOUND']),
+      });
     });
 
     it('signingKeyRevoke needs update:signing_keys; signingKeys needs read:signing_keys', async () => {
       const kid = 'no-such-kid';
-      expectForbidden(await server.gql(REVOKE, { kid }, await scopedToken(['create:signing_keys', 'read:signing_keys'])), 'signingKeyRevoke', [
-        'update:signing_keys',
-      ]);
+      expectForbidden(
+        await server.gql(REVOKE, { kid }, await scopedToken(['create:signing_keys', 'read:signing_keys'])),
+        'signingKeyRevoke',
+        ['update:signing_keys'],
+      );
       const updateOnly = await scopedToken(['update:signing_keys']);
       const allowed = await server.gql(REVOKE, { kid }, updateOnly);
       expect(allowed.body).toEqual({ data: { signingKeyRevoke: { signingKey: null, userErrors: userErrors([['kid'], 'NOT_FOUND']) } } });
@@ -266,9 +281,19 @@ describe('Signing key rotation and revocation', () => {
 
   describe('user errors', () => {
     it('signingKeyRotate: HS256 is INVALID, an algorithm without a ring is NOT_FOUND', async () => {
-      expect(await rotate('HS256')).toEqual({ current: null, previous: null, next: null, userErrors: userErrors([['algorithm'], 'INVALID']) });
+      expect(await rotate('HS256')).toEqual({
+        current: null,
+        previous: null,
+        next: null,
+        userErrors: userErrors([['algorithm'], 'INVALID']),
+      });
       // No PS256 API exists, so no PS256 ring: rotating does not create one.
-      expect(await rotate('PS256')).toEqual({ current: null, previous: null, next: null, userErrors: userErrors([['algorithm'], 'NOT_FOUND']) });
+      expect(await rotate('PS256')).toEqual({
+        current: null,
+        previous: null,
+        next: null,
+        userErrors: userErrors([['algorithm'], 'NOT_FOUND']),
+      });
       expect((await listKeys({ algorithm: 'PS256' })).totalCount).toBe(0);
       // Not an enum value: a GraphQL validation error, not a user error.
       const res = await admin(ROTATE, { algorithm: 'none' });
@@ -296,7 +321,12 @@ describe('Signing key rotation and revocation', () => {
       const full = await ring('EdDSA');
       expect(full.previous).toHaveLength(3);
 
-      expect(await rotate('EdDSA')).toEqual({ current: null, previous: null, next: null, userErrors: userErrors([['algorithm'], 'LIMIT_EXCEEDED']) });
+      expect(await rotate('EdDSA')).toEqual({
+        current: null,
+        previous: null,
+        next: null,
+        userErrors: userErrors([['algorithm'], 'LIMIT_EXCEEDED']),
+      });
       // The refused rotation changed nothing, and all 5 keys are still published.
       expect(await ring('EdDSA')).toEqual(full);
       expect(await jwksKids()).toEqual(expect.arrayContaining(full.all.map((k) => k.kid)));
@@ -328,7 +358,11 @@ describe('Signing key rotation and revocation', () => {
       const failures: string[] = [];
       const verify = async (algorithm: keyof typeof apis, token: string, when: string) => {
         try {
-          const { protectedHeader } = await jwtVerify(token, jwks, { issuer, audience: apis[algorithm].identifier, algorithms: [algorithm] });
+          const { protectedHeader } = await jwtVerify(token, jwks, {
+            issuer,
+            audience: apis[algorithm].identifier,
+            algorithms: [algorithm],
+          });
           expect(protectedHeader.alg).toBe(algorithm);
         } catch (error) {
           failures.push(`${when} ${algorithm} kid=${kidOf(token)}: ${(error as Error).message}`);
@@ -415,7 +449,9 @@ describe('Signing key rotation and revocation', () => {
         const { token } = before[algorithm];
         expect(published).not.toContain(kidOf(token));
         await expectInactive(token);
-        await expect(jwtVerify(token, freshJwks, { issuer, audience: apis[algorithm].identifier })).rejects.toBeInstanceOf(errors.JWKSNoMatchingKey);
+        await expect(jwtVerify(token, freshJwks, { issuer, audience: apis[algorithm].identifier })).rejects.toBeInstanceOf(
+          errors.JWKSNoMatchingKey,
+        );
       }
     });
   });
@@ -474,7 +510,9 @@ describe('Signing key rotation and revocation', () => {
       expect(new Date(revoked.signingKey!.revokedAt!).getTime()).toBeGreaterThanOrEqual(startedAt - 1000);
       expect(await jwksKids()).not.toContain(target.kid);
       // Its private key is erased.
-      const rows = await server.db.query<{ private_key_sealed: string }>('SELECT private_key_sealed FROM signing_keys WHERE kid = $1', [target.kid]);
+      const rows = await server.db.query<{ private_key_sealed: string }>('SELECT private_key_sealed FROM signing_keys WHERE kid = $1', [
+        target.kid,
+      ]);
       expect(rows).toEqual([{ private_key_sealed: '' }]);
 
       expect(await revoke(target.kid)).toEqual({ signingKey: null, userErrors: userErrors([['kid'], 'INVALID']) });
@@ -559,13 +597,18 @@ describe('Signing key rotation and revocation', () => {
     }
     const hmac = (secret: string) => new TextEncoder().encode(secret);
     async function expectSignedWith(token: string, secret: string, api: Api) {
-      const { protectedHeader } = await jwtVerify(token, hmac(secret), { issuer: server.url, audience: api.identifier, algorithms: ['HS256'] });
+      const { protectedHeader } = await jwtVerify(token, hmac(secret), {
+        issuer: server.url,
+        audience: api.identifier,
+        algorithms: ['HS256'],
+      });
       expect(protectedHeader.alg).toBe('HS256');
     }
     async function secretRows(api: Api) {
-      return server.db.query<{ kid: string; expires_at: Date | null }>('SELECT kid, expires_at FROM resource_server_secrets WHERE resource_server_id = $1', [
-        uuidOf(api.id),
-      ]);
+      return server.db.query<{ kid: string; expires_at: Date | null }>(
+        'SELECT kid, expires_at FROM resource_server_secrets WHERE resource_server_id = $1',
+        [uuidOf(api.id)],
+      );
     }
 
     beforeAll(async () => {

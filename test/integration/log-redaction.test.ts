@@ -85,12 +85,14 @@ describe('logs: secrets never logged, request id on every request line', () => {
     // 2. An HS256 API (its signing secret is returned once) and an RS256 API, both with `introspect`.
     const scopes = [{ value: 'read:x' }, { value: 'introspect' }];
     const createApi = `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id identifier } signingSecret userErrors { message } } }`;
-    const hs = (await gqlData(createApi, { input: { name: 'HS', identifier: 'https://hs.logs.example/', signingAlgorithm: 'HS256', scopes } }))
-      .resourceServerCreate;
+    const hs = (
+      await gqlData(createApi, { input: { name: 'HS', identifier: 'https://hs.logs.example/', signingAlgorithm: 'HS256', scopes } })
+    ).resourceServerCreate;
     expect(hs.signingSecret).toEqual(expect.any(String));
     remember(hs.signingSecret);
-    const rs = (await gqlData(createApi, { input: { name: 'RS', identifier: 'https://rs.logs.example/', signingAlgorithm: 'RS256', scopes } }))
-      .resourceServerCreate;
+    const rs = (
+      await gqlData(createApi, { input: { name: 'RS', identifier: 'https://rs.logs.example/', signingAlgorithm: 'RS256', scopes } })
+    ).resourceServerCreate;
 
     // 3. Two machine clients (Basic and client_secret_post), granted both APIs.
     const createClient = `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { client { id clientId } clientSecret userErrors { message } } }`;
@@ -109,9 +111,12 @@ describe('logs: secrets never logged, request id on every request line', () => {
 
     // 4. Rotate the Basic client's secret (the old one keeps working a minute).
     const rotated = (
-      await gqlData(`mutation($id: ID!) { clientSecretRotate(id: $id, input: { previousSecretExpiresIn: 60 }) { clientSecret userErrors { message } } }`, {
-        id: basicClient.client.id,
-      })
+      await gqlData(
+        `mutation($id: ID!) { clientSecretRotate(id: $id, input: { previousSecretExpiresIn: 60 }) { clientSecret userErrors { message } } }`,
+        {
+          id: basicClient.client.id,
+        },
+      )
     ).clientSecretRotate;
     remember(rotated.clientSecret);
     const basicSecret: string = rotated.clientSecret;
@@ -130,11 +135,21 @@ describe('logs: secrets never logged, request id on every request line', () => {
       });
       const postForm = await call('POST', '/oauth/token', {
         headers: FORM,
-        body: form({ grant_type: 'client_credentials', audience, client_id: postClient.client.clientId, client_secret: postClient.clientSecret }),
+        body: form({
+          grant_type: 'client_credentials',
+          audience,
+          client_id: postClient.client.clientId,
+          client_secret: postClient.clientSecret,
+        }),
       });
       const postJson = await call('POST', '/oauth/token', {
         headers: JSON_TYPE,
-        body: JSON.stringify({ grant_type: 'client_credentials', resource: audience, client_id: postClient.client.clientId, client_secret: postClient.clientSecret }),
+        body: JSON.stringify({
+          grant_type: 'client_credentials',
+          resource: audience,
+          client_id: postClient.client.clientId,
+          client_secret: postClient.clientSecret,
+        }),
       });
       for (const res of [viaForm, viaJson, postForm, postJson]) {
         expect(res.status).toBe(200);
@@ -163,7 +178,12 @@ describe('logs: secrets never logged, request id on every request line', () => {
     expect(refused.status).toBe(401);
     const refusedPost = await call('POST', '/oauth/token', {
       headers: FORM,
-      body: form({ grant_type: 'client_credentials', audience: rs.resourceServer.identifier, client_id: postClient.client.clientId, client_secret: wrongSecret }),
+      body: form({
+        grant_type: 'client_credentials',
+        audience: rs.resourceServer.identifier,
+        client_id: postClient.client.clientId,
+        client_secret: wrongSecret,
+      }),
     });
     expect(refusedPost.status).toBe(401);
     const inQuery = await call('GET', `/oauth/token?client_secret=${encodeURIComponent(postClient.clientSecret)}&code=${tokens[1]}`);
@@ -189,9 +209,12 @@ describe('logs: secrets never logged, request id on every request line', () => {
     expect(issued.accessToken).toEqual(expect.any(String));
     remember(issued.accessToken);
     const revoked = (
-      await gqlData(`mutation($input: AccessTokenRevokeInput!) { accessTokenRevoke(input: $input) { revokedToken { jti } userErrors { message } } }`, {
-        input: { token: issued.accessToken },
-      })
+      await gqlData(
+        `mutation($input: AccessTokenRevokeInput!) { accessTokenRevoke(input: $input) { revokedToken { jti } userErrors { message } } }`,
+        {
+          input: { token: issued.accessToken },
+        },
+      )
     ).accessTokenRevoke;
     expect(revoked.userErrors).toEqual([]);
     const inactive = await call('POST', '/oauth/introspect', {
@@ -249,7 +272,9 @@ describe('logs: secrets never logged, request id on every request line', () => {
     const access = parsed().filter((line) => line.msg === 'request');
     expect(access.map((line) => line.reqId).sort()).toEqual([...requestIds].sort());
     for (const line of access) {
-      expect(Object.keys(line).sort()).toEqual(['hostname', 'level', 'method', 'ms', 'msg', 'path', 'pid', 'reqId', 'route', 'status', 'time'].sort());
+      expect(Object.keys(line).sort()).toEqual(
+        ['hostname', 'level', 'method', 'ms', 'msg', 'path', 'pid', 'reqId', 'route', 'status', 'time'].sort(),
+      );
       expect(String(line.path)).not.toContain('?');
       expect(line.ms).toEqual(expect.any(Number));
     }

@@ -36,7 +36,6 @@ describe('Management API authentication and authorization', () => {
   const createApi = (input: Record<string, unknown> = {}): Promise<Api> =>
     createFixtureApi({ signingAlgorithm: 'ES256', tokenDialect: 'ACCESS_TOKEN_AUTHZ', ...input });
 
-
   function expectUnauthenticated(res: { status: number; headers: Headers; body: any }) {
     expect(res.status).toBe(401);
     const challenge = res.headers.get('www-authenticate') ?? '';
@@ -123,7 +122,11 @@ describe('Management API authentication and authorization', () => {
     });
 
     it('refuses a token issued for another API (same algorithm and dialect)', async () => {
-      const other = await createApi({ signingAlgorithm: 'RS256', tokenDialect: 'RFC9068_PROFILE', scopes: ALL_SCOPES.map((value) => ({ value })) });
+      const other = await createApi({
+        signingAlgorithm: 'RS256',
+        tokenDialect: 'RFC9068_PROFILE',
+        scopes: ALL_SCOPES.map((value) => ({ value })),
+      });
       const client = await createClient();
       await createGrant(client, other, ALL_SCOPES);
       const res = await server.token(
@@ -315,7 +318,11 @@ describe('Management API authentication and authorization', () => {
     it('answers the other fields of a query when one is forbidden', async () => {
       const f = await fixtures();
       const token = await server.managementToken(['read:clients']);
-      const res = await server.gql(`query($c: ID!, $a: ID!) { client(id: $c) { id } resourceServer(id: $a) { id } }`, { c: f.client.id, a: f.api.id }, token);
+      const res = await server.gql(
+        `query($c: ID!, $a: ID!) { client(id: $c) { id } resourceServer(id: $a) { id } }`,
+        { c: f.client.id, a: f.api.id },
+        token,
+      );
       expect(res.status).toBe(200);
       expect(res.body.data).toEqual({ client: { id: f.client.id }, resourceServer: null });
       expect(res.body.errors).toHaveLength(1);
@@ -338,7 +345,7 @@ describe('Management API authentication and authorization', () => {
       await createGrant(client, api, ['read:x']);
     });
 
-    it('issues a token that verifies like the token endpoint\'s', async () => {
+    it("issues a token that verifies like the token endpoint's", async () => {
       const res = await server.gql(ISSUE, { input: { clientId: client.id, resourceServerId: api.id } });
       expect(res.status).toBe(200);
       expect(res.body.errors).toBeUndefined();

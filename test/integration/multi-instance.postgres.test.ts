@@ -37,10 +37,19 @@ describe('two instances on one database', () => {
     const extra = canIntrospect ? ['introspect'] : [];
     const api = await b.gql(
       `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id identifier } } }`,
-      { input: { name: 'Shared', identifier: `https://shared-${name}.example/`, signingAlgorithm: algorithm, scopes: ['read:x', 'write:x', ...extra].map((value) => ({ value })) } },
+      {
+        input: {
+          name: 'Shared',
+          identifier: `https://shared-${name}.example/`,
+          signingAlgorithm: algorithm,
+          scopes: ['read:x', 'write:x', ...extra].map((value) => ({ value })),
+        },
+      },
     );
     const server = api.body.data.resourceServerCreate.resourceServer;
-    const client = await b.gql(`mutation { clientCreate(input: { name: "m2m", appType: MACHINE_TO_MACHINE, tokenEndpointAuthMethod: CLIENT_SECRET_POST }) { client { id clientId } clientSecret } }`);
+    const client = await b.gql(
+      `mutation { clientCreate(input: { name: "m2m", appType: MACHINE_TO_MACHINE, tokenEndpointAuthMethod: CLIENT_SECRET_POST }) { client { id clientId } clientSecret } }`,
+    );
     const { client: c, clientSecret } = client.body.data.clientCreate;
     const grant = await b.gql(`mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id } } }`, {
       input: { clientId: c.id, resourceServerId: server.id, scopes: ['read:x', 'write:x', ...extra] },
@@ -61,7 +70,7 @@ describe('two instances on one database', () => {
 
   const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid as string;
 
-  it('a token issued by one instance verifies against the other instance\'s JWKS', async () => {
+  it("a token issued by one instance verifies against the other instance's JWKS", async () => {
     const { server, params } = await setup('ES256');
     const issued = await a.token(params);
     expect(issued.status).toBe(200);
@@ -79,10 +88,12 @@ describe('two instances on one database', () => {
     await within(1000, async () => (await a.token(params)).status === 403);
   });
 
-  it('a scope removed on one instance leaves the other instance\'s tokens within 1 second', async () => {
+  it("a scope removed on one instance leaves the other instance's tokens within 1 second", async () => {
     const { server, params } = await setup('RS256');
     expect((await a.token(params)).body.scope).toBe('read:x write:x');
-    await b.gql(`mutation($id: ID!) { resourceServerScopesRemove(id: $id, values: ["write:x"]) { userErrors { message } } }`, { id: server.id });
+    await b.gql(`mutation($id: ID!) { resourceServerScopesRemove(id: $id, values: ["write:x"]) { userErrors { message } } }`, {
+      id: server.id,
+    });
     await within(1000, async () => (await a.token(params)).body.scope === 'read:x');
     expect((await a.token({ ...params, scope: 'write:x' })).body.error).toBe('invalid_scope');
   });
@@ -103,7 +114,9 @@ describe('two instances on one database', () => {
     const { params, introspect } = await setup('ES256', 'revoke-jti', { introspect: true });
     const token = (await a.token(params)).body.access_token as string;
     expect((await introspect(a, token)).active).toBe(true);
-    const revoked = await b.gql(`mutation($t: String!) { accessTokenRevoke(input: { token: $t }) { userErrors { message } } }`, { t: token });
+    const revoked = await b.gql(`mutation($t: String!) { accessTokenRevoke(input: { token: $t }) { userErrors { message } } }`, {
+      t: token,
+    });
     expect(revoked.body.data.accessTokenRevoke.userErrors).toEqual([]);
     await within(1000, async () => (await introspect(a, token)).active === false);
 
@@ -120,7 +133,9 @@ describe('two instances on one database', () => {
     expect((await introspect(a, token)).active).toBe(true);
     await b.gql(`mutation($id: ID!) { clientGrantDelete(id: $id, input: { revokeIssuedTokens: true }) { deletedId } }`, { id: grantId });
     // The deleted grant was the caller's own: introspect as an observer client holding `introspect` on the API.
-    const observer = await b.gql(`mutation { clientCreate(input: { name: "observer", appType: MACHINE_TO_MACHINE, tokenEndpointAuthMethod: CLIENT_SECRET_POST }) { client { id clientId } clientSecret } }`);
+    const observer = await b.gql(
+      `mutation { clientCreate(input: { name: "observer", appType: MACHINE_TO_MACHINE, tokenEndpointAuthMethod: CLIENT_SECRET_POST }) { client { id clientId } clientSecret } }`,
+    );
     const { client: o, clientSecret: oSecret } = observer.body.data.clientCreate;
     const payload = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
     const api = await b.gql(`query($i: String!) { resourceServer(identifier: $i) { id } }`, { i: payload.aud });
@@ -141,7 +156,9 @@ describe('two instances on one database', () => {
   it('a key rotated and revoked on one instance is used and refused by the other within 1 second', async () => {
     const { params, introspect } = await setup('EdDSA', 'rotation', { introspect: true });
     const before = (await a.token(params)).body.access_token as string;
-    const rotated = await b.gql(`mutation { signingKeyRotate(algorithm: EdDSA) { current { kid } previous { kid } next { kid } userErrors { message } } }`);
+    const rotated = await b.gql(
+      `mutation { signingKeyRotate(algorithm: EdDSA) { current { kid } previous { kid } next { kid } userErrors { message } } }`,
+    );
     const { current, previous, next } = rotated.body.data.signingKeyRotate;
     expect(kidOf(before)).toBe(previous.kid);
     // A signs with the new current key and publishes the new next key within a second.
@@ -152,7 +169,9 @@ describe('two instances on one database', () => {
     });
     expect((await introspect(a, before)).active).toBe(true);
 
-    const revoked = await b.gql(`mutation($kid: String!) { signingKeyRevoke(kid: $kid) { signingKey { state } userErrors { message } } }`, { kid: previous.kid });
+    const revoked = await b.gql(`mutation($kid: String!) { signingKeyRevoke(kid: $kid) { signingKey { state } userErrors { message } } }`, {
+      kid: previous.kid,
+    });
     expect(revoked.body.data.signingKeyRevoke.signingKey.state).toBe('REVOKED');
     await within(1000, async () => (await introspect(a, before)).active === false);
     const kids = ((await (await fetch(`${a.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);

@@ -34,7 +34,6 @@ function keyOf(name: string, labels: Record<string, string>): string {
   return `${name}${JSON.stringify(Object.entries(labels).sort(([a], [b]) => a.localeCompare(b)))}`;
 }
 
-
 describe('operations: health, readiness, request ids', () => {
   let server: TestServer;
 
@@ -76,7 +75,10 @@ describe('operations: health, readiness, request ids', () => {
       expect(res.headers.get('x-request-id')).toMatch(UUID);
       ids.add(res.headers.get('x-request-id')!);
     }
-    const tokenError = await server.token({ grant_type: 'client_credentials' }, { authorization: basicAuth(BOOTSTRAP.clientId, 'wrong-secret') });
+    const tokenError = await server.token(
+      { grant_type: 'client_credentials' },
+      { authorization: basicAuth(BOOTSTRAP.clientId, 'wrong-secret') },
+    );
     expect(tokenError.status).toBe(401);
     expect(tokenError.headers.get('x-request-id')).toMatch(UUID);
     ids.add(tokenError.headers.get('x-request-id')!);
@@ -179,7 +181,11 @@ describe('operations: Prometheus metrics on METRICS_PORT', () => {
     expect(delta('apiauth_graphql_operations_total', { operation_name: 'ListApis', operation_type: 'query', outcome: 'success' })).toBe(1);
     expect(delta('apiauth_graphql_operations_total', { operation_name: 'anonymous', operation_type: 'query', outcome: 'success' })).toBe(1);
     expect(
-      delta('apiauth_graphql_operations_total', { operation_name: 'unknown', operation_type: 'unknown', outcome: 'GRAPHQL_VALIDATION_FAILED' }),
+      delta('apiauth_graphql_operations_total', {
+        operation_name: 'unknown',
+        operation_type: 'unknown',
+        outcome: 'GRAPHQL_VALIDATION_FAILED',
+      }),
     ).toBe(1);
     expect(delta('apiauth_graphql_operation_duration_seconds_count', { operation_type: 'query' })).toBe(2);
     expect(delta('apiauth_http_request_duration_seconds_count', { method: 'POST', route: '/oauth/token', status: '200' })).toBe(1);
@@ -194,12 +200,18 @@ describe('operations: Prometheus metrics on METRICS_PORT', () => {
     const before = await scrape();
     const res = await fetch(`${server.url}/oauth/introspect`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret),
+      },
       body: 'token=not-a-token',
     });
     expect(await res.json()).toEqual({ active: false });
     const after = await scrape();
-    expect(after('apiauth_introspection_requests_total', { outcome: 'inactive' }) - before('apiauth_introspection_requests_total', { outcome: 'inactive' })).toBe(1);
+    expect(
+      after('apiauth_introspection_requests_total', { outcome: 'inactive' }) -
+        before('apiauth_introspection_requests_total', { outcome: 'inactive' }),
+    ).toBe(1);
   });
 
   it('caps GraphQL operation names: very long names count as "other"', async () => {
@@ -228,11 +240,24 @@ describe('operations settings', () => {
       accessLog: defaults.accessLog,
       metrics: defaults.metrics,
     }).toEqual({ shutdownTimeoutSeconds: 10, shutdownDelaySeconds: 0, accessLog: true, metrics: undefined });
-    const set = loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '30', SHUTDOWN_DELAY_SECONDS: '5', ACCESS_LOG: 'false', METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' });
-    expect([set.shutdownTimeoutSeconds, set.shutdownDelaySeconds, set.accessLog, set.metrics]).toEqual([30, 5, false, { port: 9464, host: '0.0.0.0' }]);
+    const set = loadConfig({
+      SHUTDOWN_TIMEOUT_SECONDS: '30',
+      SHUTDOWN_DELAY_SECONDS: '5',
+      ACCESS_LOG: 'false',
+      METRICS_PORT: '9464',
+      METRICS_HOST: '0.0.0.0',
+    });
+    expect([set.shutdownTimeoutSeconds, set.shutdownDelaySeconds, set.accessLog, set.metrics]).toEqual([
+      30,
+      5,
+      false,
+      { port: 9464, host: '0.0.0.0' },
+    ]);
 
     expect(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '0' })).toThrow(/SHUTDOWN_TIMEOUT_SECONDS must be an integer from 1 to 300/);
-    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '5', SHUTDOWN_DELAY_SECONDS: '5' })).toThrow(/SHUTDOWN_DELAY_SECONDS must be shorter/);
+    expect(() => loadConfig({ SHUTDOWN_TIMEOUT_SECONDS: '5', SHUTDOWN_DELAY_SECONDS: '5' })).toThrow(
+      /SHUTDOWN_DELAY_SECONDS must be shorter/,
+    );
     expect(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(/METRICS_PORT must differ from PORT/);
     expect(() => loadConfig({ METRICS_PORT: 'abc' })).toThrow(/METRICS_PORT must be an integer/);
     expect(() => loadConfig({ ACCESS_LOG: 'maybe' })).toThrow(/ACCESS_LOG must be true or false/);

@@ -93,13 +93,16 @@ describe('RBAC: enforcePolicies on user tokens', () => {
     beforeAll(async () => {
       api = await createApi({ tokenDialect: dialect, enforcePolicies: true, scopes: SCOPES });
       const elsewhere = await createApi({ scopes: SCOPES });
-      reader = await createRole([{ api, scope: 'read:x' }, { api: elsewhere, scope: 'write:x' }]);
+      reader = await createRole([
+        { api, scope: 'read:x' },
+        { api: elsewhere, scope: 'write:x' },
+      ]);
       deleter = await createRole([{ api, scope: 'delete:x' }]);
       user = await createUser();
       await mutate(ASSIGN, { id: user.id, roleIds: [reader, deleter] });
     });
 
-    it(`carries only the requested scopes the user holds; ${authz ? 'permissions = all of the user\'s permissions for the API' : 'no permissions claim'}`, async () => {
+    it(`carries only the requested scopes the user holds; ${authz ? "permissions = all of the user's permissions for the API" : 'no permissions claim'}`, async () => {
       const { body, claims } = await codeToken(api, user.uuid, ['read:x', 'write:x']);
       expect(body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 600, scope: 'read:x' });
       expect(claims.sub).toBe(user.uuid);
@@ -145,16 +148,31 @@ describe('RBAC: enforcePolicies on user tokens', () => {
     const user = await createUser();
     await mutate(ASSIGN, { id: user.id, roleIds: [await createRole([{ api, scope: 'write:x' }])] });
     expect((await codeToken(api, user.uuid, ['read:x', 'write:x'])).body.scope).toBe('read:x write:x');
-    await mutate(`mutation($id: ID!) { resourceServerUpdate(id: $id, input: { enforcePolicies: true }) { userErrors { message } } }`, { id: api.id });
+    await mutate(`mutation($id: ID!) { resourceServerUpdate(id: $id, input: { enforcePolicies: true }) { userErrors { message } } }`, {
+      id: api.id,
+    });
     const { body, claims } = await codeToken(api, user.uuid, ['read:x', 'write:x']);
     expect(body.scope).toBe('write:x');
     expect(claims.permissions).toEqual(['write:x']);
   });
 
   it('through /authorize: the code flow and the implicit grant apply the roles', async () => {
-    const api = await createApi({ tokenDialect: 'ACCESS_TOKEN_AUTHZ', enforcePolicies: true, allowSkippingUserConsent: true, scopes: SCOPES });
+    const api = await createApi({
+      tokenDialect: 'ACCESS_TOKEN_AUTHZ',
+      enforcePolicies: true,
+      allowSkippingUserConsent: true,
+      scopes: SCOPES,
+    });
     const user = await createUser();
-    await mutate(ASSIGN, { id: user.id, roleIds: [await createRole([{ api, scope: 'read:x' }, { api, scope: 'delete:x' }])] });
+    await mutate(ASSIGN, {
+      id: user.id,
+      roleIds: [
+        await createRole([
+          { api, scope: 'read:x' },
+          { api, scope: 'delete:x' },
+        ]),
+      ],
+    });
     const agent = new BrowserAgent(server.url);
     const authorize = (params: Record<string, string>) =>
       `/authorize?${new URLSearchParams({ client_id: spa.clientId, redirect_uri: SPA_CB, scope: 'read:x write:x', audience: api.identifier, state: 's', ...params })}`;
@@ -166,7 +184,13 @@ describe('RBAC: enforcePolicies on user tokens', () => {
     const back = await agent.follow(await agent.submit(login, { email: user.email, password: PASSWORD }));
     expect(back.status).toBe(302);
     const { code } = responseParams(back.location!);
-    const exchanged = await server.token({ grant_type: 'authorization_code', client_id: spa.clientId, code, redirect_uri: SPA_CB, code_verifier: verifier });
+    const exchanged = await server.token({
+      grant_type: 'authorization_code',
+      client_id: spa.clientId,
+      code,
+      redirect_uri: SPA_CB,
+      code_verifier: verifier,
+    });
     expect(exchanged.status).toBe(200);
     expect(exchanged.body.scope).toBe('read:x');
     const codeClaims = (await jwtVerify(exchanged.body.access_token, jwks(), { audience: api.identifier })).payload;
@@ -198,9 +222,19 @@ describe('RBAC: enforcePolicies on user tokens', () => {
   it('a scope removed from the API leaves the role and the next token', async () => {
     const api = await createApi({ tokenDialect: 'RFC9068_PROFILE_AUTHZ', enforcePolicies: true, scopes: SCOPES });
     const user = await createUser();
-    await mutate(ASSIGN, { id: user.id, roleIds: [await createRole([{ api, scope: 'read:x' }, { api, scope: 'write:x' }])] });
+    await mutate(ASSIGN, {
+      id: user.id,
+      roleIds: [
+        await createRole([
+          { api, scope: 'read:x' },
+          { api, scope: 'write:x' },
+        ]),
+      ],
+    });
     expect((await codeToken(api, user.uuid, ['read:x', 'write:x'])).claims.permissions).toEqual(['read:x', 'write:x']);
-    await mutate(`mutation($id: ID!) { resourceServerScopesRemove(id: $id, values: ["write:x"]) { userErrors { message } } }`, { id: api.id });
+    await mutate(`mutation($id: ID!) { resourceServerScopesRemove(id: $id, values: ["write:x"]) { userErrors { message } } }`, {
+      id: api.id,
+    });
     const { body, claims } = await codeToken(api, user.uuid, ['read:x', 'write:x']);
     expect(body.scope).toBe('read:x');
     expect(claims.permissions).toEqual(['read:x']);

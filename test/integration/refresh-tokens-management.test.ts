@@ -109,7 +109,19 @@ describe('refresh tokens in the management API', () => {
       // The schema has no field that could carry a token value or its digest.
       const type = await gqlData(`{ __type(name: "RefreshToken") { fields { name } } }`);
       expect(type.__type.fields.map((f: { name: string }) => f.name).sort()).toEqual(
-        ['client', 'createdAt', 'expiresAt', 'id', 'idleExpiresAt', 'lastUsedAt', 'resourceServer', 'revokedAt', 'rotated', 'scopes', 'user'].sort(),
+        [
+          'client',
+          'createdAt',
+          'expiresAt',
+          'id',
+          'idleExpiresAt',
+          'lastUsedAt',
+          'resourceServer',
+          'revokedAt',
+          'rotated',
+          'scopes',
+          'user',
+        ].sort(),
       );
     });
 
@@ -123,7 +135,9 @@ describe('refresh tokens in the management API', () => {
         expect.objectContaining({ path: ['refreshTokens'], extensions: { code: 'FORBIDDEN', missingScopes: ['read:refresh_tokens'] } }),
       ]);
       const node = await server.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: await idOf(token) }, none);
-      expect(node.body.errors).toEqual([expect.objectContaining({ extensions: { code: 'FORBIDDEN', missingScopes: ['read:refresh_tokens'] } })]);
+      expect(node.body.errors).toEqual([
+        expect.objectContaining({ extensions: { code: 'FORBIDDEN', missingScopes: ['read:refresh_tokens'] } }),
+      ]);
 
       const reader = await server.managementToken(['read:refresh_tokens']);
       const res = await server.gql(
@@ -148,7 +162,7 @@ describe('refresh tokens in the management API', () => {
   });
 
   describe('refreshTokenRevoke', () => {
-    it('revokes the token\'s family: the client can no longer refresh', async () => {
+    it("revokes the token's family: the client can no longer refresh", async () => {
       const user = await createUser();
       const first = await issue(web, user);
       const second = (await refresh(server, web, first)).body.refresh_token as string;
@@ -174,7 +188,10 @@ describe('refresh tokens in the management API', () => {
       const refused = await server.gql(REVOKE, { id: await idOf(token) }, reader);
       expect(refused.body.data).toBeNull();
       expect(refused.body.errors).toEqual([
-        expect.objectContaining({ path: ['refreshTokenRevoke'], extensions: { code: 'FORBIDDEN', missingScopes: ['delete:refresh_tokens'] } }),
+        expect.objectContaining({
+          path: ['refreshTokenRevoke'],
+          extensions: { code: 'FORBIDDEN', missingScopes: ['delete:refresh_tokens'] },
+        }),
       ]);
       expect((await refresh(server, web, token)).status).toBe(200);
 
@@ -217,7 +234,7 @@ describe('refresh tokens in the management API', () => {
       expect(events.auditEvents.nodes[0].summary).toMatchObject({ refreshTokenFamiliesRevoked: 1 });
     });
 
-    it('userDelete removes the user\'s refresh tokens', async () => {
+    it("userDelete removes the user's refresh tokens", async () => {
       const user = await createUser();
       const token = await issue(web, user);
       const deleted = await gqlData(`mutation($id: ID!) { userDelete(id: $id) { deletedId userErrors { code } } }`, { id: user.id });
@@ -236,14 +253,19 @@ describe('refresh tokens in the management API', () => {
       const plain = (await server.gql(CREATE, { input: { name: 'plain', appType: 'REGULAR_WEB' } })).body.data.clientCreate;
       expect(plain.client.refreshToken).toEqual({ rotation: 'ROTATING', leeway: 0, absoluteLifetime: 2_592_000, idleLifetime: 1_296_000 });
 
-      const short = (await server.gql(CREATE, { input: { name: 'short', appType: 'REGULAR_WEB', refreshToken: { absoluteLifetime: 3600 } } })).body.data
-        .clientCreate;
+      const short = (
+        await server.gql(CREATE, { input: { name: 'short', appType: 'REGULAR_WEB', refreshToken: { absoluteLifetime: 3600 } } })
+      ).body.data.clientCreate;
       // A shorter absolute lifetime shortens the default idle one.
       expect(short.client.refreshToken).toEqual({ rotation: 'ROTATING', leeway: 0, absoluteLifetime: 3600, idleLifetime: 3600 });
 
       const created = (
         await server.gql(CREATE, {
-          input: { name: 'custom', appType: 'REGULAR_WEB', refreshToken: { rotation: 'NON_ROTATING', leeway: 60, absoluteLifetime: 86_400, idleLifetime: 3600 } },
+          input: {
+            name: 'custom',
+            appType: 'REGULAR_WEB',
+            refreshToken: { rotation: 'NON_ROTATING', leeway: 60, absoluteLifetime: 86_400, idleLifetime: 3600 },
+          },
         })
       ).body.data.clientCreate;
       expect(created.userErrors).toEqual([]);
@@ -251,13 +273,26 @@ describe('refresh tokens in the management API', () => {
 
       const updated = (await server.gql(UPDATE, { id: created.client.id, input: { refreshToken: { leeway: 0 } } })).body.data.clientUpdate;
       expect(updated).toEqual({
-        client: { id: created.client.id, refreshToken: { rotation: 'NON_ROTATING', leeway: 0, absoluteLifetime: 86_400, idleLifetime: 3600 } },
+        client: {
+          id: created.client.id,
+          refreshToken: { rotation: 'NON_ROTATING', leeway: 0, absoluteLifetime: 86_400, idleLifetime: 3600 },
+        },
         userErrors: [],
       });
-      const events = await gqlData(`{ auditEvents(last: 2, filter: { targetId: "${uuidOf(created.client.id)}" }) { nodes { operation summary } } }`);
+      const events = await gqlData(
+        `{ auditEvents(last: 2, filter: { targetId: "${uuidOf(created.client.id)}" }) { nodes { operation summary } } }`,
+      );
       expect(events.auditEvents.nodes).toEqual([
-        { operation: 'clientCreate', summary: expect.objectContaining({ refreshTokenSettings: { rotation: 'NON_ROTATING', leeway: 60, absoluteLifetime: 86_400, idleLifetime: 3600 } }) },
-        { operation: 'clientUpdate', summary: { refreshTokenSettings: { rotation: 'NON_ROTATING', leeway: 0, absoluteLifetime: 86_400, idleLifetime: 3600 } } },
+        {
+          operation: 'clientCreate',
+          summary: expect.objectContaining({
+            refreshTokenSettings: { rotation: 'NON_ROTATING', leeway: 60, absoluteLifetime: 86_400, idleLifetime: 3600 },
+          }),
+        },
+        {
+          operation: 'clientUpdate',
+          summary: { refreshTokenSettings: { rotation: 'NON_ROTATING', leeway: 0, absoluteLifetime: 86_400, idleLifetime: 3600 } },
+        },
       ]);
     });
 
@@ -270,15 +305,26 @@ describe('refresh tokens in the management API', () => {
         client: null,
         userErrors: userErrors([field('leeway'), 'INVALID'], [field('absoluteLifetime'), 'INVALID'], [field('idleLifetime'), 'INVALID']),
       });
-      const negative = await server.gql(CREATE, { input: { name: 'neg', appType: 'REGULAR_WEB', refreshToken: { leeway: -1, absoluteLifetime: 59 } } });
-      expect(negative.body.data.clientCreate.userErrors).toEqual(userErrors([field('leeway'), 'INVALID'], [field('absoluteLifetime'), 'INVALID']));
+      const negative = await server.gql(CREATE, {
+        input: { name: 'neg', appType: 'REGULAR_WEB', refreshToken: { leeway: -1, absoluteLifetime: 59 } },
+      });
+      expect(negative.body.data.clientCreate.userErrors).toEqual(
+        userErrors([field('leeway'), 'INVALID'], [field('absoluteLifetime'), 'INVALID']),
+      );
       const ok = await server.gql(CREATE, {
-        input: { name: 'edges', appType: 'REGULAR_WEB', refreshToken: { leeway: 3600, absoluteLifetime: 31_536_000, idleLifetime: 31_536_000 } },
+        input: {
+          name: 'edges',
+          appType: 'REGULAR_WEB',
+          refreshToken: { leeway: 3600, absoluteLifetime: 31_536_000, idleLifetime: 31_536_000 },
+        },
       });
       expect(ok.body.data.clientCreate.userErrors).toEqual([]);
 
-      const client = (await server.gql(CREATE, { input: { name: 'c', appType: 'REGULAR_WEB', refreshToken: { absoluteLifetime: 7200, idleLifetime: 3600 } } }))
-        .body.data.clientCreate.client;
+      const client = (
+        await server.gql(CREATE, {
+          input: { name: 'c', appType: 'REGULAR_WEB', refreshToken: { absoluteLifetime: 7200, idleLifetime: 3600 } },
+        })
+      ).body.data.clientCreate.client;
       // Checked against the merged settings: idle may not exceed the stored absolute lifetime.
       const tooIdle = await server.gql(UPDATE, { id: client.id, input: { refreshToken: { idleLifetime: 7201 } } });
       expect(tooIdle.body.data.clientUpdate).toEqual({ client: null, userErrors: userErrors([field('idleLifetime'), 'INVALID']) });
@@ -286,8 +332,13 @@ describe('refresh tokens in the management API', () => {
       expect(shrink.body.data.clientUpdate.userErrors).toEqual(userErrors([field('idleLifetime'), 'INVALID']));
 
       for (const appType of ['SPA', 'NATIVE']) {
-        const created = (await server.gql(CREATE, { input: { name: appType, appType, refreshToken: { leeway: 10 } } })).body.data.clientCreate;
-        expect(created.client).toEqual({ id: expect.any(String), appType, refreshToken: { rotation: 'ROTATING', leeway: 10, absoluteLifetime: 2_592_000, idleLifetime: 1_296_000 } });
+        const created = (await server.gql(CREATE, { input: { name: appType, appType, refreshToken: { leeway: 10 } } })).body.data
+          .clientCreate;
+        expect(created.client).toEqual({
+          id: expect.any(String),
+          appType,
+          refreshToken: { rotation: 'ROTATING', leeway: 10, absoluteLifetime: 2_592_000, idleLifetime: 1_296_000 },
+        });
         const refused = await server.gql(UPDATE, { id: created.client.id, input: { refreshToken: { rotation: 'NON_ROTATING' } } });
         expect(refused.body.data.clientUpdate).toEqual({ client: null, userErrors: userErrors([field('rotation'), 'INVALID']) });
       }
@@ -297,7 +348,10 @@ describe('refresh tokens in the management API', () => {
       const client = await createClient({ appType: 'REGULAR_WEB', callbacks: [CALLBACK] });
       const user = await createUser();
       const token = await issue(client, user);
-      await gqlData(`mutation($id: ID!) { clientUpdate(id: $id, input: { refreshToken: { rotation: NON_ROTATING } }) { userErrors { code } } }`, { id: client.id });
+      await gqlData(
+        `mutation($id: ID!) { clientUpdate(id: $id, input: { refreshToken: { rotation: NON_ROTATING } }) { userErrors { code } } }`,
+        { id: client.id },
+      );
       const res = await refresh(server, client, token);
       expect(res.status).toBe(200);
       expect(res.body.refresh_token).toBeUndefined();

@@ -66,7 +66,12 @@ describe('refresh tokens', () => {
 
   /** A refresh token issued directly (a new family) to `client` for `api`, at the clock's time. */
   async function issue(client: ClientFixture, scopes = ['read:x', 'write:x'], forUser = userId): Promise<string> {
-    return server.app.refreshTokens.issue({ client: await clientEntity(client), userId: forUser, resourceServerId: uuidOf(api.id), scopes });
+    return server.app.refreshTokens.issue({
+      client: await clientEntity(client),
+      userId: forUser,
+      resourceServerId: uuidOf(api.id),
+      scopes,
+    });
   }
 
   const row = async (token: string) =>
@@ -156,18 +161,34 @@ describe('refresh tokens', () => {
       const flaky = await createApi({ allowOfflineAccess: true });
       const client = await createClient({ appType: 'REGULAR_WEB', callbacks: [WEB_CALLBACK] });
       const apiFirst = await authorize(server, {
-        clientId: client.clientId, redirectUri: WEB_CALLBACK, audience: flaky.identifier, scope: 'read:x offline_access', email: EMAIL, password: PASSWORD,
+        clientId: client.clientId,
+        redirectUri: WEB_CALLBACK,
+        audience: flaky.identifier,
+        scope: 'read:x offline_access',
+        email: EMAIL,
+        password: PASSWORD,
       });
       const clientFirst = await authorize(server, {
-        clientId: client.clientId, redirectUri: WEB_CALLBACK, audience: flaky.identifier, scope: 'read:x offline_access', email: EMAIL, password: PASSWORD,
+        clientId: client.clientId,
+        redirectUri: WEB_CALLBACK,
+        audience: flaky.identifier,
+        scope: 'read:x offline_access',
+        email: EMAIL,
+        password: PASSWORD,
       });
-      await gqlData(`mutation($id: ID!) { resourceServerUpdate(id: $id, input: { allowOfflineAccess: false }) { userErrors { code } } }`, { id: flaky.id });
+      await gqlData(`mutation($id: ID!) { resourceServerUpdate(id: $id, input: { allowOfflineAccess: false }) { userErrors { code } } }`, {
+        id: flaky.id,
+      });
       const res = await exchangeCode(server, client, apiFirst.params.code, apiFirst.verifier, WEB_CALLBACK);
       expect(res.status).toBe(200);
       expect(res.body.refresh_token).toBeUndefined();
 
-      await gqlData(`mutation($id: ID!) { resourceServerUpdate(id: $id, input: { allowOfflineAccess: true }) { userErrors { code } } }`, { id: flaky.id });
-      await gqlData(`mutation($id: ID!) { clientUpdate(id: $id, input: { grantTypes: [AUTHORIZATION_CODE] }) { userErrors { code } } }`, { id: client.id });
+      await gqlData(`mutation($id: ID!) { resourceServerUpdate(id: $id, input: { allowOfflineAccess: true }) { userErrors { code } } }`, {
+        id: flaky.id,
+      });
+      await gqlData(`mutation($id: ID!) { clientUpdate(id: $id, input: { grantTypes: [AUTHORIZATION_CODE] }) { userErrors { code } } }`, {
+        id: client.id,
+      });
       const res2 = await exchangeCode(server, client, clientFirst.params.code, clientFirst.verifier, WEB_CALLBACK);
       expect(res2.status).toBe(200);
       expect(res2.body.refresh_token).toBeUndefined();
@@ -196,7 +217,12 @@ describe('refresh tokens', () => {
 
     it('a replayed authorization code revokes the refresh tokens its first exchange issued', async () => {
       const first = await authorize(server, {
-        clientId: web.clientId, redirectUri: WEB_CALLBACK, audience: api.identifier, scope: 'read:x offline_access', email: EMAIL, password: PASSWORD,
+        clientId: web.clientId,
+        redirectUri: WEB_CALLBACK,
+        audience: api.identifier,
+        scope: 'read:x offline_access',
+        email: EMAIL,
+        password: PASSWORD,
       });
       const res = await exchangeCode(server, web, first.params.code, first.verifier, WEB_CALLBACK);
       expect(res.status).toBe(200);
@@ -204,13 +230,18 @@ describe('refresh tokens', () => {
       expect(rotated.status).toBe(200);
       expect((await row(res.body.refresh_token)).family_id).toBe(familyIdForCode(sha256Hex(first.params.code)));
 
-      expectOAuthError(await exchangeCode(server, web, first.params.code, first.verifier, WEB_CALLBACK), 400, 'invalid_grant', /already been used/);
+      expectOAuthError(
+        await exchangeCode(server, web, first.params.code, first.verifier, WEB_CALLBACK),
+        400,
+        'invalid_grant',
+        /already been used/,
+      );
       expectOAuthError(await refresh(server, web, rotated.body.refresh_token), 400, 'invalid_grant');
     });
   });
 
   describe('grant_type=refresh_token', () => {
-    it('rotates: a new refresh token each use; the access token is the user\'s, for the token\'s scopes', async () => {
+    it("rotates: a new refresh token each use; the access token is the user's, for the token's scopes", async () => {
       const { token } = await codeFlow(web, 'read:x write:x offline_access');
       const res = await refresh(server, web, token.body.refresh_token);
       expect(res.status).toBe(200);
@@ -358,13 +389,15 @@ describe('refresh tokens', () => {
         resourceServerId: uuidOf(shrinking.id),
         scopes: ['a', 'b'],
       });
-      await gqlData(`mutation($id: ID!) { resourceServerScopesRemove(id: $id, values: ["b"]) { userErrors { code } } }`, { id: shrinking.id });
+      await gqlData(`mutation($id: ID!) { resourceServerScopesRemove(id: $id, values: ["b"]) { userErrors { code } } }`, {
+        id: shrinking.id,
+      });
       const res = await refresh(server, web, token);
       expect(res.status).toBe(200);
       expect(res.body.scope).toBe('a');
     });
 
-    it('RBAC (enforcePolicies): each refresh applies the user\'s permissions as they are now', async () => {
+    it("RBAC (enforcePolicies): each refresh applies the user's permissions as they are now", async () => {
       const rbac = await createApi({ allowOfflineAccess: true, enforcePolicies: true, tokenDialect: 'RFC9068_PROFILE_AUTHZ' });
       const [{ id: roleId }] = await server.db.query<{ id: string }>(`INSERT INTO roles (name) VALUES ('refresh-reader') RETURNING id`);
       await server.db.query(
@@ -372,7 +405,12 @@ describe('refresh tokens', () => {
         [roleId, uuidOf(rbac.id)],
       );
       await server.db.query(`INSERT INTO user_roles (user_id, role_id) VALUES ($1, $2)`, [userId, roleId]);
-      const token = await server.app.refreshTokens.issue({ client: await clientEntity(web), userId, resourceServerId: uuidOf(rbac.id), scopes: ['read:x', 'write:x'] });
+      const token = await server.app.refreshTokens.issue({
+        client: await clientEntity(web),
+        userId,
+        resourceServerId: uuidOf(rbac.id),
+        scopes: ['read:x', 'write:x'],
+      });
       const before = await refresh(server, web, token);
       expect(before.status).toBe(200);
       expect(decodeJwt(before.body.access_token)).toMatchObject({ scope: 'read:x write:x', permissions: ['read:x', 'write:x'] });
@@ -396,7 +434,10 @@ describe('refresh tokens', () => {
       // Even if the stored setting said otherwise, the effective rotation of a public client is ROTATING.
       await server.db.query(`UPDATE clients SET refresh_token_rotation = 'NON_ROTATING' WHERE id = $1`, [uuidOf(spa.id)]);
       server.app.registry.clear();
-      const settings = await gqlData(`query($id: ID!) { client(id: $id) { refreshToken { rotation leeway absoluteLifetime idleLifetime } } }`, { id: spa.id });
+      const settings = await gqlData(
+        `query($id: ID!) { client(id: $id) { refreshToken { rotation leeway absoluteLifetime idleLifetime } } }`,
+        { id: spa.id },
+      );
       expect(settings.client.refreshToken).toEqual({ rotation: 'ROTATING', leeway: 0, absoluteLifetime: 30 * DAY, idleLifetime: 15 * DAY });
       const token = await issue(spa);
       const res = await refresh(server, spa, token);
@@ -426,7 +467,7 @@ describe('refresh tokens', () => {
       expect(new Set(results.map((r) => r.body.refresh_token)).size).toBe(10);
     });
 
-    it('refusals: missing, unknown or another client\'s token; a client without the grant; a blocked user', async () => {
+    it("refusals: missing, unknown or another client's token; a client without the grant; a blocked user", async () => {
       const token = await issue(web);
       expectOAuthError(await refresh(server, web, ''), 400, 'invalid_request', /refresh_token is required/);
       expectOAuthError(await refresh(server, web, 'x'.repeat(43)), 400, 'invalid_grant', /invalid, expired or revoked/);
@@ -436,7 +477,10 @@ describe('refresh tokens', () => {
       expectOAuthError(await refresh(server, webNoRefresh, token), 400, 'unauthorized_client');
       expect((await row(token)).rotated_at).toBeNull();
       // Bad client authentication.
-      const res = await server.token({ grant_type: 'refresh_token', refresh_token: token }, { authorization: `Basic ${Buffer.from(`${web.clientId}:wrong`).toString('base64')}` });
+      const res = await server.token(
+        { grant_type: 'refresh_token', refresh_token: token },
+        { authorization: `Basic ${Buffer.from(`${web.clientId}:wrong`).toString('base64')}` },
+      );
       expectOAuthError(res, 401, 'invalid_client');
 
       const blocked = (await server.app.users.create({ email: 'blocked@refresh.example', password: PASSWORD }, ACTOR)).id;
@@ -464,7 +508,12 @@ describe('refresh tokens', () => {
       expect(await row(clientToken)).toBeUndefined();
 
       const doomedApi = await createApi({ allowOfflineAccess: true });
-      const apiToken = await server.app.refreshTokens.issue({ client: await clientEntity(web), userId, resourceServerId: uuidOf(doomedApi.id), scopes: ['read:x'] });
+      const apiToken = await server.app.refreshTokens.issue({
+        client: await clientEntity(web),
+        userId,
+        resourceServerId: uuidOf(doomedApi.id),
+        scopes: ['read:x'],
+      });
       await gqlData(`mutation($id: ID!) { resourceServerDelete(id: $id) { userErrors { code } } }`, { id: doomedApi.id });
       expect(await row(apiToken)).toBeUndefined();
       expectOAuthError(await refresh(server, web, apiToken), 400, 'invalid_grant');
@@ -500,7 +549,13 @@ describe('refresh tokens', () => {
 
       const confidential = { client_id: web.clientId };
       const { token } = await codeFlow(web, 'read:x offline_access');
-      const response = await oauth.refreshTokenGrantRequest(as, confidential, oauth.ClientSecretBasic(web.clientSecret!), token.body.refresh_token, INSECURE);
+      const response = await oauth.refreshTokenGrantRequest(
+        as,
+        confidential,
+        oauth.ClientSecretBasic(web.clientSecret!),
+        token.body.refresh_token,
+        INSECURE,
+      );
       const result = await oauth.processRefreshTokenResponse(as, confidential, response);
       expect(result).toMatchObject({ token_type: 'bearer', scope: 'read:x', expires_in: 600, refresh_token: expect.any(String) });
       expect(result.refresh_token).not.toBe(token.body.refresh_token);
@@ -516,7 +571,13 @@ describe('refresh tokens', () => {
       expect(spaResult.scope).toBe('write:x');
 
       // The rotated-out token, through the library: invalid_grant.
-      const replay = await oauth.refreshTokenGrantRequest(as, confidential, oauth.ClientSecretBasic(web.clientSecret!), token.body.refresh_token, INSECURE);
+      const replay = await oauth.refreshTokenGrantRequest(
+        as,
+        confidential,
+        oauth.ClientSecretBasic(web.clientSecret!),
+        token.body.refresh_token,
+        INSECURE,
+      );
       const error = await oauth.processRefreshTokenResponse(as, confidential, replay).then(
         () => null,
         (e: unknown) => e,

@@ -154,10 +154,7 @@ describe('resourceServerCreate', () => {
       allowOfflineAccess: true,
       enforcePolicies: true,
       tokenDialect: 'ACCESS_TOKEN_AUTHZ',
-      scopes: [
-        { value: 'read:b', description: 'Read B' },
-        { value: 'write:a' },
-      ],
+      scopes: [{ value: 'read:b', description: 'Read B' }, { value: 'write:a' }],
     });
     expect(payload.userErrors).toEqual([]);
     expect(payload.resourceServer).toMatchObject({
@@ -307,9 +304,7 @@ describe('resourceServerCreate', () => {
     expect(payload.resourceServer).toBeNull();
     expectUserErrors(payload.userErrors, [{ field: ['input', 'scopes', '1', 'value'], code: 'INVALID' }]);
     expect(await count('resource_servers WHERE identifier = $1', [identifier])).toBe(0);
-    expect(
-      await count('scopes s JOIN resource_servers r ON r.id = s.resource_server_id WHERE r.identifier = $1', [identifier]),
-    ).toBe(0);
+    expect(await count('scopes s JOIN resource_servers r ON r.id = s.resource_server_id WHERE r.identifier = $1', [identifier])).toBe(0);
   });
 
   it('accepts a 280-character scope and every scope-token punctuation', async () => {
@@ -443,10 +438,9 @@ describe('resourceServerUpdate', () => {
     expect(refused.userErrors).toHaveLength(1);
     expect(refused.userErrors[0].code).toBe('INVALID');
     expect(refused.userErrors[0].message.length).toBeGreaterThan(0);
-    const rows = await server.db.query<{ token_lifetime: number }>(
-      'SELECT token_lifetime FROM resource_servers WHERE identifier = $1',
-      [rs.identifier],
-    );
+    const rows = await server.db.query<{ token_lifetime: number }>('SELECT token_lifetime FROM resource_servers WHERE identifier = $1', [
+      rs.identifier,
+    ]);
     expect(Number(rows[0].token_lifetime)).toBe(10000);
     // Lowering both together is fine.
     const ok = await update(rs.id, { tokenLifetime: 4000, tokenLifetimeForWeb: 4000 });
@@ -475,9 +469,7 @@ describe('resourceServerDelete', () => {
     const rs = await createOk({ scopes: [{ value: 'a' }, { value: 'b' }] });
     const clientId = await createM2mClient('deleter');
     await createGrant(clientId, rs.id, ['a']);
-    const [{ id: uuid }] = await server.db.query<{ id: string }>('SELECT id FROM resource_servers WHERE identifier = $1', [
-      rs.identifier,
-    ]);
+    const [{ id: uuid }] = await server.db.query<{ id: string }>('SELECT id FROM resource_servers WHERE identifier = $1', [rs.identifier]);
     expect(await count('scopes WHERE resource_server_id = $1', [uuid])).toBe(2);
     expect(await count('client_grants WHERE resource_server_id = $1', [uuid])).toBe(1);
 
@@ -535,9 +527,7 @@ describe('resourceServerScopesAdd', () => {
     const payload = await scopesAdd(rs.id, [{ value: 'new1' }, { value: 'b' }, { value: 'new2' }]);
     expect(payload.resourceServer).toBeNull();
     expectUserErrors(payload.userErrors, [{ field: ['scopes', '1', 'value'], code: 'TAKEN' }]);
-    expect(
-      await count('scopes s JOIN resource_servers r ON r.id = s.resource_server_id WHERE r.identifier = $1', [rs.identifier]),
-    ).toBe(2);
+    expect(await count('scopes s JOIN resource_servers r ON r.id = s.resource_server_id WHERE r.identifier = $1', [rs.identifier])).toBe(2);
   });
 
   it('refuses invalid scope values at ["scopes", i, "value"]', async () => {
@@ -548,9 +538,7 @@ describe('resourceServerScopesAdd', () => {
       { field: ['scopes', '1', 'value'], code: 'INVALID' },
       { field: ['scopes', '2', 'value'], code: 'INVALID' },
     ]);
-    expect(
-      await count('scopes s JOIN resource_servers r ON r.id = s.resource_server_id WHERE r.identifier = $1', [rs.identifier]),
-    ).toBe(0);
+    expect(await count('scopes s JOIN resource_servers r ON r.id = s.resource_server_id WHERE r.identifier = $1', [rs.identifier])).toBe(0);
   });
 
   it('refuses a too-long description and duplicates within the batch', async () => {
@@ -612,9 +600,7 @@ describe('resourceServerScopesRemove', () => {
       { field: ['values', '1'], code: 'NOT_FOUND' },
       { field: ['values', '3'], code: 'NOT_FOUND' },
     ]);
-    expect(
-      await count('scopes s JOIN resource_servers r ON r.id = s.resource_server_id WHERE r.identifier = $1', [rs.identifier]),
-    ).toBe(2);
+    expect(await count('scopes s JOIN resource_servers r ON r.id = s.resource_server_id WHERE r.identifier = $1', [rs.identifier])).toBe(2);
   });
 
   it('answers NOT_FOUND at ["id"] for unknown ids', async () => {
@@ -707,7 +693,10 @@ describe('queries', () => {
   it('resourceServer with both or neither argument is BAD_USER_INPUT', async () => {
     const rs = await createOk();
     for (const [query, vars] of [
-      [`query($id: ID, $identifier: String) { resourceServer(id: $id, identifier: $identifier) { id } }`, { id: rs.id, identifier: rs.identifier }],
+      [
+        `query($id: ID, $identifier: String) { resourceServer(id: $id, identifier: $identifier) { id } }`,
+        { id: rs.id, identifier: rs.identifier },
+      ],
       [`{ resourceServer { id } }`, {}],
     ] as const) {
       const res = await server.gql(query, vars);
@@ -981,7 +970,9 @@ describe('error responses', () => {
       server.gql(`{ nope }`),
       server.gql(`{ resourceServers(after: "@@@") { totalCount } }`),
       server.gql(CREATE, { input: { name: 'x', identifier: 'bad' } }),
-      server.gql(`mutation { resourceServerCreate(input: { name: "x", identifier: "https://x/", signingAlgorithm: HS512 }) { userErrors { code } } }`),
+      server.gql(
+        `mutation { resourceServerCreate(input: { name: "x", identifier: "https://x/", signingAlgorithm: HS512 }) { userErrors { code } } }`,
+      ),
     ]);
     for (const res of responses) expectNoStacktrace(res.body);
     expect(responses[0].body.errors?.length).toBeGreaterThan(0);

@@ -71,7 +71,8 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
 
   /** POST /oauth/revoke as `client` (as registered), form body. */
   async function revoke(client: ClientFixture, params: Record<string, string>, headers?: Record<string, string>): Promise<HttpResult> {
-    const auth = client === post ? { params: { client_id: post.clientId, client_secret: post.clientSecret! }, headers: {} } : clientAuth(client);
+    const auth =
+      client === post ? { params: { client_id: post.clientId, client_secret: post.clientSecret! }, headers: {} } : clientAuth(client);
     const response = await fetch(`${server.url}/oauth/revoke`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth.headers, ...headers },

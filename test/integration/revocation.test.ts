@@ -93,8 +93,16 @@ describe('token revocation and introspection', () => {
     return server.token({ grant_type: 'client_credentials', audience }, { authorization: basicAuth(client.clientId, secret) });
   }
 
-  async function introspectRaw(body: string, headers: Record<string, string>, contentType = 'application/x-www-form-urlencoded'): Promise<HttpResult> {
-    const response = await fetch(`${server.url}/oauth/introspect`, { method: 'POST', headers: { 'content-type': contentType, ...headers }, body });
+  async function introspectRaw(
+    body: string,
+    headers: Record<string, string>,
+    contentType = 'application/x-www-form-urlencoded',
+  ): Promise<HttpResult> {
+    const response = await fetch(`${server.url}/oauth/introspect`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...headers },
+      body,
+    });
     return { status: response.status, headers: response.headers, body: await response.json() };
   }
 
@@ -174,7 +182,18 @@ describe('token revocation and introspection', () => {
       const token = await issue(subject, api.identifier);
       const res = await introspect(token);
       expectActive(res, token, subject.clientId);
-      expect(Object.keys(res.body).sort()).toEqual(['active', 'aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'token_type']);
+      expect(Object.keys(res.body).sort()).toEqual([
+        'active',
+        'aud',
+        'client_id',
+        'exp',
+        'iat',
+        'iss',
+        'jti',
+        'scope',
+        'sub',
+        'token_type',
+      ]);
       expect(res.body).toMatchObject({ iss: server.url, aud: api.identifier, sub: subject.clientId, scope: 'read:x write:x' });
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     });
@@ -188,7 +207,12 @@ describe('token revocation and introspection', () => {
 
     it('accepts client_secret_post in a form or a JSON body, and ignores token_type_hint', async () => {
       const token = await issue(subject, api.identifier);
-      const params = { token, token_type_hint: 'refresh_token', client_id: postIntrospector.clientId, client_secret: postIntrospector.clientSecret };
+      const params = {
+        token,
+        token_type_hint: 'refresh_token',
+        client_id: postIntrospector.clientId,
+        client_secret: postIntrospector.clientSecret,
+      };
       expectActive(await introspectRaw(new URLSearchParams(params).toString(), {}), token, subject.clientId);
       expectActive(await introspectRaw(JSON.stringify(params), {}, 'application/json'), token, subject.clientId);
     });
@@ -245,7 +269,14 @@ describe('token revocation and introspection', () => {
       // Signed with the HS256 API's real secret: only the claims differ from an active token.
       const { kid } = decodeProtectedHeader(await issue(subject, hsApi.identifier)) as { kid: string };
       const now = Math.floor(Date.now() / 1000);
-      const claims = { iss: server.url, aud: hsApi.identifier, sub: subject.clientId, client_id: subject.clientId, scope: 'read:x', jti: randomUUID() };
+      const claims = {
+        iss: server.url,
+        aud: hsApi.identifier,
+        sub: subject.clientId,
+        client_id: subject.clientId,
+        scope: 'read:x',
+        jti: randomUUID(),
+      };
       const fresh = await signWithSecret(hsApi, kid, { ...claims, iat: now, exp: now + 60 });
       expectActive(await introspect(fresh), fresh, subject.clientId); // the control: such a token is accepted
       await expectInactive(await signWithSecret(hsApi, kid, { ...claims, iat: now - 120, exp: now - 60 }));
@@ -281,7 +312,10 @@ describe('token revocation and introspection', () => {
       expect(await isActive(token)).toBe(true);
       const deleted = await gqlData(`mutation($id: ID!) { clientDelete(id: $id) { deletedId userErrors { code } } }`, { id: client.id });
       expect(deleted.clientDelete.userErrors).toEqual([]);
-      await eventually(() => isActive(token), (active) => !active);
+      await eventually(
+        () => isActive(token),
+        (active) => !active,
+      );
       await expectInactive(token);
     });
 
@@ -296,7 +330,10 @@ describe('token revocation and introspection', () => {
         { id: rotating.id },
       );
       expect(rotated.resourceServerSigningSecretRotate.userErrors).toEqual([]);
-      await eventually(() => isActive(old), (active) => !active);
+      await eventually(
+        () => isActive(old),
+        (active) => !active,
+      );
       await expectInactive(old);
       const renewed = await eventually(
         () => issue(subject, rotating.identifier),
@@ -316,10 +353,17 @@ describe('token revocation and introspection', () => {
       expect(rotated.signingKeyRotate).toEqual({ previous: { kid }, userErrors: [] });
       // Rotated out, not revoked: its tokens still verify.
       expect(await isActive(token)).toBe(true);
-      const revoked = await gqlData(`mutation($kid: String!) { signingKeyRevoke(kid: $kid) { signingKey { state } userErrors { code } } }`, { kid });
+      const revoked = await gqlData(
+        `mutation($kid: String!) { signingKeyRevoke(kid: $kid) { signingKey { state } userErrors { code } } }`,
+        { kid },
+      );
       expect(revoked.signingKeyRevoke).toEqual({ signingKey: { state: 'REVOKED' }, userErrors: [] });
       // Key rings refresh within about a second.
-      await eventually(() => isActive(token), (active) => !active, 5000);
+      await eventually(
+        () => isActive(token),
+        (active) => !active,
+        5000,
+      );
       await expectInactive(token);
     });
   });
@@ -390,7 +434,10 @@ describe('token revocation and introspection', () => {
         [{ jti: 'j1' }, userErrors([['input', 'resourceServerId'], 'INVALID'], [['input', 'expiresAt'], 'INVALID'])],
         [{ jti: 'j1', resourceServerId: api.id }, userErrors([['input', 'expiresAt'], 'INVALID'])],
         [{ resourceServerId: api.id, expiresAt: inAMinute }, userErrors([['input', 'jti'], 'INVALID'])],
-        [{ jti: 'j1', resourceServerId: api.id, expiresAt: new Date(Date.now() - 1000).toISOString() }, userErrors([['input', 'expiresAt'], 'INVALID'])],
+        [
+          { jti: 'j1', resourceServerId: api.id, expiresAt: new Date(Date.now() - 1000).toISOString() },
+          userErrors([['input', 'expiresAt'], 'INVALID']),
+        ],
         [
           { jti: 'j1', resourceServerId: api.id, expiresAt: new Date(Date.now() + (2_592_000 + 60) * 1000).toISOString() },
           userErrors([['input', 'expiresAt'], 'INVALID']),
@@ -462,7 +509,10 @@ describe('token revocation and introspection', () => {
       // The watermark is read from the database on every check: refused at once, even in the deletion's own second.
       for (const token of issued) await expectInactive(token);
       expectActive(await introspect(otherApiToken), otherApiToken, client.clientId);
-      const refused = await eventually(() => requestToken(client, authzApi.identifier), (r) => r.status !== 200);
+      const refused = await eventually(
+        () => requestToken(client, authzApi.identifier),
+        (r) => r.status !== 200,
+      );
       expectOAuthError(refused, 403, 'access_denied');
     });
 
@@ -476,7 +526,10 @@ describe('token revocation and introspection', () => {
       // a token issued after the deletion but within the same second is refused too. Wait for the next second.
       await waitUntilPast(Math.floor(notBefore.getTime() / 1000) * 1000 + 999);
       await createGrant(client, api, ['read:x']);
-      const fresh = await eventually(() => requestToken(client, api.identifier), (r) => r.status === 200);
+      const fresh = await eventually(
+        () => requestToken(client, api.identifier),
+        (r) => r.status === 200,
+      );
       expect(fresh.status).toBe(200);
       expectActive(await introspect(fresh.body.access_token), fresh.body.access_token, client.clientId);
       await expectInactive(old);
@@ -508,7 +561,14 @@ describe('token revocation and introspection', () => {
       expect(res.body.data.clientGrantDelete).toEqual({ deletedId: grantId, userErrors: [] });
       expect(await watermarkOf(client, api)).toEqual([]);
       expectActive(await introspect(token), token, client.clientId);
-      expectOAuthError(await eventually(() => requestToken(client, api.identifier), (r) => r.status !== 200), 403, 'access_denied');
+      expectOAuthError(
+        await eventually(
+          () => requestToken(client, api.identifier),
+          (r) => r.status !== 200,
+        ),
+        403,
+        'access_denied',
+      );
     });
 
     it('a Management API token is refused with 401 once its grant is deleted with revokeIssuedTokens (kept without)', async () => {
@@ -527,7 +587,10 @@ describe('token revocation and introspection', () => {
       expect(stillOk.body.errors).toBeUndefined();
       // No new Management API tokens for either.
       for (const { client } of [revoked, kept]) {
-        const refused = await eventually(() => requestToken(client, server.config.managementAudience), (r) => r.status !== 200);
+        const refused = await eventually(
+          () => requestToken(client, server.config.managementAudience),
+          (r) => r.status !== 200,
+        );
         expectOAuthError(refused, 403, 'access_denied');
       }
     });
@@ -541,7 +604,11 @@ describe('token revocation and introspection', () => {
     }
 
     async function secretsOf(client: { id: string }) {
-      return (await gqlData(SECRETS, { id: client.id })).client.secrets as { createdAt: string; expiresAt: string | null; lastFour: string }[];
+      return (await gqlData(SECRETS, { id: client.id })).client.secrets as {
+        createdAt: string;
+        expiresAt: string | null;
+        lastFour: string;
+      }[];
     }
 
     async function newClient(): Promise<Client> {
@@ -552,7 +619,9 @@ describe('token revocation and introspection', () => {
 
     it('by default refuses the old secret at once; secrets lists only the new one', async () => {
       const client = await newClient();
-      expect(await secretsOf(client)).toEqual([{ createdAt: expect.any(String), expiresAt: null, lastFour: client.clientSecret.slice(-4) }]);
+      expect(await secretsOf(client)).toEqual([
+        { createdAt: expect.any(String), expiresAt: null, lastFour: client.clientSecret.slice(-4) },
+      ]);
       const rotated = await rotate(client);
       expect(rotated).toEqual({ clientSecret: expect.any(String), client: { id: client.id }, userErrors: [] });
       const secret: string = rotated.clientSecret;
@@ -587,7 +656,11 @@ describe('token revocation and introspection', () => {
       }
 
       // Past the grace period the old secret is refused (token endpoint and Management API audience alike).
-      const expired = await eventually(() => requestToken(client, api.identifier), (r) => r.status !== 200, grace * 1000 + 3000);
+      const expired = await eventually(
+        () => requestToken(client, api.identifier),
+        (r) => r.status !== 200,
+        grace * 1000 + 3000,
+      );
       expect(Date.now()).toBeGreaterThanOrEqual(oldExpiresAt);
       expectOAuthError(expired, 401, 'invalid_client');
       expectOAuthError(await requestToken(client, server.config.managementAudience), 401, 'invalid_client');
@@ -650,15 +723,17 @@ describe('token revocation and introspection', () => {
       const newMark = await createClient();
       for (const client of [oldMark, newMark]) {
         const grantId = await createGrant(client, api, ['read:x']);
-        expect((await server.gql(GRANT_DELETE, { id: grantId, input: { revokeIssuedTokens: true } })).body.data.clientGrantDelete.userErrors).toEqual([]);
+        expect(
+          (await server.gql(GRANT_DELETE, { id: grantId, input: { revokeIssuedTokens: true } })).body.data.clientGrantDelete.userErrors,
+        ).toEqual([]);
       }
       await server.db.query(`UPDATE token_watermarks SET not_before = now() - interval '31 days' WHERE client_id = $1`, [oldMark.clientId]);
 
       // A client secret and an HS256 signing secret in a 1 s grace period.
       const client = await createClient();
-      expect((await server.gql(SECRET_ROTATE, { id: client.id, input: { previousSecretExpiresIn: 1 } })).body.data.clientSecretRotate.userErrors).toEqual(
-        [],
-      );
+      expect(
+        (await server.gql(SECRET_ROTATE, { id: client.id, input: { previousSecretExpiresIn: 1 } })).body.data.clientSecretRotate.userErrors,
+      ).toEqual([]);
       const hs = await createApi({ signingAlgorithm: 'HS256' });
       const hsRotated = await gqlData(
         `mutation($id: ID!) { resourceServerSigningSecretRotate(id: $id, input: { previousSecretExpiresIn: 1 }) { userErrors { code } } }`,

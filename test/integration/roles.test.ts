@@ -115,8 +115,13 @@ describe('roles (RBAC management)', () => {
 
     it('unknown or foreign IDs are NOT_FOUND', async () => {
       const missing = globalId('Role', randomUUID());
-      expect((await gqlData(ROLE_UPDATE, { id: missing, input: { name: 'x' } })).roleUpdate.userErrors).toEqual(userErrors([['id'], 'NOT_FOUND']));
-      expect((await gqlData(ROLE_DELETE, { id: missing })).roleDelete).toEqual({ deletedId: null, userErrors: userErrors([['id'], 'NOT_FOUND']) });
+      expect((await gqlData(ROLE_UPDATE, { id: missing, input: { name: 'x' } })).roleUpdate.userErrors).toEqual(
+        userErrors([['id'], 'NOT_FOUND']),
+      );
+      expect((await gqlData(ROLE_DELETE, { id: missing })).roleDelete).toEqual({
+        deletedId: null,
+        userErrors: userErrors([['id'], 'NOT_FOUND']),
+      });
       expect((await gqlData(ROLE_DELETE, { id: api.id })).roleDelete.userErrors).toEqual(userErrors([['id'], 'NOT_FOUND']));
       expect((await gqlData(`query($id: ID!) { role(id: $id) { id } }`, { id: api.id })).role).toBeNull();
     });
@@ -147,7 +152,9 @@ describe('roles (RBAC management)', () => {
 
       const first = await gqlData(`{ roles(first: 1) { pageInfo { hasNextPage endCursor } nodes { name } } }`);
       expect(first.roles.pageInfo.hasNextPage).toBe(true);
-      const next = await gqlData(`query($after: String) { roles(first: 1, after: $after) { nodes { name } } }`, { after: first.roles.pageInfo.endCursor });
+      const next = await gqlData(`query($after: String) { roles(first: 1, after: $after) { nodes { name } } }`, {
+        after: first.roles.pageInfo.endCursor,
+      });
       expect(next.roles.nodes).toEqual([{ name: listed[1] }]);
       const last = await gqlData(`{ roles(last: 1) { nodes { name } } }`);
       expect(last.roles.nodes).toEqual([{ name: listed[listed.length - 1] }]);
@@ -195,7 +202,9 @@ describe('roles (RBAC management)', () => {
       });
       const again = await gqlData(PERMS_ADD, { id: role.id, permissions: [{ resourceServerId: api.id, scope: 'read:x' }] });
       expect(again.rolePermissionsAdd.role.permissions).toHaveLength(3);
-      const read = await gqlData(`query($id: ID!) { role(id: $id) { permissions { scope resourceServer { id identifier } } } }`, { id: role.id });
+      const read = await gqlData(`query($id: ID!) { role(id: $id) { permissions { scope resourceServer { id identifier } } } }`, {
+        id: role.id,
+      });
       expect(read.role.permissions[0]).toEqual({ scope: 'write:x', resourceServer: { id: api.id, identifier: api.identifier } });
     });
 
@@ -224,7 +233,10 @@ describe('roles (RBAC management)', () => {
       });
       const read = await gqlData(`query($id: ID!) { role(id: $id) { permissions { scope } } }`, { id: role.id });
       expect(read.role.permissions).toEqual([]);
-      const missingRole = await gqlData(PERMS_ADD, { id: globalId('Role', randomUUID()), permissions: [{ resourceServerId: api.id, scope: 'read:x' }] });
+      const missingRole = await gqlData(PERMS_ADD, {
+        id: globalId('Role', randomUUID()),
+        permissions: [{ resourceServerId: api.id, scope: 'read:x' }],
+      });
       expect(missingRole.rolePermissionsAdd.userErrors).toEqual(userErrors([['id'], 'NOT_FOUND']));
     });
 
@@ -237,7 +249,10 @@ describe('roles (RBAC management)', () => {
         permissions: [...scopes, { value: 's:0' }].map((s) => ({ resourceServerId: big.id, scope: s.value })),
       });
       expect(tooMany.rolePermissionsAdd.userErrors).toEqual(userErrors([['permissions'], 'LIMIT_EXCEEDED']));
-      const full = await gqlData(PERMS_ADD, { id: role.id, permissions: scopes.map((s) => ({ resourceServerId: big.id, scope: s.value })) });
+      const full = await gqlData(PERMS_ADD, {
+        id: role.id,
+        permissions: scopes.map((s) => ({ resourceServerId: big.id, scope: s.value })),
+      });
       expect(full.rolePermissionsAdd.userErrors).toEqual([]);
       expect(full.rolePermissionsAdd.role.permissions).toHaveLength(1000);
       const more = await gqlData(PERMS_ADD, { id: role.id, permissions: [{ resourceServerId: api.id, scope: 'read:x' }] });
@@ -269,7 +284,10 @@ describe('roles (RBAC management)', () => {
         userErrors: [],
       });
       const bad = await gqlData(PERMS_REMOVE, { id: role.id, permissions: [{ resourceServerId: role.id, scope: 'write:x' }] });
-      expect(bad.rolePermissionsRemove).toEqual({ role: null, userErrors: userErrors([['permissions', '0', 'resourceServerId'], 'NOT_FOUND']) });
+      expect(bad.rolePermissionsRemove).toEqual({
+        role: null,
+        userErrors: userErrors([['permissions', '0', 'resourceServerId'], 'NOT_FOUND']),
+      });
     });
 
     it('a scope removed from its API (or the API deleted) leaves every role that held it', async () => {
@@ -323,7 +341,10 @@ describe('roles (RBAC management)', () => {
       // Held already: a no-op.
       expect((await gqlData(ASSIGN, { id: userId, roleIds: [reader.id] })).userRolesAssign.user.roles.totalCount).toBe(2);
 
-      const user = await gqlData(`query($id: ID!) { user(id: $id) { permissions { resourceServerIdentifier scope resourceServer { id } } } }`, { id: userId });
+      const user = await gqlData(
+        `query($id: ID!) { user(id: $id) { permissions { resourceServerIdentifier scope resourceServer { id } } } }`,
+        { id: userId },
+      );
       const expected = [
         { resourceServerIdentifier: api.identifier, scope: 'delete:x', resourceServer: { id: api.id } },
         { resourceServerIdentifier: api.identifier, scope: 'read:x', resourceServer: { id: api.id } },
@@ -335,7 +356,10 @@ describe('roles (RBAC management)', () => {
       expect(role.role.users).toEqual({ totalCount: 1, nodes: [{ id: userId }] });
 
       const removed = await gqlData(UNASSIGN, { id: userId, roleIds: [reader.id] });
-      expect(removed.userRolesRemove).toEqual({ user: { id: userId, roles: { totalCount: 1, nodes: [{ name: deleter.name }] } }, userErrors: [] });
+      expect(removed.userRolesRemove).toEqual({
+        user: { id: userId, roles: { totalCount: 1, nodes: [{ name: deleter.name }] } },
+        userErrors: [],
+      });
       // Not held: a no-op.
       expect((await gqlData(UNASSIGN, { id: userId, roleIds: [reader.id] })).userRolesRemove.userErrors).toEqual([]);
       const after = await gqlData(`query($id: ID!) { user(id: $id) { permissions { scope } } }`, { id: userId });
@@ -360,21 +384,33 @@ describe('roles (RBAC management)', () => {
       expect(removeUnknown.userRolesRemove.userErrors).toEqual(userErrors([['roleIds', '0'], 'NOT_FOUND']));
     });
 
-    it('pages a user\'s roles and a role\'s users in assignment order', async () => {
+    it("pages a user's roles and a role's users in assignment order", async () => {
       const roles = [await createRole(), await createRole(), await createRole()];
       const users = [await createUser(), await createUser(), await createUser()];
       await gqlData(ASSIGN, { id: users[0], roleIds: [roles[2].id, roles[0].id, roles[1].id] });
       for (const user of users) await gqlData(ASSIGN, { id: user, roleIds: [roles[1].id] });
-      const first = await gqlData(`query($id: ID!) { user(id: $id) { roles(first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }`, {
-        id: users[0],
+      const first = await gqlData(
+        `query($id: ID!) { user(id: $id) { roles(first: 2) { totalCount pageInfo { hasNextPage endCursor } nodes { id } } } }`,
+        {
+          id: users[0],
+        },
+      );
+      expect(first.user.roles).toMatchObject({
+        totalCount: 3,
+        pageInfo: { hasNextPage: true },
+        nodes: [{ id: roles[2].id }, { id: roles[0].id }],
       });
-      expect(first.user.roles).toMatchObject({ totalCount: 3, pageInfo: { hasNextPage: true }, nodes: [{ id: roles[2].id }, { id: roles[0].id }] });
-      const next = await gqlData(`query($id: ID!, $after: String) { user(id: $id) { roles(first: 2, after: $after) { pageInfo { hasNextPage } nodes { id } } } }`, {
-        id: users[0],
-        after: first.user.roles.pageInfo.endCursor,
-      });
+      const next = await gqlData(
+        `query($id: ID!, $after: String) { user(id: $id) { roles(first: 2, after: $after) { pageInfo { hasNextPage } nodes { id } } } }`,
+        {
+          id: users[0],
+          after: first.user.roles.pageInfo.endCursor,
+        },
+      );
       expect(next.user.roles).toEqual({ pageInfo: { hasNextPage: false }, nodes: [{ id: roles[1].id }] });
-      const roleUsers = await gqlData(`query($id: ID!) { role(id: $id) { users(first: 2) { totalCount nodes { id } } } }`, { id: roles[1].id });
+      const roleUsers = await gqlData(`query($id: ID!) { role(id: $id) { users(first: 2) { totalCount nodes { id } } } }`, {
+        id: roles[1].id,
+      });
       expect(roleUsers.role.users).toEqual({ totalCount: 3, nodes: [{ id: users[0] }, { id: users[1] }] });
     });
 
@@ -412,10 +448,26 @@ describe('roles (RBAC management)', () => {
         [ROLE_CREATE.replace(ROLE_FIELDS, 'id'), { input: { name: 'x' } }, 'create:roles'],
         [ROLE_UPDATE.replace(ROLE_FIELDS, 'id'), { id: role.id, input: { name: 'x' } }, 'update:roles'],
         [ROLE_DELETE, { id: role.id }, 'delete:roles'],
-        [PERMS_ADD.replace('role { id permissions { resourceServerIdentifier scope } }', 'userErrors { code }'), { id: role.id, permissions: [] }, 'update:roles'],
-        [PERMS_REMOVE.replace('role { id permissions { resourceServerIdentifier scope } }', 'userErrors { code }'), { id: role.id, permissions: [] }, 'update:roles'],
-        [ASSIGN.replace('user { id roles { totalCount nodes { name } } }', 'userErrors { code }'), { id: userId, roleIds: [] }, 'update:roles'],
-        [UNASSIGN.replace('user { id roles { totalCount nodes { name } } }', 'userErrors { code }'), { id: userId, roleIds: [] }, 'update:roles'],
+        [
+          PERMS_ADD.replace('role { id permissions { resourceServerIdentifier scope } }', 'userErrors { code }'),
+          { id: role.id, permissions: [] },
+          'update:roles',
+        ],
+        [
+          PERMS_REMOVE.replace('role { id permissions { resourceServerIdentifier scope } }', 'userErrors { code }'),
+          { id: role.id, permissions: [] },
+          'update:roles',
+        ],
+        [
+          ASSIGN.replace('user { id roles { totalCount nodes { name } } }', 'userErrors { code }'),
+          { id: userId, roleIds: [] },
+          'update:roles',
+        ],
+        [
+          UNASSIGN.replace('user { id roles { totalCount nodes { name } } }', 'userErrors { code }'),
+          { id: userId, roleIds: [] },
+          'update:roles',
+        ],
       ];
       for (const [query, variables, scope] of cases) {
         const res = await server.gql(query, variables, none);
@@ -423,7 +475,11 @@ describe('roles (RBAC management)', () => {
       }
 
       const usersOnly = await server.managementToken(['read:users']);
-      const user = await server.gql(`query($id: ID!) { user(id: $id) { id roles { totalCount } permissions { scope } } }`, { id: userId }, usersOnly);
+      const user = await server.gql(
+        `query($id: ID!) { user(id: $id) { id roles { totalCount } permissions { scope } } }`,
+        { id: userId },
+        usersOnly,
+      );
       expect(user.body.data).toEqual({ user: { id: userId, roles: null, permissions: null } });
       expect(user.body.errors!.map((e: any) => [e.path.join('.'), e.extensions.missingScopes])).toEqual([
         ['user.roles', ['read:roles']],
@@ -432,7 +488,11 @@ describe('roles (RBAC management)', () => {
 
       const rolesOnly = await server.managementToken(['read:roles']);
       await gqlData(PERMS_ADD, { id: role.id, permissions: [{ resourceServerId: api.id, scope: 'read:x' }] });
-      const read = await server.gql(`query($id: ID!) { role(id: $id) { name users { totalCount } permissions { scope resourceServer { id } } } }`, { id: role.id }, rolesOnly);
+      const read = await server.gql(
+        `query($id: ID!) { role(id: $id) { name users { totalCount } permissions { scope resourceServer { id } } } }`,
+        { id: role.id },
+        rolesOnly,
+      );
       expect(read.body.data).toEqual({ role: { name: role.name, users: null, permissions: [{ scope: 'read:x', resourceServer: null }] } });
       expect(read.body.errors!.map((e: any) => e.extensions.missingScopes)).toEqual([['read:users'], ['read:resource_servers']]);
     });

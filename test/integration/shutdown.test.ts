@@ -26,7 +26,6 @@ interface Instance {
   exited: Promise<{ code: number | null; at: number }>;
 }
 
-
 describe('graceful shutdown (the built process)', () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiauth-shutdown-'));
   const masterKey = randomBytes(32).toString('base64');
@@ -110,7 +109,10 @@ describe('graceful shutdown (the built process)', () => {
   async function managementToken(instance: Instance): Promise<string> {
     const response = await fetch(`${instance.url}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuth(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret),
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', audience: `${instance.url}/api/v2/` }).toString(),
     });
     expect(response.status).toBe(200);
@@ -121,7 +123,9 @@ describe('graceful shutdown (the built process)', () => {
   function unfinishedRequest(port: number): Promise<net.Socket> {
     return new Promise((resolve, reject) => {
       const socket = net.connect(port, '127.0.0.1', () => {
-        socket.write('POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=');
+        socket.write(
+          'POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=',
+        );
         resolve(socket);
       });
       socket.on('error', () => undefined);

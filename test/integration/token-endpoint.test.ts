@@ -29,7 +29,6 @@ describe('POST /oauth/token (client credentials)', () => {
     });
   }
 
-
   async function raw(body: string, contentType: string, headers: Record<string, string> = {}) {
     const response = await fetch(`${server.url}/oauth/token`, {
       method: 'POST',
@@ -185,7 +184,12 @@ describe('POST /oauth/token (client credentials)', () => {
 
     it('refuses two authentication methods at once (Basic and client_secret in the body)', async () => {
       const res = await server.token(
-        { grant_type: 'client_credentials', audience: api.identifier, client_id: basicClient.clientId, client_secret: basicClient.clientSecret },
+        {
+          grant_type: 'client_credentials',
+          audience: api.identifier,
+          client_id: basicClient.clientId,
+          client_secret: basicClient.clientSecret,
+        },
         { authorization: basicAuth(basicClient.clientId, basicClient.clientSecret) },
       );
       expectOAuthError(res, 400, 'invalid_request');
@@ -250,7 +254,11 @@ describe('POST /oauth/token (client credentials)', () => {
       );
       expectOAuthError(res, 400, 'invalid_request');
       const audience = encodeURIComponent(api.identifier);
-      const twice = await raw(`grant_type=client_credentials&audience=${audience}&audience=${audience}`, 'application/x-www-form-urlencoded', auth());
+      const twice = await raw(
+        `grant_type=client_credentials&audience=${audience}&audience=${audience}`,
+        'application/x-www-form-urlencoded',
+        auth(),
+      );
       expectOAuthError(twice, 400, 'invalid_request');
     });
 
@@ -276,7 +284,10 @@ describe('POST /oauth/token (client credentials)', () => {
     });
 
     it('refuses audience and resource naming different APIs with 400 invalid_target', async () => {
-      const res = await server.token({ grant_type: 'client_credentials', audience: api.identifier, resource: noGrantApi.identifier }, auth());
+      const res = await server.token(
+        { grant_type: 'client_credentials', audience: api.identifier, resource: noGrantApi.identifier },
+        auth(),
+      );
       expectOAuthError(res, 400, 'invalid_target');
     });
 
@@ -325,7 +336,10 @@ describe('POST /oauth/token (client credentials)', () => {
         { authorization: basicAuth(basicClient.clientId, basicClient.clientSecret) },
       );
       expectOAuthError(res, 400, 'invalid_scope');
-      const undefinedScope = await server.token({ grant_type: 'client_credentials', audience: api.identifier, scope: 'read:x admin:x' }, auth());
+      const undefinedScope = await server.token(
+        { grant_type: 'client_credentials', audience: api.identifier, scope: 'read:x admin:x' },
+        auth(),
+      );
       expectOAuthError(undefinedScope, 400, 'invalid_scope');
     });
   });
@@ -398,7 +412,10 @@ describe('POST /oauth/token (client credentials)', () => {
       const client = await createClient();
       const grantId = await createGrant(client, target, ['read:x']);
       const request = () =>
-        server.token({ grant_type: 'client_credentials', audience: target.identifier }, { authorization: basicAuth(client.clientId, client.clientSecret) });
+        server.token(
+          { grant_type: 'client_credentials', audience: target.identifier },
+          { authorization: basicAuth(client.clientId, client.clientSecret) },
+        );
       expect((await request()).status).toBe(200);
       const deleted = await gqlData(`mutation($id: ID!) { clientGrantDelete(id: $id) { deletedId userErrors { code } } }`, { id: grantId });
       expect(deleted.clientGrantDelete.userErrors).toEqual([]);
@@ -410,7 +427,10 @@ describe('POST /oauth/token (client credentials)', () => {
       const client = await createClient();
       await createGrant(client, api, ['read:x']);
       const request = () =>
-        server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(client.clientId, client.clientSecret) });
+        server.token(
+          { grant_type: 'client_credentials', audience: api.identifier },
+          { authorization: basicAuth(client.clientId, client.clientSecret) },
+        );
       expect((await request()).status).toBe(200);
       const deleted = await gqlData(`mutation($id: ID!) { clientDelete(id: $id) { deletedId userErrors { code } } }`, { id: client.id });
       expect(deleted.clientDelete.userErrors).toEqual([]);
@@ -424,13 +444,21 @@ describe('POST /oauth/token (client credentials)', () => {
       const request = (secret: string) =>
         server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(client.clientId, secret) });
       expect((await request(client.clientSecret)).status).toBe(200);
-      const rotated = await gqlData(`mutation($id: ID!) { clientSecretRotate(id: $id) { clientSecret userErrors { code } } }`, { id: client.id });
+      const rotated = await gqlData(`mutation($id: ID!) { clientSecretRotate(id: $id) { clientSecret userErrors { code } } }`, {
+        id: client.id,
+      });
       const newSecret = rotated.clientSecretRotate.clientSecret as string;
       expect(typeof newSecret).toBe('string');
       expect(newSecret).not.toBe(client.clientSecret);
-      const old = await eventually(() => request(client.clientSecret), (r) => r.status !== 200);
+      const old = await eventually(
+        () => request(client.clientSecret),
+        (r) => r.status !== 200,
+      );
       expectOAuthError(old, 401, 'invalid_client');
-      const fresh = await eventually(() => request(newSecret), (r) => r.status === 200);
+      const fresh = await eventually(
+        () => request(newSecret),
+        (r) => r.status === 200,
+      );
       expect(fresh.status).toBe(200);
       expect(fresh.body.scope).toBe('read:x');
     });
@@ -446,13 +474,22 @@ describe('POST /oauth/token (client credentials)', () => {
         );
       expect((await request()).body.scope.split(' ').sort()).toEqual(['read:x', 'write:x']);
       expect((await request('write:x')).status).toBe(200);
-      const removed = await gqlData(`mutation($id: ID!) { resourceServerScopesRemove(id: $id, values: ["write:x"]) { userErrors { code } } }`, {
-        id: target.id,
-      });
+      const removed = await gqlData(
+        `mutation($id: ID!) { resourceServerScopesRemove(id: $id, values: ["write:x"]) { userErrors { code } } }`,
+        {
+          id: target.id,
+        },
+      );
       expect(removed.resourceServerScopesRemove.userErrors).toEqual([]);
-      const refused = await eventually(() => request('write:x'), (r) => r.status !== 200);
+      const refused = await eventually(
+        () => request('write:x'),
+        (r) => r.status !== 200,
+      );
       expectOAuthError(refused, 400, 'invalid_scope');
-      const byDefault = await eventually(() => request(), (r) => r.body.scope === 'read:x');
+      const byDefault = await eventually(
+        () => request(),
+        (r) => r.body.scope === 'read:x',
+      );
       expect(byDefault.status).toBe(200);
       expect(byDefault.body.scope).toBe('read:x');
       const { payload } = await verify(byDefault.body.access_token, target);

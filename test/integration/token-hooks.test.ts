@@ -89,7 +89,10 @@ describe('token hooks (custom claims)', () => {
   }
 
   const clientCredentials = (client: ClientFixture, api: ApiFixture): Promise<HttpResult> =>
-    server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(client.clientId, client.clientSecret!) });
+    server.token(
+      { grant_type: 'client_credentials', audience: api.identifier },
+      { authorization: basicAuth(client.clientId, client.clientSecret!) },
+    );
 
   async function verified(token: string, api: ApiFixture): Promise<JWTPayload> {
     return (await jwtVerify(token, jwks, { audience: api.identifier, issuer: server.url })).payload;
@@ -129,14 +132,28 @@ describe('token hooks (custom claims)', () => {
       const url = `${hooks.url}/managed`;
       const created = await setHook(api, { url });
       expect(created.hookSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-      expect(created.tokenHook).toEqual({ url, timeoutMs: 2000, failurePolicy: 'DENY', createdAt: expect.any(String), updatedAt: expect.any(String) });
+      expect(created.tokenHook).toEqual({
+        url,
+        timeoutMs: 2000,
+        failurePolicy: 'DENY',
+        createdAt: expect.any(String),
+        updatedAt: expect.any(String),
+      });
       expect(created.resourceServer.tokenHook).toEqual({ url, timeoutMs: 2000, failurePolicy: 'DENY' });
       expect((await gqlData(API_HOOK, { id: api.id })).node.tokenHook).toEqual(created.tokenHook);
 
       const updated = await setHook(api, { url: `${url}/v2`, timeoutMs: 500, failurePolicy: 'ALLOW_WITHOUT_CLAIMS' });
       expect(updated.hookSecret).toBeNull();
-      expect(updated.tokenHook).toMatchObject({ url: `${url}/v2`, timeoutMs: 500, failurePolicy: 'ALLOW_WITHOUT_CLAIMS', createdAt: created.tokenHook.createdAt });
-      const [row] = await server.db.query<{ secret_sealed: string }>('SELECT secret_sealed FROM token_hooks WHERE resource_server_id = $1', [uuidOf(api.id)]);
+      expect(updated.tokenHook).toMatchObject({
+        url: `${url}/v2`,
+        timeoutMs: 500,
+        failurePolicy: 'ALLOW_WITHOUT_CLAIMS',
+        createdAt: created.tokenHook.createdAt,
+      });
+      const [row] = await server.db.query<{ secret_sealed: string }>(
+        'SELECT secret_sealed FROM token_hooks WHERE resource_server_id = $1',
+        [uuidOf(api.id)],
+      );
       // Sealed at rest, never the secret itself.
       expect(row.secret_sealed).toMatch(/^v1\./);
       expect(row.secret_sealed).not.toContain(created.hookSecret);
@@ -169,7 +186,10 @@ describe('token hooks (custom claims)', () => {
       ];
       for (const [input, field] of cases) {
         const payload = (await gqlData(HOOK_SET, { id: api.id, input })).resourceServerTokenHookSet;
-        expect({ input, payload }).toEqual({ input, payload: { resourceServer: null, tokenHook: null, hookSecret: null, userErrors: userErrors([field, 'INVALID']) } });
+        expect({ input, payload }).toEqual({
+          input,
+          payload: { resourceServer: null, tokenHook: null, hookSecret: null, userErrors: userErrors([field, 'INVALID']) },
+        });
         // The URL (and whatever credentials it held) is not echoed back.
         expect(payload.userErrors[0].message).not.toContain('pw@');
       }
@@ -183,7 +203,8 @@ describe('token hooks (custom claims)', () => {
       const system = await gqlData(`query($identifier: String!) { resourceServer(identifier: $identifier) { id } }`, {
         identifier: server.config.managementAudience,
       });
-      const payload = (await gqlData(HOOK_SET, { id: system.resourceServer.id, input: { url: 'https://hooks.example.com/' } })).resourceServerTokenHookSet;
+      const payload = (await gqlData(HOOK_SET, { id: system.resourceServer.id, input: { url: 'https://hooks.example.com/' } }))
+        .resourceServerTokenHookSet;
       expect(payload.userErrors).toEqual(userErrors([['id'], 'SYSTEM_RESOURCE']));
       const unknown = (await gqlData(HOOK_SET, { id: 'bm9wZQ', input: { url: 'https://hooks.example.com/' } })).resourceServerTokenHookSet;
       expect(unknown.userErrors).toEqual(userErrors([['id'], 'NOT_FOUND']));
@@ -208,11 +229,19 @@ describe('token hooks (custom claims)', () => {
   });
 
   describe('client_credentials', () => {
-    it('adds the hook\'s claims after a signed call carrying the client\'s metadata; the protected claims stay the service\'s', async () => {
+    it("adds the hook's claims after a signed call carrying the client's metadata; the protected claims stay the service's", async () => {
       const path = hookPath('claims');
       hooks.route(path, answer({ claims: { 'https://example.com/tier': 'gold', roles: ['a', 'b'], nested: { x: 1 } } }));
       const { api, client, secret } = await apiWithHook(path);
-      await gqlData(CLIENT_UPDATE, { id: client.id, input: { metadata: [{ key: 'tier', value: 'gold' }, { key: 'region', value: 'eu' }] } });
+      await gqlData(CLIENT_UPDATE, {
+        id: client.id,
+        input: {
+          metadata: [
+            { key: 'tier', value: 'gold' },
+            { key: 'region', value: 'eu' },
+          ],
+        },
+      });
 
       const before = Math.floor(Date.now() / 1000);
       const res = await clientCredentials(client, api);
@@ -289,7 +318,12 @@ describe('token hooks (custom claims)', () => {
     it.each([
       ['a non-2xx answer', answer({ error: BODY_MARKER }, 500), 'status'],
       ['a 204 without a body', (_call: unknown, response: any) => response.writeHead(204).end(), 'invalid_response'],
-      ['a body that is not JSON', (_call: unknown, response: any) => response.writeHead(200, { 'content-type': 'application/json' }).end(`<html>${BODY_MARKER}</html>`), 'invalid_response'],
+      [
+        'a body that is not JSON',
+        (_call: unknown, response: any) =>
+          response.writeHead(200, { 'content-type': 'application/json' }).end(`<html>${BODY_MARKER}</html>`),
+        'invalid_response',
+      ],
       ['JSON without a claims object', answer({ claims: ['not', 'an', 'object'], note: BODY_MARKER }), 'invalid_response'],
       ['an answer over 8 KB', answer({ claims: { big: 'x'.repeat(9000), note: BODY_MARKER } }), 'invalid_response'],
       [
@@ -301,35 +335,50 @@ describe('token hooks (custom claims)', () => {
         },
         'invalid_response',
       ],
-    ])('%s is a fault: access_denied under DENY, no claims under ALLOW_WITHOUT_CLAIMS, audited and counted', async (_name, handler, reason) => {
-      const path = hookPath('fault');
-      hooks.route(path, handler as any);
-      const failuresBefore = await metric('apiauth_token_hook_failures_total', `{reason="${reason}"}`);
-      const denied = await apiWithHook(path, { failurePolicy: 'DENY' });
-      expectOAuthError(await clientCredentials(denied.client, denied.api), 403, 'access_denied');
+    ])(
+      '%s is a fault: access_denied under DENY, no claims under ALLOW_WITHOUT_CLAIMS, audited and counted',
+      async (_name, handler, reason) => {
+        const path = hookPath('fault');
+        hooks.route(path, handler as any);
+        const failuresBefore = await metric('apiauth_token_hook_failures_total', `{reason="${reason}"}`);
+        const denied = await apiWithHook(path, { failurePolicy: 'DENY' });
+        expectOAuthError(await clientCredentials(denied.client, denied.api), 403, 'access_denied');
 
-      const allowed = await apiWithHook(path, { failurePolicy: 'ALLOW_WITHOUT_CLAIMS' });
-      const res = await clientCredentials(allowed.client, allowed.api);
-      expect(res.status).toBe(200);
-      const claims = await verified(res.body.access_token, allowed.api);
-      expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
+        const allowed = await apiWithHook(path, { failurePolicy: 'ALLOW_WITHOUT_CLAIMS' });
+        const res = await clientCredentials(allowed.client, allowed.api);
+        expect(res.status).toBe(200);
+        const claims = await verified(res.body.access_token, allowed.api);
+        expect(Object.keys(claims).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
 
-      expect(await metric('apiauth_token_hook_failures_total', `{reason="${reason}"}`)).toBe(failuresBefore + 2);
-      const events = await eventually(() => failureEvents(denied.api.id), (e) => e.length >= 1);
-      expect(events).toEqual([
-        {
-          operation: 'tokenHookFailure',
-          outcome: 'FAILURE',
-          targetType: 'ResourceServer',
-          targetId: denied.api.id,
-          summary: expect.objectContaining({ api: denied.api.identifier, reason, failurePolicy: 'DENY', tokenIssued: false, grantType: 'client_credentials' }),
-          actor: { subject: denied.client.clientId, clientId: denied.client.clientId },
-        },
-      ]);
-      const allowedEvents = await eventually(() => failureEvents(allowed.api.id), (e) => e.length >= 1);
-      expect(allowedEvents[0].summary).toMatchObject({ reason, failurePolicy: 'ALLOW_WITHOUT_CLAIMS', tokenIssued: true });
-      expect(JSON.stringify([events, allowedEvents])).not.toContain(BODY_MARKER);
-    });
+        expect(await metric('apiauth_token_hook_failures_total', `{reason="${reason}"}`)).toBe(failuresBefore + 2);
+        const events = await eventually(
+          () => failureEvents(denied.api.id),
+          (e) => e.length >= 1,
+        );
+        expect(events).toEqual([
+          {
+            operation: 'tokenHookFailure',
+            outcome: 'FAILURE',
+            targetType: 'ResourceServer',
+            targetId: denied.api.id,
+            summary: expect.objectContaining({
+              api: denied.api.identifier,
+              reason,
+              failurePolicy: 'DENY',
+              tokenIssued: false,
+              grantType: 'client_credentials',
+            }),
+            actor: { subject: denied.client.clientId, clientId: denied.client.clientId },
+          },
+        ]);
+        const allowedEvents = await eventually(
+          () => failureEvents(allowed.api.id),
+          (e) => e.length >= 1,
+        );
+        expect(allowedEvents[0].summary).toMatchObject({ reason, failurePolicy: 'ALLOW_WITHOUT_CLAIMS', tokenIssued: true });
+        expect(JSON.stringify([events, allowedEvents])).not.toContain(BODY_MARKER);
+      },
+    );
 
     it('does not follow redirects', async () => {
       const path = hookPath('redirect');
@@ -368,12 +417,18 @@ describe('token hooks (custom claims)', () => {
         await setHook(api, { url, failurePolicy: 'DENY' });
         expectOAuthError(await clientCredentials(client, api), 403, 'access_denied');
         const test = (await gqlData(HOOK_TEST, { id: api.id })).resourceServerTokenHookTest;
-        expect({ url, test }).toEqual({ url, test: { claims: null, error: expect.stringMatching(/^address not allowed/), userErrors: [] } });
+        expect({ url, test }).toEqual({
+          url,
+          test: { claims: null, error: expect.stringMatching(/^address not allowed/), userErrors: [] },
+        });
       }
       expect(hooks.callsTo(path)).toHaveLength(0);
       expect(hooks.connections()).toBe(connectionsBefore);
       expect(await metric('apiauth_token_hook_failures_total', '{reason="forbidden_address"}')).toBe(forbiddenBefore + 6);
-      const events = await eventually(() => failureEvents(api.id), (e) => e.length >= 6);
+      const events = await eventually(
+        () => failureEvents(api.id),
+        (e) => e.length >= 6,
+      );
       expect(events.map((e) => e.summary.reason)).toEqual(Array(6).fill('forbidden_address'));
     });
 
@@ -384,9 +439,21 @@ describe('token hooks (custom claims)', () => {
       // A caller as an instance started without TOKEN_HOOK_ALLOWED_HOSTS has it.
       const caller = new TokenHookCaller(new Set());
       const hook = { url: `${hooks.url}${path}`, timeoutMs: 1000, secret: createSecretKey(Buffer.from('s')) };
-      const payload = { timestamp: 0, grantType: 'client_credentials', api: { identifier: 'x' }, client: { clientId: 'c', name: 'n', metadata: {} }, user: null, scopes: [] };
-      await expect(caller.call(hook, payload)).rejects.toMatchObject({ reason: 'forbidden_address', message: expect.stringMatching(/^URL not allowed/) });
-      await expect(caller.call({ ...hook, url: `https://127.0.0.1:${hooks.port}${path}` }, payload)).rejects.toMatchObject({ reason: 'forbidden_address' });
+      const payload = {
+        timestamp: 0,
+        grantType: 'client_credentials',
+        api: { identifier: 'x' },
+        client: { clientId: 'c', name: 'n', metadata: {} },
+        user: null,
+        scopes: [],
+      };
+      await expect(caller.call(hook, payload)).rejects.toMatchObject({
+        reason: 'forbidden_address',
+        message: expect.stringMatching(/^URL not allowed/),
+      });
+      await expect(caller.call({ ...hook, url: `https://127.0.0.1:${hooks.port}${path}` }, payload)).rejects.toMatchObject({
+        reason: 'forbidden_address',
+      });
       caller.close();
       expect(hooks.callsTo(path)).toHaveLength(0);
       expect(hooks.connections()).toBe(connectionsBefore);
@@ -412,7 +479,9 @@ describe('token hooks (custom claims)', () => {
           requests++;
           if (++seen > 1) return socket.resetAndDestroy();
           const text = JSON.stringify({ claims: { call: requests } });
-          socket.write(`HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${text.length}\r\nconnection: keep-alive\r\n\r\n${text}`);
+          socket.write(
+            `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${text.length}\r\nconnection: keep-alive\r\n\r\n${text}`,
+          );
         });
         socket.on('error', () => undefined);
       });
@@ -451,7 +520,16 @@ describe('token hooks (custom claims)', () => {
       const callsMid = await metric('apiauth_token_hook_calls_total');
       const res = await clientCredentials(machine, plain);
       expect(res.status).toBe(200);
-      expect(Object.keys(await verified(res.body.access_token, plain)).sort()).toEqual(['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
+      expect(Object.keys(await verified(res.body.access_token, plain)).sort()).toEqual([
+        'aud',
+        'client_id',
+        'exp',
+        'iat',
+        'iss',
+        'jti',
+        'scope',
+        'sub',
+      ]);
       expect(hooks.calls.length).toBe(requestsBefore);
       expect(await metric('apiauth_token_hook_calls_total')).toBe(callsMid);
     });
@@ -524,7 +602,11 @@ describe('token hooks (custom claims)', () => {
       });
       const created = (
         await gqlData(USER_CREATE, {
-          input: { email: `ada-${randomUUID().slice(0, 8)}@hooks.example`, password: PASSWORD, appMetadata: { roles: ['admin'], org: { id: 42 } } },
+          input: {
+            email: `ada-${randomUUID().slice(0, 8)}@hooks.example`,
+            password: PASSWORD,
+            appMetadata: { roles: ['admin'], org: { id: 42 } },
+          },
         })
       ).userCreate;
       expect(created.userErrors).toEqual([]);
@@ -534,7 +616,12 @@ describe('token hooks (custom claims)', () => {
     async function userApi(name: string) {
       const path = hookPath(name);
       hooks.route(path, (call, response) =>
-        answer({ claims: { 'https://example.com/roles': call.json.user?.appMetadata?.roles ?? null, 'https://example.com/grant': call.json.grantType } })(call, response),
+        answer({
+          claims: {
+            'https://example.com/roles': call.json.user?.appMetadata?.roles ?? null,
+            'https://example.com/grant': call.json.grantType,
+          },
+        })(call, response),
       );
       const api = await createApi({ allowOfflineAccess: true, allowSkippingUserConsent: true });
       const { hookSecret } = await setHook(api, { url: `${hooks.url}${path}` });
@@ -609,7 +696,14 @@ describe('token hooks (custom claims)', () => {
       hooks.route(path, answer({}, 500));
       const api = await createApi({ allowSkippingUserConsent: true });
       await setHook(api, { url: `${hooks.url}${path}` });
-      const code = await authorize(server, { clientId: web.clientId, redirectUri: CALLBACK, audience: api.identifier, scope: 'read:x', email: user.email, password: PASSWORD });
+      const code = await authorize(server, {
+        clientId: web.clientId,
+        redirectUri: CALLBACK,
+        audience: api.identifier,
+        scope: 'read:x',
+        email: user.email,
+        password: PASSWORD,
+      });
       expectOAuthError(await exchangeCode(server, web, code.params.code, code.verifier, CALLBACK), 403, 'access_denied');
 
       const implicit = await authorize(server, {
@@ -667,20 +761,33 @@ describe('token hooks (custom claims)', () => {
   describe('resourceServerTokenHookTest', () => {
     it('calls the hook with a sample context, or the given client and user, and returns the parsed claims', async () => {
       const path = hookPath('test');
-      hooks.route(path, (call, response) => answer({ claims: { echo: call.json.grantType, who: call.json.user?.email ?? null } })(call, response));
+      hooks.route(path, (call, response) =>
+        answer({ claims: { echo: call.json.grantType, who: call.json.user?.email ?? null } })(call, response),
+      );
       const { api, secret } = await apiWithHook(path);
       const sample = (await gqlData(HOOK_TEST, { id: api.id })).resourceServerTokenHookTest;
       expect(sample).toEqual({ claims: { echo: 'client_credentials', who: null }, error: null, userErrors: [] });
       const [call] = hooks.callsTo(path);
       expect(signatureValid(call, secret)).toBe(true);
-      expect(call.json).toMatchObject({ grantType: 'client_credentials', api: { identifier: api.identifier }, user: null, scopes: ['read:x', 'write:x'] });
+      expect(call.json).toMatchObject({
+        grantType: 'client_credentials',
+        api: { identifier: api.identifier },
+        user: null,
+        scopes: ['read:x', 'write:x'],
+      });
 
-      const sampleUser = (await gqlData(HOOK_TEST, { id: api.id, input: { grantType: 'IMPLICIT', scopes: ['read:x'] } })).resourceServerTokenHookTest;
+      const sampleUser = (await gqlData(HOOK_TEST, { id: api.id, input: { grantType: 'IMPLICIT', scopes: ['read:x'] } }))
+        .resourceServerTokenHookTest;
       expect(sampleUser).toEqual({ claims: { echo: 'implicit', who: 'sample.user@example.com' }, error: null, userErrors: [] });
 
-      const client = (await gqlData(CLIENT_CREATE, { input: { name: 'tested', appType: 'REGULAR_WEB', metadata: [{ key: 'k', value: 'v' }] } })).clientCreate;
-      const created = (await gqlData(USER_CREATE, { input: { email: `t-${randomUUID().slice(0, 8)}@hooks.example`, appMetadata: { a: 1 } } })).userCreate;
-      const chosen = (await gqlData(HOOK_TEST, { id: api.id, input: { clientId: client.client.id, userId: created.user.id } })).resourceServerTokenHookTest;
+      const client = (
+        await gqlData(CLIENT_CREATE, { input: { name: 'tested', appType: 'REGULAR_WEB', metadata: [{ key: 'k', value: 'v' }] } })
+      ).clientCreate;
+      const created = (
+        await gqlData(USER_CREATE, { input: { email: `t-${randomUUID().slice(0, 8)}@hooks.example`, appMetadata: { a: 1 } } })
+      ).userCreate;
+      const chosen = (await gqlData(HOOK_TEST, { id: api.id, input: { clientId: client.client.id, userId: created.user.id } }))
+        .resourceServerTokenHookTest;
       expect(chosen).toEqual({ claims: { echo: 'authorization_code', who: created.user.email }, error: null, userErrors: [] });
       expect(hooks.callsTo(path)[2].json).toMatchObject({
         client: { clientId: client.client.clientId, name: 'tested', metadata: { k: 'v' } },
@@ -718,13 +825,11 @@ describe('token hooks (custom claims)', () => {
       expect(noHook.userErrors).toEqual(userErrors([['id'], 'NOT_FOUND']));
       await setHook(api, { url: `${hooks.url}/never` });
       const created = (await gqlData(USER_CREATE, { input: { email: `u-${randomUUID().slice(0, 8)}@hooks.example` } })).userCreate;
-      const bad = (
-        await gqlData(HOOK_TEST, { id: api.id, input: { clientId: created.user.id, userId: api.id } })
-      ).resourceServerTokenHookTest;
+      const bad = (await gqlData(HOOK_TEST, { id: api.id, input: { clientId: created.user.id, userId: api.id } }))
+        .resourceServerTokenHookTest;
       expect(bad.userErrors).toEqual(userErrors([['input', 'clientId'], 'NOT_FOUND'], [['input', 'userId'], 'NOT_FOUND']));
-      const machineUser = (
-        await gqlData(HOOK_TEST, { id: api.id, input: { grantType: 'CLIENT_CREDENTIALS', userId: created.user.id } })
-      ).resourceServerTokenHookTest;
+      const machineUser = (await gqlData(HOOK_TEST, { id: api.id, input: { grantType: 'CLIENT_CREDENTIALS', userId: created.user.id } }))
+        .resourceServerTokenHookTest;
       expect(machineUser.userErrors).toEqual(userErrors([['input', 'userId'], 'INVALID']));
       const scopes = (await gqlData(HOOK_TEST, { id: api.id, input: { scopes: ['ok', 'has space'] } })).resourceServerTokenHookTest;
       expect(scopes.userErrors).toEqual(userErrors([['input', 'scopes', '1'], 'INVALID']));
@@ -735,11 +840,24 @@ describe('token hooks (custom claims)', () => {
   describe('client metadata and user app metadata', () => {
     it('client metadata: round trip, replaced by update, cleared by []', async () => {
       const created = (
-        await gqlData(CLIENT_CREATE, { input: { name: 'meta', appType: 'MACHINE_TO_MACHINE', metadata: [{ key: 'b', value: '2' }, { key: 'a', value: '' }] } })
+        await gqlData(CLIENT_CREATE, {
+          input: {
+            name: 'meta',
+            appType: 'MACHINE_TO_MACHINE',
+            metadata: [
+              { key: 'b', value: '2' },
+              { key: 'a', value: '' },
+            ],
+          },
+        })
       ).clientCreate;
       expect(created.userErrors).toEqual([]);
-      expect(created.client.metadata).toEqual([{ key: 'a', value: '' }, { key: 'b', value: '2' }]);
-      const updated = (await gqlData(CLIENT_UPDATE, { id: created.client.id, input: { metadata: [{ key: 'c', value: '3' }] } })).clientUpdate;
+      expect(created.client.metadata).toEqual([
+        { key: 'a', value: '' },
+        { key: 'b', value: '2' },
+      ]);
+      const updated = (await gqlData(CLIENT_UPDATE, { id: created.client.id, input: { metadata: [{ key: 'c', value: '3' }] } }))
+        .clientUpdate;
       expect(updated.client.metadata).toEqual([{ key: 'c', value: '3' }]);
       const unchanged = (await gqlData(CLIENT_UPDATE, { id: created.client.id, input: { name: 'renamed' } })).clientUpdate;
       expect(unchanged.client.metadata).toEqual([{ key: 'c', value: '3' }]);
@@ -758,8 +876,23 @@ describe('token hooks (custom claims)', () => {
         [[{ key: '', value: 'v' }], [[['input', 'metadata', '0', 'key'], 'INVALID']]],
         [[{ key: 'k'.repeat(256), value: 'v' }], [[['input', 'metadata', '0', 'key'], 'INVALID']]],
         [[{ key: 'k', value: 'v'.repeat(256) }], [[['input', 'metadata', '0', 'value'], 'INVALID']]],
-        [[{ key: 'k', value: '1' }, { key: 'k', value: '2' }], [[['input', 'metadata', '1', 'key'], 'INVALID']]],
-        [[{ key: 'k\n', value: 'v' }, { key: 'j', value: 'a\u0000b' }], [[['input', 'metadata', '0', 'key'], 'INVALID'], [['input', 'metadata', '1', 'value'], 'INVALID']]],
+        [
+          [
+            { key: 'k', value: '1' },
+            { key: 'k', value: '2' },
+          ],
+          [[['input', 'metadata', '1', 'key'], 'INVALID']],
+        ],
+        [
+          [
+            { key: 'k\n', value: 'v' },
+            { key: 'j', value: 'a\u0000b' },
+          ],
+          [
+            [['input', 'metadata', '0', 'key'], 'INVALID'],
+            [['input', 'metadata', '1', 'value'], 'INVALID'],
+          ],
+        ],
       ];
       for (const [metadata, expected] of cases) {
         const res = (await gqlData(CLIENT_CREATE, { input: { name: 'bad meta', appType: 'MACHINE_TO_MACHINE', metadata } })).clientCreate;
@@ -769,7 +902,10 @@ describe('token hooks (custom claims)', () => {
       const update = (await gqlData(CLIENT_UPDATE, { id: client.id, input: { metadata: eleven } })).clientUpdate;
       expect(update.userErrors).toEqual(userErrors([['input', 'metadata'], 'LIMIT_EXCEEDED']));
       const limits = (
-        await gqlData(CLIENT_UPDATE, { id: client.id, input: { metadata: [...ten.slice(0, 9), { key: 'k'.repeat(255), value: 'v'.repeat(255) }] } })
+        await gqlData(CLIENT_UPDATE, {
+          id: client.id,
+          input: { metadata: [...ten.slice(0, 9), { key: 'k'.repeat(255), value: 'v'.repeat(255) }] },
+        })
       ).clientUpdate;
       expect(limits.userErrors).toEqual([]);
       expect(limits.client.metadata).toHaveLength(10);
@@ -780,7 +916,9 @@ describe('token hooks (custom claims)', () => {
 
     it('app metadata: round trip, replaced by update, a JSON object of at most 16 KB', async () => {
       const email = `meta-${randomUUID().slice(0, 8)}@hooks.example`;
-      const created = (await gqlData(USER_CREATE, { input: { email, appMetadata: { plan: 'pro', flags: [1, 2], nested: { deep: true } } } })).userCreate;
+      const created = (
+        await gqlData(USER_CREATE, { input: { email, appMetadata: { plan: 'pro', flags: [1, 2], nested: { deep: true } } } })
+      ).userCreate;
       expect(created.user.appMetadata).toEqual({ plan: 'pro', flags: [1, 2], nested: { deep: true } });
       const updated = (await gqlData(USER_UPDATE, { id: created.user.id, input: { appMetadata: { plan: 'free' } } })).userUpdate;
       expect(updated.user.appMetadata).toEqual({ plan: 'free' });
@@ -792,24 +930,35 @@ describe('token hooks (custom claims)', () => {
       const big = { blob: 'x'.repeat(16 * 1024) };
       const tooBig = (await gqlData(USER_UPDATE, { id: created.user.id, input: { appMetadata: big } })).userUpdate;
       expect(tooBig).toEqual({ user: null, userErrors: userErrors([['input', 'appMetadata'], 'LIMIT_EXCEEDED']) });
-      const fits = (await gqlData(USER_UPDATE, { id: created.user.id, input: { appMetadata: { blob: 'x'.repeat(16 * 1024 - 20) } } })).userUpdate;
+      const fits = (await gqlData(USER_UPDATE, { id: created.user.id, input: { appMetadata: { blob: 'x'.repeat(16 * 1024 - 20) } } }))
+        .userUpdate;
       expect(fits.userErrors).toEqual([]);
       const nul = (await gqlData(USER_CREATE, { input: { email: `nul-${email}`, appMetadata: { a: 'b\u0000c' } } })).userCreate;
       expect(nul).toEqual({ user: null, userErrors: userErrors([['input', 'appMetadata'], 'INVALID']) });
-      const deep = (await gqlData(USER_CREATE, { input: { email: `deep-${email}`, appMetadata: JSON.parse(`${'{"a":'.repeat(12)}1${'}'.repeat(12)}`) } })).userCreate;
+      const deep = (
+        await gqlData(USER_CREATE, {
+          input: { email: `deep-${email}`, appMetadata: JSON.parse(`${'{"a":'.repeat(12)}1${'}'.repeat(12)}`) },
+        })
+      ).userCreate;
       expect(deep.userErrors).toEqual(userErrors([['input', 'appMetadata'], 'INVALID']));
       // Arrays and primitives are refused by the JSONObject scalar.
       for (const appMetadata of [[1, 2], 'text', 3]) {
         const res = await server.gql(USER_UPDATE, { id: created.user.id, input: { appMetadata } });
         expect(res.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
       }
-      const [row] = await server.db.query<{ app_metadata: unknown }>('SELECT app_metadata FROM users WHERE id = $1', [uuidOf(created.user.id)]);
+      const [row] = await server.db.query<{ app_metadata: unknown }>('SELECT app_metadata FROM users WHERE id = $1', [
+        uuidOf(created.user.id),
+      ]);
       expect(row.app_metadata).toEqual({ blob: 'x'.repeat(16 * 1024 - 20) });
     });
 
     it('neither metadata enters a token by itself', async () => {
       const api = await createApi();
-      const client = (await gqlData(CLIENT_CREATE, { input: { name: 'quiet', appType: 'MACHINE_TO_MACHINE', metadata: [{ key: 'tier', value: 'gold' }] } })).clientCreate;
+      const client = (
+        await gqlData(CLIENT_CREATE, {
+          input: { name: 'quiet', appType: 'MACHINE_TO_MACHINE', metadata: [{ key: 'tier', value: 'gold' }] },
+        })
+      ).clientCreate;
       await createGrant(client.client, api, ['read:x']);
       const res = await clientCredentials({ ...client.client, clientSecret: client.clientSecret }, api);
       expect(res.status).toBe(200);

@@ -23,9 +23,12 @@ describe('user grants (consents)', () => {
   });
 
   async function createUser(): Promise<{ id: string; email: string }> {
-    const data = await gqlData(`mutation($input: UserCreateInput!) { userCreate(input: $input) { user { id email } userErrors { code } } }`, {
-      input: { email: `u.${randomUUID().slice(0, 8)}@example.com`, password: `pw-${randomUUID()}` },
-    });
+    const data = await gqlData(
+      `mutation($input: UserCreateInput!) { userCreate(input: $input) { user { id email } userErrors { code } } }`,
+      {
+        input: { email: `u.${randomUUID().slice(0, 8)}@example.com`, password: `pw-${randomUUID()}` },
+      },
+    );
     expect(data.userCreate.userErrors).toEqual([]);
     return data.userCreate.user;
   }
@@ -122,7 +125,13 @@ describe('user grants (consents)', () => {
 
     it('a filter ID of the wrong type (or unknown) matches nothing', async () => {
       const { user, client } = await consent();
-      for (const filter of [{ user: client.id }, { client: user.id }, { resourceServer: user.id }, { user: 'garbage' }, { user: globalId('User', randomUUID()) }]) {
+      for (const filter of [
+        { user: client.id },
+        { client: user.id },
+        { resourceServer: user.id },
+        { user: 'garbage' },
+        { user: globalId('User', randomUUID()) },
+      ]) {
         expect(await list({ filter })).toMatchObject({ totalCount: 0, nodes: [] });
       }
     });
@@ -161,7 +170,9 @@ describe('user grants (consents)', () => {
           resourceServer: { id: api.id, identifier: api.identifier },
         },
       ]);
-      const node = await gqlData(`query($id: ID!) { node(id: $id) { __typename ... on UserGrant { id scopes user { id } } } }`, { id: grant.id });
+      const node = await gqlData(`query($id: ID!) { node(id: $id) { __typename ... on UserGrant { id scopes user { id } } } }`, {
+        id: grant.id,
+      });
       expect(node.node).toEqual({ __typename: 'UserGrant', id: grant.id, scopes: ['read:x'], user: { id: user.id } });
       const one = await gqlData(`query($id: ID!) { userGrant(id: $id) { id } }`, { id: grant.id });
       expect(one.userGrant).toEqual({ id: grant.id });
@@ -199,7 +210,9 @@ describe('user grants (consents)', () => {
     it('is audited with the user, the OAuth client_id, the audience and the scopes', async () => {
       const { user, client, api, grant } = await consent(['read:x']);
       await gqlData(DELETE, { id: grant.id });
-      const rows = await server.db.query<any>(`SELECT * FROM audit_events WHERE operation = 'userGrantDelete' AND target_id = $1`, [uuidOf(grant.id)]);
+      const rows = await server.db.query<any>(`SELECT * FROM audit_events WHERE operation = 'userGrantDelete' AND target_id = $1`, [
+        uuidOf(grant.id),
+      ]);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ target_type: 'UserGrant', outcome: 'SUCCESS' });
       expect(rows[0].summary).toEqual({

@@ -184,9 +184,19 @@ describe('users', () => {
            set: __type(name: "UserPasswordSetPayload") { fields { name } } }`,
         {},
       );
-      expect(res.user.fields.map((f: { name: string }) => f.name).sort()).toEqual(
-        ['appMetadata', 'blocked', 'createdAt', 'email', 'emailVerified', 'id', 'lastLoginAt', 'name', 'permissions', 'roles', 'updatedAt'],
-      );
+      expect(res.user.fields.map((f: { name: string }) => f.name).sort()).toEqual([
+        'appMetadata',
+        'blocked',
+        'createdAt',
+        'email',
+        'emailVerified',
+        'id',
+        'lastLoginAt',
+        'name',
+        'permissions',
+        'roles',
+        'updatedAt',
+      ]);
       for (const type of [res.create, res.update, res.set]) {
         expect(type.fields.map((f: { name: string }) => f.name).sort()).toEqual(['user', 'userErrors']);
       }
@@ -236,7 +246,7 @@ describe('users', () => {
       expect(await server.app.users.authenticate(email, secret)).not.toBeNull();
     });
 
-    it('userPasswordSet ends the user\'s login sessions', async () => {
+    it("userPasswordSet ends the user's login sessions", async () => {
       const user = await createOk();
       await insertSession(user.id);
       expect((await gqlOk(PASSWORD_SET, { id: user.id, input: { password: password() } })).userPasswordSet.userErrors).toEqual([]);
@@ -353,7 +363,7 @@ describe('users', () => {
       expect((await gqlOk(USER, { id: user.id })).user.email).toBe(user.email);
     });
 
-    it('blocking ends the user\'s login sessions in the same change; other users keep theirs', async () => {
+    it("blocking ends the user's login sessions in the same change; other users keep theirs", async () => {
       const user = await createOk();
       const bystander = await createOk();
       await insertSession(user.id);
@@ -517,17 +527,27 @@ describe('users', () => {
       const email = uniqueEmail();
       expectForbidden(await server.gql(CREATE, { input: { email, password: password() } }, reader), 'userCreate', ['create:users']);
       expectForbidden(await server.gql(UPDATE, { id: user.id, input: { name: 'Changed' } }, reader), 'userUpdate', ['update:users']);
-      expectForbidden(await server.gql(PASSWORD_SET, { id: user.id, input: { password: password() } }, reader), 'userPasswordSet', ['update:users']);
+      expectForbidden(await server.gql(PASSWORD_SET, { id: user.id, input: { password: password() } }, reader), 'userPasswordSet', [
+        'update:users',
+      ]);
       expectForbidden(await server.gql(DELETE, { id: user.id }, reader), 'userDelete', ['delete:users']);
       expect(await server.db.query('SELECT id FROM users WHERE email = $1', [email])).toEqual([]);
       expect((await gqlOk(USER, { id: user.id })).user.name).toBe('Unchanged');
 
       const writer = await server.managementToken(['create:users', 'update:users', 'delete:users']);
-      const created = (await gqlOk(`mutation($input: UserCreateInput!) { userCreate(input: $input) { userErrors { code } } }`, {
-        input: { email, password: password() },
-      }, writer)).userCreate;
+      const created = (
+        await gqlOk(
+          `mutation($input: UserCreateInput!) { userCreate(input: $input) { userErrors { code } } }`,
+          {
+            input: { email, password: password() },
+          },
+          writer,
+        )
+      ).userCreate;
       expect(created.userErrors).toEqual([]);
-      expect((await gqlOk(`mutation($id: ID!) { userDelete(id: $id) { deletedId } }`, { id: user.id }, writer)).userDelete.deletedId).toBe(user.id);
+      expect((await gqlOk(`mutation($id: ID!) { userDelete(id: $id) { deletedId } }`, { id: user.id }, writer)).userDelete.deletedId).toBe(
+        user.id,
+      );
     });
   });
 });

@@ -27,7 +27,9 @@ describe('examples/organizer-api protected by this service', () => {
   const tokens = { readOnly: '', readWrite: '', otherApi: '' };
 
   async function createApi(name: string, identifier: string) {
-    const { resourceServerCreate } = await management.request(ResourceServerCreateDocument, { input: { name, identifier, scopes: SCOPES } });
+    const { resourceServerCreate } = await management.request(ResourceServerCreateDocument, {
+      input: { name, identifier, scopes: SCOPES },
+    });
     return assertNoUserErrors(resourceServerCreate).resourceServer!;
   }
 
@@ -41,7 +43,12 @@ describe('examples/organizer-api protected by this service', () => {
       });
       assertNoUserErrors(clientGrantCreate);
     }
-    const token = await getClientCredentialsToken({ issuer: server.url, clientId: client!.clientId, clientSecret: clientSecret!, audience });
+    const token = await getClientCredentialsToken({
+      issuer: server.url,
+      clientId: client!.clientId,
+      clientSecret: clientSecret!,
+      audience,
+    });
     return token.accessToken;
   }
 
@@ -64,11 +71,7 @@ describe('examples/organizer-api protected by this service', () => {
       ORGANIZER,
     );
     // Same scope names, another API: its tokens carry aud https://other.example/.
-    tokens.otherApi = await machineToken(
-      'Elsewhere',
-      [{ apiId: otherApi.id, scopes: ['read:appointments', 'write:appointments'] }],
-      OTHER,
-    );
+    tokens.otherApi = await machineToken('Elsewhere', [{ apiId: otherApi.id, scopes: ['read:appointments', 'write:appointments'] }], OTHER);
 
     const app = createOrganizerApi({ issuerBaseURL: server.url, audience: ORGANIZER });
     organizer = await new Promise<Server>((resolve, reject) => {
@@ -158,7 +161,7 @@ describe('examples/organizer-api protected by this service', () => {
       const res = await call(method, tokens.otherApi, method === 'POST' ? { title: 'x', startsAt: '2030-01-31T09:30:00Z' } : undefined);
       expect(res).toEqual({
         status: 401,
-        wwwAuthenticate: "Bearer realm=\"api\", error=\"invalid_token\", error_description=\"Unexpected 'aud' value\"",
+        wwwAuthenticate: 'Bearer realm="api", error="invalid_token", error_description="Unexpected \'aud\' value"',
         body: { error: 'invalid_token', error_description: "Unexpected 'aud' value" },
       });
     }

@@ -77,7 +77,12 @@ describe('typed SDK against the running server', () => {
       (await client.request(ClientCreateDocument, { input: { name: 'Reports job', appType: 'MACHINE_TO_MACHINE' } })).clientCreate,
     );
     expect(app.client).toEqual(
-      expect.objectContaining({ name: 'Reports job', appType: 'MACHINE_TO_MACHINE', grantTypes: ['CLIENT_CREDENTIALS'], tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC' }),
+      expect.objectContaining({
+        name: 'Reports job',
+        appType: 'MACHINE_TO_MACHINE',
+        grantTypes: ['CLIENT_CREDENTIALS'],
+        tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC',
+      }),
     );
     expect(app.clientSecret).toEqual(expect.stringMatching(/^\S{32,}$/));
     expect(app.client!.secrets).toHaveLength(1);
@@ -153,7 +158,10 @@ describe('typed SDK against the running server', () => {
     const { resourceServer: api } = await client.request(ResourceServerDocument, { identifier: 'https://sdk-organizer.example/' });
     const perApi = await client.request(ResourceServerClientGrantsDocument, { id: api!.id, ...page });
     expect(perApi.resourceServer?.clientGrants?.totalCount).toBe(1);
-    const perClient = await client.request(ClientClientGrantsDocument, { id: perApi.resourceServer!.clientGrants!.nodes[0].client!.id, ...page });
+    const perClient = await client.request(ClientClientGrantsDocument, {
+      id: perApi.resourceServer!.clientGrants!.nodes[0].client!.id,
+      ...page,
+    });
     expect(perClient.client?.clientGrants?.nodes).toEqual(perApi.resourceServer?.clientGrants?.nodes);
     // One object of each Node type, read back through nodes(ids).
     const ids = lists.map((list) => list.nodes[0].id);
@@ -185,7 +193,9 @@ describe('typed SDK against the running server', () => {
 
   it('throws a ManagementApiError carrying the HTTP status and extensions.code', async () => {
     const anonymous = createManagementClient({ url: `${server.url}/graphql`, token: 'not-a-token' });
-    const error = await anonymous.request(ResourceServerDocument, { identifier: 'https://sdk-organizer.example/' }).catch((e: unknown) => e);
+    const error = await anonymous
+      .request(ResourceServerDocument, { identifier: 'https://sdk-organizer.example/' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ManagementApiError);
     expect(error).toMatchObject({ status: 401, code: 'UNAUTHENTICATED', data: null });
     expect((error as ManagementApiError).errors[0].extensions?.code).toBe('UNAUTHENTICATED');

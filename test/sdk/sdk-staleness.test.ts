@@ -55,7 +55,9 @@ describe('typed SDK (sdk/)', () => {
     const fresh = outputs[0].content;
     const committed = fs.existsSync(GENERATED_FILE) ? fs.readFileSync(GENERATED_FILE, 'utf8') : '';
     if (committed !== fresh) {
-      throw new Error('sdk/generated/graphql.ts is stale: run `npm run codegen` (after `npm run schema` if the API changed) and commit the result');
+      throw new Error(
+        'sdk/generated/graphql.ts is stale: run `npm run codegen` (after `npm run schema` if the API changed) and commit the result',
+      );
     }
   }, 120_000);
 
@@ -75,7 +77,9 @@ describe('typed SDK (sdk/)', () => {
         }),
       );
     }
-    const missing = roots.flatMap((root) => Object.keys(root.getFields()).map((field) => `${root.name}.${field}`)).filter((f) => !selected.has(f));
+    const missing = roots
+      .flatMap((root) => Object.keys(root.getFields()).map((field) => `${root.name}.${field}`))
+      .filter((f) => !selected.has(f));
     if (missing.length > 0) {
       throw new Error(`No SDK operation in sdk/operations selects ${missing.join(', ')}: add one, then run \`npm run codegen\``);
     }

@@ -34,7 +34,11 @@ describe('/authorize consent step (real consents and scopes)', () => {
     api = await services.createApi({
       name: 'Photos',
       allowSkippingUserConsent: false,
-      scopes: [{ value: 'read:photos', description: 'See your photos' }, { value: 'write:photos', description: 'Change your photos' }, { value: 'bare' }],
+      scopes: [
+        { value: 'read:photos', description: 'See your photos' },
+        { value: 'write:photos', description: 'Change your photos' },
+        { value: 'bare' },
+      ],
     });
     skippingApi = await services.createApi({ allowSkippingUserConsent: true, scopes: [{ value: 'read:x' }] });
     thirdParty = await services.createClient({ name: 'Print Shop', isFirstParty: false });
@@ -68,7 +72,9 @@ describe('/authorize consent step (real consents and scopes)', () => {
 
   it('a first-party client skips consent where the API allows it, but not to a loopback redirect', async () => {
     expect(await scopesToConfirm(deps, user.id, subject({ client: firstParty, api: skippingApi, scopes: ['read:x'] }))).toBeNull();
-    expect(await scopesToConfirm(deps, user.id, subject({ client: firstParty, api: skippingApi, scopes: ['read:x'], loopbackRedirect: true }))).toEqual(['read:x']);
+    expect(
+      await scopesToConfirm(deps, user.id, subject({ client: firstParty, api: skippingApi, scopes: ['read:x'], loopbackRedirect: true })),
+    ).toEqual(['read:x']);
     expect(await scopesToConfirm(deps, user.id, subject({ client: firstParty }))).toEqual(['read:photos']);
   });
 
@@ -97,7 +103,12 @@ describe('/authorize consent step (real consents and scopes)', () => {
     });
     expect(setCookies).toEqual([`apiauth_csrf=${page.csrf}; Path=/authorize; HttpOnly; SameSite=Lax; Secure`]);
     // The answer counts only for the user who was shown the page.
-    expect(openTransaction(box, page.tx, 'consent', clock.now().getTime())).toMatchObject({ kind: 'consent', params, userId: user.id, csrf: page.csrf });
+    expect(openTransaction(box, page.tx, 'consent', clock.now().getTime())).toMatchObject({
+      kind: 'consent',
+      params,
+      userId: user.id,
+      csrf: page.csrf,
+    });
   });
 
   it('a request naming no scope is asked once, with an empty list; other routes (a device-verification page) are followed', async () => {
@@ -105,7 +116,12 @@ describe('/authorize consent step (real consents and scopes)', () => {
     const device: InteractionRoutes = { continuePath: '/device', signInAction: '/device/login', consentAction: '/device/consent' };
     const ask = await scopesToConfirm(deps, user.id, subject({ client: other, scopes: [] }));
     expect(ask).toEqual([]);
-    const { page } = await consentForm(deps, forms, device, undefined, { user, subject: subject({ client: other, scopes: [] }), ask: ask!, params: [] });
+    const { page } = await consentForm(deps, forms, device, undefined, {
+      user,
+      subject: subject({ client: other, scopes: [] }),
+      ask: ask!,
+      params: [],
+    });
     expect(page).toMatchObject({ action: '/device/consent', scopes: [], redirectUri: undefined });
   });
 

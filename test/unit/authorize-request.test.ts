@@ -13,14 +13,29 @@ const web = {
   grantTypes: ['AUTHORIZATION_CODE', 'REFRESH_TOKEN'],
   callbacks: ['https://app.example/cb', 'http://127.0.0.1:8080/cb'],
 } as unknown as ClientEntity;
-const spa = { ...web, clientId: 'spa', appType: 'SPA', grantTypes: ['AUTHORIZATION_CODE', 'IMPLICIT'], callbacks: ['https://spa.example/cb'] } as ClientEntity;
+const spa = {
+  ...web,
+  clientId: 'spa',
+  appType: 'SPA',
+  grantTypes: ['AUTHORIZATION_CODE', 'IMPLICIT'],
+  callbacks: ['https://spa.example/cb'],
+} as ClientEntity;
 const api: CachedApi = {
-  server: { id: '00000000-0000-4000-8000-00000000000a', identifier: 'https://api.example', isSystem: false, allowOfflineAccess: true } as ResourceServerEntity,
+  server: {
+    id: '00000000-0000-4000-8000-00000000000a',
+    identifier: 'https://api.example',
+    isSystem: false,
+    allowOfflineAccess: true,
+  } as ResourceServerEntity,
   scopes: new Set(['read:x', 'write:x']),
 };
-const management: CachedApi = { server: { ...api.server, identifier: 'https://manage.example', isSystem: true } as ResourceServerEntity, scopes: new Set() };
+const management: CachedApi = {
+  server: { ...api.server, identifier: 'https://manage.example', isSystem: true } as ResourceServerEntity,
+  scopes: new Set(),
+};
 const registry = {
-  client: async (clientId: string) => ([web, spa].find((c) => c.clientId === clientId) ? { client: [web, spa].find((c) => c.clientId === clientId)!, secrets: [] } : null),
+  client: async (clientId: string) =>
+    [web, spa].find((c) => c.clientId === clientId) ? { client: [web, spa].find((c) => c.clientId === clientId)!, secrets: [] } : null,
   api: async (identifier: string) => [api, management].find((a) => a.server.identifier === identifier) ?? null,
 } as unknown as Registry;
 
@@ -66,14 +81,18 @@ describe('/authorize request validation step', () => {
   });
 
   it('an unknown client or a redirect URI not registered: an error page, never a redirect', async () => {
-    expect(await refusal(code({ client_id: 'nobody' }))).toEqual(new PageError('Unknown application', 'No application has this client_id.'));
+    expect(await refusal(code({ client_id: 'nobody' }))).toEqual(
+      new PageError('Unknown application', 'No application has this client_id.'),
+    );
     const page = await refusal(code({ redirect_uri: 'https://evil.example/cb' }));
     expect(page).toBeInstanceOf(PageError);
     expect((page as PageError).title).toBe('Invalid redirect URI');
     // Without redirect_uri, only a client with one callback has a default.
     const { redirect_uri: _omitted, ...withoutRedirect } = code();
     expect(await refusal(withoutRedirect)).toBeInstanceOf(PageError);
-    expect((await validate({ ...withoutRedirect, client_id: 'spa', code_challenge: CHALLENGE })).redirectUri).toBe('https://spa.example/cb');
+    expect((await validate({ ...withoutRedirect, client_id: 'spa', code_challenge: CHALLENGE })).redirectUri).toBe(
+      'https://spa.example/cb',
+    );
   });
 
   it('later refusals go back to the redirect URI, in the response mode asked', async () => {
@@ -99,14 +118,38 @@ describe('/authorize request validation step', () => {
 
   it('implicit: a nonce is required; tokens never go in a query string', async () => {
     const implicit = { response_type: 'token', client_id: 'spa', audience: 'https://api.example' };
-    expect(await refusal(implicit)).toMatchObject({ error: 'invalid_request', description: 'nonce is required with response_type=token', target: { responseMode: 'fragment' } });
-    expect(await refusal({ ...implicit, nonce: 'n', response_mode: 'query' })).toMatchObject({ error: 'invalid_request', target: { responseMode: 'fragment' } });
-    expect(await validate({ ...implicit, nonce: 'n', response_mode: 'form_post' })).toMatchObject({ responseType: 'token', nonce: 'n', responseMode: 'form_post' });
+    expect(await refusal(implicit)).toMatchObject({
+      error: 'invalid_request',
+      description: 'nonce is required with response_type=token',
+      target: { responseMode: 'fragment' },
+    });
+    expect(await refusal({ ...implicit, nonce: 'n', response_mode: 'query' })).toMatchObject({
+      error: 'invalid_request',
+      target: { responseMode: 'fragment' },
+    });
+    expect(await validate({ ...implicit, nonce: 'n', response_mode: 'form_post' })).toMatchObject({
+      responseType: 'token',
+      nonce: 'n',
+      responseMode: 'form_post',
+    });
   });
 
   it('withoutPromptLogin: the request that continues after a sign-in', () => {
-    expect(withoutPromptLogin([['client_id', 'c'], ['prompt', 'login consent']])).toEqual([['client_id', 'c'], ['prompt', 'consent']]);
-    expect(withoutPromptLogin([['prompt', 'login'], ['state', 's']])).toEqual([['state', 's']]);
+    expect(
+      withoutPromptLogin([
+        ['client_id', 'c'],
+        ['prompt', 'login consent'],
+      ]),
+    ).toEqual([
+      ['client_id', 'c'],
+      ['prompt', 'consent'],
+    ]);
+    expect(
+      withoutPromptLogin([
+        ['prompt', 'login'],
+        ['state', 's'],
+      ]),
+    ).toEqual([['state', 's']]);
     expect(withoutPromptLogin([['prompt', 'none']])).toEqual([['prompt', 'none']]);
   });
 });

@@ -21,21 +21,35 @@ describe('/authorize response step', () => {
         mode: 'redirect',
         location: 'https://app.example/cb?code=c&state=st&iss=https%3A%2F%2Fissuer.example',
       });
-      expect(authorizationResponse(ISSUER, { ...target, redirectUri: 'https://app.example/cb?x=1', state: undefined }, { code: 'c' })).toEqual({
+      expect(
+        authorizationResponse(ISSUER, { ...target, redirectUri: 'https://app.example/cb?x=1', state: undefined }, { code: 'c' }),
+      ).toEqual({
         mode: 'redirect',
         location: 'https://app.example/cb?x=1&code=c&iss=https%3A%2F%2Fissuer.example',
       });
     });
 
     it('fragment, and a non-ASCII redirect URI percent-encoded for the Location header', () => {
-      expect(authorizationResponse(ISSUER, { ...target, responseMode: 'fragment', redirectUri: 'https://app.example/café' }, { access_token: 'a b' })).toEqual({
+      expect(
+        authorizationResponse(
+          ISSUER,
+          { ...target, responseMode: 'fragment', redirectUri: 'https://app.example/café' },
+          { access_token: 'a b' },
+        ),
+      ).toEqual({
         mode: 'redirect',
         location: 'https://app.example/caf%C3%A9#access_token=a+b&state=st&iss=https%3A%2F%2Fissuer.example',
       });
     });
 
     it('form_post: the parameters for a page that posts them', () => {
-      expect(authorizationResponse(ISSUER, { ...target, responseMode: 'form_post' }, errorResponse(new AuthorizeError(target, 'access_denied', 'no')))).toEqual({
+      expect(
+        authorizationResponse(
+          ISSUER,
+          { ...target, responseMode: 'form_post' },
+          errorResponse(new AuthorizeError(target, 'access_denied', 'no')),
+        ),
+      ).toEqual({
         mode: 'form_post',
         redirectUri: 'https://app.example/cb',
         params: { error: 'access_denied', error_description: 'no', state: 'st', iss: ISSUER },
@@ -66,7 +80,14 @@ describe('/authorize response step', () => {
         async issueAccessToken(...args: unknown[]) {
           issued.push(args);
           const context = args[0] as { scopes: string[] };
-          return { accessToken: 'the-token', tokenType: 'Bearer', expiresIn: 900, scope: context.scopes.join(' '), jti: 'j', expiresAt: new Date() };
+          return {
+            accessToken: 'the-token',
+            tokenType: 'Bearer',
+            expiresIn: 900,
+            scope: context.scopes.join(' '),
+            jti: 'j',
+            expiresAt: new Date(),
+          };
         },
       } as unknown as TokenPipeline;
       deps = {
@@ -136,7 +157,13 @@ describe('/authorize response step', () => {
     });
 
     it('implicit: the token’s parameters; the nonce is kept for the token’s lifetime (+60 s) by the clock, and a replay refused', async () => {
-      const implicit = request({ responseType: 'token', responseMode: 'fragment', nonce: 'n-1', codeChallenge: null, codeChallengeMethod: null });
+      const implicit = request({
+        responseType: 'token',
+        responseMode: 'fragment',
+        nonce: 'n-1',
+        codeChallenge: null,
+        codeChallengeMethod: null,
+      });
       expect(await grantResponse(deps, implicit, user, 'req-1')).toEqual({
         access_token: 'the-token',
         token_type: 'Bearer',

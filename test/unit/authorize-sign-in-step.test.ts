@@ -32,15 +32,26 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
     await services.close();
   });
 
-  const failures = (key: string) => services.db.query<{ failures: number; locked_until: Date | null }>(`SELECT failures, locked_until FROM login_failures WHERE key = $1`, [key]);
+  const failures = (key: string) =>
+    services.db.query<{ failures: number; locked_until: Date | null }>(`SELECT failures, locked_until FROM login_failures WHERE key = $1`, [
+      key,
+    ]);
 
   it('signs in with the right password: a new session (stored as a digest) for the user, whose login is recorded', async () => {
     const user = await services.createUser('ada@example.com', PASSWORD);
     const result = await signIn(deps, { email: ' Ada@Example.com ', password: PASSWORD, ip: nextIp() }, undefined);
-    expect(result).toEqual({ status: 'signed-in', user: expect.objectContaining({ id: user.id }), sessionId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+    expect(result).toEqual({
+      status: 'signed-in',
+      user: expect.objectContaining({ id: user.id }),
+      sessionId: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+    });
     if (result.status !== 'signed-in') throw new Error('not signed in');
     const [row] = await services.db.query<any>(`SELECT * FROM user_sessions WHERE id_hash = $1`, [sha256Hex(result.sessionId)]);
-    expect(row).toMatchObject({ user_id: user.id, created_at: clock.now(), expires_at: new Date(clock.now().getTime() + SESSION_LIFETIME_SECONDS * 1000) });
+    expect(row).toMatchObject({
+      user_id: user.id,
+      created_at: clock.now(),
+      expires_at: new Date(clock.now().getTime() + SESSION_LIFETIME_SECONDS * 1000),
+    });
     expect((await currentUser(deps, result.sessionId))?.id).toBe(user.id);
     expect((await services.users.findById(user.id))!.lastLoginAt).not.toBeNull();
   });
@@ -93,20 +104,28 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
     // An empty email counts against the address only.
     expect(await failures('account:')).toEqual([]);
     expect(await failures(`ip:${address}`)).toEqual([{ failures: 4, locked_until: null }]);
-    expect(await services.db.query(`SELECT 1 FROM user_sessions WHERE user_id = (SELECT id FROM users WHERE email = 'eve@example.com')`)).toEqual([]);
+    expect(
+      await services.db.query(`SELECT 1 FROM user_sessions WHERE user_id = (SELECT id FROM users WHERE email = 'eve@example.com')`),
+    ).toEqual([]);
   });
 
   it(`locks an account at ${ACCOUNT_FAILURE_LIMIT} failures for LOCK_SECONDS by the clock, even for the right password; a success clears the count`, async () => {
     await services.createUser('throttled@example.com', PASSWORD);
     for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) {
-      expect(await signIn(deps, { email: 'throttled@example.com', password: `wrong ${i} password`, ip: nextIp() }, undefined)).toEqual({ status: 'refused' });
+      expect(await signIn(deps, { email: 'throttled@example.com', password: `wrong ${i} password`, ip: nextIp() }, undefined)).toEqual({
+        status: 'refused',
+      });
     }
     expect(await failures('account:throttled@example.com')).toEqual([
       { failures: ACCOUNT_FAILURE_LIMIT, locked_until: new Date(clock.now().getTime() + LOCK_SECONDS * 1000) },
     ]);
-    expect(await signIn(deps, { email: 'THROTTLED@example.com', password: PASSWORD, ip: nextIp() }, undefined)).toEqual({ status: 'locked' });
+    expect(await signIn(deps, { email: 'THROTTLED@example.com', password: PASSWORD, ip: nextIp() }, undefined)).toEqual({
+      status: 'locked',
+    });
     clock.advance(LOCK_SECONDS - 1);
-    expect(await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: nextIp() }, undefined)).toEqual({ status: 'locked' });
+    expect(await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: nextIp() }, undefined)).toEqual({
+      status: 'locked',
+    });
     clock.advance(1);
     expect((await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: nextIp() }, undefined)).status).toBe('signed-in');
     expect(await failures('account:throttled@example.com')).toEqual([]);
@@ -134,24 +153,46 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
   });
 
   it('the session cookie: the whole site, HttpOnly, SameSite=Lax, as long as the session; Secure on https', () => {
-    expect(sessionCookie('S'.repeat(43), false)).toBe(`apiauth_session=${'S'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_LIFETIME_SECONDS}`);
+    expect(sessionCookie('S'.repeat(43), false)).toBe(
+      `apiauth_session=${'S'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_LIFETIME_SECONDS}`,
+    );
     expect(sessionCookie('S'.repeat(43), true)).toMatch(/; Secure$/);
   });
 
   describe('the sign-in form', () => {
     const box = new SecretBox(randomBytes(32));
     const forms = new InteractionForms({ box, clock, secure: false });
-    const params: [string, string][] = [['client_id', 'c'], ['state', 's']];
+    const params: [string, string][] = [
+      ['client_id', 'c'],
+      ['state', 's'],
+    ];
 
     it('posts to the flow’s sign-in route, with the request sealed (expiring by the clock) and a new CSRF cookie', () => {
-      const { page, setCookies } = signInForm(forms, AUTHORIZE_ROUTES, undefined, { params, applicationName: 'App', redirectUri: 'https://app.example/cb' });
-      expect(page).toMatchObject({ action: '/authorize/login', applicationName: 'App', redirectUri: 'https://app.example/cb', csrf: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) });
+      const { page, setCookies } = signInForm(forms, AUTHORIZE_ROUTES, undefined, {
+        params,
+        applicationName: 'App',
+        redirectUri: 'https://app.example/cb',
+      });
+      expect(page).toMatchObject({
+        action: '/authorize/login',
+        applicationName: 'App',
+        redirectUri: 'https://app.example/cb',
+        csrf: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      });
       expect(setCookies).toEqual([`apiauth_csrf=${page.csrf}; Path=/authorize; HttpOnly; SameSite=Lax`]);
       const now = clock.now().getTime();
-      expect(openTransaction(box, page.tx, 'login', now)).toEqual({ kind: 'login', params, csrf: page.csrf, exp: Math.floor(now / 1000) + TX_LIFETIME_SECONDS });
+      expect(openTransaction(box, page.tx, 'login', now)).toEqual({
+        kind: 'login',
+        params,
+        csrf: page.csrf,
+        exp: Math.floor(now / 1000) + TX_LIFETIME_SECONDS,
+      });
       expect(openTransaction(box, page.tx, 'consent', now)).toBeNull();
 
-      const fields = new Map([['tx', page.tx], ['csrf', page.csrf]]);
+      const fields = new Map([
+        ['tx', page.tx],
+        ['csrf', page.csrf],
+      ]);
       const cookie = `apiauth_csrf=${page.csrf}`;
       expect(forms.open(cookie, fields, 'login')?.params).toEqual(params);
       expect(forms.open(`apiauth_csrf=${'x'.repeat(43)}`, fields, 'login')).toBeNull();
@@ -163,7 +204,12 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
     it('keeps the browser’s CSRF cookie, and follows other routes (a device-verification page)', () => {
       const device: InteractionRoutes = { continuePath: '/device', signInAction: '/device/login', consentAction: '/device/consent' };
       const csrf = 'C'.repeat(43);
-      const { page, setCookies } = signInForm(forms, device, `apiauth_csrf=${csrf}`, { params: [['user_code', 'ABCD-EFGH']], applicationName: 'TV', email: 'ada@example.com', error: 'Nope' });
+      const { page, setCookies } = signInForm(forms, device, `apiauth_csrf=${csrf}`, {
+        params: [['user_code', 'ABCD-EFGH']],
+        applicationName: 'TV',
+        email: 'ada@example.com',
+        error: 'Nope',
+      });
       expect(setCookies).toEqual([]);
       expect(page).toMatchObject({ action: '/device/login', csrf, email: 'ada@example.com', error: 'Nope', redirectUri: undefined });
       expect(signInForm(forms, device, undefined, { params: [], applicationName: 'TV' }).setCookies[0]).toMatch(/; Path=\/device;/);

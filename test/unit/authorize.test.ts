@@ -25,7 +25,11 @@ describe('/authorize rules', () => {
       ['first-party + skip allowed: never asks', { isFirstParty: true }, null],
       ['first-party + skip not allowed: asks', { isFirstParty: true, allowSkippingUserConsent: false }, ['a', 'b']],
       ['first-party + skip + loopback: asks', { isFirstParty: true, loopbackRedirect: true }, ['a', 'b']],
-      ['first-party + skip + loopback: consented scopes not asked again', { isFirstParty: true, loopbackRedirect: true, consented: ['a', 'b'] }, null],
+      [
+        'first-party + skip + loopback: consented scopes not asked again',
+        { isFirstParty: true, loopbackRedirect: true, consented: ['a', 'b'] },
+        null,
+      ],
       ['prompt=consent: always, everything', { consented: ['a', 'b'], promptConsent: true }, ['a', 'b']],
       ['prompt=consent beats skipping', { isFirstParty: true, promptConsent: true }, ['a', 'b']],
     ])('%s', (_name, change, expected) => {
@@ -45,7 +49,14 @@ describe('/authorize rules', () => {
   });
 
   it('query parsing: repeats noted, empty values ignored, limits enforced', () => {
-    expect(parseQuery('a=1&b=&a=2&c=3')).toEqual({ params: [['a', '1'], ['a', '2'], ['c', '3']], repeated: new Set(['a']) });
+    expect(parseQuery('a=1&b=&a=2&c=3')).toEqual({
+      params: [
+        ['a', '1'],
+        ['a', '2'],
+        ['c', '3'],
+      ],
+      repeated: new Set(['a']),
+    });
     expect(() => parseQuery(`x=${'a'.repeat(4097)}`)).toThrow(PageError);
     expect(() => parseQuery(Array.from({ length: 31 }, (_, i) => `p${i}=1`).join('&'))).toThrow(PageError);
   });
@@ -59,13 +70,22 @@ describe('/authorize rules', () => {
     expect(pageCsp({ styleNonce: 'S', formAction: ["'self'", 'https://app.example'] })).toBe(
       "default-src 'none'; style-src 'nonce-S'; script-src 'none'; img-src data:; form-action 'self' https://app.example; base-uri 'none'; frame-ancestors 'none'",
     );
-    expect(pageCsp({ styleNonce: 'S', scriptNonce: 'J', formAction: [] })).toContain("script-src 'nonce-J'; img-src data:; form-action 'none'");
+    expect(pageCsp({ styleNonce: 'S', scriptNonce: 'J', formAction: [] })).toContain(
+      "script-src 'nonce-J'; img-src data:; form-action 'none'",
+    );
   });
 
   it('cookies: HttpOnly, SameSite=Lax, Secure when asked', () => {
-    expect(serializeCookie('a', 'v', { path: '/', maxAge: 60, secure: true })).toBe('a=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure');
+    expect(serializeCookie('a', 'v', { path: '/', maxAge: 60, secure: true })).toBe(
+      'a=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure',
+    );
     expect(serializeCookie('a', 'v', { path: '/authorize', secure: false })).toBe('a=v; Path=/authorize; HttpOnly; SameSite=Lax');
-    expect(parseCookies('a=1; b="2"; a=3; junk; =x')).toEqual(new Map([['a', '1'], ['b', '2']]));
+    expect(parseCookies('a=1; b="2"; a=3; junk; =x')).toEqual(
+      new Map([
+        ['a', '1'],
+        ['b', '2'],
+      ]),
+    );
     expect(parseCookies(undefined).size).toBe(0);
   });
 

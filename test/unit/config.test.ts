@@ -43,9 +43,10 @@ describe('configuration', () => {
   it('needs both bootstrap variables, and a long enough secret', () => {
     expect(() => loadConfig({ BOOTSTRAP_CLIENT_ID: 'admin-client' })).toThrow(/both/);
     expect(() => loadConfig({ BOOTSTRAP_CLIENT_ID: 'admin-client', BOOTSTRAP_CLIENT_SECRET: 'short' })).toThrow(/32/);
-    expect(
-      loadConfig({ BOOTSTRAP_CLIENT_ID: 'admin-client', BOOTSTRAP_CLIENT_SECRET: 'x'.repeat(32) }).bootstrapClient,
-    ).toEqual({ clientId: 'admin-client', clientSecret: 'x'.repeat(32) });
+    expect(loadConfig({ BOOTSTRAP_CLIENT_ID: 'admin-client', BOOTSTRAP_CLIENT_SECRET: 'x'.repeat(32) }).bootstrapClient).toEqual({
+      clientId: 'admin-client',
+      clientSecret: 'x'.repeat(32),
+    });
   });
 
   it('reads TOKEN_HOOK_ALLOWED_HOSTS as normalized host names (default none) and refuses URLs and ports', () => {

@@ -9,7 +9,15 @@ describe('logging helpers', () => {
     const of = (value?: string | string[]) => requestIdOf({ headers: { 'x-request-id': value } } as unknown as IncomingMessage);
     expect(of('abc-123_XYZ.4')).toBe('abc-123_XYZ.4');
     expect(of('x'.repeat(100))).toBe('x'.repeat(100));
-    for (const bad of [undefined, 'short', 'x'.repeat(101), 'with space 123', 'line\nbreak123', 'semi;colon123', ['a-valid-id-1', 'a-valid-id-2']]) {
+    for (const bad of [
+      undefined,
+      'short',
+      'x'.repeat(101),
+      'with space 123',
+      'line\nbreak123',
+      'semi;colon123',
+      ['a-valid-id-1', 'a-valid-id-2'],
+    ]) {
       expect(of(bad)).toMatch(UUID);
     }
   });
@@ -35,7 +43,11 @@ describe('logging helpers', () => {
 
     app.log.info(
       {
-        req: { method: 'POST', url: '/oauth/token?client_secret=q-secret', headers: { authorization: 'Basic aGVhZGVy', cookie: 'sid=c-secret' } },
+        req: {
+          method: 'POST',
+          url: '/oauth/token?client_secret=q-secret',
+          headers: { authorization: 'Basic aGVhZGVy', cookie: 'sid=c-secret' },
+        },
         headers: { authorization: 'Bearer h-secret' },
         body: { client_secret: 'b-secret', token: 't-secret', code: 'code-secret', grant_type: 'client_credentials' },
       },
@@ -44,7 +56,12 @@ describe('logging helpers', () => {
     const careless = JSON.parse(lines.pop()!);
     expect(careless.req).toEqual({ method: 'POST', path: '/oauth/token' });
     expect(careless.headers.authorization).toBe('[REDACTED]');
-    expect(careless.body).toEqual({ client_secret: '[REDACTED]', token: '[REDACTED]', code: '[REDACTED]', grant_type: 'client_credentials' });
+    expect(careless.body).toEqual({
+      client_secret: '[REDACTED]',
+      token: '[REDACTED]',
+      code: '[REDACTED]',
+      grant_type: 'client_credentials',
+    });
     expect(JSON.stringify(careless)).not.toMatch(/[a-z]-secret|aGVhZGVy/);
 
     const base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -52,7 +69,10 @@ describe('logging helpers', () => {
     expect(response.status).toBe(500);
     await response.text();
     await new Promise((resolve) => setTimeout(resolve, 50));
-    lines.splice(0, lines.findIndex((line) => line.includes('fault-request-1')));
+    lines.splice(
+      0,
+      lines.findIndex((line) => line.includes('fault-request-1')),
+    );
     const logged = lines.map((line) => JSON.parse(line));
     expect(logged.map((line) => [line.msg, line.reqId, line.level])).toEqual([
       ['request failed', 'fault-request-1', 50],

@@ -1,6 +1,6 @@
 import { redactSecrets } from '../../src/domain/audit/redact';
 
-describe('redactSecrets (the audit log\'s safety net)', () => {
+describe("redactSecrets (the audit log's safety net)", () => {
   it('replaces secret-bearing keys at any depth and keeps settings whose names merely mention tokens', () => {
     const summary = {
       name: 'API',
@@ -29,7 +29,17 @@ describe('redactSecrets (the audit log\'s safety net)', () => {
       revokeIssuedTokens: true,
       nested: {
         privateKey: '[REDACTED]',
-        jwk: { kty: 'RSA', n: 'modulus', e: 'AQAB', d: '[REDACTED]', p: '[REDACTED]', q: '[REDACTED]', dp: '[REDACTED]', dq: '[REDACTED]', qi: '[REDACTED]' },
+        jwk: {
+          kty: 'RSA',
+          n: 'modulus',
+          e: 'AQAB',
+          d: '[REDACTED]',
+          p: '[REDACTED]',
+          q: '[REDACTED]',
+          dp: '[REDACTED]',
+          dq: '[REDACTED]',
+          qi: '[REDACTED]',
+        },
       },
       list: [{ refreshToken: '[REDACTED]' }],
     });
@@ -37,7 +47,10 @@ describe('redactSecrets (the audit log\'s safety net)', () => {
 
   it('bounds what it keeps: long strings, long lists and deep nesting are cut; dates become ISO strings', () => {
     const deep = { l2: { l3: { l4: { l5: { l6: { l7: 1 } } } } } };
-    const out = redactSecrets({ text: 'x'.repeat(5000), items: Array.from({ length: 500 }, (_, i) => i), deep, at: new Date(0) }) as Record<string, any>;
+    const out = redactSecrets({ text: 'x'.repeat(5000), items: Array.from({ length: 500 }, (_, i) => i), deep, at: new Date(0) }) as Record<
+      string,
+      any
+    >;
     expect(out.text).toHaveLength(1001);
     expect(out.items).toHaveLength(100);
     expect(out.deep.l2.l3.l4.l5.l6).toBe('[TRUNCATED]');

@@ -60,7 +60,9 @@ describe('apiIdentifierProblem', () => {
 
   it('names the length or the URI rule', () => {
     expect(apiIdentifierProblem('')).toBe(`must be 1 to ${API_IDENTIFIER_MAX} characters`);
-    expect(apiIdentifierProblem(`https://a.example/${'p'.repeat(API_IDENTIFIER_MAX)}`)).toBe(`must be 1 to ${API_IDENTIFIER_MAX} characters`);
+    expect(apiIdentifierProblem(`https://a.example/${'p'.repeat(API_IDENTIFIER_MAX)}`)).toBe(
+      `must be 1 to ${API_IDENTIFIER_MAX} characters`,
+    );
     expect(apiIdentifierProblem('https://a.example/#x')).toMatch(/^must be an absolute URI without whitespace or fragment/);
   });
 });

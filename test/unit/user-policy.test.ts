@@ -39,7 +39,10 @@ describe('applyUserPolicy', () => {
   });
 
   it('offline_access passes through when requested (never a permission), with or without roles', async () => {
-    expect(await applyUserPolicy(roles([]), api(true), USER, ['read', OFFLINE_ACCESS])).toEqual({ scopes: [OFFLINE_ACCESS], permissions: [] });
+    expect(await applyUserPolicy(roles([]), api(true), USER, ['read', OFFLINE_ACCESS])).toEqual({
+      scopes: [OFFLINE_ACCESS],
+      permissions: [],
+    });
     expect(await applyUserPolicy(roles(['read']), api(true), USER, [OFFLINE_ACCESS, 'read', 'write'])).toEqual({
       scopes: [OFFLINE_ACCESS, 'read'],
       permissions: ['read'],

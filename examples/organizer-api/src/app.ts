@@ -113,7 +113,9 @@ export function createOrganizerApi(options: OrganizerApiOptions): Express {
     const status = (error as { status?: number }).status;
     if (status === 400 || status === 413 || status === 415) {
       // body-parser: malformed JSON, body too large, unsupported charset.
-      res.status(status).json({ error: 'invalid_request', error_description: status === 400 ? 'the body is not valid JSON' : (error as Error).message });
+      res
+        .status(status)
+        .json({ error: 'invalid_request', error_description: status === 400 ? 'the body is not valid JSON' : (error as Error).message });
       return;
     }
     res.status(500).json({ error: 'server_error', error_description: 'unexpected error' });

@@ -34,9 +34,7 @@ export interface AuthorizationCodeInput {
 }
 
 export type ConsumeResult =
-  | { status: 'ok'; code: AuthorizationCodeEntity }
-  | { status: 'reused'; code: AuthorizationCodeEntity }
-  | { status: 'invalid' };
+  { status: 'ok'; code: AuthorizationCodeEntity } | { status: 'reused'; code: AuthorizationCodeEntity } | { status: 'invalid' };
 
 /**
  * Authorization codes: 256 random bits, stored only as SHA-256 digests, valid 60 seconds, single
@@ -117,7 +115,11 @@ export class AuthorizationCodeService {
    * code does not wait for one.
    */
   async recordRefused(codeHash: string): Promise<void> {
-    await this.dataSource.manager.update(AuthorizationCodeEntity, { codeHash, issuedJti: IsNull() }, { issuedExpiresAt: () => 'consumed_at' });
+    await this.dataSource.manager.update(
+      AuthorizationCodeEntity,
+      { codeHash, issuedJti: IsNull() },
+      { issuedExpiresAt: () => 'consumed_at' },
+    );
   }
 
   /** Records the access token a code's exchange issued, so that a reuse of the code revokes it. */

@@ -57,12 +57,7 @@ export function checkGrantTypes(
   });
 }
 
-export function checkAuthMethod(
-  issues: IssueList,
-  field: string[],
-  method: TokenEndpointAuthMethod,
-  appType: AppType,
-): void {
+export function checkAuthMethod(issues: IssueList, field: string[], method: TokenEndpointAuthMethod, appType: AppType): void {
   if (isPublicClient(appType) && method !== 'NONE') {
     issues.add('INVALID', field, `${appType} clients are public and must use NONE`);
   } else if (!isPublicClient(appType) && method === 'NONE') {
@@ -192,6 +187,10 @@ export function checkRefreshTokenSettings(issues: IssueList, field: string[], se
   // Against the absolute lifetime when that one is valid (else it alone is reported).
   const idleMax = isValidRefreshTokenLifetime(settings.absoluteLifetime) ? settings.absoluteLifetime : REFRESH_TOKEN_LIFETIME_MAX;
   if (!Number.isInteger(settings.idleLifetime) || settings.idleLifetime < REFRESH_TOKEN_LIFETIME_MIN || settings.idleLifetime > idleMax) {
-    issues.add('INVALID', at('idleLifetime'), `must be an integer from ${REFRESH_TOKEN_LIFETIME_MIN} to ${idleMax} (at most absoluteLifetime)`);
+    issues.add(
+      'INVALID',
+      at('idleLifetime'),
+      `must be an integer from ${REFRESH_TOKEN_LIFETIME_MIN} to ${idleMax} (at most absoluteLifetime)`,
+    );
   }
 }

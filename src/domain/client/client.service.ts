@@ -247,7 +247,10 @@ export class ClientService {
     if (given('grantTypes')) {
       checkGrantTypes(issues, field('grantTypes'), values.grantTypes ?? [], values.appType, values.isFirstParty ?? true);
     }
-    if (given('tokenEndpointAuthMethod') && checkEnum(issues, field('tokenEndpointAuthMethod'), values.tokenEndpointAuthMethod ?? '', TOKEN_ENDPOINT_AUTH_METHODS)) {
+    if (
+      given('tokenEndpointAuthMethod') &&
+      checkEnum(issues, field('tokenEndpointAuthMethod'), values.tokenEndpointAuthMethod ?? '', TOKEN_ENDPOINT_AUTH_METHODS)
+    ) {
       checkAuthMethod(issues, field('tokenEndpointAuthMethod'), values.tokenEndpointAuthMethod!, values.appType);
     }
     if (given('callbacks')) checkCallbacks(issues, field('callbacks'), values.callbacks ?? [], values.appType);

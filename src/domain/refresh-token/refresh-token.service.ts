@@ -246,10 +246,9 @@ export class RefreshTokenService {
 
   /** Locks the family's head (its first member); false when the family no longer exists. */
   private async lockFamily(em: EntityManager, familyId: string): Promise<boolean> {
-    const rows: unknown[] = await em.query(
-      `SELECT id FROM refresh_tokens WHERE family_id = $1 ORDER BY seq LIMIT 1 FOR UPDATE`,
-      [familyId],
-    );
+    const rows: unknown[] = await em.query(`SELECT id FROM refresh_tokens WHERE family_id = $1 ORDER BY seq LIMIT 1 FOR UPDATE`, [
+      familyId,
+    ]);
     return rows.length > 0;
   }
 

@@ -1,12 +1,4 @@
-import {
-  Column,
-  CreateDateColumn,
-  Entity,
-  OneToMany,
-  PrimaryGeneratedColumn,
-  Relation,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn, Relation, UpdateDateColumn } from 'typeorm';
 import { ScopeEntity } from './scope.entity';
 import { API_IDENTIFIER_MAX } from '../../lib/api-identifier';
 import type { SigningAlgorithm, TokenDialect } from './resource-server.rules';

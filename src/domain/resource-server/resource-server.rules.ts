@@ -1,24 +1,11 @@
 import { IssueList } from '../errors';
 import { apiIdentifierProblem } from '../../lib/api-identifier';
-import {
-  checkIntRange,
-  checkListSize,
-  checkNoDuplicates,
-  checkText,
-  SCOPE_TOKEN,
-  SCOPE_VALUE_MAX,
-  truncate,
-} from '../validation';
+import { checkIntRange, checkListSize, checkNoDuplicates, checkText, SCOPE_TOKEN, SCOPE_VALUE_MAX, truncate } from '../validation';
 
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-export const TOKEN_DIALECTS = [
-  'ACCESS_TOKEN',
-  'ACCESS_TOKEN_AUTHZ',
-  'RFC9068_PROFILE',
-  'RFC9068_PROFILE_AUTHZ',
-] as const;
+export const TOKEN_DIALECTS = ['ACCESS_TOKEN', 'ACCESS_TOKEN_AUTHZ', 'RFC9068_PROFILE', 'RFC9068_PROFILE_AUTHZ'] as const;
 export type TokenDialect = (typeof TOKEN_DIALECTS)[number];
 
 export const TOKEN_LIFETIME_MIN = 60;
@@ -64,12 +51,7 @@ export function checkLifetimes(
   }
 }
 
-export function checkEnum<T extends string>(
-  issues: IssueList,
-  field: string[],
-  value: string,
-  allowed: readonly T[],
-): value is T {
+export function checkEnum<T extends string>(issues: IssueList, field: string[], value: string, allowed: readonly T[]): value is T {
   if ((allowed as readonly string[]).includes(value)) return true;
   issues.add('INVALID', field, `must be one of ${allowed.join(', ')}`);
   return false;

@@ -202,11 +202,7 @@ export class ResourceServerService {
       issues.throwIfAny();
       const count = await em.countBy(ScopeEntity, { resourceServerId: id });
       if (count + scopes.length > SCOPES_PER_SERVER_MAX) {
-        throw DomainError.of(
-          'LIMIT_EXCEEDED',
-          ['scopes'],
-          `an API can have at most ${SCOPES_PER_SERVER_MAX} scopes (it has ${count})`,
-        );
+        throw DomainError.of('LIMIT_EXCEEDED', ['scopes'], `an API can have at most ${SCOPES_PER_SERVER_MAX} scopes (it has ${count})`);
       }
       if (scopes.length > 0) {
         await em.insert(
@@ -269,7 +265,11 @@ export class ResourceServerService {
     return this.dataSource.transaction(async (em) => {
       const server = await this.lockOrFail(em, id);
       if (server.signingAlgorithm !== 'HS256' || !this.hooks.rotateSigningSecret) {
-        throw DomainError.of('INVALID', ['id'], `only HS256 APIs have a signing secret; ${server.signingAlgorithm} APIs use the key ring (signingKeyRotate)`);
+        throw DomainError.of(
+          'INVALID',
+          ['id'],
+          `only HS256 APIs have a signing secret; ${server.signingAlgorithm} APIs use the key ring (signingKeyRotate)`,
+        );
       }
       const { previousExpiresAt } = grace;
       const signingSecret = await this.hooks.rotateSigningSecret(em, server, previousExpiresAt);

@@ -46,7 +46,6 @@ export interface RolePermission {
   scope: string;
 }
 
-
 /**
  * Roles (RBAC): named sets of permissions — scopes defined on APIs — given to users. When an API
  * has `enforcePolicies`, a user's tokens for it carry only the requested scopes the user holds
@@ -169,7 +168,11 @@ export class RoleService {
         const api = apis.get(p.resourceServerId);
         if (!api) issues.add('NOT_FOUND', [...field, 'resourceServerId'], 'resource server not found');
         else if (api.isSystem) {
-          issues.add('SYSTEM_RESOURCE', [...field, 'resourceServerId'], 'management scopes are given to clients through client grants only');
+          issues.add(
+            'SYSTEM_RESOURCE',
+            [...field, 'resourceServerId'],
+            'management scopes are given to clients through client grants only',
+          );
         } else if (!defined.has(key(api.id, p.scope))) {
           issues.add('INVALID', [...field, 'scope'], `scope "${truncate(p.scope)}" is not defined on this API`);
         }
@@ -231,7 +234,10 @@ export class RoleService {
             )
           )[0]
         : [];
-      const apis = await this.apisOf(em, removed.map((r) => ({ resourceServerId: r.resource_server_id, scope: r.scope })));
+      const apis = await this.apisOf(
+        em,
+        removed.map((r) => ({ resourceServerId: r.resource_server_id, scope: r.scope })),
+      );
       if (removed.length > 0) await em.update(RoleEntity, { id }, { updatedAt: () => 'now()' });
       await this.audit.record(em, actor, {
         operation: 'rolePermissionsRemove',
@@ -263,9 +269,7 @@ export class RoleService {
     checkListSize(issues, ['roleIds'], roleIds, ROLES_PER_USER_MAX);
     issues.throwIfAny();
     return this.dataSource.transaction(async (em) => {
-      const user = isUuid(userId)
-        ? await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } })
-        : null;
+      const user = isUuid(userId) ? await em.findOne(UserEntity, { where: { id: userId }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!user) throw DomainError.notFound(['id'], 'user');
       const valid = [...new Set(roleIds.filter((r) => isUuid(r)))];
       // Held (FOR KEY SHARE) until commit: a concurrent delete of one of them waits, then cascades.
@@ -288,7 +292,11 @@ export class RoleService {
         );
         const total = await em.countBy(UserRoleEntity, { userId });
         if (total > ROLES_PER_USER_MAX) {
-          throw DomainError.of('LIMIT_EXCEEDED', ['roleIds'], `a user can have at most ${ROLES_PER_USER_MAX} roles (they have ${total - changed.length})`);
+          throw DomainError.of(
+            'LIMIT_EXCEEDED',
+            ['roleIds'],
+            `a user can have at most ${ROLES_PER_USER_MAX} roles (they have ${total - changed.length})`,
+          );
         }
       } else if (ids.length > 0) {
         changed = (
@@ -352,12 +360,24 @@ export class RoleService {
 
   /** One page of roles per user (in the order they were assigned), in one statement. */
   rolesOf(userIds: readonly string[], page: PageRequest): Promise<Map<string, Page<Membership<RoleEntity>>>> {
-    return keysetPagesThrough(this.dataSource, { entity: UserRoleEntity, parentColumn: 'user_id', childColumn: 'role_id' }, RoleEntity, userIds, page);
+    return keysetPagesThrough(
+      this.dataSource,
+      { entity: UserRoleEntity, parentColumn: 'user_id', childColumn: 'role_id' },
+      RoleEntity,
+      userIds,
+      page,
+    );
   }
 
   /** One page of users per role (in the order they were given it), in one statement. */
   usersOf(roleIds: readonly string[], page: PageRequest): Promise<Map<string, Page<Membership<UserEntity>>>> {
-    return keysetPagesThrough(this.dataSource, { entity: UserRoleEntity, parentColumn: 'role_id', childColumn: 'user_id' }, UserEntity, roleIds, page);
+    return keysetPagesThrough(
+      this.dataSource,
+      { entity: UserRoleEntity, parentColumn: 'role_id', childColumn: 'user_id' },
+      UserEntity,
+      roleIds,
+      page,
+    );
   }
 
   /** How many roles each user holds, or users each role has (by the parent column). */
@@ -375,10 +395,7 @@ export class RoleService {
   private async apisOf(em: EntityManager, permissions: PermissionRef[]): Promise<Map<string, ResourceServerEntity>> {
     const ids = [...new Set(permissions.map((p) => p.resourceServerId).filter((id) => isUuid(id)))];
     if (ids.length === 0) return new Map();
-    const servers = await em
-      .createQueryBuilder(ResourceServerEntity, 'rs')
-      .where('rs.id = ANY(:ids::uuid[])', { ids })
-      .getMany();
+    const servers = await em.createQueryBuilder(ResourceServerEntity, 'rs').where('rs.id = ANY(:ids::uuid[])', { ids }).getMany();
     return new Map(servers.map((s) => [s.id, s]));
   }
 

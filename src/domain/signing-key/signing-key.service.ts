@@ -55,7 +55,11 @@ export class SigningKeyService {
       const current = ring.find((k) => k.state === 'CURRENT');
       const next = ring.find((k) => k.state === 'NEXT');
       if (!current || !next) {
-        throw DomainError.of('NOT_FOUND', ['algorithm'], `there are no ${algorithm} keys yet; the ring is created with the first ${algorithm} API`);
+        throw DomainError.of(
+          'NOT_FOUND',
+          ['algorithm'],
+          `there are no ${algorithm} keys yet; the ring is created with the first ${algorithm} API`,
+        );
       }
       const previousCount = ring.filter((k) => k.state === 'PREVIOUS').length;
       if (previousCount >= PREVIOUS_KEYS_MAX) {

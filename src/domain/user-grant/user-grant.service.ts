@@ -56,9 +56,7 @@ export class UserGrantService {
   /** Deletes the consent and revokes the refresh tokens of that user, client and API, in one transaction. */
   async delete(id: string, actor: Actor): Promise<UserGrantEntity> {
     return this.dataSource.transaction(async (em) => {
-      const grant = isUuid(id)
-        ? await em.findOne(UserGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } })
-        : null;
+      const grant = isUuid(id) ? await em.findOne(UserGrantEntity, { where: { id }, lock: { mode: 'pessimistic_write' } }) : null;
       if (!grant) throw DomainError.notFound(['id'], 'user grant');
       const client = await em.findOneBy(ClientEntity, { id: grant.clientUuid });
       const server = await em.findOneBy(ResourceServerEntity, { id: grant.resourceServerId });

@@ -15,7 +15,7 @@ export class AccessTokenIssueInput {
 
 @InputType({
   description:
-    'The token to revoke: either `token` itself, or its `jti` with `resourceServerId` and `expiresAt` (for a token you no longer hold, e.g. from the audit log or a resource server\'s logs).',
+    "The token to revoke: either `token` itself, or its `jti` with `resourceServerId` and `expiresAt` (for a token you no longer hold, e.g. from the audit log or a resource server's logs).",
 })
 export class AccessTokenRevokeInput {
   @Field(() => String, { nullable: true, description: 'The access token (a JWT this service issued and that is still active).' })
@@ -27,6 +27,9 @@ export class AccessTokenRevokeInput {
   @Field(() => ID, { nullable: true, description: 'Global ID of the API the token is for.' })
   resourceServerId?: string | null;
 
-  @Field(() => DateTimeISOResolver, { nullable: true, description: 'When the token expires (its `exp`); the denylist entry is purged after it.' })
+  @Field(() => DateTimeISOResolver, {
+    nullable: true,
+    description: 'When the token expires (its `exp`); the denylist entry is purged after it.',
+  })
   expiresAt?: Date | null;
 }

@@ -10,7 +10,9 @@ registerEnumType(AuditOutcomeEnum, {
   valuesConfig: {
     SUCCESS: { description: 'The change was made (the event committed with it).' },
     DENIED: { description: 'The caller was not authenticated, or lacked a scope; nothing was done.' },
-    FAILURE: { description: 'A fault of the service\'s own while serving a request, such as a token hook that failed (`tokenHookFailure`).' },
+    FAILURE: {
+      description: "A fault of the service's own while serving a request, such as a token hook that failed (`tokenHookFailure`).",
+    },
   },
 });
 
@@ -31,10 +33,16 @@ export class AuditEvent extends Node {
   @Field(() => AuditActor)
   actor!: AuditActor;
 
-  @Field({ description: 'The mutation (`clientCreate`), or for DENIED events the field refused (`clients`, `Client.clientGrants`) or `authenticate`.' })
+  @Field({
+    description:
+      'The mutation (`clientCreate`), or for DENIED events the field refused (`clients`, `Client.clientGrants`) or `authenticate`.',
+  })
   operation!: string;
 
-  @Field(() => String, { nullable: true, description: 'Type of the target: ResourceServer, Client, ClientGrant, SigningKey or AccessToken.' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Type of the target: ResourceServer, Client, ClientGrant, SigningKey or AccessToken.',
+  })
   targetType!: string | null;
 
   /** Database id of the target, or a token's jti: the resolver's `targetId` makes it a global ID. */
@@ -50,9 +58,15 @@ export class AuditEvent extends Node {
   requestId!: string | null;
 
   static from(entity: AuditEventEntity): AuditEvent {
-    return nodeObject(new AuditEvent(), 'AuditEvent', entity, ['occurredAt', 'operation', 'targetType', 'summary', 'outcome', 'requestId'], {
-      actor: Object.assign(new AuditActor(), { subject: entity.actorSubject, clientId: entity.actorClientId }),
-      target: entity.targetId,
-    });
+    return nodeObject(
+      new AuditEvent(),
+      'AuditEvent',
+      entity,
+      ['occurredAt', 'operation', 'targetType', 'summary', 'outcome', 'requestId'],
+      {
+        actor: Object.assign(new AuditActor(), { subject: entity.actorSubject, clientId: entity.actorClientId }),
+        target: entity.targetId,
+      },
+    );
   }
 }

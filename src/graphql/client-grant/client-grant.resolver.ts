@@ -48,12 +48,15 @@ export class ClientGrantResolver {
   @Authorized(S.updateClientGrants)
   @Mutation(() => ClientGrantUpdatePayload)
   clientGrantUpdate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: ClientGrantUpdateInput) {
-    return mutate(async () => ({ clientGrant: ClientGrant.from(await ctx.services.clientGrants.update(requireId(id, 'ClientGrant'), input, actorOf(ctx))) }));
+    return mutate(async () => ({
+      clientGrant: ClientGrant.from(await ctx.services.clientGrants.update(requireId(id, 'ClientGrant'), input, actorOf(ctx))),
+    }));
   }
 
   @Authorized(S.deleteClientGrants)
   @Mutation(() => ClientGrantDeletePayload, {
-    description: 'Removes the authorization: the client gets no new tokens for the API (and with `revokeIssuedTokens`, its issued ones stop too).',
+    description:
+      'Removes the authorization: the client gets no new tokens for the API (and with `revokeIssuedTokens`, its issued ones stop too).',
   })
   clientGrantDelete(
     @Ctx() ctx: GraphQLContext,

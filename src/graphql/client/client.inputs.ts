@@ -5,7 +5,10 @@ import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod 
 
 @InputType({ description: 'Refresh-token settings; omitted fields keep their value (update) or default (create).' })
 export class ClientRefreshTokenInput {
-  @Field(() => RefreshTokenRotationEnum, { nullable: true, description: 'Default ROTATING. NON_ROTATING is refused for SPA and NATIVE clients.' })
+  @Field(() => RefreshTokenRotationEnum, {
+    nullable: true,
+    description: 'Default ROTATING. NON_ROTATING is refused for SPA and NATIVE clients.',
+  })
   rotation?: RefreshTokenRotation | null;
 
   @Field(() => Int, { nullable: true, description: 'Seconds, 0 (default) to 3600.' })
@@ -18,7 +21,7 @@ export class ClientRefreshTokenInput {
   idleLifetime?: number | null;
 }
 
-@InputType({ description: 'One key of a client\'s metadata.' })
+@InputType({ description: "One key of a client's metadata." })
 export class ClientMetadataEntryInput {
   @Field({ description: '1–255 characters, unique in the list.' })
   key!: string;
@@ -27,7 +30,8 @@ export class ClientMetadataEntryInput {
   value!: string;
 }
 
-const METADATA = 'Replaces the whole metadata: at most 10 entries (string keys and values, no control characters). Sent to the token hooks of the APIs the client gets tokens for.';
+const METADATA =
+  'Replaces the whole metadata: at most 10 entries (string keys and values, no control characters). Sent to the token hooks of the APIs the client gets tokens for.';
 
 @InputType()
 export class ClientCreateInput {
@@ -45,7 +49,8 @@ export class ClientCreateInput {
 
   @Field(() => [GrantTypeEnum], {
     nullable: true,
-    description: 'Default: CLIENT_CREDENTIALS for machine-to-machine, AUTHORIZATION_CODE and REFRESH_TOKEN otherwise. Public clients (NATIVE, SPA) can never use CLIENT_CREDENTIALS.',
+    description:
+      'Default: CLIENT_CREDENTIALS for machine-to-machine, AUTHORIZATION_CODE and REFRESH_TOKEN otherwise. Public clients (NATIVE, SPA) can never use CLIENT_CREDENTIALS.',
   })
   grantTypes?: GrantType[] | null;
 

@@ -53,7 +53,9 @@ export class ClientResolver {
   })
   async secrets(@Root() client: Client, @Ctx() ctx: GraphQLContext): Promise<ClientSecret[]> {
     const rows = await ctx.loaders.clientSecrets.load(client.uuid);
-    return rows.map((row) => Object.assign(new ClientSecret(), { createdAt: row.createdAt, expiresAt: row.expiresAt, lastFour: row.lastFour }));
+    return rows.map((row) =>
+      Object.assign(new ClientSecret(), { createdAt: row.createdAt, expiresAt: row.expiresAt, lastFour: row.lastFour }),
+    );
   }
 
   @Authorized(S.createClients)

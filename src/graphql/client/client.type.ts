@@ -12,29 +12,39 @@ export class ClientSecret {
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 
-  @Field(() => DateTimeISOResolver, { nullable: true, description: 'Null: valid until rotated. Set: a rotated-out secret in its grace period.' })
+  @Field(() => DateTimeISOResolver, {
+    nullable: true,
+    description: 'Null: valid until rotated. Set: a rotated-out secret in its grace period.',
+  })
   expiresAt!: Date | null;
 
   @Field({ description: 'Last four characters, to tell secrets apart.' })
   lastFour!: string;
 }
 
-@ObjectType({ description: 'How the refresh tokens of a client behave (issued when an API allows offline access and the user grants `offline_access`).' })
+@ObjectType({
+  description: 'How the refresh tokens of a client behave (issued when an API allows offline access and the user grants `offline_access`).',
+})
 export class ClientRefreshTokenSettings {
   @Field(() => RefreshTokenRotationEnum, { description: 'Always ROTATING for SPA and NATIVE clients.' })
   rotation!: RefreshTokenRotation;
 
-  @Field(() => Int, { description: 'Seconds a replaced (rotated-out) refresh token still works, for retries and concurrent requests: 0 (default) to 3600.' })
+  @Field(() => Int, {
+    description: 'Seconds a replaced (rotated-out) refresh token still works, for retries and concurrent requests: 0 (default) to 3600.',
+  })
   leeway!: number;
 
-  @Field(() => Int, { description: 'Seconds a refresh token (and every token rotated from it) lives after the user\'s authorization, however it is used: 60 to 31536000 (default 2592000, 30 days).' })
+  @Field(() => Int, {
+    description:
+      "Seconds a refresh token (and every token rotated from it) lives after the user's authorization, however it is used: 60 to 31536000 (default 2592000, 30 days).",
+  })
   absoluteLifetime!: number;
 
   @Field(() => Int, { description: 'Seconds a refresh token lives unused: 60 to absoluteLifetime (default 1296000, 15 days).' })
   idleLifetime!: number;
 }
 
-@ObjectType({ description: 'One key of a client\'s metadata.' })
+@ObjectType({ description: "One key of a client's metadata." })
 export class ClientMetadataEntry {
   @Field()
   key!: string;
@@ -45,7 +55,6 @@ export class ClientMetadataEntry {
 
 @ObjectType({ implements: Node, description: 'An application that requests tokens.' })
 export class Client extends Node {
-
   @Field({ description: 'The OAuth `client_id`: generated and immutable.' })
   clientId!: string;
 
@@ -78,7 +87,7 @@ export class Client extends Node {
 
   @Field(() => [ClientMetadataEntry], {
     description:
-      'String keys and values (like Auth0\'s `client_metadata`), sorted by key. Sent to token hooks as `client.metadata`; never put in tokens by themselves.',
+      "String keys and values (like Auth0's `client_metadata`), sorted by key. Sent to token hooks as `client.metadata`; never put in tokens by themselves.",
   })
   metadata!: ClientMetadataEntry[];
 
@@ -90,8 +99,17 @@ export class Client extends Node {
 
   static from(entity: ClientEntity): Client {
     const fields = [
-      'clientId', 'name', 'description', 'appType', 'isFirstParty', 'grantTypes', 'tokenEndpointAuthMethod', 'callbacks',
-      'allowedOrigins', 'createdAt', 'updatedAt',
+      'clientId',
+      'name',
+      'description',
+      'appType',
+      'isFirstParty',
+      'grantTypes',
+      'tokenEndpointAuthMethod',
+      'callbacks',
+      'allowedOrigins',
+      'createdAt',
+      'updatedAt',
     ] as const;
     return nodeObject(new Client(), 'Client', entity, fields, {
       refreshToken: Object.assign(new ClientRefreshTokenSettings(), refreshTokenSettingsOf(entity)),

@@ -21,7 +21,8 @@ export const RefreshTokenReferences = referenceFields(RefreshToken, {
 export class RefreshTokenResolver {
   @Authorized(S.readRefreshTokens)
   @Query(() => RefreshTokenConnection, {
-    description: 'Users\' refresh tokens (never their values), oldest first: every member of each family, rotated and revoked ones included.',
+    description:
+      "Users' refresh tokens (never their values), oldest first: every member of each family, rotated and revoked ones included.",
   })
   async refreshTokens(
     @Ctx() ctx: GraphQLContext,

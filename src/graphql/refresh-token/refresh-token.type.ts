@@ -7,7 +7,7 @@ import type { RefreshTokenEntity } from '../../domain/refresh-token/refresh-toke
 @ObjectType({
   implements: Node,
   description:
-    'A refresh token a user\'s authorization gave a client, as metadata: its value is never shown. With rotation, each use adds a token to the family and retires the one used (`rotated`); revoking any token revokes its family.',
+    "A refresh token a user's authorization gave a client, as metadata: its value is never shown. With rotation, each use adds a token to the family and retires the one used (`rotated`); revoking any token revokes its family.",
 })
 export class RefreshToken extends Node {
   userUuid!: string;
@@ -20,10 +20,12 @@ export class RefreshToken extends Node {
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 
-  @Field(() => DateTimeISOResolver, { description: 'Absolute expiry: the family\'s start plus the client\'s absoluteLifetime.' })
+  @Field(() => DateTimeISOResolver, { description: "Absolute expiry: the family's start plus the client's absoluteLifetime." })
   expiresAt!: Date;
 
-  @Field(() => DateTimeISOResolver, { description: 'Expiry if unused: its issue (or, without rotation, last use) plus the client\'s idleLifetime.' })
+  @Field(() => DateTimeISOResolver, {
+    description: "Expiry if unused: its issue (or, without rotation, last use) plus the client's idleLifetime.",
+  })
   idleExpiresAt!: Date;
 
   @Field(() => DateTimeISOResolver, { nullable: true })

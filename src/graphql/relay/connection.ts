@@ -65,7 +65,10 @@ function badInput(message: string): GraphQLError {
 export function toPageRequest(args: ConnectionArgs): PageRequest {
   const { first, last, after, before } = args;
   if (first != null && last != null) throw badInput('Pass `first` or `last`, not both');
-  for (const [name, value] of [['first', first], ['last', last]] as const) {
+  for (const [name, value] of [
+    ['first', first],
+    ['last', last],
+  ] as const) {
     if (value != null && (value < 0 || value > PAGE_SIZE_MAX)) {
       throw badInput(`\`${name}\` must be from 0 to ${PAGE_SIZE_MAX}`);
     }

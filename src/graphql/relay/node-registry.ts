@@ -46,15 +46,53 @@ const entry = <E extends { id: string }, T extends Node>(definition: NodeTypeEnt
  * the fields referring to it (`referenceFields`).
  */
 export const NODE_TYPES = {
-  ResourceServer: entry({ type: ResourceServer, entity: ResourceServerEntity, readScope: S.readResourceServers, toGraphQL: ResourceServer.from, label: 'resource server' }),
+  ResourceServer: entry({
+    type: ResourceServer,
+    entity: ResourceServerEntity,
+    readScope: S.readResourceServers,
+    toGraphQL: ResourceServer.from,
+    label: 'resource server',
+  }),
   Client: entry({ type: Client, entity: ClientEntity, readScope: S.readClients, toGraphQL: Client.from, label: 'client' }),
-  ClientGrant: entry({ type: ClientGrant, entity: ClientGrantEntity, readScope: S.readClientGrants, toGraphQL: ClientGrant.from, label: 'client grant', query: 'clientGrant' }),
-  SigningKey: entry({ type: SigningKey, entity: SigningKeyEntity, readScope: S.readSigningKeys, toGraphQL: SigningKey.from, label: 'signing key' }),
-  AuditEvent: entry({ type: AuditEvent, entity: AuditEventEntity, readScope: S.readAuditEvents, toGraphQL: AuditEvent.from, label: 'audit event' }),
+  ClientGrant: entry({
+    type: ClientGrant,
+    entity: ClientGrantEntity,
+    readScope: S.readClientGrants,
+    toGraphQL: ClientGrant.from,
+    label: 'client grant',
+    query: 'clientGrant',
+  }),
+  SigningKey: entry({
+    type: SigningKey,
+    entity: SigningKeyEntity,
+    readScope: S.readSigningKeys,
+    toGraphQL: SigningKey.from,
+    label: 'signing key',
+  }),
+  AuditEvent: entry({
+    type: AuditEvent,
+    entity: AuditEventEntity,
+    readScope: S.readAuditEvents,
+    toGraphQL: AuditEvent.from,
+    label: 'audit event',
+  }),
   User: entry({ type: User, entity: UserEntity, readScope: S.readUsers, toGraphQL: User.from, label: 'user', query: 'user' }),
-  UserGrant: entry({ type: UserGrant, entity: UserGrantEntity, readScope: S.readGrants, toGraphQL: UserGrant.from, label: 'user grant', query: 'userGrant' }),
+  UserGrant: entry({
+    type: UserGrant,
+    entity: UserGrantEntity,
+    readScope: S.readGrants,
+    toGraphQL: UserGrant.from,
+    label: 'user grant',
+    query: 'userGrant',
+  }),
   Role: entry({ type: Role, entity: RoleEntity, readScope: S.readRoles, toGraphQL: Role.from, label: 'role', query: 'role' }),
-  RefreshToken: entry({ type: RefreshToken, entity: RefreshTokenEntity, readScope: S.readRefreshTokens, toGraphQL: RefreshToken.from, label: 'refresh token' }),
+  RefreshToken: entry({
+    type: RefreshToken,
+    entity: RefreshTokenEntity,
+    readScope: S.readRefreshTokens,
+    toGraphQL: RefreshToken.from,
+    label: 'refresh token',
+  }),
 };
 
 export type NodeTypeName = keyof typeof NODE_TYPES;

@@ -39,7 +39,11 @@ export async function nodeConnection<K extends NodeTypeName, E extends { id: str
   const page = await source.list(toPageRequest(args), filter);
   const loader = ctx.loaders.byId(entityClass);
   for (const entity of page.items) loader.prime(entity.id, entity);
-  return toConnection(page, (entity) => toGraphQL(entity) as NodeOf<K>, () => source.count(filter));
+  return toConnection(
+    page,
+    (entity) => toGraphQL(entity) as NodeOf<K>,
+    () => source.count(filter),
+  );
 }
 
 /**

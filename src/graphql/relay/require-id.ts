@@ -6,9 +6,7 @@ import { NODE_TYPES, NodeTypeName } from './node-registry';
  * Database ids of global ID arguments. Each argument that is not an ID of its expected type is a
  * NOT_FOUND user error at its field; all of them are reported together.
  */
-export function requireIds<K extends string>(
-  args: Record<K, { id: string; type: NodeTypeName; field: string[] }>,
-): Record<K, string> {
+export function requireIds<K extends string>(args: Record<K, { id: string; type: NodeTypeName; field: string[] }>): Record<K, string> {
   const issues: Issue[] = [];
   const ids = {} as Record<K, string>;
   for (const key of Object.keys(args) as K[]) {

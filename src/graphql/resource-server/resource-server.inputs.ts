@@ -18,7 +18,9 @@ export class ResourceServerCreateInput {
   @Field({ description: '1–200 characters, no `<` or `>`.' })
   name!: string;
 
-  @Field({ description: `Token audience: an absolute URI of at most ${API_IDENTIFIER_MAX} characters, unique, compared exactly. Immutable.` })
+  @Field({
+    description: `Token audience: an absolute URI of at most ${API_IDENTIFIER_MAX} characters, unique, compared exactly. Immutable.`,
+  })
   identifier!: string;
 
   @Field(() => SigningAlgorithmEnum, { nullable: true, description: 'Default RS256. Immutable.' })

@@ -8,7 +8,12 @@ import { Connection, ConnectionArgs, ForwardConnectionArgs, toConnection, toPage
 import { ClientGrant, ClientGrantConnection } from '../client-grant/client-grant.type';
 import { mutate } from '../user-error';
 import { ResourceServer, Scope } from './resource-server.type';
-import { ResourceServerCreateInput, ResourceServerSigningSecretRotateInput, ResourceServerUpdateInput, ScopeInput } from './resource-server.inputs';
+import {
+  ResourceServerCreateInput,
+  ResourceServerSigningSecretRotateInput,
+  ResourceServerUpdateInput,
+  ScopeInput,
+} from './resource-server.inputs';
 import {
   ResourceServerCreatePayload,
   ResourceServerDeletePayload,
@@ -69,11 +74,7 @@ export class ResourceServerResolver {
 
   @Authorized(S.updateResourceServers)
   @Mutation(() => ResourceServerUpdatePayload)
-  resourceServerUpdate(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('input') input: ResourceServerUpdateInput,
-  ) {
+  resourceServerUpdate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: ResourceServerUpdateInput) {
     return mutate(async () => ({
       resourceServer: ResourceServer.from(await ctx.services.resourceServers.update(requireId(id, 'ResourceServer'), input, actorOf(ctx))),
     }));
@@ -97,7 +98,9 @@ export class ResourceServerResolver {
     @Arg('scopes', () => [ScopeInput]) scopes: ScopeInput[],
   ) {
     return mutate(async () => ({
-      resourceServer: ResourceServer.from(await ctx.services.resourceServers.addScopes(requireId(id, 'ResourceServer'), scopes, actorOf(ctx))),
+      resourceServer: ResourceServer.from(
+        await ctx.services.resourceServers.addScopes(requireId(id, 'ResourceServer'), scopes, actorOf(ctx)),
+      ),
     }));
   }
 
@@ -105,13 +108,11 @@ export class ResourceServerResolver {
   @Mutation(() => ResourceServerScopesRemovePayload, {
     description: 'Removes scopes from an API and from every client grant holding them.',
   })
-  resourceServerScopesRemove(
-    @Ctx() ctx: GraphQLContext,
-    @Arg('id', () => ID) id: string,
-    @Arg('values', () => [String]) values: string[],
-  ) {
+  resourceServerScopesRemove(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('values', () => [String]) values: string[]) {
     return mutate(async () => ({
-      resourceServer: ResourceServer.from(await ctx.services.resourceServers.removeScopes(requireId(id, 'ResourceServer'), values, actorOf(ctx))),
+      resourceServer: ResourceServer.from(
+        await ctx.services.resourceServers.removeScopes(requireId(id, 'ResourceServer'), values, actorOf(ctx)),
+      ),
     }));
   }
 

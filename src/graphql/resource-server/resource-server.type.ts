@@ -21,7 +21,6 @@ export class Scope {
 
 @ObjectType({ implements: Node, description: 'An API (resource server): the audience of access tokens.' })
 export class ResourceServer extends Node {
-
   @Field()
   name!: string;
 
@@ -60,8 +59,18 @@ export class ResourceServer extends Node {
 
   static from(entity: ResourceServerEntity): ResourceServer {
     return nodeObject(new ResourceServer(), 'ResourceServer', entity, [
-      'name', 'identifier', 'signingAlgorithm', 'tokenLifetime', 'tokenLifetimeForWeb', 'allowSkippingUserConsent',
-      'allowOfflineAccess', 'enforcePolicies', 'tokenDialect', 'isSystem', 'createdAt', 'updatedAt',
+      'name',
+      'identifier',
+      'signingAlgorithm',
+      'tokenLifetime',
+      'tokenLifetimeForWeb',
+      'allowSkippingUserConsent',
+      'allowOfflineAccess',
+      'enforcePolicies',
+      'tokenDialect',
+      'isSystem',
+      'createdAt',
+      'updatedAt',
     ]);
   }
 }

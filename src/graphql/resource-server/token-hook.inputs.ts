@@ -30,7 +30,7 @@ export class ResourceServerTokenHookTestInput {
   @Field(() => GrantTypeEnum, { nullable: true, description: 'Default CLIENT_CREDENTIALS, or AUTHORIZATION_CODE when `userId` is given.' })
   grantType?: GrantType | null;
 
-  @Field(() => [String], { nullable: true, description: 'Default: the API\'s scopes (the first 100).' })
+  @Field(() => [String], { nullable: true, description: "Default: the API's scopes (the first 100)." })
   scopes?: string[] | null;
 
   @Field(() => ID, { nullable: true, description: 'A client to describe; default a sample client.' })

@@ -39,7 +39,8 @@ export class ResourceServerTokenHookTestPayload {
 
   @Field(() => String, {
     nullable: true,
-    description: 'Why the call failed ("timed out after 2000 ms", "answered HTTP 500", "address not allowed…"); never the hook\'s response body.',
+    description:
+      'Why the call failed ("timed out after 2000 ms", "answered HTTP 500", "address not allowed…"); never the hook\'s response body.',
   })
   error?: string | null;
 

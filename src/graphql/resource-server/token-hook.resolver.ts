@@ -27,7 +27,7 @@ export class TokenHookResolver {
   @Authorized(S.updateResourceServers)
   @Mutation(() => ResourceServerTokenHookSetPayload, {
     description:
-      'Creates or replaces the API\'s token hook (omitted settings take their defaults). A new hook gets a secret, returned once in `hookSecret`; an existing one keeps its secret unless `rotateSecret` is true. A system API cannot have one.',
+      "Creates or replaces the API's token hook (omitted settings take their defaults). A new hook gets a secret, returned once in `hookSecret`; an existing one keeps its secret unless `rotateSecret` is true. A system API cannot have one.",
   })
   resourceServerTokenHookSet(
     @Ctx() ctx: GraphQLContext,
@@ -42,7 +42,9 @@ export class TokenHookResolver {
   }
 
   @Authorized(S.updateResourceServers)
-  @Mutation(() => ResourceServerTokenHookRemovePayload, { description: 'Removes the API\'s token hook: its tokens get no hook claims from now on.' })
+  @Mutation(() => ResourceServerTokenHookRemovePayload, {
+    description: "Removes the API's token hook: its tokens get no hook claims from now on.",
+  })
   resourceServerTokenHookRemove(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return mutate(async () => {
       const server = await ctx.services.tokenHooks.remove(requireId(id, 'ResourceServer'), actorOf(ctx));
@@ -53,7 +55,7 @@ export class TokenHookResolver {
   @Authorized(S.updateResourceServers)
   @Mutation(() => ResourceServerTokenHookTestPayload, {
     description:
-      'Calls the API\'s token hook with a sample context (signed like a real call) and returns the claims it answered, or why it failed. Issues no token.',
+      "Calls the API's token hook with a sample context (signed like a real call) and returns the claims it answered, or why it failed. Issues no token.",
   })
   resourceServerTokenHookTest(
     @Ctx() ctx: GraphQLContext,

@@ -7,16 +7,16 @@ import type { TokenHookEntity } from '../../domain/token-hook/token-hook.entity'
 export const TokenHookFailurePolicyEnum = enumOf(TOKEN_HOOK_FAILURE_POLICIES);
 registerEnumType(TokenHookFailurePolicyEnum, {
   name: 'TokenHookFailurePolicy',
-  description: 'What happens to a token when its API\'s hook fails (error, timeout, non-2xx, malformed or oversized answer).',
+  description: "What happens to a token when its API's hook fails (error, timeout, non-2xx, malformed or oversized answer).",
   valuesConfig: {
     DENY: { description: 'No token: the token endpoint answers `access_denied` (default).' },
-    ALLOW_WITHOUT_CLAIMS: { description: 'The token is issued without the hook\'s claims.' },
+    ALLOW_WITHOUT_CLAIMS: { description: "The token is issued without the hook's claims." },
   },
 });
 
 @ObjectType({
   description:
-    'An API\'s token hook: called before each of its tokens is signed, it answers custom claims. Its secret (HMAC of each call) is shown only by `resourceServerTokenHookSet`.',
+    "An API's token hook: called before each of its tokens is signed, it answers custom claims. Its secret (HMAC of each call) is shown only by `resourceServerTokenHookSet`.",
 })
 export class TokenHook {
   @Field({ description: 'Where the hook is POSTed: https (http only for hosts in TOKEN_HOOK_ALLOWED_HOSTS).' })

@@ -80,7 +80,7 @@ export class RoleResolver {
   @Authorized(S.updateRoles)
   @Mutation(() => RolePermissionsAddPayload, {
     description:
-      'Gives a role scopes of APIs (at most 1000 permissions per role); those already held are ignored. The Management API\'s scopes are given to clients through client grants only.',
+      "Gives a role scopes of APIs (at most 1000 permissions per role); those already held are ignored. The Management API's scopes are given to clients through client grants only.",
   })
   rolePermissionsAdd(
     @Ctx() ctx: GraphQLContext,
@@ -94,7 +94,7 @@ export class RoleResolver {
 
   @Authorized(S.updateRoles)
   @Mutation(() => RolePermissionsRemovePayload, {
-    description: 'Takes scopes from a role (those it does not hold are ignored); applies from its users\' next token or refresh.',
+    description: "Takes scopes from a role (those it does not hold are ignored); applies from its users' next token or refresh.",
   })
   rolePermissionsRemove(
     @Ctx() ctx: GraphQLContext,

@@ -27,10 +27,9 @@ export class Permission {
 @ObjectType({
   implements: Node,
   description:
-    'A named set of permissions (scopes of APIs) given to users. For APIs with `enforcePolicies`, a user\'s tokens carry only the requested scopes the user holds through roles.',
+    "A named set of permissions (scopes of APIs) given to users. For APIs with `enforcePolicies`, a user's tokens carry only the requested scopes the user holds through roles.",
 })
 export class Role extends Node {
-
   @Field({ description: 'Unique whatever its case.' })
   name!: string;
 

@@ -15,7 +15,7 @@ import { UserRolesAssignPayload, UserRolesRemovePayload } from './role.payloads'
 export class UserRolesResolver {
   @Authorized(S.readRoles)
   // Nullable: without read:roles only this field fails (FORBIDDEN), not the whole user.
-  @FieldResolver(() => RoleConnection, { nullable: true, description: 'The user\'s roles, in the order they were given.' })
+  @FieldResolver(() => RoleConnection, { nullable: true, description: "The user's roles, in the order they were given." })
   async roles(@Root() user: User, @Ctx() ctx: GraphQLContext, @Args() args: ForwardConnectionArgs) {
     const page = await ctx.loaders.userRolePage(toPageRequest(args)).load(user.uuid);
     for (const m of page.items) ctx.loaders.byId(RoleEntity).prime(m.item.id, m.item);
@@ -46,7 +46,11 @@ export class UserRolesResolver {
   ) {
     return mutate(async () => {
       const userId = requireId(id, 'User');
-      const user = await ctx.services.roles.assignToUser(userId, roleIds.map((r) => decodeId(r, 'Role') ?? ''), actorOf(ctx));
+      const user = await ctx.services.roles.assignToUser(
+        userId,
+        roleIds.map((r) => decodeId(r, 'Role') ?? ''),
+        actorOf(ctx),
+      );
       return { user: User.from(user) };
     });
   }
@@ -62,7 +66,11 @@ export class UserRolesResolver {
   ) {
     return mutate(async () => {
       const userId = requireId(id, 'User');
-      const user = await ctx.services.roles.removeFromUser(userId, roleIds.map((r) => decodeId(r, 'Role') ?? ''), actorOf(ctx));
+      const user = await ctx.services.roles.removeFromUser(
+        userId,
+        roleIds.map((r) => decodeId(r, 'Role') ?? ''),
+        actorOf(ctx),
+      );
       return { user: User.from(user) };
     });
   }

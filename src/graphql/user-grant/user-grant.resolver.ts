@@ -20,7 +20,7 @@ export const UserGrantReferences = referenceFields(UserGrant, {
 @Resolver(() => UserGrant)
 export class UserGrantResolver {
   @Authorized(S.readGrants)
-  @Query(() => UserGrantConnection, { description: 'Users\' consents, oldest first.' })
+  @Query(() => UserGrantConnection, { description: "Users' consents, oldest first." })
   async userGrants(
     @Ctx() ctx: GraphQLContext,
     @Args() args: ConnectionArgs,
@@ -36,7 +36,7 @@ export class UserGrantResolver {
 
   @Authorized(S.deleteGrants)
   @Mutation(() => UserGrantDeletePayload, {
-    description: 'Withdraws a user\'s consent: the next authorization of that client for that API asks the user again.',
+    description: "Withdraws a user's consent: the next authorization of that client for that API asks the user again.",
   })
   userGrantDelete(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string) {
     return mutate(async () => {

@@ -6,7 +6,8 @@ import type { UserGrantEntity } from '../../domain/user-grant/user-grant.entity'
 
 @ObjectType({
   implements: Node,
-  description: 'A user\'s consent: the scopes of one API the user allowed one client to use on their behalf. Deleting it makes the next authorization ask again.',
+  description:
+    "A user's consent: the scopes of one API the user allowed one client to use on their behalf. Deleting it makes the next authorization ask again.",
 })
 export class UserGrant extends Node {
   userUuid!: string;

@@ -10,7 +10,8 @@ export class UserCreateInput {
 
   @Field(() => String, {
     nullable: true,
-    description: '8–256 characters, not the email. Stored as an Argon2id hash, never returned. Without one, the user cannot sign in until `userPasswordSet`.',
+    description:
+      '8–256 characters, not the email. Stored as an Argon2id hash, never returned. Without one, the user cannot sign in until `userPasswordSet`.',
   })
   password?: string | null;
 
@@ -38,7 +39,7 @@ export class UserUpdateInput {
   @Field(() => Boolean, { nullable: true })
   emailVerified?: boolean | null;
 
-  @Field(() => Boolean, { nullable: true, description: 'Blocking also ends the user\'s login sessions.' })
+  @Field(() => Boolean, { nullable: true, description: "Blocking also ends the user's login sessions." })
   blocked?: boolean | null;
 
   @Field(() => JSONObjectResolver, { nullable: true, description: `${APP_METADATA} Replaces the stored object; {} clears it.` })

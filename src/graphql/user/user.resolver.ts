@@ -30,7 +30,7 @@ export class UserResolver {
   }
 
   @Authorized(S.updateUsers)
-  @Mutation(() => UserUpdatePayload, { description: 'Changes a user\'s profile; blocking also ends their login sessions.' })
+  @Mutation(() => UserUpdatePayload, { description: "Changes a user's profile; blocking also ends their login sessions." })
   userUpdate(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: UserUpdateInput) {
     return mutate(async () => ({ user: User.from(await ctx.services.users.update(requireId(id, 'User'), input, actorOf(ctx))) }));
   }
@@ -46,7 +46,7 @@ export class UserResolver {
 
   @Authorized(S.updateUsers)
   @Mutation(() => UserPasswordSetPayload, {
-    description: 'Sets or replaces a user\'s password (stored as an Argon2id hash, never returned); their login sessions end.',
+    description: "Sets or replaces a user's password (stored as an Argon2id hash, never returned); their login sessions end.",
   })
   userPasswordSet(@Ctx() ctx: GraphQLContext, @Arg('id', () => ID) id: string, @Arg('input') input: UserPasswordSetInput) {
     return mutate(async () => ({

@@ -7,7 +7,6 @@ import type { UserEntity } from '../../domain/user/user.entity';
 /** Built field by field from the entity: the password hash is never copied here. */
 @ObjectType({ implements: Node, description: 'A person who signs in at /authorize. Their password is never returned.' })
 export class User extends Node {
-
   @Field({ description: 'Unique whatever its case.' })
   email!: string;
 
@@ -31,7 +30,7 @@ export class User extends Node {
 
   @Field(() => JSONObjectResolver, {
     description:
-      'A JSON object set through this API, never by the user (like Auth0\'s `app_metadata`). Sent to token hooks as `user.appMetadata`; never put in tokens by itself.',
+      "A JSON object set through this API, never by the user (like Auth0's `app_metadata`). Sent to token hooks as `user.appMetadata`; never put in tokens by itself.",
   })
   appMetadata!: Record<string, unknown>;
 

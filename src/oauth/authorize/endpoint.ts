@@ -99,7 +99,13 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
     respond(reply, req, await grantResponse(deps, req, user, reply.request.id), status);
 
   /** A signed-in user: the consent page if the rules ask for one, else the response. */
-  const proceed = async (request: FastifyRequest, reply: FastifyReply, req: AuthorizationRequest, user: AuthorizeUser, status: 302 | 303) => {
+  const proceed = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    req: AuthorizationRequest,
+    user: AuthorizeUser,
+    status: 302 | 303,
+  ) => {
     const subject = consentSubject(req);
     const ask = await scopesToConfirm(deps, user.id, subject);
     if (ask === null) return grant(reply, req, user, status);
@@ -139,7 +145,12 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
 
   app.post(routes.signInAction, { bodyLimit: AUTHORIZE_FORM_BODY_LIMIT }, async (request, reply) => {
     try {
-      const fields = formFields(request.body, { tx: TX_MAX_LENGTH, csrf: 100, email: CREDENTIAL_FIELD_MAX, password: CREDENTIAL_FIELD_MAX });
+      const fields = formFields(request.body, {
+        tx: TX_MAX_LENGTH,
+        csrf: 100,
+        email: CREDENTIAL_FIELD_MAX,
+        password: CREDENTIAL_FIELD_MAX,
+      });
       const tx = openForm(request, reply, fields, 'login');
       if (!tx) return reply;
       const req = await validateAuthorizationRequest(deps, tx.params);

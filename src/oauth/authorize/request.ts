@@ -130,7 +130,10 @@ export async function validateAuthorizationRequest(
   let redirectUri = get('redirect_uri');
   if (redirectUri === undefined) {
     if (client.callbacks.length !== 1) {
-      throw new PageError('Invalid request', 'The redirect_uri parameter is missing and the application has no single registered callback URL.');
+      throw new PageError(
+        'Invalid request',
+        'The redirect_uri parameter is missing and the application has no single registered callback URL.',
+      );
     }
     redirectUri = client.callbacks[0];
   } else if (!client.callbacks.includes(redirectUri)) {
@@ -155,7 +158,8 @@ export async function validateAuthorizationRequest(
   const fail = (error: string, description: string) => new AuthorizeError(target, error, description);
 
   if (repeated.size > 0) throw fail('invalid_request', `Parameter ${safeName([...repeated][0])} is repeated`);
-  if (!modeValid) throw fail('invalid_request', `response_mode must be ${RESPONSE_MODES.slice(0, -1).join(', ')} or ${RESPONSE_MODES.at(-1)}`);
+  if (!modeValid)
+    throw fail('invalid_request', `response_mode must be ${RESPONSE_MODES.slice(0, -1).join(', ')} or ${RESPONSE_MODES.at(-1)}`);
   if (responseTypeText === undefined) throw fail('invalid_request', 'response_type is required');
   if (flow === undefined) {
     throw fail('unsupported_response_type', `response_type must be ${RESPONSE_TYPES.map((t) => t.responseType).join(' or ')}`);

@@ -65,14 +65,17 @@ export function errorResponse(error: AuthorizeError): Record<string, string> {
 
 /** How a response reaches the client: a redirect (query or fragment), or a page that posts it (form_post). */
 export type AuthorizationResponse =
-  | { mode: 'redirect'; location: string }
-  | { mode: 'form_post'; redirectUri: string; params: Record<string, string> };
+  { mode: 'redirect'; location: string } | { mode: 'form_post'; redirectUri: string; params: Record<string, string> };
 
 /**
  * A response to the client at `target`: the values (undefined ones left out), its `state`, and
  * `iss` (RFC 9207), in the target's response mode.
  */
-export function authorizationResponse(issuer: string, target: ResponseTarget, values: Record<string, string | undefined>): AuthorizationResponse {
+export function authorizationResponse(
+  issuer: string,
+  target: ResponseTarget,
+  values: Record<string, string | undefined>,
+): AuthorizationResponse {
   const params: Record<string, string> = {};
   for (const [name, value] of Object.entries(values)) if (value !== undefined) params[name] = value;
   if (target.state !== undefined) params.state = target.state;

@@ -94,8 +94,7 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
   // offline_access granted, and still allowed: a refresh token for the access token's scopes, in a
   // family named after the code (a replay of the code revokes it). Issued before the code records
   // its token, so a concurrent replay (which waits for that) finds the family.
-  const offline =
-    granted.scopes.includes(OFFLINE_ACCESS) && api.server.allowOfflineAccess && isClientAllowed(client, refreshTokenGrant);
+  const offline = granted.scopes.includes(OFFLINE_ACCESS) && api.server.allowOfflineAccess && isClientAllowed(client, refreshTokenGrant);
   const refreshToken = offline
     ? await deps.refreshTokens.issue({
         client,

@@ -14,7 +14,8 @@ import type { TokenHookPayload } from './token-hook-payload';
 /** Largest hook answer read; past it the call is aborted. */
 export const TOKEN_HOOK_RESPONSE_MAX_BYTES = 8 * 1024;
 
-const FORBIDDEN_ADDRESS = 'address not allowed: the host is, or resolves to, a loopback, private, link-local or metadata address (list it in TOKEN_HOOK_ALLOWED_HOSTS to allow it)';
+const FORBIDDEN_ADDRESS =
+  'address not allowed: the host is, or resolves to, a loopback, private, link-local or metadata address (list it in TOKEN_HOOK_ALLOWED_HOSTS to allow it)';
 
 /** Raised inside the connection's DNS lookup, recognized when the request fails. */
 class ForbiddenAddressError extends Error {
@@ -64,7 +65,10 @@ export class TokenHookCaller {
   async call(hook: Pick<ActiveTokenHook, 'url' | 'timeoutMs' | 'secret'>, payload: TokenHookPayload): Promise<Record<string, unknown>> {
     // The allow-list may have changed since the hook was set.
     if (tokenHookUrlProblem(hook.url, this.allowedHosts) !== null) {
-      throw new TokenHookFault('forbidden_address', 'URL not allowed: https is required unless the host is listed in TOKEN_HOOK_ALLOWED_HOSTS');
+      throw new TokenHookFault(
+        'forbidden_address',
+        'URL not allowed: https is required unless the host is listed in TOKEN_HOOK_ALLOWED_HOSTS',
+      );
     }
     const url = new URL(hook.url);
     const allowed = this.allowedHosts.has(normalizeHostname(url.hostname));
@@ -75,13 +79,19 @@ export class TokenHookCaller {
     }
     const body = Buffer.from(JSON.stringify(payload), 'utf8');
     const signature = createHmac('sha256', hook.secret).update(body).digest('hex');
-    const text = await this.post(url, allowed, body, {
-      'content-type': 'application/json',
-      accept: 'application/json',
-      'user-agent': 'apiauth-token-hook/1',
-      'x-hook-signature': `sha256=${signature}`,
-      'x-hook-timestamp': String(payload.timestamp),
-    }, hook.timeoutMs);
+    const text = await this.post(
+      url,
+      allowed,
+      body,
+      {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        'user-agent': 'apiauth-token-hook/1',
+        'x-hook-signature': `sha256=${signature}`,
+        'x-hook-timestamp': String(payload.timestamp),
+      },
+      hook.timeoutMs,
+    );
     return parseAnswer(text);
   }
 
@@ -138,7 +148,9 @@ export class TokenHookCaller {
             chunks.push(chunk);
           });
           response.on('end', () => finish(null, Buffer.concat(chunks).toString('utf8')));
-          response.on('error', (error: NodeJS.ErrnoException) => finish(new TokenHookFault('network', `the answer was cut off (${safeCode(error)})`)));
+          response.on('error', (error: NodeJS.ErrnoException) =>
+            finish(new TokenHookFault('network', `the answer was cut off (${safeCode(error)})`)),
+          );
         });
         request.end(body);
       };

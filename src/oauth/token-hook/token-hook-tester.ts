@@ -62,8 +62,7 @@ export class TokenHookTester {
     const issues = new IssueList();
     const client = input.clientUuid != null ? await this.deps.reads.clientByUuid(input.clientUuid) : SAMPLE_CLIENT;
     if (!client) issues.add('NOT_FOUND', ['input', 'clientId'], 'client not found');
-    const user =
-      input.userId != null ? (isUuid(input.userId) ? await this.deps.users.findById(input.userId) : null) : undefined;
+    const user = input.userId != null ? (isUuid(input.userId) ? await this.deps.users.findById(input.userId) : null) : undefined;
     if (user === null) issues.add('NOT_FOUND', ['input', 'userId'], 'user not found');
     const grantType = input.grantType ?? (user ? 'AUTHORIZATION_CODE' : 'CLIENT_CREDENTIALS');
     if (checkEnum(issues, ['input', 'grantType'], grantType, GRANT_TYPES) && grantType === 'CLIENT_CREDENTIALS' && user) {
@@ -95,17 +94,17 @@ export class TokenHookTester {
       result = { claims: null, error: error.message };
     }
     await this.deps.audit.recordAlone(actor, {
-        operation: 'resourceServerTokenHookTest',
-        targetType: 'ResourceServer',
-        targetId: serverId,
-        // The claim names, not their values (they may hold personal data).
-        summary: {
-          grantType,
-          clientId: subject.client.clientId,
-          userId: subject.user?.id ?? null,
-          claimNames: result.claims ? Object.keys(result.claims).slice(0, 50) : null,
-          error: result.error,
-        },
+      operation: 'resourceServerTokenHookTest',
+      targetType: 'ResourceServer',
+      targetId: serverId,
+      // The claim names, not their values (they may hold personal data).
+      summary: {
+        grantType,
+        clientId: subject.client.clientId,
+        userId: subject.user?.id ?? null,
+        claimNames: result.claims ? Object.keys(result.claims).slice(0, 50) : null,
+        error: result.error,
+      },
     });
     return result;
   }

@@ -13,12 +13,7 @@ export function tokenTyp(dialect: string): 'at+jwt' | 'JWT' {
  * - *_AUTHZ add `permissions` (the user's permissions under RBAC; for machines, the scopes).
  * All of them are protected claims (PROTECTED_CLAIMS).
  */
-export function setDialectClaims(
-  payload: Record<string, unknown>,
-  context: TokenContext,
-  scope: string,
-  permissions: string[],
-): void {
+export function setDialectClaims(payload: Record<string, unknown>, context: TokenContext, scope: string, permissions: string[]): void {
   const { tokenDialect } = context.api.server;
   const { clientId } = context.client;
   const user = context.user;

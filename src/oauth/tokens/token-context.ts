@@ -26,8 +26,23 @@ export interface TokenContext {
  * a custom-claims source returned. One list, used by the pipeline and by the hook's validation.
  */
 export const PROTECTED_CLAIMS: ReadonlySet<string> = new Set([
-  'iss', 'sub', 'aud', 'exp', 'iat', 'nbf', 'jti', 'client_id', 'azp', 'scope', 'gty',
-  'permissions', 'cnf', 'act', 'sid', 'auth_time', 'nonce',
+  'iss',
+  'sub',
+  'aud',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'client_id',
+  'azp',
+  'scope',
+  'gty',
+  'permissions',
+  'cnf',
+  'act',
+  'sid',
+  'auth_time',
+  'nonce',
 ]);
 
 /**
