@@ -9,6 +9,8 @@ import { User } from '../user/user.type';
 import { Permission, Role, RoleConnection } from './role.type';
 import { RoleEntity } from '../../domain/role/role.entities';
 import { UserRolesAssignPayload, UserRolesRemovePayload } from './role.payloads';
+import type { Actor } from '../../domain/audit/actor';
+import type { UserEntity } from '../../domain/user/user.entity';
 
 /** A user's roles and effective permissions (RBAC), next to the User type's own resolver. */
 @Resolver(() => User)
@@ -44,15 +46,7 @@ export class UserRolesResolver {
     @Arg('id', () => ID, { description: 'Global ID of the user.' }) id: string,
     @Arg('roleIds', () => [ID]) roleIds: string[],
   ) {
-    return mutate(async () => {
-      const userId = requireId(id, 'User');
-      const user = await ctx.services.roles.assignToUser(
-        userId,
-        roleIds.map((r) => decodeId(r, 'Role') ?? ''),
-        actorOf(ctx),
-      );
-      return { user: User.from(user) };
-    });
+    return changeRoles(ctx, id, roleIds, (userId, roles, actor) => ctx.services.roles.assignToUser(userId, roles, actor));
   }
 
   @Authorized(S.updateRoles)
@@ -64,14 +58,23 @@ export class UserRolesResolver {
     @Arg('id', () => ID, { description: 'Global ID of the user.' }) id: string,
     @Arg('roleIds', () => [ID]) roleIds: string[],
   ) {
-    return mutate(async () => {
-      const userId = requireId(id, 'User');
-      const user = await ctx.services.roles.removeFromUser(
-        userId,
-        roleIds.map((r) => decodeId(r, 'Role') ?? ''),
-        actorOf(ctx),
-      );
-      return { user: User.from(user) };
-    });
+    return changeRoles(ctx, id, roleIds, (userId, roles, actor) => ctx.services.roles.removeFromUser(userId, roles, actor));
   }
+}
+
+/** Assigns or removes roles: the user's and the roles' global IDs decoded (an unknown role ID matches no role). */
+function changeRoles(
+  ctx: GraphQLContext,
+  id: string,
+  roleIds: string[],
+  change: (userId: string, roleIds: string[], actor: Actor) => Promise<UserEntity>,
+) {
+  return mutate(async () => {
+    const user = await change(
+      requireId(id, 'User'),
+      roleIds.map((r) => decodeId(r, 'Role') ?? ''),
+      actorOf(ctx),
+    );
+    return { user: User.from(user) };
+  });
 }
