@@ -148,7 +148,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onError: (err) => http.log.warn({ err }, 'change listener connection lost; reconnecting'),
     });
 
-    const audit = new AuditLog(dataSource, (err) => http.log.error({ err }, 'audit event write failed'));
+    const audit = new AuditLog(dataSource, { clock, onError: (err) => http.log.error({ err }, 'audit event write failed') });
     const resourceServers = new ResourceServerService(dataSource, changes, audit, clock, {
       // A new API gets its keys now, so they are in the JWKS before its first token.
       async afterCreate(em, server) {

@@ -46,7 +46,7 @@ export async function openDomainServices(clock: Clock): Promise<DomainServices> 
     { entities, poolSize: process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE },
   );
   const dataSource = database.dataSource;
-  const audit = new AuditLog(dataSource);
+  const audit = new AuditLog(dataSource, { clock });
   const users = new UserService(dataSource, silentChanges, audit);
   const clients = new ClientService(dataSource, silentChanges, audit, clock);
   const resourceServers = new ResourceServerService(dataSource, silentChanges, audit, clock);

@@ -744,7 +744,15 @@ describe('token revocation and introspection', () => {
       expect(await secretRows('SELECT id FROM client_secrets WHERE client_id = $1', client.id)).toHaveLength(2);
       expect(await secretRows('SELECT kid FROM resource_server_secrets WHERE resource_server_id = $1', hs.id)).toHaveLength(2);
 
-      await waitUntilPast(shortExpiry);
+      // Past the short jti's expiry and the end of both grace periods (which started at rotation, later
+      // than shortExpiry was set: on a loaded machine, possibly more than a second later).
+      const [graceEnd] = await server.db.query<{ at: Date }>(
+        `SELECT max(expires_at) AS at FROM (
+           SELECT expires_at FROM client_secrets WHERE client_id = $1 AND expires_at IS NOT NULL
+           UNION ALL SELECT expires_at FROM resource_server_secrets WHERE resource_server_id = $2 AND expires_at IS NOT NULL) s`,
+        [uuidOf(client.id), uuidOf(hs.id)],
+      );
+      await waitUntilPast(Math.max(shortExpiry, graceEnd.at.getTime()));
       expect(await server.app.housekeeping.runOnce()).toEqual({
         revokedTokens: 1,
         watermarks: 1,

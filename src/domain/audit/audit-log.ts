@@ -1,3 +1,4 @@
+import { Clock, systemClock } from '../../lib/clock';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { keysetPage, Page, PageRequest } from '../pagination';
@@ -34,12 +35,16 @@ const UNSUPERVISED_BURST = 50;
  */
 class EventBudget {
   private tokens = UNSUPERVISED_BURST;
-  private refilledAt = Date.now();
+  private refilledAt: number;
   private suppressed = 0;
+
+  constructor(private readonly clock: Clock) {
+    this.refilledAt = clock.now().getTime();
+  }
 
   /** The number of events suppressed since the last one written, or null when this one is suppressed too. */
   take(): number | null {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     this.tokens = Math.min(UNSUPERVISED_BURST, this.tokens + ((now - this.refilledAt) / 1000) * UNSUPERVISED_PER_SECOND);
     this.refilledAt = now;
     if (this.tokens < 1) {
@@ -61,13 +66,19 @@ class EventBudget {
  * down) cannot turn into a flood of writes.
  */
 export class AuditLog {
-  private readonly denied = new EventBudget();
-  private readonly failures = new EventBudget();
+  private readonly denied: EventBudget;
+  private readonly failures: EventBudget;
+  private readonly onError: (error: unknown) => void;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly onError: (error: unknown) => void = () => {},
-  ) {}
+    options: { clock?: Clock; onError?: (error: unknown) => void } = {},
+  ) {
+    const clock = options.clock ?? systemClock;
+    this.denied = new EventBudget(clock);
+    this.failures = new EventBudget(clock);
+    this.onError = options.onError ?? (() => {});
+  }
 
   async record(em: EntityManager, actor: Actor, entry: AuditEntry): Promise<void> {
     await em.insert(AuditEventEntity, row(actor, entry, 'SUCCESS'));
