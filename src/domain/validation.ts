@@ -46,6 +46,25 @@ export function checkNoDuplicates(issues: IssueList, field: string[], list: stri
 export const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 export const SCOPE_VALUE_MAX = 280;
 
+/**
+ * A URL a browser or this server is sent to (callback, logout, hook): at most `max` characters, no
+ * whitespace, absolute, without credentials or fragment. The parsed URL, or why it is refused; the
+ * scheme and host rules are the caller's.
+ */
+export function parseWebUrl(raw: string, max: number): URL | string {
+  if (raw.length === 0 || raw.length > max) return `must be 1 to ${max} characters`;
+  if (/\s/.test(raw)) return 'must not contain whitespace';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return 'is not an absolute URL';
+  }
+  if (raw.includes('#')) return 'must not contain a fragment';
+  if (url.username || url.password) return 'must not contain credentials';
+  return url;
+}
+
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);

@@ -1,5 +1,5 @@
 import { IssueList } from '../errors';
-import { checkListSize, checkNoDuplicates, isLoopbackHost, truncate } from '../validation';
+import { checkListSize, checkNoDuplicates, isLoopbackHost, parseWebUrl, truncate } from '../validation';
 
 export const APP_TYPES = ['NATIVE', 'SPA', 'REGULAR_WEB', 'MACHINE_TO_MACHINE'] as const;
 export type AppType = (typeof APP_TYPES)[number];
@@ -97,16 +97,8 @@ export function checkOrigins(issues: IssueList, field: string[], origins: string
 }
 
 function urlProblem(raw: string, allowCustomScheme: boolean): string | null {
-  if (raw.length === 0 || raw.length > URL_MAX) return `must be 1 to ${URL_MAX} characters`;
-  if (/\s/.test(raw)) return 'must not contain whitespace';
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'is not an absolute URL';
-  }
-  if (raw.includes('#')) return 'must not contain a fragment';
-  if (url.username || url.password) return 'must not contain credentials';
+  const url = parseWebUrl(raw, URL_MAX);
+  if (typeof url === 'string') return url;
   if (url.protocol === 'https:') return url.hostname ? null : 'must have a host';
   if (url.protocol === 'http:') {
     return isLoopbackHost(url.hostname) ? null : 'must use https (http is allowed only for localhost and loopback addresses)';

@@ -1,5 +1,5 @@
 import { IssueList } from '../errors';
-import { checkIntRange } from '../validation';
+import { checkIntRange, parseWebUrl } from '../validation';
 import { normalizeHostname } from '../../lib/hostname';
 
 /**
@@ -22,16 +22,8 @@ export const TOKEN_HOOK_DEFAULTS = { timeoutMs: 2000, failurePolicy: 'DENY' as T
  * Where the host resolves is checked at call time, on the address connected to (oauth/token-hook).
  */
 export function tokenHookUrlProblem(raw: string, allowedHosts: ReadonlySet<string>): string | null {
-  if (raw.length === 0 || raw.length > TOKEN_HOOK_URL_MAX) return `must be 1 to ${TOKEN_HOOK_URL_MAX} characters`;
-  if (/\s/.test(raw)) return 'must not contain whitespace';
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return 'is not an absolute URL';
-  }
-  if (url.username || url.password) return 'must not contain credentials';
-  if (raw.includes('#')) return 'must not contain a fragment';
+  const url = parseWebUrl(raw, TOKEN_HOOK_URL_MAX);
+  if (typeof url === 'string') return url;
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use https';
   if (!url.hostname) return 'must have a host';
   if (url.protocol === 'http:' && !allowedHosts.has(normalizeHostname(url.hostname))) {
