@@ -18,6 +18,20 @@ export function originAllowed(entries: readonly string[], origin: string): boole
   return entries.some((entry) => originOfEntry(entry) === origin);
 }
 
+/**
+ * True when `origin` names the host the request was sent to (`Host`): a same-origin request, e.g.
+ * the service's own explorer page. Browsers send `Origin` on same-origin POSTs too, but apply no
+ * CORS to them: the page reads the answer whatever the headers say, so there is nothing to check.
+ */
+export function isSameOrigin(origin: string, host: string | undefined): boolean {
+  if (host === undefined) return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 /** True for a CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method`. */
 export function isPreflight(method: string, headers: Record<string, string | string[] | undefined>): boolean {
   return method === 'OPTIONS' && typeof headers.origin === 'string' && headers['access-control-request-method'] !== undefined;

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientEntity } from '../domain/client/client.entity';
-import { allowOriginHeaders, isPreflight, originAllowed, preflightHeaders } from '../lib/cors';
+import { allowOriginHeaders, isPreflight, isSameOrigin, originAllowed, preflightHeaders } from '../lib/cors';
 import { OAuthError } from './errors';
 import type { Registry } from './registry';
 
@@ -20,7 +20,8 @@ export class OriginNotAllowedError extends OAuthError {
  * - a preflight carries no client_id, so it is answered for an origin that some client allows;
  * - an actual request is admitted, after client authentication, only when that client allows its
  *   origin; otherwise `invalid_client` without CORS headers (the page cannot read the answer).
- * Requests without `Origin` (servers, curl) are left alone: one header check on the hot path.
+ * Requests without `Origin` (servers, curl) are left alone: one header check on the hot path. So
+ * are same-origin ones (the explorer's token helper), which browsers do not subject to CORS.
  */
 export class ClientOrigins {
   constructor(private readonly registry: Registry) {}
@@ -42,7 +43,7 @@ export class ClientOrigins {
    */
   admit(request: FastifyRequest, reply: FastifyReply, client: ClientEntity): void {
     const origin = request.headers.origin;
-    if (origin === undefined) return;
+    if (origin === undefined || isSameOrigin(origin, request.headers.host)) return;
     if (!originAllowed(client.allowedOrigins, origin)) throw new OriginNotAllowedError();
     reply.headers(allowOriginHeaders(origin));
   }
@@ -55,6 +56,7 @@ export class ClientOrigins {
   async exposeError(request: FastifyRequest, reply: FastifyReply, error: OAuthError): Promise<void> {
     const origin = request.headers.origin;
     if (origin === undefined || error instanceof OriginNotAllowedError || reply.hasHeader('access-control-allow-origin')) return;
+    if (isSameOrigin(origin, request.headers.host)) return;
     const allowed = await this.registry.allowedOrigins().catch(() => new Set<string>());
     if (allowed.has(origin)) reply.headers(allowOriginHeaders(origin));
   }

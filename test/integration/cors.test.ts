@@ -121,6 +121,16 @@ describe('CORS', () => {
       expect(corsOf(res.headers)).toEqual({});
     });
 
+    it('leaves same-origin requests (the explorer’s token helper: browsers send Origin on POST) unchanged', async () => {
+      const res = await clientCredentials(m2m, server.url);
+      expect(res.status).toBe(200);
+      expect(corsOf(res.headers)).toEqual({});
+      // Another port of the same host is another origin.
+      const otherPort = new URL(server.url);
+      otherPort.port = String(Number(otherPort.port) + 1);
+      expect((await clientCredentials(m2m, otherPort.origin)).status).toBe(401);
+    });
+
     it('makes errors readable by an allowed origin: after client authentication by that client’s list, before it by all clients’', async () => {
       const afterAuth = await clientCredentials(m2m, M2M_ORIGIN, 'https://unknown-api.example/');
       expect(afterAuth.status).toBe(400);
