@@ -39,6 +39,7 @@ import { TokenValidator } from './oauth/token-validator';
 import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
 import { registerRevocationEndpoint } from './oauth/revocation-endpoint';
 import { registerTokenEndpoint } from './oauth/token-endpoint';
+import { ClientOrigins } from './oauth/client-origins';
 import { registerAuthorizeEndpoint } from './oauth/authorize/endpoint';
 import { TestTokenService } from './oauth/test-tokens';
 import { mountGraphQL } from './http/graphql-route';
@@ -203,7 +204,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const testTokens = new TestTokenService({ registry, pipeline, audit }, reads);
 
     registerBodyParsers(http);
+    // CORS of the endpoints clients authenticate to, after each client's allowed origins.
+    const origins = new ClientOrigins(registry);
     registerTokenEndpoint(http, {
+      origins,
       grants,
       services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens },
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
@@ -214,7 +218,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       validator,
       observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)),
     });
-    registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations });
+    registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations, origins });
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
     registerAuthorizeEndpoint(http, {
       issuer: config.issuer,

@@ -3,6 +3,7 @@ import { parseMasterKey } from './crypto/master-key';
 import { parseHostEntry } from './lib/hostname';
 import { apiIdentifierProblem } from './lib/api-identifier';
 import { hasControlCharacter } from './lib/control-characters';
+import { endpointUrl } from './lib/issuer-url';
 
 /**
  * The service configuration, read once from the environment and validated up front so a
@@ -12,7 +13,7 @@ import { hasControlCharacter } from './lib/control-characters';
 export interface Config {
   port: number;
   host: string;
-  /** The `iss` of every token and the base of every endpoint URL; no trailing slash. */
+  /** ISSUER exactly as given (trailing slash kept): the `iss` of every token and discovery's `issuer`; endpoint URLs via lib/issuer-url.ts. */
   issuer: string;
   /** Unset: the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
@@ -47,6 +48,8 @@ export interface Config {
    * resolve to loopback, private or link-local addresses (TOKEN_HOOK_ALLOWED_HOSTS). Default: none.
    */
   tokenHookAllowedHosts: ReadonlySet<string>;
+  /** Origins (exact `scheme://host[:port]`) whose pages may call /graphql (CORS_ORIGINS). Default: none. */
+  corsOrigins: ReadonlySet<string>;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -80,12 +83,11 @@ export function loadConfig(env: Env = process.env): Config {
   const port = integer('PORT', 4000, 0, 65535);
   const host = read('HOST') ?? '127.0.0.1';
 
-  let issuer = read('ISSUER') ?? `http://localhost:${port}`;
+  const issuer = read('ISSUER') ?? `http://localhost:${port}`;
   try {
     const url = new URL(issuer);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
     if (url.search || url.hash) throw new Error('query');
-    issuer = issuer.replace(/\/+$/, '');
   } catch {
     problems.push(`ISSUER must be an http(s) URL without query or fragment (got "${issuer}")`);
   }
@@ -112,7 +114,7 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('MASTER_KEY is required with DATABASE_URL when NODE_ENV=production');
   }
 
-  const managementAudience = read('MANAGEMENT_AUDIENCE') ?? `${issuer}/api/v2/`;
+  const managementAudience = read('MANAGEMENT_AUDIENCE') ?? endpointUrl(issuer, '/api/v2/');
   const audienceProblem = apiIdentifierProblem(managementAudience);
   if (audienceProblem) problems.push(`MANAGEMENT_AUDIENCE ${audienceProblem}`);
 
@@ -158,6 +160,15 @@ export function loadConfig(env: Env = process.env): Config {
     else tokenHookAllowedHosts.add(host);
   }
 
+  const corsOrigins = new Set<string>();
+  for (const entry of (read('CORS_ORIGINS') ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    if (isOrigin(entry)) corsOrigins.add(entry);
+    else problems.push(`CORS_ORIGINS must list origins (scheme://host[:port], no path, no wildcard) (got "${entry.slice(0, 100)}")`);
+  }
+
   const config: Config = {
     port,
     host,
@@ -181,7 +192,18 @@ export function loadConfig(env: Env = process.env): Config {
     accessLog: accessLogText !== 'false',
     metrics,
     tokenHookAllowedHosts,
+    corsOrigins,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** An http(s) origin exactly as a browser sends it in `Origin` (lowercase host, no default port, no path). */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === text && !text.includes('*');
+  } catch {
+    return false;
+  }
 }

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { performance } from 'node:perf_hooks';
 import { ConfigError, loadConfig } from './config';
 import { createApp } from './app';
+import { endpointUrl } from './lib/issuer-url';
 
 /** Composition root: config → database → keys → HTTP server. */
 async function main(): Promise<void> {
@@ -73,7 +74,7 @@ function printBootstrapCredentials(issuer: string, audience: string, client: { c
       'Get a management token:',
       `  curl -s -u '${client.clientId}:${client.clientSecret}' \\`,
       `    -d grant_type=client_credentials -d 'audience=${audience}' \\`,
-      `    ${issuer}/oauth/token`,
+      `    ${endpointUrl(issuer, '/oauth/token')}`,
       '=========================================================================',
       '',
     ].join('\n'),

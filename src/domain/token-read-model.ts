@@ -63,6 +63,12 @@ export class TokenReadModel {
     return server?.identifier ?? null;
   }
 
+  /** Every origin some client allows (allowed_origins of all clients, each once): the CORS preflight's list. */
+  async allowedOriginsOfAllClients(): Promise<string[]> {
+    const rows: { origin: string }[] = await this.dataSource.query('SELECT DISTINCT unnest(allowed_origins) AS origin FROM clients');
+    return rows.map((row) => row.origin);
+  }
+
   /** The client grant of a client (uuid) for an API (uuid); null when there is none. */
   grant(clientUuid: string, apiUuid: string): Promise<ClientGrantEntity | null> {
     return this.dataSource.manager.findOneBy(ClientGrantEntity, { clientUuid, resourceServerId: apiUuid });

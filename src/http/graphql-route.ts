@@ -12,6 +12,7 @@ import { createErrorFormatter } from './graphql-errors';
 import { GraphQLOperations } from './graphql-operations';
 import type { Metrics } from './metrics';
 import type { Explorer } from './explorer';
+import { graphqlCors } from './cors';
 
 export const GRAPHQL_BODY_LIMIT = 1024 * 1024;
 
@@ -68,6 +69,7 @@ export async function mountGraphQL(
       ),
   });
   const explorer = deps.explorer;
+  const cors = graphqlCors(deps.config.corsOrigins);
   app.route<{ Reply: string }>({
     method: ['GET', 'POST', 'OPTIONS'],
     url: '/graphql',
@@ -75,11 +77,15 @@ export async function mountGraphQL(
     // A browser navigation (GET, Accept prefers text/html, no `query` in the URL) gets the explorer
     // page here, before the token check: the page is static and needs no token. Everything else
     // (every GraphQL request) goes on to the preHandler and Apollo unchanged.
+    // CORS first (CORS_ORIGINS): a listed origin's preflight is answered before anything else.
     onRequest: explorer
-      ? async (request, reply) => {
-          if (explorer.wantsPage(request)) return explorer.sendPage(reply);
-        }
-      : undefined,
+      ? [
+          cors,
+          async (request, reply) => {
+            if (explorer.wantsPage(request)) return explorer.sendPage(reply);
+          },
+        ]
+      : cors,
     preHandler: deps.preHandler,
     handler,
   });

@@ -2,6 +2,7 @@ import type { ClientEntity } from '../domain/client/client.entity';
 import type { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
 import type { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
 import type { TokenReadModel } from '../domain/token-read-model';
+import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 
 export interface CachedClient {
@@ -33,6 +34,8 @@ export class Registry {
   /** API uuid → identifier (then `apis`). */
   private apiIdentifiers = new Map<string, Promise<string | null>>();
   private grants = new Map<string, Promise<ClientGrantEntity | null>>();
+  /** One entry at most: the origins some client allows, as browsers send them (see allowedOrigins). */
+  private origins = new Map<string, Promise<ReadonlySet<string>>>();
   private generation = 0;
 
   constructor(
@@ -46,6 +49,7 @@ export class Registry {
     this.apis.clear();
     this.apiIdentifiers.clear();
     this.grants.clear();
+    this.origins.clear();
   }
 
   client(clientId: string): Promise<CachedClient | null> {
@@ -76,6 +80,11 @@ export class Registry {
 
   grant(clientUuid: string, serverUuid: string): Promise<ClientGrantEntity | null> {
     return this.cached(this.grants, `${clientUuid}|${serverUuid}`, () => this.reads.grant(clientUuid, serverUuid));
+  }
+
+  /** Every origin allowed by some client, for CORS preflights (which carry no client_id). */
+  allowedOrigins(): Promise<ReadonlySet<string>> {
+    return this.cached(this.origins, '*', async () => new Set((await this.reads.allowedOriginsOfAllClients()).map(originOfEntry)));
   }
 
   private cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {

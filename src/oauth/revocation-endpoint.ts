@@ -5,6 +5,7 @@ import { authenticateClient, AuthenticatedClient } from './client-auth/authentic
 import { sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
+import type { ClientOrigins } from './client-origins';
 import type { TokenValidator } from './token-validator';
 import type { Clock } from '../lib/clock';
 import type { RefreshTokenService } from '../domain/refresh-token/refresh-token.service';
@@ -30,8 +31,11 @@ export function registerRevocationEndpoint(
     validator: TokenValidator;
     refreshTokens: Pick<RefreshTokenService, 'findByToken' | 'revokeFamily'>;
     revocations: Pick<RevocationService, 'denylist'>;
+    /** CORS: browsers on an origin the authenticating client allows. */
+    origins: ClientOrigins;
   },
 ): void {
+  deps.origins.registerPreflight(app, '/oauth/revoke', ['POST']);
   /** True when `token` was a refresh token (of this client or not). */
   const revokeRefreshToken = async (caller: AuthenticatedClient, token: string): Promise<boolean> => {
     const found = await deps.refreshTokens.findByToken(token);
@@ -64,6 +68,7 @@ export function registerRevocationEndpoint(
     try {
       const params = readParams(request.body);
       const caller = await authenticateClient(deps, request.headers.authorization, params);
+      deps.origins.admit(request, reply, caller.client);
       const token = params.get('token');
       if (token === undefined) throw invalidRequest('token is required');
       const order =
@@ -75,7 +80,9 @@ export function registerRevocationEndpoint(
       }
       return reply.code(200).headers(NO_STORE).send();
     } catch (error) {
-      return sendOAuthError(reply, toOAuthError(error, request.log));
+      const oauthError = toOAuthError(error, request.log);
+      await deps.origins.exposeError(request, reply, oauthError);
+      return sendOAuthError(reply, oauthError);
     }
   });
 }

@@ -4,6 +4,7 @@ import { readParams } from './params';
 import { authenticateClient } from './client-auth/authenticate';
 import { assertClientAllowed, GrantServices } from './grants/grant';
 import type { GrantRegistry } from './grants/registry';
+import type { ClientOrigins } from './client-origins';
 
 export const TOKEN_BODY_LIMIT = 16 * 1024;
 
@@ -38,9 +39,12 @@ export function registerTokenEndpoint(
     /** What grants use (and client authentication: registry, clock). */
     services: GrantServices;
     observe?: TokenOutcomeObserver;
+    /** CORS: browsers on an origin the authenticating client allows. */
+    origins: ClientOrigins;
   },
 ): void {
-  const { grants, services } = deps;
+  const { grants, services, origins } = deps;
+  origins.registerPreflight(app, '/oauth/token', ['POST']);
   app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
     let grantType: string | undefined;
     try {
@@ -50,6 +54,7 @@ export function registerTokenEndpoint(
       const grant = grants.get(grantType);
       if (grant === undefined) throw unsupportedGrantType('This grant type is not supported');
       const { client } = await authenticateClient(services, request.headers.authorization, params);
+      origins.admit(request, reply, client);
       assertClientAllowed(client, grant);
       const token = await grant.handle({ client, params, requestId: request.id, services });
       deps.observe?.(grantType, 'success');
@@ -63,6 +68,7 @@ export function registerTokenEndpoint(
     } catch (error) {
       const oauthError = toOAuthError(error, request.log);
       deps.observe?.(grants.label(grantType), oauthError.error);
+      await origins.exposeError(request, reply, oauthError);
       return sendOAuthError(reply, oauthError);
     }
   });

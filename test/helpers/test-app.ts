@@ -73,7 +73,8 @@ export async function startTestServer(
   } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
-  const port = await freePort();
+  // env.PORT: a test that must know the port before the start (an ISSUER naming it).
+  const port = options.env?.PORT !== undefined ? Number(options.env.PORT) : await freePort();
   const config = loadConfig({
     PORT: String(port),
     HOST: '127.0.0.1',

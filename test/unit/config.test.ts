@@ -17,9 +17,15 @@ describe('configuration', () => {
     expect(config.dataDir.endsWith('.data')).toBe(true);
   });
 
-  it('derives the issuer from PORT and drops a trailing slash from ISSUER', () => {
+  it('derives the issuer from PORT and keeps ISSUER exactly as given, trailing slash included (issue 11)', () => {
     expect(loadConfig({ PORT: '8080' }).issuer).toBe('http://localhost:8080');
-    expect(loadConfig({ ISSUER: 'https://auth.example.com/' }).issuer).toBe('https://auth.example.com');
+    expect(loadConfig({ ISSUER: 'https://auth.example.com/' }).issuer).toBe('https://auth.example.com/');
+  });
+
+  it('derives the management audience from the issuer without doubling its trailing slash', () => {
+    expect(loadConfig({ ISSUER: 'https://auth.example.com/' }).managementAudience).toBe('https://auth.example.com/api/v2/');
+    expect(loadConfig({ ISSUER: 'https://auth.example.com' }).managementAudience).toBe('https://auth.example.com/api/v2/');
+    expect(loadConfig({ ISSUER: 'https://host.example/tenant/' }).managementAudience).toBe('https://host.example/tenant/api/v2/');
   });
 
   it('reports every bad variable at once, by name', () => {
@@ -56,6 +62,25 @@ describe('configuration', () => {
     );
     for (const bad of ['http://hooks.internal', 'hooks.internal:8080', '127.0.0.1:80', 'a/b', 'user@host']) {
       expect(() => loadConfig({ TOKEN_HOOK_ALLOWED_HOSTS: `ok.example,${bad}` })).toThrow(/TOKEN_HOOK_ALLOWED_HOSTS/);
+    }
+  });
+
+  it('reads CORS_ORIGINS as exact origins (default none) and refuses wildcards, paths and non-origins', () => {
+    expect(loadConfig({}).corsOrigins).toEqual(new Set());
+    expect(loadConfig({ CORS_ORIGINS: ' http://localhost:5173, https://admin.example.com ' }).corsOrigins).toEqual(
+      new Set(['http://localhost:5173', 'https://admin.example.com']),
+    );
+    for (const bad of [
+      '*',
+      'https://*.example.com',
+      'https://app.example/',
+      'https://app.example/path',
+      'https://APP.example',
+      'https://app.example:443',
+      'app.example',
+      'ftp://app.example',
+    ]) {
+      expect(() => loadConfig({ CORS_ORIGINS: `https://ok.example,${bad}` })).toThrow(/CORS_ORIGINS/);
     }
   });
 });
