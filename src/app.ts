@@ -41,6 +41,9 @@ import { registerRevocationEndpoint } from './oauth/revocation-endpoint';
 import { registerTokenEndpoint } from './oauth/token-endpoint';
 import { ClientOrigins } from './oauth/client-origins';
 import { registerAuthorizeEndpoint } from './oauth/authorize/endpoint';
+import { registerLogoutEndpoints } from './oauth/logout/endpoint';
+import { registerUserinfoEndpoint } from './oauth/userinfo-endpoint';
+import { userinfoUrl } from './oauth/userinfo-url';
 import { TestTokenService } from './oauth/test-tokens';
 import { mountGraphQL } from './http/graphql-route';
 import { createManagementAuth, principalOf } from './http/management-auth';
@@ -185,6 +188,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
 
     const bootstrap = await bootstrapManagement(dataSource, changes, {
       audience: config.managementAudience,
+      userinfoAudience: userinfoUrl(config.issuer),
       bootstrapClient: config.bootstrapClient,
     });
     // Creates the ring if needed and loads every published key.
@@ -219,21 +223,26 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)),
     });
     registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations, origins });
+    registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoUrl(config.issuer) });
+    const sessions = new SessionService(dataSource, clock, config.session);
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
     registerAuthorizeEndpoint(http, {
       issuer: config.issuer,
       registry,
+      audiences: { defaultAudience: config.defaultAudience, userinfo: userinfoUrl(config.issuer) },
       box,
       clock,
       pipeline,
       users,
-      sessions: new SessionService(dataSource, clock),
+      sessions,
       throttle: new LoginThrottleService(dataSource, clock),
       userGrants,
       resourceServers,
       authorizationCodes,
       usedNonces: new UsedNonceService(dataSource, clock),
     });
+    // RP-initiated logout (end_session_endpoint) and Auth0's /v2/logout.
+    registerLogoutEndpoints(http, { issuer: config.issuer, registry, keyRing, sessions });
     registerHealthRoutes(http, {
       shuttingDown: () => shuttingDown,
       checks: {

@@ -50,6 +50,10 @@ export interface Config {
   tokenHookAllowedHosts: ReadonlySet<string>;
   /** Origins (exact `scheme://host[:port]`) whose pages may call /graphql (CORS_ORIGINS). Default: none. */
   corsOrigins: ReadonlySet<string>;
+  /** Browser sign-in sessions: absolute lifetime and idle timeout, seconds (Auth0's defaults: 30 days, 3 days). */
+  session: { lifetimeSeconds: number; idleTimeoutSeconds: number };
+  /** The API of authorization requests that name none (DEFAULT_AUDIENCE, Auth0's tenant "Default Audience"). */
+  defaultAudience: string | undefined;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -169,6 +173,20 @@ export function loadConfig(env: Env = process.env): Config {
     else problems.push(`CORS_ORIGINS must list origins (scheme://host[:port], no path, no wildcard) (got "${entry.slice(0, 100)}")`);
   }
 
+  const session = {
+    lifetimeSeconds: integer('SESSION_LIFETIME_SECONDS', 30 * 86_400, 300, 365 * 86_400),
+    idleTimeoutSeconds: integer('SESSION_IDLE_TIMEOUT_SECONDS', 3 * 86_400, 60, 365 * 86_400),
+  };
+  if (session.idleTimeoutSeconds > session.lifetimeSeconds) {
+    problems.push('SESSION_IDLE_TIMEOUT_SECONDS must not exceed SESSION_LIFETIME_SECONDS');
+  }
+  const defaultAudience = read('DEFAULT_AUDIENCE');
+  const defaultAudienceProblem = defaultAudience === undefined ? undefined : apiIdentifierProblem(defaultAudience);
+  if (defaultAudienceProblem) problems.push(`DEFAULT_AUDIENCE ${defaultAudienceProblem}`);
+  if (defaultAudience !== undefined && defaultAudience === managementAudience) {
+    problems.push('DEFAULT_AUDIENCE cannot be the Management API (it accepts no user tokens)');
+  }
+
   const config: Config = {
     port,
     host,
@@ -193,6 +211,8 @@ export function loadConfig(env: Env = process.env): Config {
     metrics,
     tokenHookAllowedHosts,
     corsOrigins,
+    session,
+    defaultAudience,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -76,7 +76,7 @@ export class Housekeeping {
         `DELETE FROM authorization_codes
           WHERE GREATEST(expires_at, COALESCE(issued_expires_at, expires_at)) < $1::timestamptz - interval '1 hour'`,
       ),
-      userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= $1`),
+      userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`),
       usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= $1`),
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(

@@ -1,3 +1,4 @@
+import { bearerChallenge, bearerToken } from '../oauth/bearer';
 import { Kind, parse, OperationDefinitionNode } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../graphql/context';
@@ -49,7 +50,7 @@ export function createManagementAuth(deps: { validator: TokenValidator; audience
     );
     return reply
       .code(401)
-      .header('WWW-Authenticate', `Bearer realm="management", error="invalid_token", error_description="${description}"`)
+      .header('WWW-Authenticate', bearerChallenge({ realm: 'management', error: 'invalid_token', error_description: description }))
       .header('Cache-Control', 'no-store')
       .send({ errors: [{ message: description, extensions: { code: 'UNAUTHENTICATED' } }] });
   };
@@ -63,13 +64,13 @@ export function createManagementAuth(deps: { validator: TokenValidator; audience
       await reject(request, reply, 'An access token for the Management API is required');
       return;
     }
-    const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/.exec(header.trim());
-    if (!match) {
+    const token = bearerToken(header);
+    if (!token) {
       await reject(request, reply, 'The Authorization header must be: Bearer <access token>');
       return;
     }
     try {
-      const { payload, clientId } = await deps.validator.validate(match[1], { audience: deps.audience });
+      const { payload, clientId } = await deps.validator.validate(token, { audience: deps.audience });
       principals.set(request, {
         subject: String(payload.sub),
         clientId,

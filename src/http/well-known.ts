@@ -1,5 +1,10 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { KeyRing } from '../crypto/key-ring';
+import type { FastifyInstance } from 'fastify';
+import { ASYMMETRIC_ALGORITHMS, KeyRing } from '../crypto/key-ring';
+import { PROMPTS } from '../oauth/authorize/request';
+import { END_SESSION_PATH } from '../oauth/logout/endpoint';
+import { STANDARD_SCOPES } from '../oauth/standard-scopes';
+import { SUPPORTED_CLAIMS } from '../oauth/tokens/id-token';
+import { userinfoUrl } from '../oauth/userinfo-url';
 import type { GrantRegistry } from '../oauth/grants/registry';
 import { authMethodNames, confidentialAuthMethodNames } from '../oauth/client-auth/registry';
 import { RESPONSE_MODES, RESPONSE_TYPES } from '../oauth/response-types';
@@ -39,14 +44,38 @@ export function authorizationServerMetadata(issuer: string, grants: GrantRegistr
   };
 }
 
-/** RFC 8414 metadata (also served as OpenID discovery) and the public JWK Set, readable from any origin. */
+/**
+ * OpenID Connect Discovery 1.0 §3: the RFC 8414 metadata and what an OpenID Provider adds.
+ * `id_token_signing_alg_values_supported` lists every asymmetric algorithm of the key ring, so
+ * middleware that reads it as the algorithms of access tokens too (express-oauth2-jwt-bearer does)
+ * accepts every API's (HS256 APIs are verified with their secret, never through discovery).
+ */
+export function openIdProviderMetadata(issuer: string, grants: GrantRegistry): Record<string, unknown> {
+  return {
+    ...authorizationServerMetadata(issuer, grants),
+    userinfo_endpoint: userinfoUrl(issuer),
+    end_session_endpoint: endpointUrl(issuer, END_SESSION_PATH),
+    scopes_supported: STANDARD_SCOPES,
+    claims_supported: SUPPORTED_CLAIMS,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ASYMMETRIC_ALGORITHMS,
+    prompt_values_supported: PROMPTS,
+    // Discovery's defaults would claim request_uri support: said plainly.
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+  };
+}
+
+/** RFC 8414 metadata, OpenID discovery and the public JWK Set, readable from any origin. */
 export function registerWellKnown(app: FastifyInstance, deps: { issuer: string; keyRing: KeyRing; grants: GrantRegistry }): void {
-  const sendMetadata = async (_request: unknown, reply: FastifyReply) =>
-    reply
-      .headers({ 'Cache-Control': `public, max-age=${JWKS_MAX_AGE}`, ...PUBLIC_CORS_HEADERS })
-      .send(authorizationServerMetadata(deps.issuer, deps.grants));
-  app.get('/.well-known/oauth-authorization-server', sendMetadata);
-  app.get('/.well-known/openid-configuration', sendMetadata);
+  const metadataHeaders = { 'Cache-Control': `public, max-age=${JWKS_MAX_AGE}`, ...PUBLIC_CORS_HEADERS };
+  app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
+    reply.headers(metadataHeaders).send(authorizationServerMetadata(deps.issuer, deps.grants)),
+  );
+  app.get('/.well-known/openid-configuration', async (_request, reply) =>
+    reply.headers(metadataHeaders).send(openIdProviderMetadata(deps.issuer, deps.grants)),
+  );
   app.get('/.well-known/jwks.json', async (_request, reply) =>
     reply
       .headers({ 'Cache-Control': `public, max-age=${JWKS_MAX_AGE}`, ...PUBLIC_CORS_HEADERS })

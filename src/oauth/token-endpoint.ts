@@ -64,6 +64,7 @@ export function registerTokenEndpoint(
         expires_in: token.expiresIn,
         scope: token.scope,
         ...(token.refreshToken !== undefined ? { refresh_token: token.refreshToken } : {}),
+        ...(token.idToken !== undefined ? { id_token: token.idToken } : {}),
       });
     } catch (error) {
       const oauthError = toOAuthError(error, request.log);

@@ -12,12 +12,15 @@ export interface ValidToken {
   clientId: string;
 }
 
-/** The audience of a token not verified yet, only to pick the API whose rules verify it. */
+/**
+ * The API of a token not verified yet, only to pick the API whose rules verify it: its audience,
+ * or the first of its audiences (a user token carrying `openid` adds the userinfo endpoint's after its API's).
+ */
 function unverifiedAudience(token: string): string {
   try {
     const { aud } = decodeJwt(token);
     if (typeof aud === 'string') return aud;
-    if (Array.isArray(aud) && aud.length === 1 && typeof aud[0] === 'string') return aud[0];
+    if (Array.isArray(aud) && aud.length >= 1 && aud.length <= 2 && typeof aud[0] === 'string') return aud[0];
   } catch {
     // falls through
   }

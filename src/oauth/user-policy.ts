@@ -1,17 +1,11 @@
 import type { CachedApi } from './registry';
+import { isStandardScope } from './standard-scopes';
 
 /** What the policy needs of the role store (RoleService). */
 export interface RolePermissions {
   /** The distinct scopes of the API (uuid) the user holds across their roles. */
   permissionsOf(userId: string, resourceServerId: string): Promise<string[]>;
 }
-
-/**
- * `offline_access` asks for a refresh token; it is never a scope of an API nor a permission, so the
- * policy passes it through untouched when requested (whatever the user's roles), and never puts it
- * in `permissions`.
- */
-export const OFFLINE_ACCESS = 'offline_access';
 
 /**
  * The scopes and `permissions` (for `*_AUTHZ` dialects) of a user's access token for `api`, given
@@ -23,6 +17,10 @@ export const OFFLINE_ACCESS = 'offline_access';
  *   requested order. Evaluated at every issuance (code exchange, implicit, refresh), so removing a
  *   role or permission applies from the next token.
  *
+ * The standard scopes (`openid`, `profile`, `email`, `offline_access`: standard-scopes.ts) are
+ * about the user, never an API's permissions: they pass through untouched when requested,
+ * whatever the user's roles, and never go into `permissions`.
+ *
  * Only for user tokens: machine clients (client_credentials) keep their client grants as the
  * source of their scopes, `enforcePolicies` or not.
  */
@@ -33,10 +31,10 @@ export async function applyUserPolicy(
   requested: string[],
 ): Promise<{ scopes: string[]; permissions: string[] }> {
   if (!api.server.enforcePolicies) {
-    return { scopes: requested, permissions: requested.filter((s) => s !== OFFLINE_ACCESS) };
+    return { scopes: requested, permissions: requested.filter((s) => !isStandardScope(s)) };
   }
   const permissions = (await roles.permissionsOf(userId, api.server.id)).filter((s) => api.scopes.has(s));
   const held = new Set(permissions);
-  const scopes = requested.filter((s) => s === OFFLINE_ACCESS || held.has(s));
+  const scopes = requested.filter((s) => isStandardScope(s) || held.has(s));
   return { scopes, permissions };
 }

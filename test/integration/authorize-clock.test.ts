@@ -4,7 +4,6 @@ import { BrowserAgent, parseForms, pkce, responseParams, textOf } from '../helpe
 import { exchangeCode } from '../helpers/refresh-flow';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 import { CODE_LIFETIME_SECONDS } from '../../src/domain/authorization/authorization-code.service';
-import { SESSION_LIFETIME_SECONDS } from '../../src/domain/sign-in/session.service';
 import { LOCK_SECONDS } from '../../src/domain/sign-in/login-throttle.service';
 import { ACCOUNT_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
 import { TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
@@ -21,9 +20,17 @@ describe('/authorize on the injected clock', () => {
   let web: ClientFixture;
   const CB = 'https://web.example/cb';
   const PASSWORD = 'correct horse battery staple';
+  const SESSION_LIFETIME_SECONDS = 86_400;
+  const SESSION_IDLE_TIMEOUT_SECONDS = 3_600;
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
+    server = await startTestServer({
+      clock,
+      env: {
+        SESSION_LIFETIME_SECONDS: String(SESSION_LIFETIME_SECONDS),
+        SESSION_IDLE_TIMEOUT_SECONDS: String(SESSION_IDLE_TIMEOUT_SECONDS),
+      },
+    });
     api = await f.createApi({ allowSkippingUserConsent: true });
     web = await f.createClient({ appType: 'REGULAR_WEB', isFirstParty: true, grantTypes: ['AUTHORIZATION_CODE'], callbacks: [CB] });
     await server.app.users.create({ email: 'ada@example.com', password: PASSWORD }, SYSTEM_ACTOR);
@@ -54,11 +61,32 @@ describe('/authorize on the injected clock', () => {
     return agent;
   }
 
-  it('a session ends after SESSION_LIFETIME_SECONDS by the clock: the sign-in page again', async () => {
+  it('a session in use ends after SESSION_LIFETIME_SECONDS by the clock: the sign-in page again', async () => {
     const agent = await signedIn();
-    clock.advance(SESSION_LIFETIME_SECONDS - 1);
+    // Used every 50 minutes: never idle, yet it ends at its absolute lifetime.
+    const step = SESSION_IDLE_TIMEOUT_SECONDS - 600;
+    let elapsed = 0;
+    while (elapsed + step < SESSION_LIFETIME_SECONDS) {
+      clock.advance(step);
+      elapsed += step;
+      expect((await agent.get(codeRequest().url)).status).toBe(302);
+    }
+    clock.advance(SESSION_LIFETIME_SECONDS - 1 - elapsed);
     expect((await agent.get(codeRequest().url)).status).toBe(302);
     clock.advance(1);
+    const again = await agent.get(codeRequest().url);
+    expect(again.status).toBe(200);
+    expect(parseForms(again.text)[0].action).toBe('/authorize/login');
+  });
+
+  it('a session unused for SESSION_IDLE_TIMEOUT_SECONDS ends; each use moves the idle timeout on', async () => {
+    const agent = await signedIn();
+    clock.advance(SESSION_IDLE_TIMEOUT_SECONDS - 1);
+    expect((await agent.get(codeRequest().url)).status).toBe(302);
+    // Counted from that use, not from the sign-in.
+    clock.advance(SESSION_IDLE_TIMEOUT_SECONDS - 1);
+    expect((await agent.get(codeRequest().url)).status).toBe(302);
+    clock.advance(SESSION_IDLE_TIMEOUT_SECONDS);
     const again = await agent.get(codeRequest().url);
     expect(again.status).toBe(200);
     expect(parseForms(again.text)[0].action).toBe('/authorize/login');

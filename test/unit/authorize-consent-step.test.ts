@@ -6,13 +6,13 @@ import {
   consentDecision,
   consentForm,
   ConsentSubject,
-  OFFLINE_ACCESS_DESCRIPTION,
   recordConsent,
   scopesToConfirm,
 } from '../../src/oauth/authorize/consent-step';
 import { AUTHORIZE_ROUTES, InteractionForms, InteractionRoutes } from '../../src/oauth/authorize/interaction';
 import { openTransaction } from '../../src/oauth/authorize/transaction';
 import type { CachedApi } from '../../src/oauth/registry';
+import { STANDARD_SCOPE_DESCRIPTIONS } from '../../src/oauth/standard-scopes';
 import { DomainServices, openDomainServices } from '../helpers/domain-services';
 import { FakeClock } from '../helpers/test-app';
 
@@ -95,7 +95,7 @@ describe('/authorize consent step (real consents and scopes)', () => {
       scopes: [
         { value: 'write:photos', description: 'Change your photos' },
         { value: 'bare', description: '' },
-        { value: 'offline_access', description: OFFLINE_ACCESS_DESCRIPTION },
+        { value: 'offline_access', description: STANDARD_SCOPE_DESCRIPTIONS.offline_access },
       ],
       tx: expect.any(String),
       csrf: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),

@@ -1,7 +1,7 @@
 import type { ClientEntity } from '../../src/domain/client/client.entity';
 import type { ResourceServerEntity } from '../../src/domain/resource-server/resource-server.entity';
 import type { CachedApi, Registry } from '../../src/oauth/registry';
-import { AuthorizeError, PageError, validateAuthorizationRequest, withoutPromptLogin } from '../../src/oauth/authorize/request';
+import { afterSignIn, AuthorizeError, PageError, validateAuthorizationRequest } from '../../src/oauth/authorize/request';
 
 /** Request validation is pure but for the registry's reads: a fake registry with one client and two APIs. */
 const web = {
@@ -30,17 +30,23 @@ const api: CachedApi = {
   scopes: new Set(['read:x', 'write:x']),
 };
 const management: CachedApi = {
-  server: { ...api.server, identifier: 'https://manage.example', isSystem: true } as ResourceServerEntity,
+  server: { ...api.server, identifier: 'https://manage.example', isSystem: true, builtin: 'MANAGEMENT' } as ResourceServerEntity,
+  scopes: new Set(),
+};
+const userinfo: CachedApi = {
+  server: { ...api.server, identifier: 'https://issuer.example/userinfo', isSystem: true, builtin: 'USERINFO' } as ResourceServerEntity,
   scopes: new Set(),
 };
 const registry = {
   client: async (clientId: string) =>
     [web, spa].find((c) => c.clientId === clientId) ? { client: [web, spa].find((c) => c.clientId === clientId)!, secrets: [] } : null,
-  api: async (identifier: string) => [api, management].find((a) => a.server.identifier === identifier) ?? null,
+  api: async (identifier: string) => [api, management, userinfo].find((a) => a.server.identifier === identifier) ?? null,
 } as unknown as Registry;
 
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
-const validate = (params: Record<string, string>) => validateAuthorizationRequest({ registry }, Object.entries(params));
+const audiences = { userinfo: 'https://issuer.example/userinfo' };
+const validate = (params: Record<string, string>, defaultAudience?: string) =>
+  validateAuthorizationRequest({ registry, audiences: { ...audiences, defaultAudience } }, Object.entries(params));
 const code = (extra: Record<string, string> = {}) => ({
   response_type: 'code',
   client_id: 'web',
@@ -51,9 +57,9 @@ const code = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
-async function refusal(params: Record<string, string>): Promise<AuthorizeError | PageError> {
+async function refusal(params: Record<string, string>, defaultAudience?: string): Promise<AuthorizeError | PageError> {
   try {
-    await validate(params);
+    await validate(params, defaultAudience);
   } catch (error) {
     if (error instanceof AuthorizeError || error instanceof PageError) return error;
     throw error;
@@ -98,7 +104,6 @@ describe('/authorize request validation step', () => {
   it('later refusals go back to the redirect URI, in the response mode asked', async () => {
     const cases: [Record<string, string>, string, string][] = [
       [code({ response_type: 'id_token' }), 'unsupported_response_type', 'response_type must be code or token'],
-      [code({ scope: 'read:x delete:x' }), 'invalid_scope', 'The API does not define the scope delete:x'],
       [code({ audience: 'https://manage.example' }), 'invalid_target', 'This API does not accept tokens issued to users'],
       [code({ code_challenge_method: 'plain' }), 'invalid_request', 'code_challenge_method must be S256'],
       [code({ prompt: 'none login' }), 'invalid_request', 'prompt=none cannot be combined with other values'],
@@ -134,22 +139,79 @@ describe('/authorize request validation step', () => {
     });
   });
 
-  it('withoutPromptLogin: the request that continues after a sign-in', () => {
+  it('afterSignIn: the request that continues after a sign-in, without prompt=login nor max_age (answered by it)', () => {
     expect(
-      withoutPromptLogin([
+      afterSignIn([
         ['client_id', 'c'],
         ['prompt', 'login consent'],
+        ['max_age', '0'],
       ]),
     ).toEqual([
       ['client_id', 'c'],
       ['prompt', 'consent'],
     ]);
     expect(
-      withoutPromptLogin([
+      afterSignIn([
         ['prompt', 'login'],
         ['state', 's'],
       ]),
     ).toEqual([['state', 's']]);
-    expect(withoutPromptLogin([['prompt', 'none']])).toEqual([['prompt', 'none']]);
+    expect(afterSignIn([['prompt', 'none']])).toEqual([['prompt', 'none']]);
+  });
+
+  it('standard scopes need no API to define them; other undefined scopes are dropped, not refused', async () => {
+    const req = await validate(code({ scope: 'openid profile email offline_access read:x delete:x' }));
+    expect(req.scopes).toEqual(['openid', 'profile', 'email', 'offline_access', 'read:x']);
+    expect(req.api).toBe(api);
+    // offline_access only where a refresh token can follow: dropped for the implicit grant.
+    const implicit = await validate({
+      response_type: 'token',
+      client_id: 'spa',
+      audience: 'https://api.example',
+      nonce: 'n',
+      scope: 'openid offline_access',
+    });
+    expect(implicit.scopes).toEqual(['openid']);
+    // A malformed scope is still refused.
+    expect(await refusal(code({ scope: 'read:x "quoted"' }))).toMatchObject({ error: 'invalid_scope' });
+  });
+
+  it('no audience: the userinfo API when only standard scopes are asked, else DEFAULT_AUDIENCE, else refused', async () => {
+    const { audience: _omitted, ...noAudience } = code();
+    expect((await validate({ ...noAudience, scope: 'openid profile' })).api).toBe(userinfo);
+    expect((await validate({ ...noAudience, scope: 'openid profile' })).scopes).toEqual(['openid', 'profile']);
+    expect((await validate(noAudience)).api).toBe(userinfo);
+    expect(await refusal({ ...noAudience, scope: 'openid read:x' })).toMatchObject({
+      error: 'invalid_request',
+      description: 'audience (or resource) is required: name the API the token is for',
+    });
+    // DEFAULT_AUDIENCE names the API of every request that names none.
+    const viaDefault = await validate({ ...noAudience, scope: 'openid read:x' }, 'https://api.example');
+    expect(viaDefault.api).toBe(api);
+    expect(viaDefault.scopes).toEqual(['openid', 'read:x']);
+    expect((await validate({ ...noAudience, scope: 'openid' }, 'https://api.example')).api).toBe(api);
+    expect(await refusal({ ...noAudience, scope: 'openid' }, 'https://gone.example')).toMatchObject({
+      error: 'invalid_target',
+      description: 'The default API (DEFAULT_AUDIENCE) does not exist',
+    });
+    // A named API wins over the default.
+    expect((await validate(code(), 'https://gone.example')).api).toBe(api);
+  });
+
+  it('nonce with a code is optional and kept; max_age is a whole number of seconds', async () => {
+    expect((await validate(code())).nonce).toBeUndefined();
+    expect((await validate(code({ nonce: 'n-1' }))).nonce).toBe('n-1');
+    expect(await refusal(code({ nonce: 'n'.repeat(256) }))).toMatchObject({
+      error: 'invalid_request',
+      description: 'nonce must be at most 255 characters',
+    });
+    expect((await validate(code({ max_age: '0' }))).maxAge).toBe(0);
+    expect((await validate(code({ max_age: '3600' }))).maxAge).toBe(3600);
+    for (const bad of ['-1', '1.5', 'soon', '99999999999']) {
+      expect(await refusal(code({ max_age: bad }))).toMatchObject({
+        error: 'invalid_request',
+        description: expect.stringMatching(/^max_age must be/),
+      });
+    }
   });
 });

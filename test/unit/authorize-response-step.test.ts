@@ -64,6 +64,9 @@ describe('/authorize response step', () => {
     let client: ClientEntity;
     let api: CachedApi;
     let user: UserEntity;
+    /** The sign-in the responses are granted to (its session as the session service returns it). */
+    const session = { userId: '', sid: 'sid-of-the-session-1234', authTime: new Date('2026-01-01T00:00:00Z') };
+    const signedIn = () => ({ user, session: { ...session, userId: user.id } });
     let userId: string;
     const issued: unknown[][] = [];
     let deps: ResponseDeps;
@@ -113,13 +116,14 @@ describe('/authorize response step', () => {
       codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
       codeChallengeMethod: 'S256',
       nonce: undefined,
+      maxAge: undefined,
       loopbackRedirect: false,
       ...change,
     });
 
     it('code: a single-use code bound to the request, read back whole (entity mapping), living CODE_LIFETIME_SECONDS by the clock', async () => {
       const issuedAt = clock.now();
-      const { code, ...rest } = await grantResponse(deps, request(), user);
+      const { code, ...rest } = await grantResponse(deps, request({ nonce: 'n-0' }), signedIn());
       expect(rest).toEqual({});
       expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
       clock.advance(CODE_LIFETIME_SECONDS - 1);
@@ -135,6 +139,10 @@ describe('/authorize response step', () => {
           scopes: ['read:x', 'write:x'],
           codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
           codeChallengeMethod: 'S256',
+          // OpenID Connect: the request's nonce and the sign-in, for the ID token.
+          nonce: 'n-0',
+          sid: session.sid,
+          authTime: session.authTime,
           createdAt: issuedAt,
           expiresAt: new Date(issuedAt.getTime() + CODE_LIFETIME_SECONDS * 1000),
           consumedAt: clock.now(),
@@ -151,7 +159,7 @@ describe('/authorize response step', () => {
     });
 
     it('code: expired once the clock reaches its lifetime', async () => {
-      const { code } = await grantResponse(deps, request({ codeChallenge: null, codeChallengeMethod: null }), user);
+      const { code } = await grantResponse(deps, request({ codeChallenge: null, codeChallengeMethod: null }), signedIn());
       clock.advance(CODE_LIFETIME_SECONDS);
       expect(await codes.consume(code)).toEqual({ status: 'invalid' });
     });
@@ -164,29 +172,29 @@ describe('/authorize response step', () => {
         codeChallenge: null,
         codeChallengeMethod: null,
       });
-      expect(await grantResponse(deps, implicit, user, 'req-1')).toEqual({
+      expect(await grantResponse(deps, implicit, signedIn(), 'req-1')).toEqual({
         access_token: 'the-token',
         token_type: 'Bearer',
         expires_in: '900',
         scope: 'read:x write:x',
       });
       expect(issued.at(-1)).toEqual([
-        { grantType: 'implicit', client, api, user, scopes: ['read:x', 'write:x'], requestId: 'req-1' },
+        { grantType: 'implicit', client, api, user, scopes: ['read:x', 'write:x'], sessionId: session.sid, requestId: 'req-1' },
         { lifetime: 900 },
       ]);
       const [nonce] = await services.db.query<{ expires_at: Date }>(`SELECT expires_at FROM used_nonces WHERE nonce = 'n-1'`);
       expect(nonce.expires_at).toEqual(new Date(clock.now().getTime() + (900 + 60) * 1000));
 
-      const replay = grantResponse(deps, implicit, user);
+      const replay = grantResponse(deps, implicit, signedIn());
       await expect(replay).rejects.toThrow(AuthorizeError);
       await expect(replay).rejects.toMatchObject({ error: 'invalid_request', description: 'nonce already used', target: implicit });
       expect(issued).toHaveLength(1);
       // Another client's nonce of the same value is its own.
       const other = await services.createClient({ appType: 'SPA', isFirstParty: true, grantTypes: ['IMPLICIT'] });
-      await expect(grantResponse(deps, { ...implicit, client: other }, user)).resolves.toHaveProperty('access_token');
+      await expect(grantResponse(deps, { ...implicit, client: other }, signedIn())).resolves.toHaveProperty('access_token');
       // Once its token has expired, the nonce may be used again.
       clock.advance(900 + 60);
-      await expect(grantResponse(deps, implicit, user)).resolves.toHaveProperty('access_token');
+      await expect(grantResponse(deps, implicit, signedIn())).resolves.toHaveProperty('access_token');
     });
   });
 });

@@ -2,15 +2,19 @@ import { SecretBox } from '../../src/crypto/secret-box';
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../../src/crypto/random';
 import { FAILURE_WINDOW_SECONDS, LOCK_SECONDS, LoginThrottleService } from '../../src/domain/sign-in/login-throttle.service';
-import { SESSION_LIFETIME_SECONDS, SessionService } from '../../src/domain/sign-in/session.service';
+import { SessionService } from '../../src/domain/sign-in/session.service';
 import { AUTHORIZE_ROUTES, InteractionForms, InteractionRoutes } from '../../src/oauth/authorize/interaction';
-import { currentUser, sessionCookie, signIn, SignInDeps, signInForm } from '../../src/oauth/authorize/sign-in-step';
+import { currentSignIn, sessionCookie, signIn, SignInDeps, signInForm } from '../../src/oauth/authorize/sign-in-step';
 import { ACCOUNT_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
 import { openTransaction, TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
 import { DomainServices, openDomainServices } from '../helpers/domain-services';
 import { FakeClock } from '../helpers/test-app';
 
 const PASSWORD = 'correct horse battery staple';
+const SESSION_LIFETIME_SECONDS = 86_400;
+const SESSION_IDLE_TIMEOUT_SECONDS = 86_400;
+/** The signed-in user's id of a session id, or null. */
+const currentUser = async (deps: SignInDeps, sessionId: string | undefined) => (await currentSignIn(deps, sessionId))?.user ?? null;
 
 describe('/authorize sign-in step (real sessions, throttle and users; a fake clock)', () => {
   const clock = new FakeClock();
@@ -24,7 +28,10 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
     services = await openDomainServices(clock);
     deps = {
       users: services.users,
-      sessions: new SessionService(services.dataSource, clock),
+      sessions: new SessionService(services.dataSource, clock, {
+        lifetimeSeconds: SESSION_LIFETIME_SECONDS,
+        idleTimeoutSeconds: SESSION_IDLE_TIMEOUT_SECONDS,
+      }),
       throttle: new LoginThrottleService(services.dataSource, clock),
     };
   });
@@ -51,7 +58,13 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
       user_id: user.id,
       created_at: clock.now(),
       expires_at: new Date(clock.now().getTime() + SESSION_LIFETIME_SECONDS * 1000),
+      idle_expires_at: new Date(clock.now().getTime() + SESSION_IDLE_TIMEOUT_SECONDS * 1000),
+      // The public id: never the cookie's secret, nor derived from it.
+      sid: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/),
     });
+    expect(row.sid).not.toBe(result.sessionId);
+    const signedIn = await currentSignIn(deps, result.sessionId);
+    expect(signedIn?.session).toEqual({ userId: user.id, sid: row.sid, authTime: clock.now() });
     expect((await currentUser(deps, result.sessionId))?.id).toBe(user.id);
     expect((await services.users.findById(user.id))!.lastLoginAt).not.toBeNull();
   });
@@ -153,10 +166,10 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
   });
 
   it('the session cookie: the whole site, HttpOnly, SameSite=Lax, as long as the session; Secure on https', () => {
-    expect(sessionCookie('S'.repeat(43), false)).toBe(
+    expect(sessionCookie('S'.repeat(43), false, SESSION_LIFETIME_SECONDS)).toBe(
       `apiauth_session=${'S'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_LIFETIME_SECONDS}`,
     );
-    expect(sessionCookie('S'.repeat(43), true)).toMatch(/; Secure$/);
+    expect(sessionCookie('S'.repeat(43), true, SESSION_LIFETIME_SECONDS)).toMatch(/; Secure$/);
   });
 
   describe('the sign-in form', () => {

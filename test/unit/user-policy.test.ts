@@ -1,4 +1,5 @@
-import { applyUserPolicy, OFFLINE_ACCESS } from '../../src/oauth/user-policy';
+import { applyUserPolicy } from '../../src/oauth/user-policy';
+import { OFFLINE_ACCESS } from '../../src/oauth/standard-scopes';
 import type { CachedApi } from '../../src/oauth/registry';
 import type { ResourceServerEntity } from '../../src/domain/resource-server/resource-server.entity';
 

@@ -3,6 +3,7 @@ import { randomToken, sha256Hex } from '../../crypto/random';
 import { hydrate } from '../../db/hydrate';
 import type { Clock } from '../../lib/clock';
 import { AuthorizationCodeEntity } from './authorization.entities';
+import type { Authentication } from '../sign-in/authentication';
 
 /** How long an authorization code can be exchanged (RFC 9700 §4.2: short-lived). */
 export const CODE_LIFETIME_SECONDS = 60;
@@ -31,6 +32,9 @@ export interface AuthorizationCodeInput {
   scopes: string[];
   codeChallenge: string | null;
   codeChallengeMethod: 'S256' | null;
+  /** OpenID Connect: the request's nonce, and the sign-in that granted the code. */
+  nonce?: string | null;
+  authentication?: Authentication | null;
 }
 
 export type ConsumeResult =
@@ -60,6 +64,9 @@ export class AuthorizationCodeService {
       scopes: input.scopes,
       codeChallenge: input.codeChallenge,
       codeChallengeMethod: input.codeChallengeMethod,
+      nonce: input.nonce ?? null,
+      sid: input.authentication?.sid ?? null,
+      authTime: input.authentication?.authTime ?? null,
       createdAt: now,
       expiresAt: addSeconds(now, CODE_LIFETIME_SECONDS),
     });

@@ -27,6 +27,18 @@ export class AuthorizationCodeEntity {
   @Column({ name: 'code_challenge_method', type: 'varchar', length: 8, nullable: true })
   codeChallengeMethod!: string | null;
 
+  /** The authorization request's `nonce` (OpenID Connect), repeated in the ID token. */
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  nonce!: string | null;
+
+  /** The public id of the sign-in session that granted the code (the ID token's `sid`). */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  sid!: string | null;
+
+  /** When the user signed in (the ID token's `auth_time`). */
+  @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
+  authTime!: Date | null;
+
   /** Written from the service's clock (the database default is only a fallback). */
   @Column({ name: 'created_at', type: 'timestamptz', update: false })
   createdAt!: Date;
@@ -46,11 +58,17 @@ export class AuthorizationCodeEntity {
   issuedExpiresAt!: Date | null;
 }
 
-/** A browser login session, by the SHA-256 digest of the random id in its cookie. */
+/**
+ * A browser login session, by the SHA-256 digest of the random id in its cookie. `sid` is its
+ * public name (ID tokens, logout), unrelated to the cookie's secret.
+ */
 @Entity({ name: 'user_sessions' })
 export class UserSessionEntity {
   @PrimaryColumn({ name: 'id_hash', type: 'varchar', length: 64 })
   idHash!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  sid!: string;
 
   @Column({ name: 'user_id', type: 'uuid' })
   userId!: string;
@@ -59,8 +77,13 @@ export class UserSessionEntity {
   @Column({ name: 'created_at', type: 'timestamptz', update: false })
   createdAt!: Date;
 
+  /** The absolute end: sign in again after it, whatever the activity. */
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
+
+  /** Ends the session when it is not used before then; each use moves it on (SessionService). */
+  @Column({ name: 'idle_expires_at', type: 'timestamptz' })
+  idleExpiresAt!: Date;
 }
 
 /** Failed sign-ins counted per key (`account:<email>` or `ip:<address>`). */

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { ResourceServerEntity } from '../resource-server/resource-server.entity';
+import { BuiltinApi, ResourceServerEntity } from '../resource-server/resource-server.entity';
 import { ScopeEntity } from '../resource-server/scope.entity';
 import { ClientEntity } from '../client/client.entity';
 import { ClientSecretEntity } from '../client/client-secret.entity';
@@ -9,27 +9,38 @@ import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random
 import type { ChangeFeed } from '../../db/change-feed';
 
 export const MANAGEMENT_API_NAME = 'Management API';
+export const USERINFO_API_NAME = 'OpenID Connect userinfo';
 export const BOOTSTRAP_CLIENT_NAME = 'Management bootstrap client';
 
 export interface BootstrapResult {
   managementApi: ResourceServerEntity;
+  /** The audience of access tokens from authorization requests that name no API: the userinfo endpoint's. */
+  userinfoApi: ResourceServerEntity;
   /** Set only when this start created a client whose secret nobody has seen yet. */
   createdClient?: { clientId: string; clientSecret: string };
 }
 
 /**
- * Makes sure the system Management API exists with every management scope, and that someone can
- * call it: the configured bootstrap client, or (first start only) a generated one. Serialized by
- * an advisory lock so instances starting together agree.
+ * Makes sure the built-in APIs exist: the Management API with every management scope, and the
+ * userinfo API (OpenID Connect requests that name no API get access tokens for the userinfo
+ * endpoint). And that someone can call the Management API: the configured bootstrap client, or
+ * (first start only) a generated one. Serialized by an advisory lock so instances starting
+ * together agree.
  */
 export async function bootstrapManagement(
   dataSource: DataSource,
   changes: ChangeFeed,
-  options: { audience: string; bootstrapClient?: { clientId: string; clientSecret: string } },
+  options: { audience: string; userinfoAudience: string; bootstrapClient?: { clientId: string; clientSecret: string } },
 ): Promise<BootstrapResult> {
   return dataSource.transaction(async (em) => {
     await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['apiauth:bootstrap']);
     const api = await ensureManagementApi(em, options.audience);
+    const userinfoApi = await ensureBuiltinApi(em, 'USERINFO', options.userinfoAudience, {
+      name: USERINFO_API_NAME,
+      // Sign-in without an API: first-party applications skip consent, and may stay signed in.
+      allowSkippingUserConsent: true,
+      allowOfflineAccess: true,
+    });
     let createdClient: BootstrapResult['createdClient'];
     if (options.bootstrapClient) {
       await ensureClient(em, api, options.bootstrapClient.clientId, options.bootstrapClient.clientSecret);
@@ -40,36 +51,53 @@ export async function bootstrapManagement(
       createdClient = { clientId, clientSecret };
     }
     await changes.publish(em, 'resource_server', api.id);
-    return { managementApi: api, createdClient };
+    await changes.publish(em, 'resource_server', userinfoApi.id);
+    return { managementApi: api, userinfoApi, createdClient };
   });
 }
 
-async function ensureManagementApi(em: EntityManager, audience: string): Promise<ResourceServerEntity> {
-  let api = await em.findOneBy(ResourceServerEntity, { isSystem: true });
+/** A built-in API with its identifier from the configuration; created with `settings` the first time. */
+async function ensureBuiltinApi(
+  em: EntityManager,
+  builtin: BuiltinApi,
+  identifier: string,
+  settings: Pick<ResourceServerEntity, 'name' | 'allowSkippingUserConsent' | 'allowOfflineAccess'>,
+): Promise<ResourceServerEntity> {
+  const api = await em.findOneBy(ResourceServerEntity, { builtin });
   if (!api) {
-    api = em.create(ResourceServerEntity, {
-      name: MANAGEMENT_API_NAME,
-      identifier: audience,
+    const created = em.create(ResourceServerEntity, {
+      ...settings,
+      identifier,
       signingAlgorithm: 'RS256',
       tokenLifetime: 86_400,
       tokenLifetimeForWeb: 7_200,
-      allowSkippingUserConsent: false,
-      allowOfflineAccess: false,
       enforcePolicies: false,
       tokenDialect: 'RFC9068_PROFILE',
       isSystem: true,
+      builtin,
     });
-    await em.insert(ResourceServerEntity, api);
-  } else if (api.identifier !== audience) {
-    // The issuer moved (ISSUER / MANAGEMENT_AUDIENCE changed): the system API follows the config.
-    await em.update(ResourceServerEntity, { id: api.id }, { identifier: audience });
+    await em.insert(ResourceServerEntity, created);
+    return created;
   }
+  if (api.identifier !== identifier) {
+    // The issuer moved (ISSUER / MANAGEMENT_AUDIENCE changed): the built-in API follows the config.
+    await em.update(ResourceServerEntity, { id: api.id }, { identifier });
+  }
+  return api;
+}
+
+async function ensureManagementApi(em: EntityManager, audience: string): Promise<ResourceServerEntity> {
+  const api = await ensureBuiltinApi(em, 'MANAGEMENT', audience, {
+    name: MANAGEMENT_API_NAME,
+    allowSkippingUserConsent: false,
+    allowOfflineAccess: false,
+  });
   const existing = new Set((await em.findBy(ScopeEntity, { resourceServerId: api.id })).map((s) => s.value));
   const missing = ALL_MANAGEMENT_SCOPES.filter((s) => !existing.has(s));
   if (missing.length > 0) {
     await em.insert(
       ScopeEntity,
-      missing.map((value) => ({ resourceServerId: api!.id, value, description: MANAGEMENT_SCOPE_DESCRIPTIONS[value] ?? '' })),
+      missing.map((value) => ({ resourceServerId: api.id, value, description: MANAGEMENT_SCOPE_DESCRIPTIONS[value] ?? '' })),
     );
   }
   return em.findOneByOrFail(ResourceServerEntity, { id: api.id });

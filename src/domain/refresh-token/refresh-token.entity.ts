@@ -28,6 +28,13 @@ export class RefreshTokenEntity {
   @Column({ type: 'text', array: true })
   scopes!: string[];
 
+  /** The sign-in the family comes from (`sid`, `auth_time` of the ID tokens of refreshes); null without one. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  sid!: string | null;
+
+  @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
+  authTime!: Date | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

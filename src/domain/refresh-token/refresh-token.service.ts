@@ -1,3 +1,4 @@
+import type { Authentication } from '../sign-in/authentication';
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { randomToken, sha256Hex } from '../../crypto/random';
@@ -30,6 +31,8 @@ export interface RefreshTokenIssue {
   scopes: string[];
   /** The id of the new family (default: a random one); see familyIdForCode. */
   familyId?: string;
+  /** The sign-in the family comes from, for the ID tokens of refreshes (OpenID Connect). */
+  authentication?: Authentication | null;
 }
 
 export type ExchangeResult =
@@ -93,6 +96,7 @@ export class RefreshTokenService {
       resourceServerId: input.resourceServerId,
       scopes: input.scopes,
       familyId: input.familyId ?? randomUUID(),
+      authentication: input.authentication ?? null,
       familyCreatedAt: now,
       expiresAt: addSeconds(now, input.client.refreshTokenAbsoluteLifetime),
       now,
@@ -269,6 +273,7 @@ export class RefreshTokenService {
       resourceServerId: of.resourceServerId,
       scopes: of.scopes,
       familyId: of.familyId,
+      authentication: of.sid !== null && of.authTime !== null ? { sid: of.sid, authTime: of.authTime } : null,
       familyCreatedAt: of.familyCreatedAt,
       expiresAt: of.expiresAt,
       now,
@@ -283,6 +288,7 @@ export class RefreshTokenService {
       resourceServerId: string;
       scopes: string[];
       familyId: string;
+      authentication: Authentication | null;
       familyCreatedAt: Date;
       expiresAt: Date;
       now: Date;
@@ -296,6 +302,8 @@ export class RefreshTokenService {
       clientUuid: values.client.id,
       resourceServerId: values.resourceServerId,
       scopes: values.scopes,
+      sid: values.authentication?.sid ?? null,
+      authTime: values.authentication?.authTime ?? null,
       createdAt: values.now,
       familyCreatedAt: values.familyCreatedAt,
       expiresAt: values.expiresAt,

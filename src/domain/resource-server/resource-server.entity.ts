@@ -3,6 +3,9 @@ import { ScopeEntity } from './scope.entity';
 import { API_IDENTIFIER_MAX } from '../../lib/api-identifier';
 import type { SigningAlgorithm, TokenDialect } from './resource-server.rules';
 
+/** The built-in APIs: the Management API, and the userinfo endpoint's (requests that name no API). */
+export type BuiltinApi = 'MANAGEMENT' | 'USERINFO';
+
 @Entity({ name: 'resource_servers' })
 export class ResourceServerEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -41,6 +44,10 @@ export class ResourceServerEntity {
 
   @Column({ name: 'is_system', type: 'boolean', default: false })
   isSystem!: boolean;
+
+  /** Which built-in API a system API is (null for APIs users create); see domain/management/bootstrap.ts. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  builtin!: BuiltinApi | null;
 
   @OneToMany(() => ScopeEntity, (scope) => scope.resourceServer)
   scopes?: Relation<ScopeEntity[]>;

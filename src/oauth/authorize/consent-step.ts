@@ -1,6 +1,6 @@
 import type { ClientEntity } from '../../domain/client/client.entity';
 import type { CachedApi } from '../registry';
-import { OFFLINE_ACCESS } from '../user-policy';
+import { isStandardScope, STANDARD_SCOPE_DESCRIPTIONS } from '../standard-scopes';
 import { scopesToAsk } from './consent';
 import type { InteractionForms, InteractionRoutes } from './interaction';
 import type { ConsentPageInput } from './pages';
@@ -27,9 +27,6 @@ export interface ConsentDeps {
   userGrants: ConsentStore;
   resourceServers: ScopeDescriptions;
 }
-
-/** What the consent page says of offline_access (a refresh token). */
-export const OFFLINE_ACCESS_DESCRIPTION = 'Stay signed in: access your data when you are not using the app';
 
 /** What consent is asked for: a client's access to an API with some scopes. */
 export interface ConsentSubject {
@@ -74,18 +71,19 @@ export async function consentForm(
   input: ConsentFormInput,
 ): Promise<{ page: ConsentPageInput; setCookies: string[] }> {
   const { subject, ask } = input;
+  // The standard scopes (openid, profile, email, offline_access) in plain words; the API's, as it describes them.
   const descriptions = await deps.resourceServers.scopeDescriptions(
     subject.api.server.id,
-    ask.filter((s) => s !== OFFLINE_ACCESS),
+    ask.filter((s) => !isStandardScope(s)),
   );
-  if (ask.includes(OFFLINE_ACCESS)) descriptions.set(OFFLINE_ACCESS, OFFLINE_ACCESS_DESCRIPTION);
+  for (const scope of ask) if (isStandardScope(scope)) descriptions.set(scope, STANDARD_SCOPE_DESCRIPTIONS[scope]);
   // The transaction names the user shown the page: the answer counts only from the same sign-in.
   const { tx, csrf, setCookies } = forms.seal(cookieHeader, routes, { kind: 'consent', params: input.params, userId: input.user.id });
   return {
     page: {
       action: routes.consentAction,
       applicationName: subject.client.name,
-      apiName: subject.api.server.name,
+      apiName: subject.api.server.builtin === 'USERINFO' ? null : subject.api.server.name,
       userEmail: input.user.email,
       scopes: ask.map((value) => ({ value, description: descriptions.get(value) ?? '' })),
       tx,

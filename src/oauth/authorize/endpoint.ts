@@ -14,10 +14,10 @@ import {
   ResponseTarget,
   validateAuthorizationRequest,
   ValidateDeps,
-  withoutPromptLogin,
+  afterSignIn,
 } from './request';
 import { authorizationResponse, errorResponse, grantResponse, ResponseDeps } from './response-step';
-import { AuthorizeUser, currentUser, sessionCookie, signIn, SignInDeps, signInForm } from './sign-in-step';
+import { currentSignIn, isFreshEnough, sessionCookie, signIn, SignedIn, SignInDeps, signInForm } from './sign-in-step';
 import { TX_MAX_LENGTH, TxKind } from './transaction';
 
 /**
@@ -85,7 +85,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
     options: { status?: number; email?: string; error?: string } = {},
   ) => {
     const { page, setCookies } = signInForm(forms, routes, request.headers.cookie, {
-      params: withoutPromptLogin(req.params),
+      params: afterSignIn(req.params),
       applicationName: req.client.name,
       redirectUri: req.redirectUri,
       email: options.email,
@@ -95,20 +95,21 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
     return loginPage(reply, options.status ?? 200, page);
   };
 
-  const grant = async (reply: FastifyReply, req: AuthorizationRequest, user: AuthorizeUser, status: 302 | 303) =>
-    respond(reply, req, await grantResponse(deps, req, user, reply.request.id), status);
+  const grant = async (reply: FastifyReply, req: AuthorizationRequest, signedIn: SignedIn, status: 302 | 303) =>
+    respond(reply, req, await grantResponse(deps, req, signedIn, reply.request.id), status);
 
   /** A signed-in user: the consent page if the rules ask for one, else the response. */
   const proceed = async (
     request: FastifyRequest,
     reply: FastifyReply,
     req: AuthorizationRequest,
-    user: AuthorizeUser,
+    signedIn: SignedIn,
     status: 302 | 303,
   ) => {
+    const { user } = signedIn;
     const subject = consentSubject(req);
     const ask = await scopesToConfirm(deps, user.id, subject);
-    if (ask === null) return grant(reply, req, user, status);
+    if (ask === null) return grant(reply, req, signedIn, status);
     if (req.prompts.has('none')) throw new AuthorizeError(req, 'consent_required', 'The user has not consented to this request');
     const { page, setCookies } = await consentForm(deps, forms, routes, request.headers.cookie, {
       user,
@@ -125,12 +126,13 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
     try {
       const { params, repeated } = parseQuery(rawQueryOf(request.url));
       const req = await validateAuthorizationRequest(deps, params, repeated);
-      const user = req.prompts.has('login') ? null : await currentUser(deps, sessionIdOf(request));
-      if (!user) {
+      // prompt=login, or a sign-in older than max_age: the user signs in again (OpenID Connect Core §3.1.2.1).
+      const signedIn = req.prompts.has('login') ? null : await currentSignIn(deps, sessionIdOf(request));
+      if (!signedIn || !isFreshEnough(signedIn.session, req.maxAge, deps.clock.now())) {
         if (req.prompts.has('none')) throw new AuthorizeError(req, 'login_required', 'The user is not signed in');
         return showSignIn(request, reply, req);
       }
-      return await proceed(request, reply, req, user, 302);
+      return await proceed(request, reply, req, signedIn, 302);
     } catch (error) {
       return fail(request, reply, error, 302);
     }
@@ -162,7 +164,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
       return reply
         .code(303)
         .headers(AUTHORIZE_HEADERS)
-        .header('Set-Cookie', [sessionCookie(result.sessionId, secure)])
+        .header('Set-Cookie', [sessionCookie(result.sessionId, secure, deps.sessions.policy.lifetimeSeconds)])
         .header('Location', continueUrl(routes, tx.params))
         .send();
     } catch (error) {
@@ -176,15 +178,15 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
       const tx = openForm(request, reply, fields, 'consent');
       if (!tx) return reply;
       const req = await validateAuthorizationRequest(deps, tx.params);
-      const user = await currentUser(deps, sessionIdOf(request));
-      if (!user || user.id !== tx.userId) {
+      const signedIn = await currentSignIn(deps, sessionIdOf(request));
+      if (!signedIn || signedIn.user.id !== tx.userId) {
         return errorPage(reply, 400, 'Not signed in', 'Your sign-in has ended. Go back to the application and start again.');
       }
       const decision = consentDecision(fields!.get('decision'));
       if (decision === 'deny') throw new AuthorizeError(req, 'access_denied', 'The user denied the request');
       if (decision === null) return errorPage(reply, 400, 'Invalid form', FORM_EXPIRED);
-      await recordConsent(deps, user.id, consentSubject(req));
-      return await grant(reply, req, user, 303);
+      await recordConsent(deps, signedIn.user.id, consentSubject(req));
+      return await grant(reply, req, signedIn, 303);
     } catch (error) {
       return fail(request, reply, error, 303);
     }

@@ -166,7 +166,8 @@ export interface ConsentPageInput {
   /** Where the form posts (the flow's consent route). */
   action: string;
   applicationName: string;
-  apiName: string;
+  /** The API asked for; null when the request is only about the user's identity (OpenID Connect without an API). */
+  apiName: string | null;
   userEmail: string;
   scopes: { value: string; description: string }[];
   tx: string;
@@ -177,7 +178,7 @@ export interface ConsentPageInput {
 
 export function consentPage(reply: FastifyReply, input: ConsentPageInput): FastifyReply {
   const app = `<strong>${escapeHtml(input.applicationName)}</strong>`;
-  const api = `<strong>${escapeHtml(input.apiName)}</strong>`;
+  const api = input.apiName === null ? null : `<strong>${escapeHtml(input.apiName)}</strong>`;
   const list =
     input.scopes.length > 0
       ? `<p>${app} is asking to:</p>
@@ -189,12 +190,14 @@ ${input.scopes
   )
   .join('\n')}
 </ul>`
-      : `<p>${app} is asking to access ${api} as you. It asks for no specific permission.</p>`;
+      : api === null
+        ? `<p>${app} asks for no specific permission.</p>`
+        : `<p>${app} is asking to access ${api} as you. It asks for no specific permission.</p>`;
   return sendPage(reply, 200, {
     title: `Authorize ${input.applicationName}`,
     formAction: redirectTarget(input.redirectUri),
     body: `<h1>Authorize ${escapeHtml(input.applicationName)}</h1>
-<p class="sub">${app} wants to access ${api} on your behalf.</p>
+<p class="sub">${api === null ? `${app} wants to sign you in with your account.` : `${app} wants to access ${api} on your behalf.`}</p>
 <p class="who">Signed in as ${escapeHtml(input.userEmail)}</p>
 ${list}
 <form method="post" action="${escapeHtml(input.action)}">

@@ -1,13 +1,13 @@
 import { CLIENT_ID_MAX, isPublicClient } from '../../domain/client/client.rules';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { isLoopbackHost } from '../../domain/validation';
-import { resolveApi } from '../audience';
+import { DefaultAudiences, resolveAuthorizationApi } from '../audience';
 import { OAuthError } from '../errors';
 import { PARAM_VALUE_MAX, PARAMS_MAX } from '../params';
 import type { CachedApi, Registry } from '../registry';
 import { allowsResponseMode, RESPONSE_MODES, RESPONSE_TYPES, responseTypeOf, ResponseMode, ResponseType } from '../response-types';
 import { parseScopeParam } from '../scope';
-import { OFFLINE_ACCESS } from '../user-policy';
+import { isIdentityScope, isStandardScope, OFFLINE_ACCESS } from '../standard-scopes';
 
 /**
  * Parsing and validating an authorization request (RFC 6749 §4.1.1 and §4.2.1, RFC 7636, RFC 9700).
@@ -24,8 +24,10 @@ export type Prompt = 'none' | 'login' | 'consent';
 export const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent'];
 /** An S256 challenge is the base64url SHA-256 of the verifier: exactly 43 characters (RFC 7636 §4.2). */
 export const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
-/** Longest implicit-grant nonce (the used_nonces column). */
+/** Longest nonce (the used_nonces and authorization_codes columns). */
 export const NONCE_MAX = 255;
+/** Largest max_age accepted (seconds): ten years, far beyond any session. */
+export const MAX_AGE_MAX = 315_360_000;
 
 /** A request that cannot be answered at the redirect URI: shown as an error page (HTTP 400). */
 export class PageError extends Error {
@@ -68,7 +70,10 @@ export interface AuthorizationRequest extends ResponseTarget {
   prompts: Set<Prompt>;
   codeChallenge: string | null;
   codeChallengeMethod: 'S256' | null;
+  /** Implicit: required (replay protection); code flow: repeated in the ID token (OpenID Connect). */
   nonce: string | undefined;
+  /** OpenID Connect max_age (seconds): a sign-in older than this must be done again. */
+  maxAge: number | undefined;
   /** The redirect URI's host is localhost or a loopback address. */
   loopbackRedirect: boolean;
 }
@@ -101,6 +106,8 @@ export function parseQuery(rawQuery: string): { params: [string, string][]; repe
 
 export interface ValidateDeps {
   registry: Registry;
+  /** The API of requests that name none. */
+  audiences: DefaultAudiences;
 }
 
 /** The URL query string of a request URL (without the `?`). */
@@ -177,36 +184,34 @@ export async function validateAuthorizationRequest(
     throw fail('unauthorized_client', `This application may not use the ${flow.grantName} grant`);
   }
 
-  // 5. The API and the scopes.
-  let api: CachedApi;
-  try {
-    api = await resolveApi(deps.registry, new Map(params));
-  } catch (error) {
-    if (error instanceof OAuthError) throw fail(error.error, error.description);
-    throw error;
-  }
-  if (api.server.isSystem) {
-    // The Management API authorizes machines through client grants; it never accepts user tokens.
-    throw fail('invalid_target', 'This API does not accept tokens issued to users');
-  }
-  let scopes: string[] = [];
+  // 5. The API and the scopes. The standard scopes (openid profile email offline_access) need no
+  // API to define them; any other scope the API does not define is dropped (Auth0 behaves so):
+  // what is granted shows on the consent page and in the token's `scope`.
+  let requested: string[] = [];
   const scopeText = get('scope');
   if (scopeText !== undefined) {
     try {
-      scopes = parseScopeParam(scopeText);
+      requested = parseScopeParam(scopeText);
     } catch (error) {
       if (error instanceof OAuthError) throw fail(error.error, error.description);
       throw error;
     }
-    // offline_access (a refresh token) when the API allows offline access and the client may refresh.
-    // Never with the implicit grant, which returns no refresh token: ignored there.
-    const offlineAllowed = api.server.allowOfflineAccess && client.grantTypes.includes('REFRESH_TOKEN');
-    if (offlineAllowed && responseType === 'token') scopes = scopes.filter((s) => s !== OFFLINE_ACCESS);
-    const unknown = scopes.filter((s) => !api.scopes.has(s) && !(s === OFFLINE_ACCESS && offlineAllowed));
-    if (unknown.length > 0) {
-      throw fail('invalid_scope', `The API does not define the scope ${truncateScope(unknown[0])}`);
-    }
   }
+  let api: CachedApi;
+  try {
+    api = await resolveAuthorizationApi(deps.registry, new Map(params), deps.audiences, requested.every(isStandardScope));
+  } catch (error) {
+    if (error instanceof OAuthError) throw fail(error.error, error.description);
+    throw error;
+  }
+  if (api.server.builtin === 'MANAGEMENT') {
+    // The Management API authorizes machines through client grants; it never accepts user tokens.
+    throw fail('invalid_target', 'This API does not accept tokens issued to users');
+  }
+  // offline_access (a refresh token) when the API allows offline access and the client may refresh;
+  // never with the implicit grant, which returns no refresh token.
+  const offlineAllowed = api.server.allowOfflineAccess && client.grantTypes.includes('REFRESH_TOKEN') && responseType === 'code';
+  const scopes = requested.filter((s) => (s === OFFLINE_ACCESS ? offlineAllowed : isIdentityScope(s) || api.scopes.has(s)));
 
   // 6. prompt (OpenID Connect Core §3.1.2.1): none, or any of login and consent.
   const prompts = new Set<Prompt>();
@@ -219,7 +224,6 @@ export async function validateAuthorizationRequest(
   // 7. PKCE (RFC 7636), S256 only; required for public and third-party clients.
   let codeChallenge: string | null = null;
   let codeChallengeMethod: 'S256' | null = null;
-  let nonce: string | undefined;
   if (responseType === 'code') {
     const challenge = get('code_challenge');
     const method = get('code_challenge_method');
@@ -236,11 +240,21 @@ export async function validateAuthorizationRequest(
       codeChallenge = challenge;
       codeChallengeMethod = 'S256';
     }
-  } else {
-    // 8. Implicit: a nonce, remembered so a response cannot be replayed.
-    nonce = get('nonce');
-    if (nonce === undefined) throw fail('invalid_request', 'nonce is required with response_type=token');
-    if (nonce.length > NONCE_MAX) throw fail('invalid_request', `nonce must be at most ${NONCE_MAX} characters`);
+  }
+  // 8. nonce: required with the implicit grant (remembered so a response cannot be replayed); with
+  // a code, optional and repeated in the ID token (OpenID Connect Core §3.1.2.1).
+  const nonce = get('nonce');
+  if (nonce === undefined && responseType === 'token') throw fail('invalid_request', 'nonce is required with response_type=token');
+  if (nonce !== undefined && nonce.length > NONCE_MAX) throw fail('invalid_request', `nonce must be at most ${NONCE_MAX} characters`);
+
+  // 9. max_age (OpenID Connect Core §3.1.2.1): seconds since the sign-in before one is needed again.
+  const maxAgeText = get('max_age');
+  let maxAge: number | undefined;
+  if (maxAgeText !== undefined) {
+    if (!/^\d{1,10}$/.test(maxAgeText) || Number(maxAgeText) > MAX_AGE_MAX) {
+      throw fail('invalid_request', `max_age must be a whole number of seconds from 0 to ${MAX_AGE_MAX}`);
+    }
+    maxAge = Number(maxAgeText);
   }
 
   return {
@@ -254,6 +268,7 @@ export async function validateAuthorizationRequest(
     codeChallenge,
     codeChallengeMethod,
     nonce,
+    maxAge,
     loopbackRedirect: isLoopbackRedirect(redirectUri),
   };
 }
@@ -281,13 +296,13 @@ function safeName(name: string): string {
   return /^[a-z_]{1,40}$/.test(name) ? name : '(unnamed)';
 }
 
-function truncateScope(scope: string): string {
-  return scope.length > 60 ? `${scope.slice(0, 60)}…` : scope;
-}
-
-/** The request's parameters without `prompt=login`: the request that continues after a sign-in. */
-export function withoutPromptLogin(params: [string, string][]): [string, string][] {
+/**
+ * The request that continues after a sign-in: its parameters without what asked for that sign-in
+ * (`prompt=login`, `max_age`), which the fresh sign-in has answered. Else `max_age=0` would ask forever.
+ */
+export function afterSignIn(params: [string, string][]): [string, string][] {
   return params.flatMap(([name, value]): [string, string][] => {
+    if (name === 'max_age') return [];
     if (name !== 'prompt') return [[name, value]];
     const rest = value.split(' ').filter((p) => p !== '' && p !== 'login');
     return rest.length > 0 ? [[name, rest.join(' ')]] : [];

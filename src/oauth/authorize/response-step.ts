@@ -2,7 +2,7 @@ import type { AuthorizationCodeService } from '../../domain/authorization/author
 import type { UsedNonceService } from '../../domain/authorization/used-nonce.service';
 import type { TokenPipeline } from '../tokens/pipeline';
 import { OAuthError } from '../errors';
-import type { UserEntity } from '../../domain/user/user.entity';
+import type { SignedIn } from './sign-in-step';
 import { AuthorizationRequest, AuthorizeError, ResponseTarget } from './request';
 
 /**
@@ -28,12 +28,14 @@ const NONCE_MARGIN_SECONDS = 60;
 export async function grantResponse(
   deps: ResponseDeps,
   req: AuthorizationRequest,
-  user: UserEntity,
+  { user, session }: SignedIn,
   requestId?: string,
 ): Promise<Record<string, string>> {
   const { client, api } = req;
   if (req.responseType === 'code') {
     const code = await deps.authorizationCodes.issue({
+      nonce: req.nonce,
+      authentication: { sid: session.sid, authTime: session.authTime },
       clientUuid: client.id,
       userId: user.id,
       resourceServerId: api.server.id,
@@ -51,7 +53,7 @@ export async function grantResponse(
   }
   // A refusal while issuing (a token hook's access_denied) goes back to the client as an error response.
   const token = await deps.pipeline
-    .issueAccessToken({ grantType: 'implicit', client, api, user, scopes: req.scopes, requestId }, { lifetime })
+    .issueAccessToken({ grantType: 'implicit', client, api, user, scopes: req.scopes, sessionId: session.sid, requestId }, { lifetime })
     .catch((error: unknown) => {
       throw error instanceof OAuthError ? new AuthorizeError(req, error.error, error.description) : error;
     });

@@ -1,6 +1,6 @@
 import type { UserEntity } from '../../domain/user/user.entity';
 import type { LoginThrottleService } from '../../domain/sign-in/login-throttle.service';
-import { SESSION_LIFETIME_SECONDS, SessionService } from '../../domain/sign-in/session.service';
+import type { LiveSession, SessionService } from '../../domain/sign-in/session.service';
 import { serializeCookie, SESSION_COOKIE } from './cookies';
 import type { InteractionForms, InteractionRoutes } from './interaction';
 import type { LoginPageInput } from './pages';
@@ -25,7 +25,7 @@ export interface UserDirectory {
 
 export interface SignInDeps {
   users: UserDirectory;
-  sessions: Pick<SessionService, 'create' | 'userIdOf' | 'end'>;
+  sessions: Pick<SessionService, 'create' | 'find' | 'end' | 'policy'>;
   throttle: Pick<LoginThrottleService, 'isLocked' | 'recordFailure' | 'clear'>;
 }
 
@@ -44,12 +44,23 @@ export type SignInResult =
   /** Signed in: `sessionId` is the new session's, for its cookie. */
   | { status: 'signed-in'; user: AuthorizeUser; sessionId: string };
 
-/** The signed-in user of a session id (the cookie's): a live session of an existing user who is not blocked. */
-export async function currentUser(deps: SignInDeps, sessionId: string | undefined): Promise<AuthorizeUser | null> {
-  const userId = await deps.sessions.userIdOf(sessionId);
-  if (userId === null) return null;
-  const user = await deps.users.findById(userId);
-  return user && !user.blocked ? user : null;
+/** A signed-in browser: its user and its session (which names the sign-in in ID tokens). */
+export interface SignedIn {
+  user: AuthorizeUser;
+  session: LiveSession;
+}
+
+/** Who is signed in with a session id (the cookie's): a live session of an existing user who is not blocked. */
+export async function currentSignIn(deps: SignInDeps, sessionId: string | undefined): Promise<SignedIn | null> {
+  const session = await deps.sessions.find(sessionId);
+  if (session === null) return null;
+  const user = await deps.users.findById(session.userId);
+  return user && !user.blocked ? { user, session } : null;
+}
+
+/** Whether a sign-in is recent enough for `maxAge` (seconds; OpenID Connect max_age), at `now`. */
+export function isFreshEnough(session: LiveSession, maxAge: number | undefined, now: Date): boolean {
+  return maxAge === undefined || now.getTime() - session.authTime.getTime() <= maxAge * 1000;
 }
 
 /**
@@ -74,9 +85,14 @@ export async function signIn(deps: SignInDeps, credentials: Credentials, previou
   return { status: 'signed-in', user, sessionId: await deps.sessions.create(user.id) };
 }
 
-/** The Set-Cookie line of a new session: the whole site, as long as the session lives. */
-export function sessionCookie(sessionId: string, secure: boolean): string {
-  return serializeCookie(SESSION_COOKIE, sessionId, { path: '/', maxAge: SESSION_LIFETIME_SECONDS, secure });
+/** The Set-Cookie line of a new session: the whole site, as long as the session can live (`maxAge`, seconds). */
+export function sessionCookie(sessionId: string, secure: boolean, maxAge: number): string {
+  return serializeCookie(SESSION_COOKIE, sessionId, { path: '/', maxAge, secure });
+}
+
+/** The Set-Cookie line that removes the session cookie (sign-out). */
+export function clearedSessionCookie(secure: boolean): string {
+  return serializeCookie(SESSION_COOKIE, '', { path: '/', maxAge: 0, secure });
 }
 
 export interface SignInFormInput {

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthorizationCodeEntity } from '../../domain/authorization/authorization.entities';
 import { familyIdForCode } from '../../domain/refresh-token/refresh-token.service';
 import { invalidGrant, invalidRequest, invalidTarget } from '../errors';
-import { OFFLINE_ACCESS } from '../user-policy';
+import { isIdentityScope, OFFLINE_ACCESS, OPENID } from '../standard-scopes';
 import { GrantDefinition, GrantRequest, GrantResponse, isClientAllowed } from './grant';
 import { refreshTokenGrant } from './refresh-token';
 
@@ -20,8 +20,9 @@ export function pkceS256Matches(verifier: string, challenge: string): boolean {
  * RFC 6749 §4.1.3 with RFC 7636 (PKCE), for an authenticated client: the code is consumed first
  * (single use, even when a later check fails), then must have been issued to this client, for this
  * redirect URI, with a challenge the verifier answers, to a user who may still sign in, for an API
- * that still exists. The token carries the consented scopes the API still defines (with
- * enforcePolicies, only those the user holds through roles: see user-policy.ts).
+ * that still exists. The token carries the consented scopes the API still defines and the identity
+ * scopes (with enforcePolicies, only the API's scopes the user holds through roles: see
+ * user-policy.ts). With `openid` granted, an ID token too (OpenID Connect Core §3.1.3.3).
  */
 export const authorizationCodeGrant: GrantDefinition = {
   grantType: 'authorization_code',
@@ -82,15 +83,21 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
     }
   }
 
-  const consented = granted.scopes.filter((s) => s !== OFFLINE_ACCESS && api.scopes.has(s));
+  const consented = granted.scopes.filter((s) => s !== OFFLINE_ACCESS && (isIdentityScope(s) || api.scopes.has(s)));
+  const authentication = granted.sid !== null && granted.authTime !== null ? { sid: granted.sid, authTime: granted.authTime } : null;
   const token = await deps.pipeline.issueAccessToken({
     grantType: authorizationCodeGrant.grantType,
     client,
     api,
     user,
     scopes: consented,
+    sessionId: authentication?.sid,
     requestId: request.requestId,
   });
+  const scopes = token.scope.split(' ').filter((s) => s !== '');
+  const idToken = scopes.includes(OPENID)
+    ? await deps.pipeline.issueIdToken({ client, user, scopes, authentication, nonce: granted.nonce, accessToken: token.accessToken })
+    : undefined;
   // offline_access granted, and still allowed: a refresh token for the access token's scopes, in a
   // family named after the code (a replay of the code revokes it). Issued before the code records
   // its token, so a concurrent replay (which waits for that) finds the family.
@@ -100,10 +107,11 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
         client,
         userId: granted.userId,
         resourceServerId: api.server.id,
-        scopes: token.scope.split(' ').filter((s) => s !== ''),
+        scopes,
         familyId: familyIdForCode(granted.codeHash),
+        authentication,
       })
     : undefined;
   await deps.authorizationCodes.recordIssued(granted.codeHash, token.jti, token.expiresAt);
-  return { ...token, refreshToken };
+  return { ...token, refreshToken, idToken };
 }

@@ -32,8 +32,8 @@ export interface GrantRequest {
   services: GrantServices;
 }
 
-/** The token response of a grant: the access token and, when one was issued, a refresh token. */
-export type GrantResponse = IssuedToken & { refreshToken?: string };
+/** The token response of a grant: the access token and, when issued, a refresh token and an ID token (OpenID Connect). */
+export type GrantResponse = IssuedToken & { refreshToken?: string; idToken?: string };
 
 /**
  * A grant type of the token endpoint. One file per grant exports one of these; grants/registry.ts

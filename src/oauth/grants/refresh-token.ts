@@ -1,19 +1,23 @@
-import { invalidGrant, invalidRequest, invalidScope } from '../errors';
+import { invalidGrant, invalidRequest, invalidScope, invalidTarget } from '../errors';
 import { parseScopeParam } from '../scope';
-import { OFFLINE_ACCESS } from '../user-policy';
+import { isIdentityScope, OFFLINE_ACCESS, OPENID } from '../standard-scopes';
 import type { GrantDefinition, GrantRequest, GrantResponse } from './grant';
 import type { IssuedToken } from '../tokens/pipeline';
 
 /**
  * RFC 6749 §6 for an authenticated client allowed the refresh_token grant. `scope` may narrow the
- * token's scopes, never widen them (`offline_access` in it is ignored: it is what the refresh token
- * is). The access token carries the requested (or all the token's) scopes the API still defines,
- * under the user's policy (RBAC) as it is now. With rotation the response carries the successor.
+ * token's scopes, never widen them. What libraries repeat on a refresh is accepted without being
+ * a widening: `offline_access` (what the refresh token is), identity scopes the token does not
+ * hold (left out), a `redirect_uri` (ignored), and `audience`/`resource` naming the token's own API
+ * (any other API: `invalid_target`). The access token carries the requested (or all the token's)
+ * scopes the API still defines and the identity scopes, under the user's policy (RBAC) as it is
+ * now; with `openid`, a new ID token for the same user and sign-in (OpenID Connect Core §12.2).
+ * With rotation the response carries the successor.
  */
 export const refreshTokenGrant: GrantDefinition = {
   grantType: 'refresh_token',
   requiredClientGrant: 'REFRESH_TOKEN',
-  params: ['refresh_token', 'scope'],
+  params: ['refresh_token', 'scope', 'redirect_uri', 'audience', 'resource'],
   handle: exchangeRefreshToken,
 };
 
@@ -21,20 +25,42 @@ async function exchangeRefreshToken({ client, params, requestId, services: deps 
   const presented = params.get('refresh_token');
   if (presented === undefined) throw invalidRequest('refresh_token is required');
   const scopeParam = params.get('scope');
-  const requested = scopeParam === undefined ? undefined : parseScopeParam(scopeParam).filter((s) => s !== OFFLINE_ACCESS);
+  const asked = scopeParam === undefined ? undefined : parseScopeParam(scopeParam).filter((s) => s !== OFFLINE_ACCESS);
 
-  // The access token is issued before the exchange commits (rotation, last use): a refusal while
+  // The tokens are issued before the exchange commits (rotation, last use): a refusal while
   // issuing (a token hook's access_denied) then leaves the refresh token as it was, not rotated
-  // away with its successor lost. A token issued for an exchange that then fails is never handed out.
+  // away with its successor lost. Tokens issued for an exchange that then fails are never handed out.
   const stored = await deps.refreshTokens.findByToken(presented);
-  let issuing: Promise<IssuedToken> | undefined;
+  const requested = asked?.filter((s) => !isIdentityScope(s) || stored?.scopes.includes(s));
+  let issuing: Promise<{ token: IssuedToken; idToken?: string }> | undefined;
   if (stored !== null && stored.clientUuid === client.id && stored.revokedAt === null) {
     const api = await deps.registry.apiById(stored.resourceServerId);
     if (!api) throw invalidGrant('The API of this refresh token no longer exists');
+    for (const name of ['audience', 'resource']) {
+      const target = params.get(name);
+      if (target !== undefined && target !== api.server.identifier)
+        throw invalidTarget(`${name} does not name the API of the refresh token`);
+    }
     const user = await deps.users.findById(stored.userId);
     if (user !== null && !user.blocked) {
-      const scopes = (requested ?? stored.scopes).filter((s) => s !== OFFLINE_ACCESS && api.scopes.has(s));
-      issuing = deps.pipeline.issueAccessToken({ grantType: refreshTokenGrant.grantType, client, api, user, scopes, requestId });
+      const scopes = (requested ?? stored.scopes).filter((s) => s !== OFFLINE_ACCESS && (isIdentityScope(s) || api.scopes.has(s)));
+      const authentication = stored.sid !== null && stored.authTime !== null ? { sid: stored.sid, authTime: stored.authTime } : null;
+      issuing = (async () => {
+        const token = await deps.pipeline.issueAccessToken({
+          grantType: refreshTokenGrant.grantType,
+          client,
+          api,
+          user,
+          scopes,
+          sessionId: authentication?.sid,
+          requestId,
+        });
+        const granted = token.scope.split(' ');
+        const idToken = granted.includes(OPENID)
+          ? await deps.pipeline.issueIdToken({ client, user, scopes: granted, authentication, accessToken: token.accessToken })
+          : undefined;
+        return { token, idToken };
+      })();
       // Settled before the exchange: a refusal answers now, with the refresh token untouched.
       await issuing;
     }
@@ -50,5 +76,6 @@ async function exchangeRefreshToken({ client, params, requestId, services: deps 
   }
   // The exchange refused blocked users, unknown and other clients' tokens: what was issued above is for this very token.
   if (issuing === undefined) throw invalidGrant('The refresh token is invalid, expired or revoked');
-  return { ...(await issuing), refreshToken: result.newRefreshToken };
+  const { token, idToken } = await issuing;
+  return { ...token, refreshToken: result.newRefreshToken, idToken };
 }

@@ -2,8 +2,11 @@ import { SignJWT } from 'jose';
 import { randomToken } from '../../crypto/random';
 import type { AsymmetricAlgorithm, KeyRing } from '../../crypto/key-ring';
 import type { Clock } from '../../lib/clock';
+import { userinfoUrl } from '../userinfo-url';
+import { OPENID } from '../standard-scopes';
 import { applyUserPolicy, RolePermissions } from '../user-policy';
 import { setDialectClaims, tokenTyp } from './dialect';
+import { IdTokenContext, idTokenClaims } from './id-token';
 import { CustomClaimsSource, PROTECTED_CLAIMS, TokenContext } from './token-context';
 
 /** An access token as the token endpoint (and the implicit response) returns it, with what callers record of it. */
@@ -42,7 +45,12 @@ export interface TokenPipelineDeps {
  * nothing but the key and the signature.
  */
 export class TokenPipeline {
-  constructor(private readonly deps: TokenPipelineDeps) {}
+  /** The userinfo endpoint's URL: an audience of user tokens that carry `openid`. */
+  readonly userinfoAudience: string;
+
+  constructor(private readonly deps: TokenPipelineDeps) {
+    this.userinfoAudience = userinfoUrl(deps.issuer);
+  }
 
   async issueAccessToken(context: TokenContext, options?: IssueOptions): Promise<IssuedToken> {
     const { server } = context.api;
@@ -66,7 +74,12 @@ export class TokenPipeline {
     const jti = randomToken(16);
     const scope = scopes.join(' ');
     payload.iss = this.deps.issuer;
-    payload.aud = server.identifier;
+    // A user token carrying `openid` is for the userinfo endpoint too (Auth0 does the same): a
+    // second audience, so the API's own check (`aud` contains its identifier) is unchanged.
+    payload.aud =
+      context.user !== null && scopes.includes(OPENID) && server.identifier !== this.userinfoAudience
+        ? [server.identifier, this.userinfoAudience]
+        : server.identifier;
     payload.iat = now;
     payload.exp = now + lifetime;
     payload.jti = jti;
@@ -83,6 +96,18 @@ export class TokenPipeline {
       accessToken = await jwt.setProtectedHeader({ alg: key.algorithm, typ, kid: key.kid }).sign(key.privateKey);
     }
     return { accessToken, tokenType: 'Bearer', expiresIn: lifetime, scope, jti, expiresAt: new Date((now + lifetime) * 1000) };
+  }
+
+  /**
+   * An ID token (OpenID Connect Core §2, §3.1.3.6) for the client, signed with the service's key
+   * ring in the client's idTokenSigningAlgorithm (published in the JWKS), valid idTokenLifetime.
+   */
+  async issueIdToken(context: IdTokenContext): Promise<string> {
+    const { client } = context;
+    const now = Math.floor(this.deps.clock.now().getTime() / 1000);
+    const payload = { ...idTokenClaims(context), iss: this.deps.issuer, iat: now, exp: now + client.idTokenLifetime };
+    const key = await this.deps.keyRing.signingKey(client.idTokenSigningAlgorithm);
+    return new SignJWT(payload).setProtectedHeader({ alg: key.algorithm, typ: 'JWT', kid: key.kid }).sign(key.privateKey);
   }
 }
 

@@ -1,0 +1,32 @@
+import { CLAIMS_BY_SCOPE } from '../domain/user/standard-claims';
+
+/**
+ * The scopes every authorization request may ask without any API defining them (OpenID Connect
+ * Core §5.4, §11; Auth0 behaves the same): `openid` (an ID token and the userinfo endpoint), the
+ * claim scopes (`profile`, `email`), and `offline_access` (a refresh token).
+ */
+export const OPENID = 'openid';
+export const OFFLINE_ACCESS = 'offline_access';
+
+/** The scopes about the user's identity: they go into access tokens (the userinfo endpoint reads them), whatever the API. */
+export const IDENTITY_SCOPES: readonly string[] = [OPENID, ...Object.keys(CLAIMS_BY_SCOPE)];
+export const STANDARD_SCOPES: readonly string[] = [...IDENTITY_SCOPES, OFFLINE_ACCESS];
+
+const identity = new Set(IDENTITY_SCOPES);
+const standard = new Set(STANDARD_SCOPES);
+
+export function isIdentityScope(scope: string): boolean {
+  return identity.has(scope);
+}
+
+export function isStandardScope(scope: string): boolean {
+  return standard.has(scope);
+}
+
+/** What the consent page says of each standard scope, in plain words. */
+export const STANDARD_SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  [OPENID]: 'Sign you in with your account',
+  profile: 'Your profile (your name)',
+  email: 'Your email address',
+  [OFFLINE_ACCESS]: 'Stay signed in: access your data when you are not using the app',
+};
