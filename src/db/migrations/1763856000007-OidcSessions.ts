@@ -11,10 +11,6 @@ export class OidcSessions1763856000007 implements MigrationInterface {
   name = 'OidcSessions1763856000007';
 
   async up(q: QueryRunner): Promise<void> {
-    // TEMP(main) until the oidc-clients migration merges
-    await q.query(`ALTER TABLE clients ADD COLUMN IF NOT EXISTS allowed_logout_urls text[] NOT NULL DEFAULT '{}'`);
-    await q.query(`ALTER TABLE clients ADD COLUMN IF NOT EXISTS id_token_signing_alg varchar(16) NOT NULL DEFAULT 'RS256'`);
-    await q.query(`ALTER TABLE clients ADD COLUMN IF NOT EXISTS id_token_lifetime integer NOT NULL DEFAULT 36000`);
     await q.query(`ALTER TABLE user_sessions ADD COLUMN sid varchar(64)`);
     await q.query(`ALTER TABLE user_sessions ADD COLUMN idle_expires_at timestamptz`);
     // Sessions of before: a random public id each, idle until their absolute expiry.

@@ -56,17 +56,6 @@ export class ClientEntity {
   /** String key → string value (see client-metadata.ts): sent to token hooks, never put in tokens by itself. */
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   metadata!: Record<string, string>;
-
-  // TEMP(main): placeholders until the oidc-clients branch merges.
-  @Column({ name: 'allowed_logout_urls', type: 'text', array: true, default: () => "'{}'" })
-  allowedLogoutUrls!: string[];
-
-  @Column({ name: 'id_token_signing_alg', type: 'varchar', length: 16, default: 'RS256' })
-  idTokenSigningAlgorithm!: 'RS256' | 'PS256' | 'ES256' | 'EdDSA';
-
-  @Column({ name: 'id_token_lifetime', type: 'integer', default: 36_000 })
-  idTokenLifetime!: number;
-
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
