@@ -1,23 +1,34 @@
 import { registerEnumType } from 'type-graphql';
-import { SIGNING_ALGORITHMS, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
+import { SIGNING_ALGORITHMS, SigningAlgorithm, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
 import { APP_TYPES, GRANT_TYPES, REFRESH_TOKEN_ROTATIONS, TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/client/client.rules';
+import { ASYMMETRIC_ALGORITHMS } from '../crypto/key-ring';
 
 /** A TypeScript enum-like object of string values, for registerEnumType. */
 export function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {
   return Object.fromEntries(values.map((v) => [v, v])) as { [K in T]: K };
 }
 
+/** Each JWS algorithm once, for every enum that offers it. */
+const ALGORITHM_DESCRIPTIONS: Record<SigningAlgorithm, { description: string }> = {
+  RS256: { description: 'RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048 key (default).' },
+  PS256: { description: 'RSASSA-PSS with SHA-256, RSA 2048 key.' },
+  ES256: { description: 'ECDSA P-256 with SHA-256.' },
+  EdDSA: { description: 'Ed25519.' },
+  HS256: { description: 'HMAC SHA-256 with a per-API secret (the resource server must hold the secret).' },
+};
+
 export const SigningAlgorithmEnum = enumOf(SIGNING_ALGORITHMS);
 registerEnumType(SigningAlgorithmEnum, {
   name: 'SigningAlgorithm',
   description: "JWS algorithm of an API's access tokens.",
-  valuesConfig: {
-    RS256: { description: 'RSASSA-PKCS1-v1_5 with SHA-256, RSA 2048 key (default).' },
-    PS256: { description: 'RSASSA-PSS with SHA-256, RSA 2048 key.' },
-    ES256: { description: 'ECDSA P-256 with SHA-256.' },
-    EdDSA: { description: 'Ed25519.' },
-    HS256: { description: 'HMAC SHA-256 with a per-API secret (the resource server must hold the secret).' },
-  },
+  valuesConfig: ALGORITHM_DESCRIPTIONS,
+});
+
+export const IdTokenSigningAlgorithmEnum = enumOf(ASYMMETRIC_ALGORITHMS);
+registerEnumType(IdTokenSigningAlgorithmEnum, {
+  name: 'IdTokenSigningAlgorithm',
+  description: "JWS algorithm of a client's ID tokens: the service's own asymmetric keys (published in the JWKS), never a shared secret.",
+  valuesConfig: Object.fromEntries(ASYMMETRIC_ALGORITHMS.map((alg) => [alg, ALGORITHM_DESCRIPTIONS[alg]])),
 });
 
 export const TokenDialectEnum = enumOf(TOKEN_DIALECTS);

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserEntity } from '../domain/user/user.entity';
-import { standardClaims, subjectOf } from '../domain/user/standard-claims';
+import { standardClaims } from '../domain/user/standard-claims';
+import { subjectOf, userIdOfSubject } from '../domain/user/subject';
 import { bearerChallenge, bearerToken } from './bearer';
 import { ClientOrigins, OriginNotAllowedError } from './client-origins';
 import { OAuthError } from './errors';
@@ -76,7 +77,8 @@ export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDep
       }
       const scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
       if (!scopes.includes(OPENID)) throw new UserinfoError('insufficient_scope', 'The access token does not carry the openid scope', 403);
-      const user = typeof payload.sub === 'string' ? await deps.users.findById(payload.sub) : null;
+      const userId = typeof payload.sub === 'string' ? userIdOfSubject(payload.sub) : null;
+      const user = userId === null ? null : await deps.users.findById(userId);
       if (!user || user.blocked) throw new UserinfoError('invalid_token', 'The user of this access token can no longer sign in', 401);
       return reply.headers(NO_STORE).send({ sub: subjectOf(user), ...standardClaims(user, scopes) });
     } catch (error) {

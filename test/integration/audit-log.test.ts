@@ -313,15 +313,23 @@ describe('audit log', () => {
         audited: a,
         targetType: 'Client',
         targetId: a.payload.client.id,
-        summary: { name, clientId: a.payload.client.clientId, appType: 'MACHINE_TO_MACHINE' },
+        summary: {
+          name,
+          clientId: a.payload.client.clientId,
+          appType: 'MACHINE_TO_MACHINE',
+          allowedLogoutUrls: [],
+          idTokenSigningAlgorithm: 'RS256',
+          idTokenLifetime: 36000,
+        },
       };
     },
     async clientUpdate() {
       const client = await createClient();
       sawSecret(client.clientSecret);
       const name = unique('renamed client');
-      const a = await audited('clientUpdate', CLIENT_UPDATE, { id: client.id, input: { name } });
-      return { audited: a, targetType: 'Client', targetId: client.id, summary: { name } };
+      const oidc = { allowedLogoutUrls: ['https://app.example/bye'], idTokenSigningAlgorithm: 'ES256', idTokenLifetime: 600 };
+      const a = await audited('clientUpdate', CLIENT_UPDATE, { id: client.id, input: { name, ...oidc } });
+      return { audited: a, targetType: 'Client', targetId: client.id, summary: { name, ...oidc } };
     },
     async clientSecretRotate() {
       const client = await createClient();

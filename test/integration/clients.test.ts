@@ -1,8 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { startTestServer, TestServer } from '../helpers/test-app';
 import { globalId, userErrors, uuidOf } from '../helpers/fixtures';
+import { ASYMMETRIC_ALGORITHMS } from '../../src/crypto/key-ring';
+import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
+import { AuditLog } from '../../src/domain/audit/audit-log';
+import { ClientService } from '../../src/domain/client/client.service';
+import { systemClock } from '../../src/lib/clock';
 
-const CLIENT_FIELDS = `id clientId name description appType isFirstParty grantTypes tokenEndpointAuthMethod callbacks allowedOrigins createdAt updatedAt`;
+const CLIENT_FIELDS = `id clientId name description appType isFirstParty grantTypes tokenEndpointAuthMethod callbacks allowedOrigins
+  allowedLogoutUrls idTokenSigningAlgorithm idTokenLifetime createdAt updatedAt`;
 const CREATE = `mutation($input: ClientCreateInput!) {
   clientCreate(input: $input) { client { ${CLIENT_FIELDS} } clientSecret userErrors { field message code } }
 }`;
@@ -87,6 +93,9 @@ describe('clients', () => {
         tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC',
         callbacks: [],
         allowedOrigins: [],
+        allowedLogoutUrls: [],
+        idTokenSigningAlgorithm: 'RS256',
+        idTokenLifetime: 36000,
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/),
         updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
@@ -333,6 +342,197 @@ describe('clients', () => {
       expect(payload.userErrors).toEqual(userErrors([['input', 'callbacks', '1'], 'INVALID']));
       const [row] = await server.db.query<any>('SELECT callbacks FROM clients WHERE id = $1', [uuidOf(client.id)]);
       expect(row.callbacks).toEqual(['https://a.example.com/cb']);
+    });
+  });
+
+  describe('OpenID Connect settings: allowedLogoutUrls, idTokenSigningAlgorithm, idTokenLifetime', () => {
+    const oidcRow = async (id: string) => {
+      const [row] = await server.db.query<any>(
+        'SELECT allowed_logout_urls, id_token_signing_alg, id_token_lifetime FROM clients WHERE id = $1',
+        [uuidOf(id)],
+      );
+      return row;
+    };
+
+    it.each(['NATIVE', 'SPA', 'REGULAR_WEB', 'MACHINE_TO_MACHINE'])(
+      'defaults a %s client to no logout URLs, RS256 and 36000 s, as stored',
+      async (appType) => {
+        const { client } = await createOk({ appType });
+        expect(client).toMatchObject({ allowedLogoutUrls: [], idTokenSigningAlgorithm: 'RS256', idTokenLifetime: 36000 });
+        expect(await oidcRow(client.id)).toEqual({ allowed_logout_urls: [], id_token_signing_alg: 'RS256', id_token_lifetime: 36000 });
+      },
+    );
+
+    it('gives the defaults to a client inserted without the settings (the bootstrap client: column defaults)', async () => {
+      const res = await server.gql(`{ clients(first: 100, filter: { appType: MACHINE_TO_MACHINE }) { nodes { ${CLIENT_FIELDS} } } }`);
+      const bootstrap = res.body.data.clients.nodes.find((c: any) => c.name === 'Management bootstrap client');
+      expect(bootstrap).toMatchObject({ allowedLogoutUrls: [], idTokenSigningAlgorithm: 'RS256', idTokenLifetime: 36000 });
+    });
+
+    it('keeps the settings given at creation, stored and read back', async () => {
+      const allowedLogoutUrls = ['https://app.example.com/logged-out', 'http://localhost:3000/bye', 'https://app.example.com/?from=logout'];
+      const { client } = await createOk({
+        appType: 'REGULAR_WEB',
+        allowedLogoutUrls,
+        idTokenSigningAlgorithm: 'ES256',
+        idTokenLifetime: 600,
+      });
+      expect(client).toMatchObject({ allowedLogoutUrls, idTokenSigningAlgorithm: 'ES256', idTokenLifetime: 600 });
+      expect(await oidcRow(client.id)).toEqual({
+        allowed_logout_urls: allowedLogoutUrls,
+        id_token_signing_alg: 'ES256',
+        id_token_lifetime: 600,
+      });
+      const reread = await server.gql(`query($id: ID!) { client(id: $id) { ${CLIENT_FIELDS} } }`, { id: client.id });
+      expect(reread.body.data.client).toEqual(client);
+    });
+
+    it.each(['RS256', 'PS256', 'ES256', 'EdDSA'])('accepts %s as idTokenSigningAlgorithm', async (alg) => {
+      const { client } = await createOk({ appType: 'SPA', idTokenSigningAlgorithm: alg });
+      expect(client.idTokenSigningAlgorithm).toBe(alg);
+      expect((await oidcRow(client.id)).id_token_signing_alg).toBe(alg);
+    });
+
+    it('offers exactly the key ring asymmetric algorithms in the IdTokenSigningAlgorithm enum', async () => {
+      const res = await server.gql(`{ __type(name: "IdTokenSigningAlgorithm") { enumValues { name } } }`);
+      expect(res.body.data.__type.enumValues.map((v: { name: string }) => v.name).sort()).toEqual([...ASYMMETRIC_ALGORITHMS].sort());
+    });
+
+    it('accepts idTokenLifetime 60 and 2592000 (the bounds)', async () => {
+      for (const idTokenLifetime of [60, 2592000]) {
+        expect((await createOk({ appType: 'SPA', idTokenLifetime })).client.idTokenLifetime).toBe(idTokenLifetime);
+      }
+    });
+
+    it('changes each setting through clientUpdate, keeping the others; omitted settings stay', async () => {
+      const { client } = await createOk({
+        appType: 'REGULAR_WEB',
+        allowedLogoutUrls: ['https://a.example.com/bye'],
+        idTokenSigningAlgorithm: 'PS256',
+        idTokenLifetime: 3600,
+      });
+      const steps: [Record<string, unknown>, Record<string, unknown>][] = [
+        [{ name: 'renamed' }, { name: 'renamed' }],
+        [
+          { allowedLogoutUrls: ['https://b.example.com/bye', 'http://127.0.0.1:8080/'] },
+          { allowedLogoutUrls: ['https://b.example.com/bye', 'http://127.0.0.1:8080/'] },
+        ],
+        [{ idTokenSigningAlgorithm: 'EdDSA' }, { idTokenSigningAlgorithm: 'EdDSA' }],
+        [{ idTokenLifetime: 2592000 }, { idTokenLifetime: 2592000 }],
+        [{ allowedLogoutUrls: [] }, { allowedLogoutUrls: [] }],
+      ];
+      let expected = client;
+      for (const [input, change] of steps) {
+        const payload = await update(client.id, input);
+        expect(payload.userErrors).toEqual([]);
+        expected = { ...expected, ...change, updatedAt: expect.any(String) };
+        expect(payload.client).toEqual(expected);
+      }
+      expect(await oidcRow(client.id)).toEqual({ allowed_logout_urls: [], id_token_signing_alg: 'EdDSA', id_token_lifetime: 2592000 });
+    });
+
+    it('lets allowedLogoutUrls use a reverse-domain custom scheme only for NATIVE clients, as callbacks', async () => {
+      const native = await createOk({ appType: 'NATIVE', allowedLogoutUrls: ['com.example.app:/logged-out'] });
+      expect(native.client.allowedLogoutUrls).toEqual(['com.example.app:/logged-out']);
+      for (const appType of ['SPA', 'REGULAR_WEB']) {
+        const payload = await create({ name: unique('scheme'), appType, allowedLogoutUrls: ['com.example.app:/logged-out'] });
+        expect(payload.client).toBeNull();
+        expect(payload.userErrors).toEqual(userErrors([['input', 'allowedLogoutUrls', '0'], 'INVALID']));
+      }
+    });
+
+    it.each([
+      ['plain http on a public host', 'http://example.com/bye'],
+      ['a fragment', 'https://app.example.com/bye#frag'],
+      ['a relative URL', '/logged-out'],
+      ['a javascript: URL', 'javascript:alert(1)'],
+      ['whitespace', 'https://app.example.com/b ye'],
+      ['credentials', 'https://user:pw@app.example.com/bye'],
+      ['2001 characters', `https://app.example.com/${'a'.repeat(2001 - 'https://app.example.com/'.length)}`],
+      ['a repeat of the first', 'https://ok.example.com/bye'],
+    ])('refuses a logout URL with %s: INVALID at input.allowedLogoutUrls.1, nothing stored', async (_label, bad) => {
+      const name = unique('logout');
+      const payload = await create({ name, appType: 'REGULAR_WEB', allowedLogoutUrls: ['https://ok.example.com/bye', bad] });
+      expect(payload.client).toBeNull();
+      expect(payload.clientSecret).toBeNull();
+      expect(payload.userErrors).toEqual(userErrors([['input', 'allowedLogoutUrls', '1'], 'INVALID']));
+      expect(await server.db.query('SELECT id FROM clients WHERE name = $1', [name])).toEqual([]);
+    });
+
+    it('accepts a logout URL of 2000 characters', async () => {
+      const url = `https://app.example.com/${'a'.repeat(2000 - 'https://app.example.com/'.length)}`;
+      expect((await createOk({ appType: 'SPA', allowedLogoutUrls: [url] })).client.allowedLogoutUrls).toEqual([url]);
+    });
+
+    it('accepts 100 logout URLs and refuses 101: LIMIT_EXCEEDED at input.allowedLogoutUrls', async () => {
+      const urls = (n: number) => Array.from({ length: n }, (_, i) => `https://app.example.com/bye/${i}`);
+      expect((await createOk({ appType: 'SPA', allowedLogoutUrls: urls(100) })).client.allowedLogoutUrls).toHaveLength(100);
+      const payload = await create({ name: unique('many'), appType: 'SPA', allowedLogoutUrls: urls(101) });
+      expect(payload.client).toBeNull();
+      expect(payload.userErrors).toEqual(userErrors([['input', 'allowedLogoutUrls'], 'LIMIT_EXCEEDED']));
+    });
+
+    it.each([59, 2592001, 0, -1])(
+      'refuses idTokenLifetime %d: INVALID at input.idTokenLifetime, on create and update',
+      async (idTokenLifetime) => {
+        const name = unique('lifetime');
+        const refused = await create({ name, appType: 'SPA', idTokenLifetime });
+        expect(refused.client).toBeNull();
+        expect(refused.userErrors).toEqual(userErrors([['input', 'idTokenLifetime'], 'INVALID']));
+        expect(await server.db.query('SELECT id FROM clients WHERE name = $1', [name])).toEqual([]);
+
+        const { client } = await createOk({ appType: 'SPA', idTokenLifetime: 120 });
+        const payload = await update(client.id, { idTokenLifetime, name: 'not applied' });
+        expect(payload.client).toBeNull();
+        expect(payload.userErrors).toEqual(userErrors([['input', 'idTokenLifetime'], 'INVALID']));
+        const [row] = await server.db.query<any>('SELECT name, id_token_lifetime FROM clients WHERE id = $1', [uuidOf(client.id)]);
+        expect(row).toEqual({ name: client.name, id_token_lifetime: 120 });
+      },
+    );
+
+    it('refuses a bad logout URL on clientUpdate and changes nothing', async () => {
+      const { client } = await createOk({ appType: 'REGULAR_WEB', allowedLogoutUrls: ['https://a.example.com/bye'] });
+      const payload = await update(client.id, {
+        idTokenSigningAlgorithm: 'ES256',
+        allowedLogoutUrls: ['https://b.example.com/bye', 'https://b.example.com/bye#x'],
+      });
+      expect(payload.client).toBeNull();
+      expect(payload.userErrors).toEqual(userErrors([['input', 'allowedLogoutUrls', '1'], 'INVALID']));
+      expect(await oidcRow(client.id)).toEqual({
+        allowed_logout_urls: ['https://a.example.com/bye'],
+        id_token_signing_alg: 'RS256',
+        id_token_lifetime: 36000,
+      });
+    });
+
+    it('refuses an algorithm outside IdTokenSigningAlgorithm (HS256, none): BAD_USER_INPUT, nothing stored', async () => {
+      for (const alg of ['HS256', 'none', 'ES384']) {
+        const name = unique('alg');
+        const res = await server.gql(CREATE, { input: { name, appType: 'SPA', idTokenSigningAlgorithm: alg } });
+        expect(res.body.data ?? null).toBeNull();
+        expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+        expect(await server.db.query('SELECT id FROM clients WHERE name = $1', [name])).toEqual([]);
+      }
+      const { client } = await createOk({ appType: 'SPA' });
+      const res = await server.gql(UPDATE, { id: client.id, input: { idTokenSigningAlgorithm: 'HS256' } });
+      expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+      expect((await oidcRow(client.id)).id_token_signing_alg).toBe('RS256');
+    });
+
+    it('refuses an unknown algorithm given to the client service directly: INVALID at input.idTokenSigningAlgorithm', async () => {
+      // The service as the app builds it, on the app's database (the API's enum stops these values first).
+      const dataSource = server.app.database.dataSource;
+      const clients = new ClientService(dataSource, { publish: async () => {} }, new AuditLog(dataSource), systemClock);
+      const name = unique('svc-alg');
+      await expect(clients.create({ name, appType: 'SPA', idTokenSigningAlgorithm: 'HS256' as any }, SYSTEM_ACTOR)).rejects.toMatchObject({
+        issues: [expect.objectContaining({ code: 'INVALID', field: ['input', 'idTokenSigningAlgorithm'] })],
+      });
+      expect(await server.db.query('SELECT id FROM clients WHERE name = $1', [name])).toEqual([]);
+      const { client } = await createOk({ appType: 'SPA' });
+      await expect(clients.update(uuidOf(client.id), { idTokenSigningAlgorithm: 'none' as any }, SYSTEM_ACTOR)).rejects.toMatchObject({
+        issues: [expect.objectContaining({ code: 'INVALID', field: ['input', 'idTokenSigningAlgorithm'] })],
+      });
+      expect((await oidcRow(client.id)).id_token_signing_alg).toBe('RS256');
     });
   });
 

@@ -1,6 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { startTestServer, TestServer } from '../helpers/test-app';
-import { globalId, userErrors, uuidOf } from '../helpers/fixtures';
+import { fixtures, globalId, userErrors, uuidOf } from '../helpers/fixtures';
+import { exchangeCode } from '../helpers/refresh-flow';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 
 const USER_FIELDS = `id email emailVerified name blocked createdAt updatedAt lastLoginAt`;
@@ -27,6 +29,7 @@ describe('users', () => {
   let server: TestServer;
   const uniqueEmail = (prefix = 'user') => `${prefix}.${randomUUID().slice(0, 8)}@example.com`;
   const password = () => `pw-${randomBytes(9).toString('base64url')}`;
+  const { createApi, createClient } = fixtures(() => server, 'users');
 
   beforeAll(async () => {
     server = await startTestServer();
@@ -195,6 +198,7 @@ describe('users', () => {
         'name',
         'permissions',
         'roles',
+        'sub',
         'updatedAt',
       ]);
       for (const type of [res.create, res.update, res.set]) {
@@ -482,6 +486,91 @@ describe('users', () => {
     it('refuses first over 100', async () => {
       const res = await server.gql(USERS, { first: 101 });
       expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    });
+  });
+
+  describe('sub', () => {
+    const SUBS = `query($filter: UserFilter) { users(first: 100, filter: $filter) { totalCount nodes { id sub email } } }`;
+    const findBySub = async (filter: Record<string, unknown>) => (await gqlOk(SUBS, { filter })).users;
+
+    it('User.sub is the user uuid (what tokens carry in `sub`), and stays when the email changes', async () => {
+      const user = await createOk();
+      const [row] = await server.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [user.email]);
+      expect(row.id).toBe(uuidOf(user.id));
+      expect((await gqlOk(`query($id: ID!) { user(id: $id) { sub } }`, { id: user.id })).user).toEqual({ sub: row.id });
+      const updated = await gqlOk(`mutation($id: ID!, $input: UserUpdateInput!) { userUpdate(id: $id, input: $input) { user { sub } } }`, {
+        id: user.id,
+        input: { email: uniqueEmail('moved') },
+      });
+      expect(updated.userUpdate.user.sub).toBe(row.id);
+    });
+
+    it('the `sub` of a verified access token issued for the user is User.sub, and the filter finds the user by it', async () => {
+      const callback = 'https://web.example/callback';
+      const api = await createApi();
+      const web = await createClient({ appType: 'REGULAR_WEB', callbacks: [callback] });
+      const user = await createOk();
+      const verifier = randomBytes(32).toString('base64url');
+      const code = await server.app.authorizationCodes.issue({
+        clientUuid: uuidOf(web.id),
+        userId: uuidOf(user.id),
+        resourceServerId: uuidOf(api.id),
+        redirectUri: callback,
+        scopes: ['read:x'],
+        codeChallenge: createHash('sha256').update(verifier).digest('base64url'),
+        codeChallengeMethod: 'S256',
+      });
+      const res = await exchangeCode(server, web, code, verifier, callback);
+      expect(res.status).toBe(200);
+      const jwks = createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
+      const { payload } = await jwtVerify(res.body.access_token, jwks, { issuer: server.url, audience: api.identifier });
+
+      const read = await gqlOk(`query($id: ID!) { user(id: $id) { sub } }`, { id: user.id });
+      expect(read.user.sub).toBe(payload.sub);
+      expect(await findBySub({ sub: payload.sub })).toEqual({
+        totalCount: 1,
+        nodes: [{ id: user.id, sub: payload.sub, email: user.email }],
+      });
+    });
+
+    it('users(filter: { sub }) finds the user a token names, and only that user', async () => {
+      const user = await createOk();
+      await createOk();
+      const sub = uuidOf(user.id);
+      expect(await findBySub({ sub })).toEqual({ totalCount: 1, nodes: [{ id: user.id, sub, email: user.email }] });
+    });
+
+    it.each([
+      ['an unknown uuid', () => randomUUID()],
+      ['not a uuid', () => 'not-a-uuid'],
+      ['empty', () => ''],
+      ['a SQL-looking string', () => "' OR 1=1 --"],
+      ['too long', () => 'x'.repeat(10_000)],
+      ['a uuid with a suffix', () => `${randomUUID()}x`],
+    ])('users(filter: { sub }) with %s is an empty result, not an error', async (_label, sub) => {
+      await createOk();
+      expect(await findBySub({ sub: sub() })).toEqual({ totalCount: 0, nodes: [] });
+    });
+
+    it('matches a sub exactly: the global id or an upper-cased uuid names no user', async () => {
+      const user = await createOk();
+      expect(await findBySub({ sub: user.id })).toEqual({ totalCount: 0, nodes: [] });
+      expect(await findBySub({ sub: uuidOf(user.id).toUpperCase() })).toEqual({ totalCount: 0, nodes: [] });
+    });
+
+    it('the sub of a deleted user names no one', async () => {
+      const user = await createOk();
+      expect((await gqlOk(DELETE, { id: user.id })).userDelete.userErrors).toEqual([]);
+      expect(await findBySub({ sub: uuidOf(user.id) })).toEqual({ totalCount: 0, nodes: [] });
+    });
+
+    it('a filter with email and sub matches users that have both', async () => {
+      const a = await createOk();
+      const b = await createOk();
+      const sub = uuidOf(a.id);
+      expect(await findBySub({ email: a.email.toUpperCase(), sub })).toEqual({ totalCount: 1, nodes: [{ id: a.id, sub, email: a.email }] });
+      expect(await findBySub({ email: b.email, sub })).toEqual({ totalCount: 0, nodes: [] });
+      expect(await findBySub({ email: a.email, sub: 'not-a-uuid' })).toEqual({ totalCount: 0, nodes: [] });
     });
   });
 

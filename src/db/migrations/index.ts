@@ -4,6 +4,7 @@ import { Lifecycle1763856000002 } from './1763856000002-Lifecycle';
 import { UserConsent1763856000003 } from './1763856000003-UserConsent';
 import { RefreshTokensRbac1763856000004 } from './1763856000004-RefreshTokensRbac';
 import { CustomClaims1763856000005 } from './1763856000005-CustomClaims';
+import { OidcClients1763856000006 } from './1763856000006-OidcClients';
 import { OidcSessions1763856000007 } from './1763856000007-OidcSessions';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
@@ -14,5 +15,6 @@ export const migrations = [
   UserConsent1763856000003,
   RefreshTokensRbac1763856000004,
   CustomClaims1763856000005,
+  OidcClients1763856000006,
   OidcSessions1763856000007,
 ];

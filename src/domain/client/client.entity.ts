@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { AppType, GrantType, TokenEndpointAuthMethod } from './client.rules';
+import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 
 @Entity({ name: 'clients' })
 export class ClientEntity {
@@ -36,6 +37,18 @@ export class ClientEntity {
 
   @Column({ name: 'allowed_origins', type: 'text', array: true })
   allowedOrigins!: string[];
+
+  /** Where the client may send the browser after logout (OIDC `post_logout_redirect_uri`, Auth0's `returnTo`), matched exactly. */
+  @Column({ name: 'allowed_logout_urls', type: 'text', array: true, default: () => "'{}'" })
+  allowedLogoutUrls!: string[];
+
+  /** JWS algorithm of the client's ID tokens (signed with the service's key of that algorithm). */
+  @Column({ name: 'id_token_signing_alg', type: 'varchar', length: 16, default: 'RS256' })
+  idTokenSigningAlgorithm!: AsymmetricAlgorithm;
+
+  /** Seconds an ID token is valid (its `exp` after `iat`). */
+  @Column({ name: 'id_token_lifetime', type: 'integer', default: 36_000 })
+  idTokenLifetime!: number;
 
   /** Refresh tokens: ROTATING (each use returns a new one) or NON_ROTATING; SPAs and native apps always rotate. */
   @Column({ name: 'refresh_token_rotation', type: 'varchar', length: 16, default: 'ROTATING' })

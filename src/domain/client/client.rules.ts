@@ -1,5 +1,6 @@
 import { IssueList } from '../errors';
-import { checkListSize, checkNoDuplicates, isLoopbackHost, parseWebUrl, truncate } from '../validation';
+import { checkIntRange, checkListSize, checkNoDuplicates, isLoopbackHost, parseWebUrl, truncate } from '../validation';
+import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 
 export const APP_TYPES = ['NATIVE', 'SPA', 'REGULAR_WEB', 'MACHINE_TO_MACHINE'] as const;
 export type AppType = (typeof APP_TYPES)[number];
@@ -66,10 +67,11 @@ export function checkAuthMethod(issues: IssueList, field: string[], method: Toke
 }
 
 /**
- * Redirect URIs: absolute, no fragment (RFC 6749 §3.1.2), https unless the host is loopback;
+ * URLs a browser is sent back to: `callbacks` (redirect URIs) and `allowedLogoutUrls` (post-logout
+ * redirect URIs). Absolute, no fragment (RFC 6749 §3.1.2), https unless the host is loopback;
  * native apps may also use private-use schemes (RFC 8252 §7.1) such as `com.example.app:/cb`.
  */
-export function checkCallbacks(issues: IssueList, field: string[], urls: string[], appType: AppType): void {
+export function checkRedirectUrls(issues: IssueList, field: string[], urls: string[], appType: AppType): void {
   if (!checkListSize(issues, field, urls, URLS_PER_LIST_MAX)) return;
   checkNoDuplicates(issues, field, urls);
   urls.forEach((raw, index) => {
@@ -185,4 +187,19 @@ export function checkRefreshTokenSettings(issues: IssueList, field: string[], se
       `must be an integer from ${REFRESH_TOKEN_LIFETIME_MIN} to ${idleMax} (at most absoluteLifetime)`,
     );
   }
+}
+
+/**
+ * ID tokens are signed with the service's key of the client's algorithm, one of ASYMMETRIC_ALGORITHMS
+ * (the client verifies them with the JWKS, never with a shared secret).
+ */
+export const DEFAULT_ID_TOKEN_SIGNING_ALGORITHM: AsymmetricAlgorithm = 'RS256';
+
+/** ID-token lifetime (seconds): a minute to 30 days, default 10 hours. */
+export const ID_TOKEN_LIFETIME_MIN = 60;
+export const ID_TOKEN_LIFETIME_MAX = 2_592_000;
+export const DEFAULT_ID_TOKEN_LIFETIME = 36_000;
+
+export function checkIdTokenLifetime(issues: IssueList, field: string[], seconds: number): void {
+  checkIntRange(issues, field, seconds, ID_TOKEN_LIFETIME_MIN, ID_TOKEN_LIFETIME_MAX);
 }

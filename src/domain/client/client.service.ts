@@ -12,16 +12,20 @@ import { ClientEntity } from './client.entity';
 import { ClientSecretEntity } from './client-secret.entity';
 import { ClientGrantEntity } from '../client-grant/client-grant.entity';
 import { checkClientMetadata, MetadataEntry } from './client-metadata';
+import { ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm } from '../../crypto/key-ring';
 import {
   APP_TYPES,
   AppType,
   checkAuthMethod,
-  checkCallbacks,
   checkGrantTypes,
+  checkIdTokenLifetime,
   checkOrigins,
+  checkRedirectUrls,
   checkRefreshTokenSettings,
   CLIENT_DESCRIPTION_MAX,
   DEFAULT_GRANT_TYPES,
+  DEFAULT_ID_TOKEN_LIFETIME,
+  DEFAULT_ID_TOKEN_SIGNING_ALGORITHM,
   DEFAULT_REFRESH_TOKEN_SETTINGS,
   defaultAuthMethod,
   GrantType,
@@ -43,6 +47,10 @@ export interface ClientCreate {
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
   callbacks?: string[] | null;
   allowedOrigins?: string[] | null;
+  allowedLogoutUrls?: string[] | null;
+  idTokenSigningAlgorithm?: AsymmetricAlgorithm | null;
+  /** Seconds. */
+  idTokenLifetime?: number | null;
   /** Omitted settings keep their value (update) or default (create). */
   refreshToken?: { [K in keyof RefreshTokenSettings]?: RefreshTokenSettings[K] | null } | null;
   /** Replaces the whole map (update: `[]` clears it). See client-metadata.ts. */
@@ -81,6 +89,9 @@ export class ClientService {
       tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? defaultAuthMethod(appType),
       callbacks: input.callbacks ?? [],
       allowedOrigins: input.allowedOrigins ?? [],
+      allowedLogoutUrls: input.allowedLogoutUrls ?? [],
+      idTokenSigningAlgorithm: input.idTokenSigningAlgorithm ?? DEFAULT_ID_TOKEN_SIGNING_ALGORITHM,
+      idTokenLifetime: input.idTokenLifetime ?? DEFAULT_ID_TOKEN_LIFETIME,
     };
     this.checkSettings(issues, values, (name) => field(name));
     const given = withoutNulls(input.refreshToken ?? {});
@@ -253,8 +264,15 @@ export class ClientService {
     ) {
       checkAuthMethod(issues, field('tokenEndpointAuthMethod'), values.tokenEndpointAuthMethod!, values.appType);
     }
-    if (given('callbacks')) checkCallbacks(issues, field('callbacks'), values.callbacks ?? [], values.appType);
+    if (given('callbacks')) checkRedirectUrls(issues, field('callbacks'), values.callbacks ?? [], values.appType);
     if (given('allowedOrigins')) checkOrigins(issues, field('allowedOrigins'), values.allowedOrigins ?? []);
+    if (given('allowedLogoutUrls')) checkRedirectUrls(issues, field('allowedLogoutUrls'), values.allowedLogoutUrls ?? [], values.appType);
+    if (given('idTokenSigningAlgorithm')) {
+      checkEnum(issues, field('idTokenSigningAlgorithm'), values.idTokenSigningAlgorithm ?? '', ASYMMETRIC_ALGORITHMS);
+    }
+    if (given('idTokenLifetime')) {
+      checkIdTokenLifetime(issues, field('idTokenLifetime'), values.idTokenLifetime ?? DEFAULT_ID_TOKEN_LIFETIME);
+    }
   }
 
   private async lockOrFail(em: EntityManager, id: string): Promise<ClientEntity> {

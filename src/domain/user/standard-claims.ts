@@ -9,11 +9,6 @@ export const CLAIMS_BY_SCOPE = {
   email: ['email', 'email_verified'],
 } as const satisfies Record<string, readonly string[]>;
 
-/** The `sub` tokens carry for a user: stable, never reassigned, and not the email (which can change). */
-export function subjectOf(user: Pick<UserEntity, 'id'>): string {
-  return user.id;
-}
-
 /** The standard claims of `user` that `scopes` release (besides `sub`, which every answer carries). */
 export function standardClaims(
   user: Pick<UserEntity, 'name' | 'email' | 'emailVerified' | 'updatedAt'>,

@@ -10,7 +10,8 @@ import { AuthorizationCodeEntity, UserSessionEntity } from '../authorization/aut
 import { hashPassword, verifyPassword } from './password';
 import { checkEmail, checkPassword, checkUserName, EMAIL_MAX, PASSWORD_MAX } from './user.rules';
 import { appMetadataSummary, checkAppMetadata } from './app-metadata';
-import { isUuid } from '../../lib/uuid';
+import { isUuid, NIL_UUID } from '../../lib/uuid';
+import { userIdOfSubject } from './subject';
 
 export interface UserCreate {
   email: string;
@@ -35,6 +36,8 @@ export interface UserUpdate {
 export interface UserFilter {
   /** Exact match, whatever the case. */
   email?: string;
+  /** The user a token's `sub` names (see subject.ts); none for a sub that names no user. */
+  sub?: string;
 }
 
 /**
@@ -215,6 +218,8 @@ export class UserService {
   private filtered(filter: UserFilter) {
     const qb = this.dataSource.manager.createQueryBuilder(UserEntity, 'u');
     if (filter.email !== undefined) qb.andWhere('lower(u.email) = lower(:email)', { email: filter.email.trim() });
+    // A sub that is no user id matches no row, without giving the uuid column text it would refuse.
+    if (filter.sub !== undefined) qb.andWhere('u.id = :subjectId', { subjectId: userIdOfSubject(filter.sub) ?? NIL_UUID });
     return qb;
   }
 

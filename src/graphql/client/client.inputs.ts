@@ -1,7 +1,8 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { GRACE_PERIOD_MAX } from '../../domain/validation';
-import { AppTypeEnum, GrantTypeEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
+import { AppTypeEnum, GrantTypeEnum, IdTokenSigningAlgorithmEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
+import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 
 @InputType({ description: 'Refresh-token settings; omitted fields keep their value (update) or default (create).' })
 export class ClientRefreshTokenInput {
@@ -66,6 +67,15 @@ export class ClientCreateInput {
   @Field(() => [String], { nullable: true, description: 'Origins (scheme://host[:port]), https unless loopback; at most 100.' })
   allowedOrigins?: string[] | null;
 
+  @Field(() => [String], { nullable: true, description: 'Post-logout redirect URLs, with the rules of `callbacks`. Default: none.' })
+  allowedLogoutUrls?: string[] | null;
+
+  @Field(() => IdTokenSigningAlgorithmEnum, { nullable: true, description: 'Default RS256.' })
+  idTokenSigningAlgorithm?: AsymmetricAlgorithm | null;
+
+  @Field(() => Int, { nullable: true, description: 'Seconds, 60 to 2592000 (default 36000).' })
+  idTokenLifetime?: number | null;
+
   @Field(() => ClientRefreshTokenInput, { nullable: true })
   refreshToken?: ClientRefreshTokenInput | null;
 
@@ -98,6 +108,15 @@ export class ClientUpdateInput {
 
   @Field(() => [String], { nullable: true })
   allowedOrigins?: string[] | null;
+
+  @Field(() => [String], { nullable: true })
+  allowedLogoutUrls?: string[] | null;
+
+  @Field(() => IdTokenSigningAlgorithmEnum, { nullable: true })
+  idTokenSigningAlgorithm?: AsymmetricAlgorithm | null;
+
+  @Field(() => Int, { nullable: true })
+  idTokenLifetime?: number | null;
 
   @Field(() => ClientRefreshTokenInput, { nullable: true, description: 'Merged with the current settings.' })
   refreshToken?: ClientRefreshTokenInput | null;

@@ -1,11 +1,12 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Node, nodeObject } from '../relay/node';
-import { AppTypeEnum, GrantTypeEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
+import { AppTypeEnum, GrantTypeEnum, IdTokenSigningAlgorithmEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { refreshTokenSettingsOf } from '../../domain/client/client.rules';
 import { metadataEntries } from '../../domain/client/client-metadata';
 import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
+import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 
 @ObjectType({ description: 'A client secret as metadata: the secret itself is shown only when created or rotated.' })
 export class ClientSecret {
@@ -82,6 +83,18 @@ export class Client extends Node {
   @Field(() => [String], { description: 'Allowed browser origins.' })
   allowedOrigins!: string[];
 
+  @Field(() => [String], {
+    description:
+      "URLs the browser may be sent to after logout (OpenID Connect `post_logout_redirect_uri`, Auth0's `returnTo`), matched exactly.",
+  })
+  allowedLogoutUrls!: string[];
+
+  @Field(() => IdTokenSigningAlgorithmEnum, { description: "JWS algorithm of the client's ID tokens (default RS256)." })
+  idTokenSigningAlgorithm!: AsymmetricAlgorithm;
+
+  @Field(() => Int, { description: 'Seconds an ID token is valid: 60 to 2592000 (default 36000, 10 hours).' })
+  idTokenLifetime!: number;
+
   @Field(() => ClientRefreshTokenSettings)
   refreshToken!: ClientRefreshTokenSettings;
 
@@ -108,6 +121,9 @@ export class Client extends Node {
       'tokenEndpointAuthMethod',
       'callbacks',
       'allowedOrigins',
+      'allowedLogoutUrls',
+      'idTokenSigningAlgorithm',
+      'idTokenLifetime',
       'createdAt',
       'updatedAt',
     ] as const;

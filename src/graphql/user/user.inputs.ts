@@ -56,4 +56,10 @@ export class UserPasswordSetInput {
 export class UserFilter {
   @Field(() => String, { nullable: true, description: 'Exact email, whatever its case.' })
   email?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'The `sub` claim of a token: finds the user it names (`User.sub`, exact); nothing when it names no user.',
+  })
+  sub?: string | null;
 }

@@ -19,7 +19,7 @@ export class UserResolver {
     @Args() args: ConnectionArgs,
     @Arg('filter', () => UserFilter, { nullable: true }) filter?: UserFilter | null,
   ) {
-    const where = { email: filter?.email ?? undefined };
+    const where = { email: filter?.email ?? undefined, sub: filter?.sub ?? undefined };
     return nodeConnection(ctx, 'User', ctx.services.users, args, where);
   }
 

@@ -3,10 +3,17 @@ import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Node, nodeObject } from '../relay/node';
 import { Connection } from '../relay/connection';
 import type { UserEntity } from '../../domain/user/user.entity';
+import { subjectOf } from '../../domain/user/subject';
 
 /** Built field by field from the entity: the password hash is never copied here. */
 @ObjectType({ implements: Node, description: 'A person who signs in at /authorize. Their password is never returned.' })
 export class User extends Node {
+  @Field({
+    description:
+      'The `sub` claim of the tokens issued for this user (access and ID tokens): stable, never reassigned, not the global `id`. `users(filter: { sub })` finds the user back.',
+  })
+  sub!: string;
+
   @Field({ description: 'Unique whatever its case.' })
   email!: string;
 
@@ -36,6 +43,7 @@ export class User extends Node {
 
   static from(entity: UserEntity): User {
     return nodeObject(new User(), 'User', entity, ['email', 'emailVerified', 'name', 'blocked', 'createdAt', 'updatedAt', 'lastLoginAt'], {
+      sub: subjectOf(entity),
       appMetadata: entity.appMetadata ?? {},
     });
   }

@@ -1,3 +1,4 @@
+import { subjectOf } from '../../domain/user/subject';
 import type { TokenContext } from './token-context';
 
 /** `typ` header of each dialect: RFC 9068 profiles are `at+jwt`, Auth0's dialects `JWT`. */
@@ -18,11 +19,11 @@ export function setDialectClaims(payload: Record<string, unknown>, context: Toke
   const { clientId } = context.client;
   const user = context.user;
   if (tokenDialect.startsWith('RFC9068')) {
-    payload.sub = user !== null ? user.id : clientId;
+    payload.sub = user !== null ? subjectOf(user) : clientId;
     payload.client_id = clientId;
     payload.scope = scope;
   } else {
-    payload.sub = user !== null ? user.id : `${clientId}@clients`;
+    payload.sub = user !== null ? subjectOf(user) : `${clientId}@clients`;
     payload.azp = clientId;
     payload.scope = scope;
     if (user === null) payload.gty = auth0GrantType(context.grantType);

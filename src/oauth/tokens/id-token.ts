@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import type { Authentication } from '../../domain/sign-in/authentication';
-import { CLAIMS_BY_SCOPE, standardClaims, subjectOf } from '../../domain/user/standard-claims';
+import { CLAIMS_BY_SCOPE, standardClaims } from '../../domain/user/standard-claims';
+import { subjectOf } from '../../domain/user/subject';
 import type { UserEntity } from '../../domain/user/user.entity';
 
 /** The claims ID tokens (and the userinfo endpoint) carry: discovery's claims_supported. */
