@@ -23,7 +23,8 @@ export async function authorize(
     agent?: BrowserAgent;
     clientId: string;
     redirectUri: string;
-    audience: string;
+    /** Omitted: the request names no API (DEFAULT_AUDIENCE, or the userinfo API for standard scopes only). */
+    audience?: string;
     scope: string;
     email: string;
     password: string;
@@ -36,7 +37,7 @@ export async function authorize(
     response_type: 'code',
     client_id: input.clientId,
     redirect_uri: input.redirectUri,
-    audience: input.audience,
+    ...(input.audience !== undefined ? { audience: input.audience } : {}),
     scope: input.scope,
     state: 'st',
     code_challenge: challenge,

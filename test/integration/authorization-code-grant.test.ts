@@ -344,7 +344,7 @@ describe('token endpoint: authorization_code grant', () => {
   });
 
   describe('housekeeping', () => {
-    it('purges codes once they and their token have expired, and old sessions, nonces and login failures', async () => {
+    it('purges codes once they and their token have expired, and ended sessions (absolute or idle), old nonces and login failures', async () => {
       const old = await issueCode();
       const tokenAlive = await issueCode();
       const fresh = await issueCode();
@@ -357,7 +357,10 @@ describe('token endpoint: authorization_code grant', () => {
         [sha256Hex(tokenAlive.code)],
       );
       await server.db.query(
-        `INSERT INTO user_sessions (id_hash, user_id, expires_at) VALUES ('s-old', $1, now() - interval '1 second'), ('s-new', $1, now() + interval '1 hour')`,
+        `INSERT INTO user_sessions (id_hash, sid, user_id, expires_at, idle_expires_at) VALUES
+           ('s-old', 'sid-old', $1, now() - interval '1 second', now() - interval '1 second'),
+           ('s-idle', 'sid-idle', $1, now() + interval '1 hour', now() - interval '1 second'),
+           ('s-new', 'sid-new', $1, now() + interval '1 hour', now() + interval '1 hour')`,
         [userId],
       );
       await server.db.query(
@@ -371,7 +374,8 @@ describe('token endpoint: authorization_code grant', () => {
            ('ip:recent', 1, now() - interval '1 hour', NULL)`,
       );
       const counts = await server.app.housekeeping.runOnce();
-      expect(counts).toMatchObject({ authorizationCodes: 1, userSessions: 1, usedNonces: 1, loginFailures: 1 });
+      // Sessions end at their absolute expiry or, unused, at their idle one.
+      expect(counts).toMatchObject({ authorizationCodes: 1, userSessions: 2, usedNonces: 1, loginFailures: 1 });
       const hashes = (await server.db.query<any>(`SELECT code_hash FROM authorization_codes`)).map((r) => r.code_hash);
       expect(hashes).not.toContain(sha256Hex(old.code));
       expect(hashes).toEqual(expect.arrayContaining([sha256Hex(tokenAlive.code), sha256Hex(fresh.code)]));

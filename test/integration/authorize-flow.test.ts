@@ -128,7 +128,7 @@ describe('GET /authorize: the browser flow', () => {
     expect(posted.status).toBe(303);
     expect(posted.location).toBe(url);
     const sessionLine = agent.setCookieLines.find((l) => l.startsWith('apiauth_session='))!;
-    expect(sessionLine).toMatch(/^apiauth_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=86400$/);
+    expect(sessionLine).toMatch(/^apiauth_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000$/);
     const [session] = await server.db.query<{ user_id: string; expires_at: Date }>(`SELECT user_id, expires_at FROM user_sessions`);
     expect(session.user_id).toBe(user.id);
 
@@ -352,7 +352,7 @@ describe('GET /authorize with an https issuer', () => {
     const posted = await agent.submit(login, { email: 'sec@example.com', password: 'a long enough password' });
     expect(posted.status).toBe(303);
     expect(agent.setCookieLines.find((l) => l.startsWith('apiauth_session='))).toMatch(
-      /^apiauth_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=86400; Secure$/,
+      /^apiauth_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure$/,
     );
     const done = await agent.follow(posted);
     expect(done.status).toBe(302);

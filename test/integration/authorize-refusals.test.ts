@@ -247,8 +247,15 @@ describe('GET /authorize: refusals', () => {
         'invalid_request',
         'response_mode must be query, fragment or form_post',
       );
-      expectRedirectError(await get({ scope: 'read:x admin:x' }), THIRD_CB, 'invalid_scope', 'The API does not define the scope admin:x');
+      // A scope the API does not define is dropped (not refused); a malformed one is refused.
+      expectRedirectError(
+        await get({ scope: 'read:x "admin"' }),
+        THIRD_CB,
+        'invalid_scope',
+        'scope holds a character that is not allowed in a scope token',
+      );
       expectRedirectError(await get({ audience: 'https://nowhere.example/' }), THIRD_CB, 'invalid_target', 'No API has this identifier');
+      // No API named, no DEFAULT_AUDIENCE, and scopes beyond the standard ones: the API must be named.
       expectRedirectError(await get({ audience: undefined }), THIRD_CB, 'invalid_request', /^audience \(or resource\) is required/);
       expectRedirectError(
         await get({ resource: 'https://other.example/' }),

@@ -140,7 +140,7 @@ describe('refresh tokens', () => {
       expect(token.body).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: 600, scope: 'read:x' });
     });
 
-    it('offline_access is invalid_scope when the API does not allow offline access or the client lacks REFRESH_TOKEN', async () => {
+    it('offline_access is dropped (no refresh token, nothing refused) when the API does not allow offline access or the client lacks REFRESH_TOKEN', async () => {
       for (const [client, target] of [
         [web, onlineApi],
         [webNoRefresh, api],
@@ -153,7 +153,11 @@ describe('refresh tokens', () => {
           email: EMAIL,
           password: PASSWORD,
         });
-        expect(result.params).toMatchObject({ error: 'invalid_scope', state: 'st' });
+        expect(result.params).toMatchObject({ code: expect.any(String), state: 'st' });
+        const res = await exchangeCode(server, client, result.params.code, result.verifier, WEB_CALLBACK);
+        expect(res.status).toBe(200);
+        expect(res.body.scope).toBe('read:x');
+        expect(res.body.refresh_token).toBeUndefined();
       }
     });
 
