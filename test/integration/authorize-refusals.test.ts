@@ -291,10 +291,10 @@ describe('GET /authorize: refusals', () => {
         iss: server.config.issuer,
       });
       // In the requested response mode.
-      const fragment = await get({ scope: 'nope', response_mode: 'fragment' });
+      const fragment = await get({ scope: '"nope"', response_mode: 'fragment' });
       expect(fragment.location!.startsWith(`${THIRD_CB}#`)).toBe(true);
       expect(responseParams(fragment.location!, 'fragment')).toMatchObject({ error: 'invalid_scope', state: 'the-state' });
-      const formPost = await get({ scope: 'nope', response_mode: 'form_post' });
+      const formPost = await get({ scope: '"nope"', response_mode: 'form_post' });
       expect(formPost.status).toBe(200);
       expect(parseForms(formPost.text)[0]).toMatchObject({
         action: THIRD_CB,

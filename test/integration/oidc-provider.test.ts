@@ -380,6 +380,39 @@ describe('OpenID Provider endpoints', () => {
     });
   });
 
+  describe('consent page', () => {
+    it('names the standard scopes in plain words; a sign-in without an API says so', async () => {
+      const third = await f.createClient({ appType: 'REGULAR_WEB', isFirstParty: false, callbacks: [CALLBACK] });
+      const withApi = await authorize(server, {
+        clientId: third.clientId,
+        redirectUri: CALLBACK,
+        audience: api.identifier,
+        scope: 'openid profile email offline_access read:x unknown:x',
+        email: EMAIL,
+        password: PASSWORD,
+      });
+      expect(withApi.consentText).toContain('Sign you in with your account');
+      expect(withApi.consentText).toContain('Your profile (your name)');
+      expect(withApi.consentText).toContain('Your email address');
+      expect(withApi.consentText).toContain('Stay signed in');
+      // The scope the API does not define was dropped: never shown, never granted.
+      expect(withApi.consentText).not.toContain('unknown:x');
+      const granted = await exchangeCode(server, third, withApi.params.code, withApi.verifier, CALLBACK);
+      expect(granted.body.scope).toBe('openid profile email read:x');
+
+      const signInOnly = await authorize(server, {
+        clientId: third.clientId,
+        redirectUri: CALLBACK,
+        scope: 'openid email',
+        email: EMAIL,
+        password: PASSWORD,
+      });
+      expect(signInOnly.consentText).toContain('wants to sign you in with your account');
+      expect(signInOnly.consentText).not.toContain('userinfo');
+      expect(signInOnly.params.code).toBeDefined();
+    });
+  });
+
   describe('access tokens for resource servers', () => {
     it('a user token carrying openid keeps the API as audience: jose verifies it for the API, the userinfo endpoint accepts it', async () => {
       const { body } = await signIn({ scope: 'openid read:x', audience: api.identifier });

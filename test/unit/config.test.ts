@@ -13,6 +13,8 @@ describe('configuration', () => {
       bootstrapClient: undefined,
       masterKey: undefined,
       graphql: { maxDepth: 12, maxComplexity: 20000 },
+      session: { lifetimeSeconds: 2_592_000, idleTimeoutSeconds: 259_200 },
+      defaultAudience: undefined,
     });
     expect(config.dataDir.endsWith('.data')).toBe(true);
   });
@@ -82,5 +84,22 @@ describe('configuration', () => {
     ]) {
       expect(() => loadConfig({ CORS_ORIGINS: `https://ok.example,${bad}` })).toThrow(/CORS_ORIGINS/);
     }
+  });
+
+  it('reads the session lifetimes (idle never beyond absolute) and DEFAULT_AUDIENCE (an API identifier, not the Management API)', () => {
+    expect(loadConfig({ SESSION_LIFETIME_SECONDS: '86400', SESSION_IDLE_TIMEOUT_SECONDS: '3600' }).session).toEqual({
+      lifetimeSeconds: 86_400,
+      idleTimeoutSeconds: 3_600,
+    });
+    expect(() => loadConfig({ SESSION_LIFETIME_SECONDS: '3600', SESSION_IDLE_TIMEOUT_SECONDS: '7200' })).toThrow(
+      /SESSION_IDLE_TIMEOUT_SECONDS must not exceed SESSION_LIFETIME_SECONDS/,
+    );
+    expect(() => loadConfig({ SESSION_LIFETIME_SECONDS: '10' })).toThrow(/SESSION_LIFETIME_SECONDS must be an integer from 300/);
+    expect(() => loadConfig({ SESSION_IDLE_TIMEOUT_SECONDS: 'soon' })).toThrow(/SESSION_IDLE_TIMEOUT_SECONDS/);
+    expect(loadConfig({ DEFAULT_AUDIENCE: 'https://api.example/' }).defaultAudience).toBe('https://api.example/');
+    expect(() => loadConfig({ DEFAULT_AUDIENCE: 'x'.repeat(601) })).toThrow(/DEFAULT_AUDIENCE/);
+    expect(() => loadConfig({ DEFAULT_AUDIENCE: 'http://localhost:4000/api/v2/' })).toThrow(
+      /DEFAULT_AUDIENCE cannot be the Management API/,
+    );
   });
 });
