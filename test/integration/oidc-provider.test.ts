@@ -268,6 +268,7 @@ describe('OpenID Provider endpoints', () => {
         // A hint that is not one of our ID tokens, or names another client than client_id.
         { id_token_hint: `${idToken.slice(0, -4)}AAAA`, post_logout_redirect_uri: LOGGED_OUT },
         { id_token_hint: idToken, client_id: spa.clientId, post_logout_redirect_uri: LOGGED_OUT },
+        { client_id: 'no-such-client', post_logout_redirect_uri: LOGGED_OUT },
       ];
       for (const query of refusals) {
         const res = await agent.get(`/oidc/logout?${new URLSearchParams(query)}`);
@@ -275,6 +276,12 @@ describe('OpenID Provider endpoints', () => {
         expect(res.location).toBeNull();
         expect(res.headers.get('content-type')).toMatch(/^text\/html/);
       }
+      // A repeated parameter (two return URLs: which one?) is refused too.
+      const repeated = await agent.get(
+        `/oidc/logout?post_logout_redirect_uri=${encodeURIComponent(LOGGED_OUT)}&client_id=${web.clientId}&post_logout_redirect_uri=x`,
+      );
+      expect(repeated.status).toBe(400);
+      expect(repeated.location).toBeNull();
       expect(await sessionCount(sid)).toBe(1);
     });
 

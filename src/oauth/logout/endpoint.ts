@@ -66,8 +66,24 @@ export function registerLogoutEndpoints(app: FastifyInstance, deps: LogoutDeps):
       state: params.get('state'),
     });
 
-  // RP-Initiated Logout §2: GET and POST (a form).
-  app.get(END_SESSION_PATH, async (request, reply) => endSession(request, reply, queryParams(request)));
+  /** The query's parameters, one value each; null (after an error page) when they cannot be read or one is repeated. */
+  const queryParams = (request: FastifyRequest, reply: FastifyReply): Map<string, string> | null => {
+    try {
+      const { params, repeated } = parseQuery(rawQueryOf(request.url));
+      if (repeated.size > 0) throw new PageError('Invalid request', 'A logout parameter is repeated.');
+      return new Map(params);
+    } catch (error) {
+      if (!(error instanceof PageError)) throw error;
+      errorPage(reply, error.status, error.title, error.detail);
+      return null;
+    }
+  };
+
+  // RP-Initiated Logout §2: GET and POST (a form). No HEAD route: a HEAD request must not sign anyone out.
+  app.get(END_SESSION_PATH, { exposeHeadRoute: false }, async (request, reply) => {
+    const params = queryParams(request, reply);
+    return params === null ? reply : endSession(request, reply, params);
+  });
   app.post(END_SESSION_PATH, async (request, reply) => {
     const fields = formFields(request.body, {
       client_id: CLIENT_ID_MAX,
@@ -79,23 +95,11 @@ export function registerLogoutEndpoints(app: FastifyInstance, deps: LogoutDeps):
     return endSession(request, reply, fields);
   });
   // Auth0: GET /v2/logout?client_id=…&returnTo=… (federated and other parameters are ignored).
-  app.get(AUTH0_LOGOUT_PATH, async (request, reply) => {
-    let params: Map<string, string>;
-    try {
-      params = queryParams(request);
-    } catch (error) {
-      if (error instanceof PageError) return errorPage(reply, error.status, error.title, error.detail);
-      throw error;
-    }
+  app.get(AUTH0_LOGOUT_PATH, { exposeHeadRoute: false }, async (request, reply) => {
+    const params = queryParams(request, reply);
+    if (params === null) return reply;
     return logout(request, reply, { clientId: params.get('client_id'), redirectUri: params.get('returnTo') });
   });
-}
-
-/** The query's parameters, one value each (a repeated one is refused). */
-function queryParams(request: FastifyRequest): Map<string, string> {
-  const { params, repeated } = parseQuery(rawQueryOf(request.url));
-  if (repeated.size > 0) throw new PageError('Invalid request', 'A logout parameter is repeated.');
-  return new Map(params);
 }
 
 /** Where to send the browser after logout (with `state`), or undefined for the signed-out page; PageError when refused. */
