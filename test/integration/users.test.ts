@@ -329,10 +329,10 @@ describe('users', () => {
   });
 
   async function insertSession(userId: string) {
-    await server.db.query(`INSERT INTO user_sessions (id_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '1 hour')`, [
-      randomBytes(32).toString('hex'),
-      uuidOf(userId),
-    ]);
+    await server.db.query(
+      `INSERT INTO user_sessions (id_hash, sid, user_id, expires_at, idle_expires_at) VALUES ($1, $2, $3, now() + interval '1 hour', now() + interval '1 hour')`,
+      [randomBytes(32).toString('hex'), randomBytes(16).toString('base64url'), uuidOf(userId)],
+    );
   }
 
   const sessionsOf = (userId: string) => server.db.query('SELECT id_hash FROM user_sessions WHERE user_id = $1', [uuidOf(userId)]);
