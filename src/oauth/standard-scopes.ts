@@ -30,3 +30,11 @@ export const STANDARD_SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   email: 'Your email address',
   [OFFLINE_ACCESS]: 'Stay signed in: access your data when you are not using the app',
 };
+
+/**
+ * Of `scopes`, those a user's access token for an API may carry: the identity scopes and the
+ * scopes the API (still) defines; never `offline_access`, which is the refresh token itself.
+ */
+export function accessTokenScopes(scopes: readonly string[], apiScopes: ReadonlySet<string>): string[] {
+  return scopes.filter((s) => s !== OFFLINE_ACCESS && (identity.has(s) || apiScopes.has(s)));
+}

@@ -1,4 +1,4 @@
-import type { Authentication } from '../sign-in/authentication';
+import { Authentication, authenticationOf } from '../sign-in/authentication';
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { randomToken, sha256Hex } from '../../crypto/random';
@@ -273,7 +273,7 @@ export class RefreshTokenService {
       resourceServerId: of.resourceServerId,
       scopes: of.scopes,
       familyId: of.familyId,
-      authentication: of.sid !== null && of.authTime !== null ? { sid: of.sid, authTime: of.authTime } : null,
+      authentication: authenticationOf(of),
       familyCreatedAt: of.familyCreatedAt,
       expiresAt: of.expiresAt,
       now,

@@ -7,3 +7,8 @@ export interface Authentication {
   sid: string;
   authTime: Date;
 }
+
+/** The sign-in a stored row (authorization code, refresh token) records; null when it has none. */
+export function authenticationOf(row: { sid: string | null; authTime: Date | null }): Authentication | null {
+  return row.sid !== null && row.authTime !== null ? { sid: row.sid, authTime: row.authTime } : null;
+}

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthorizationCodeEntity } from '../../domain/authorization/authorization.entities';
 import { familyIdForCode } from '../../domain/refresh-token/refresh-token.service';
+import { authenticationOf } from '../../domain/sign-in/authentication';
 import { invalidGrant, invalidRequest, invalidTarget } from '../errors';
-import { isIdentityScope, OFFLINE_ACCESS, OPENID } from '../standard-scopes';
+import { accessTokenScopes, OFFLINE_ACCESS } from '../standard-scopes';
 import { GrantDefinition, GrantRequest, GrantResponse, isClientAllowed } from './grant';
 import { refreshTokenGrant } from './refresh-token';
 
@@ -83,21 +84,13 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
     }
   }
 
-  const consented = granted.scopes.filter((s) => s !== OFFLINE_ACCESS && (isIdentityScope(s) || api.scopes.has(s)));
-  const authentication = granted.sid !== null && granted.authTime !== null ? { sid: granted.sid, authTime: granted.authTime } : null;
-  const token = await deps.pipeline.issueAccessToken({
-    grantType: authorizationCodeGrant.grantType,
-    client,
-    api,
-    user,
-    scopes: consented,
-    sessionId: authentication?.sid,
-    requestId: request.requestId,
-  });
+  const consented = accessTokenScopes(granted.scopes, api.scopes);
+  const authentication = authenticationOf(granted);
+  const { token, idToken } = await deps.pipeline.issueUserTokens(
+    { grantType: authorizationCodeGrant.grantType, client, api, user, scopes: consented, requestId: request.requestId },
+    { authentication, nonce: granted.nonce },
+  );
   const scopes = token.scope.split(' ').filter((s) => s !== '');
-  const idToken = scopes.includes(OPENID)
-    ? await deps.pipeline.issueIdToken({ client, user, scopes, authentication, nonce: granted.nonce, accessToken: token.accessToken })
-    : undefined;
   // offline_access granted, and still allowed: a refresh token for the access token's scopes, in a
   // family named after the code (a replay of the code revokes it). Issued before the code records
   // its token, so a concurrent replay (which waits for that) finds the family.

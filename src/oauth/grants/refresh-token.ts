@@ -1,6 +1,7 @@
 import { invalidGrant, invalidRequest, invalidScope, invalidTarget } from '../errors';
 import { parseScopeParam } from '../scope';
-import { isIdentityScope, OFFLINE_ACCESS, OPENID } from '../standard-scopes';
+import { accessTokenScopes, isIdentityScope, OFFLINE_ACCESS } from '../standard-scopes';
+import { authenticationOf } from '../../domain/sign-in/authentication';
 import type { GrantDefinition, GrantRequest, GrantResponse } from './grant';
 import type { IssuedToken } from '../tokens/pipeline';
 
@@ -43,24 +44,12 @@ async function exchangeRefreshToken({ client, params, requestId, services: deps 
     }
     const user = await deps.users.findById(stored.userId);
     if (user !== null && !user.blocked) {
-      const scopes = (requested ?? stored.scopes).filter((s) => s !== OFFLINE_ACCESS && (isIdentityScope(s) || api.scopes.has(s)));
-      const authentication = stored.sid !== null && stored.authTime !== null ? { sid: stored.sid, authTime: stored.authTime } : null;
-      issuing = (async () => {
-        const token = await deps.pipeline.issueAccessToken({
-          grantType: refreshTokenGrant.grantType,
-          client,
-          api,
-          user,
-          scopes,
-          sessionId: authentication?.sid,
-          requestId,
-        });
-        const granted = token.scope.split(' ');
-        const idToken = granted.includes(OPENID)
-          ? await deps.pipeline.issueIdToken({ client, user, scopes: granted, authentication, accessToken: token.accessToken })
-          : undefined;
-        return { token, idToken };
-      })();
+      const scopes = accessTokenScopes(requested ?? stored.scopes, api.scopes);
+      issuing = deps.pipeline.issueUserTokens(
+        { grantType: refreshTokenGrant.grantType, client, api, user, scopes, requestId },
+        // The sign-in of the family; never the nonce again (OpenID Connect Core §12.2).
+        { authentication: authenticationOf(stored) },
+      );
       // Settled before the exchange: a refusal answers now, with the refresh token untouched.
       await issuing;
     }

@@ -8,6 +8,8 @@ import { applyUserPolicy, RolePermissions } from '../user-policy';
 import { setDialectClaims, tokenTyp } from './dialect';
 import { IdTokenContext, idTokenClaims } from './id-token';
 import { CustomClaimsSource, PROTECTED_CLAIMS, TokenContext } from './token-context';
+import type { Authentication } from '../../domain/sign-in/authentication';
+import type { UserEntity } from '../../domain/user/user.entity';
 
 /** An access token as the token endpoint (and the implicit response) returns it, with what callers record of it. */
 export interface IssuedToken {
@@ -96,6 +98,22 @@ export class TokenPipeline {
       accessToken = await jwt.setProtectedHeader({ alg: key.algorithm, typ, kid: key.kid }).sign(key.privateKey);
     }
     return { accessToken, tokenType: 'Bearer', expiresIn: lifetime, scope, jti, expiresAt: new Date((now + lifetime) * 1000) };
+  }
+
+  /**
+   * A user's tokens from a sign-in (code exchange, refresh): the access token, and with `openid`
+   * among its final scopes an ID token for the same sign-in (its `at_hash` names the access token).
+   */
+  async issueUserTokens(
+    context: TokenContext & { user: UserEntity },
+    signIn: { authentication: Authentication | null; nonce?: string | null },
+  ): Promise<{ token: IssuedToken; idToken?: string }> {
+    const token = await this.issueAccessToken({ ...context, sessionId: signIn.authentication?.sid });
+    const scopes = token.scope.split(' ').filter((s) => s !== '');
+    if (!scopes.includes(OPENID)) return { token };
+    const { client, user } = context;
+    const idToken = await this.issueIdToken({ client, user, scopes, ...signIn, accessToken: token.accessToken });
+    return { token, idToken };
   }
 
   /**
