@@ -124,14 +124,19 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     if (shuttingDown) reply.header('connection', 'close');
   });
 
-  const database = await openDatabase(config, { entities, logger: options.sqlLogger, poolSize: options.poolSize });
+  const database = await openDatabase(config, {
+    entities,
+    logger: options.sqlLogger,
+    poolSize: options.poolSize,
+    timeouts: config.databaseTimeouts,
+  });
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;
     const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
     // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
-    const applyChange = (payload: string) => {
-      registry.clear();
+    const applyChange = (payload: string, options: { reset?: boolean } = {}) => {
+      registry.clear(options);
       if (payload.startsWith('signing_key:')) {
         keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
       } else if (payload.startsWith('resource_server:')) {
@@ -148,7 +153,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     listener = await listenForChanges(database.url, dataSource, {
       onChange: applyChange,
       // Notices may have been missed while disconnected: drop every cache and reload the keys.
-      onReset: () => applyChange('signing_key:*'),
+      onReset: () => applyChange('signing_key:*', { reset: true }),
       onError: (err) => http.log.warn({ err }, 'change listener connection lost; reconnecting'),
     });
 

@@ -17,6 +17,8 @@ export interface Config {
   issuer: string;
   /** Unset: the embedded PGlite database in `dataDir`. */
   databaseUrl: string | undefined;
+  /** DATABASE_STATEMENT_TIMEOUT_MS, DATABASE_CONNECT_TIMEOUT_MS: beyond them a request answers 503 instead of hanging. */
+  databaseTimeouts: { statementMs: number; connectMs: number };
   dataDir: string;
   logLevel: LogLevel;
   nodeEnv: string;
@@ -102,6 +104,10 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const dataDir = path.resolve(read('DATA_DIR') ?? './.data');
+  const databaseTimeouts = {
+    statementMs: integer('DATABASE_STATEMENT_TIMEOUT_MS', 10_000, 0, 600_000),
+    connectMs: integer('DATABASE_CONNECT_TIMEOUT_MS', 5_000, 100, 60_000),
+  };
 
   const logLevel = (read('LOG_LEVEL') ?? 'info') as LogLevel;
   if (!LOG_LEVELS.includes(logLevel)) {
@@ -192,6 +198,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     issuer,
     databaseUrl,
+    databaseTimeouts,
     dataDir,
     logLevel,
     nodeEnv,

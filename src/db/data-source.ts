@@ -14,11 +14,23 @@ export const POOL_SIZE = 10;
  */
 export const poolNotifications = new WeakMap<DataSource, EventEmitter>();
 
+/** How long the service waits on the database before answering 503 instead of hanging. */
+export interface DatabaseTimeouts {
+  /** Longest a statement may run, ms (server-side statement_timeout, and client-side for a dead connection); 0: no limit. */
+  statementMs: number;
+  /** Longest wait for a connection, ms. */
+  connectMs: number;
+}
+
+/** No statement limit (migrations, the CLI), the default connection wait. */
+const NO_TIMEOUTS: DatabaseTimeouts = { statementMs: 0, connectMs: 10_000 };
+
 /** `entities`: every entity class (src/domain/entities.ts); db/ itself knows none. */
 export function createDataSource(
   url: string,
-  options: { entities: DataSourceOptions['entities']; logger?: Logger; poolSize?: number },
+  options: { entities: DataSourceOptions['entities']; logger?: Logger; poolSize?: number; timeouts?: DatabaseTimeouts },
 ): DataSource {
+  const timeouts = options.timeouts ?? NO_TIMEOUTS;
   const notifications = new EventEmitter();
   const dataSource = new DataSource({
     type: 'postgres',
@@ -34,7 +46,11 @@ export function createDataSource(
     logger: options.logger,
     extra: {
       max: options.poolSize ?? POOL_SIZE,
-      connectionTimeoutMillis: 10_000,
+      connectionTimeoutMillis: timeouts.connectMs,
+      ...(timeouts.statementMs > 0
+        ? // The server cancels a long statement; the client gives up on a connection that went silent (network down).
+          { statement_timeout: timeouts.statementMs, query_timeout: timeouts.statementMs + 1000 }
+        : {}),
       onConnect: (client: EventEmitter) => {
         client.on('notification', (message: Notification) => notifications.emit('notification', message));
       },

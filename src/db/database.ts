@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { DataSource, DataSourceOptions, Logger } from 'typeorm';
-import { createDataSource } from './data-source';
+import { createDataSource, DatabaseTimeouts } from './data-source';
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface Database {
@@ -19,19 +19,32 @@ export interface Database {
  */
 export async function openDatabase(
   config: { databaseUrl?: string; dataDir: string },
-  options: { entities: DataSourceOptions['entities']; logger?: Logger; migrate?: boolean; poolSize?: number },
+  options: {
+    entities: DataSourceOptions['entities'];
+    logger?: Logger;
+    migrate?: boolean;
+    poolSize?: number;
+    /** Of the serving connections; migrations run without a statement limit. */
+    timeouts?: DatabaseTimeouts;
+  },
 ): Promise<Database> {
   const embedded =
     config.databaseUrl === undefined ? await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pgdata') }) : undefined;
   const url = embedded?.url ?? config.databaseUrl!;
-  const dataSource = createDataSource(url, {
-    entities: options.entities,
-    logger: options.logger,
-    poolSize: options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined),
-  });
+  const poolSize = options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined);
+  const dataSource = createDataSource(url, { entities: options.entities, logger: options.logger, poolSize, timeouts: options.timeouts });
   try {
+    if (options.migrate !== false) {
+      // A long migration must not meet the serving connections' statement timeout: its own connections, no limit.
+      const migrator = createDataSource(url, { entities: options.entities, logger: options.logger, poolSize });
+      await migrator.initialize();
+      try {
+        await migrator.runMigrations({ transaction: 'each' });
+      } finally {
+        await migrator.destroy();
+      }
+    }
     await dataSource.initialize();
-    if (options.migrate !== false) await dataSource.runMigrations({ transaction: 'each' });
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();

@@ -1,6 +1,9 @@
 import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { FastifyBaseLogger } from 'fastify';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { GraphQLContext } from '../graphql/context';
+import { isDatabaseUnavailable } from '../db/database-errors';
 
 /** Error codes whose message is meant for the client; anything else is a server fault. */
 const PUBLIC_CODES = new Set([
@@ -22,6 +25,27 @@ const PUBLIC_EXTENSIONS = ['code', 'missingScopes', 'depth', 'maxDepth', 'comple
 
 const MESSAGE_MAX = 500;
 
+/** The database cannot be reached right now: answered with HTTP 503 (see databaseUnavailablePlugin). */
+export const SERVICE_UNAVAILABLE = {
+  message: 'The service is temporarily unavailable; retry shortly',
+  extensions: { code: 'SERVICE_UNAVAILABLE' },
+} as const;
+
+/** Answers an operation that met an unreachable database with HTTP 503 and Retry-After, not 200 or 500. */
+export function databaseUnavailablePlugin(): ApolloServerPlugin<GraphQLContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response, errors }) {
+          if (!errors?.some((error) => isDatabaseUnavailable(unwrapResolverError(error)))) return;
+          response.http.status = 503;
+          response.http.headers.set('retry-after', '1');
+        },
+      };
+    },
+  };
+}
+
 /** The code a client sees for an error with this `extensions.code`: itself if public, else INTERNAL_SERVER_ERROR. */
 export function publicErrorCode(code: unknown): string {
   return typeof code === 'string' && PUBLIC_CODES.has(code) ? code : 'INTERNAL_SERVER_ERROR';
@@ -34,6 +58,10 @@ export function publicErrorCode(code: unknown): string {
  */
 export function createErrorFormatter(log: FastifyBaseLogger, logFor?: (error: unknown) => FastifyBaseLogger | undefined) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    if (isDatabaseUnavailable(unwrapResolverError(error))) {
+      (logFor?.(error) ?? log).warn({ err: unwrapResolverError(error), path: formatted.path }, 'database unavailable');
+      return { ...SERVICE_UNAVAILABLE, path: formatted.path, locations: formatted.locations };
+    }
     const code = String(formatted.extensions?.code ?? '');
     if (!PUBLIC_CODES.has(code)) {
       (logFor?.(error) ?? log).error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL resolver fault');

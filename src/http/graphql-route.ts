@@ -8,7 +8,7 @@ import { buildManagementSchema } from '../graphql/schema';
 import { checkLimits } from '../graphql/limits';
 import { createLoaders } from '../graphql/loaders';
 import type { GraphQLContext, Principal, Services } from '../graphql/context';
-import { createErrorFormatter } from './graphql-errors';
+import { createErrorFormatter, databaseUnavailablePlugin } from './graphql-errors';
 import { GraphQLOperations } from './graphql-operations';
 import type { Metrics } from './metrics';
 import type { Explorer } from './explorer';
@@ -52,7 +52,13 @@ export async function mountGraphQL(
     // main.ts owns SIGTERM/SIGINT (graceful shutdown); Apollo's own handlers would re-send the signal.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(app.log, operations.logFor),
-    plugins: [operations.plugin(), limits, fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+    plugins: [
+      operations.plugin(),
+      databaseUnavailablePlugin(),
+      limits,
+      fastifyApolloDrainPlugin(app),
+      ApolloServerPluginLandingPageDisabled(),
+    ],
   });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {

@@ -1,4 +1,6 @@
 import { bearerChallenge, bearerToken } from '../oauth/bearer';
+import { isDatabaseUnavailable } from '../db/database-errors';
+import { SERVICE_UNAVAILABLE } from './graphql-errors';
 import { Kind, parse, OperationDefinitionNode } from 'graphql';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../graphql/context';
@@ -77,6 +79,14 @@ export function createManagementAuth(deps: { validator: TokenValidator; audience
         scopes: new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []),
       });
     } catch (error) {
+      if (isDatabaseUnavailable(error)) {
+        request.log.warn({ err: error }, 'database unavailable');
+        await reply
+          .code(503)
+          .headers({ 'Retry-After': '1', 'Cache-Control': 'no-store' })
+          .send({ errors: [SERVICE_UNAVAILABLE] });
+        return;
+      }
       if (!(error instanceof InvalidTokenError)) throw error;
       await reject(request, reply, error.message);
     }

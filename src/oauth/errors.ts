@@ -22,6 +22,9 @@ export const invalidGrant = (description: string) => new OAuthError('invalid_gra
 export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
 export const accessDenied = (description: string) => new OAuthError('access_denied', description, 403);
 export const unsupportedGrantType = (description: string) => new OAuthError('unsupported_grant_type', description);
+/** The database cannot be reached right now (RFC 6749 §4.1.2.1's temporarily_unavailable, as HTTP 503). */
+export const temporarilyUnavailable = () =>
+  new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly', 503, { 'Retry-After': '1' });
 
 /** One answer for unknown client, wrong secret or wrong method, so none can be told apart. */
 export function invalidClient(usedBasic: boolean): OAuthError {

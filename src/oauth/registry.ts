@@ -4,6 +4,7 @@ import type { ClientGrantEntity } from '../domain/client-grant/client-grant.enti
 import type { TokenReadModel } from '../domain/token-read-model';
 import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
+import { isDatabaseUnavailable } from '../db/database-errors';
 
 export interface CachedClient {
   client: ClientEntity;
@@ -37,14 +38,35 @@ export class Registry {
   /** One entry at most: the origins some client allows, as browsers send them (see allowedOrigins). */
   private origins = new Map<string, Promise<ReadonlySet<string>>>();
   private generation = 0;
+  /**
+   * The last value each entry loaded, kept across a clear after a reconnection (`clear({ reset:
+   * true })`): while the database is unreachable, the hot path answers from it rather than failing.
+   * A change notice (something did change) forgets it too.
+   */
+  private lastKnown = new Map<string, unknown>();
+
+  /** Each map's name in `lastKnown`'s keys. */
+  private readonly slotNames = new Map<Map<string, unknown>, string>([
+    [this.clients, 'client'],
+    [this.apis, 'api'],
+    [this.apiIdentifiers, 'apiId'],
+    [this.grants, 'grant'],
+    [this.origins, 'origins'],
+  ]);
 
   constructor(
     private readonly reads: TokenReadModel,
     private readonly loadTokenHook?: TokenHookLoader,
   ) {}
 
-  clear(): void {
+  /**
+   * Drops every entry. `reset`: after the change feed reconnected (notices may have been missed,
+   * nothing is known to have changed): the last known values stay as a fallback for a database
+   * outage; without it (a change notice), they go too.
+   */
+  clear(options: { reset?: boolean } = {}): void {
     this.generation++;
+    if (!options.reset) this.lastKnown.clear();
     this.clients.clear();
     this.apis.clear();
     this.apiIdentifiers.clear();
@@ -91,7 +113,22 @@ export class Registry {
     const hit = map.get(key);
     if (hit) return hit;
     const generation = this.generation;
-    const promise = load();
+    const slot = `${this.slotNames.get(map)}:${key}`;
+    const promise = load().then(
+      (value) => {
+        if (this.lastKnown.size >= MAX_ENTRIES) this.lastKnown.clear();
+        this.lastKnown.set(slot, value);
+        return value;
+      },
+      (error: unknown) => {
+        // Unreachable database: the last known value, not cached (the next request asks the database again).
+        if (isDatabaseUnavailable(error) && this.lastKnown.has(slot)) {
+          if (map.get(key) === promise) map.delete(key);
+          return this.lastKnown.get(slot) as T;
+        }
+        throw error;
+      },
+    );
     if (map.size >= MAX_ENTRIES) map.clear();
     map.set(key, promise);
     promise.then(

@@ -1,5 +1,6 @@
+import { isDatabaseUnavailable } from '../db/database-errors';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { OAuthError, unsupportedGrantType, invalidRequest } from './errors';
+import { OAuthError, unsupportedGrantType, invalidRequest, temporarilyUnavailable } from './errors';
 import { readParams } from './params';
 import { authenticateClient } from './client-auth/authenticate';
 import { assertClientAllowed, GrantServices } from './grants/grant';
@@ -17,9 +18,16 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyR
     .send(error.toJSON());
 }
 
-/** Answers an unexpected fault as `server_error` without detail, after logging it. */
+/**
+ * Answers an unexpected fault as `server_error` without detail, after logging it; an unreachable
+ * database as 503 `temporarily_unavailable` (the request may be retried).
+ */
 export function toOAuthError(error: unknown, log: FastifyInstance['log']): OAuthError {
   if (error instanceof OAuthError) return error;
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ err: error }, 'database unavailable');
+    return temporarilyUnavailable();
+  }
   const status = (error as { statusCode?: number }).statusCode;
   if (status === 415) return invalidRequest('Content-Type must be application/x-www-form-urlencoded or application/json');
   if (status === 413) return invalidRequest('The request body is too large');

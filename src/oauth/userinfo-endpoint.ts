@@ -8,7 +8,8 @@ import { OAuthError } from './errors';
 import { readParams } from './params';
 import type { Registry } from './registry';
 import { OPENID } from './standard-scopes';
-import { NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
+import { NO_STORE, TOKEN_BODY_LIMIT, toOAuthError } from './token-endpoint';
+import { isDatabaseUnavailable } from '../db/database-errors';
 import type { TokenValidator } from './token-validator';
 import { InvalidTokenError } from './token-verifier';
 import { USERINFO_PATH } from './userinfo-url';
@@ -82,6 +83,13 @@ export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDep
       if (!user || user.blocked) throw new UserinfoError('invalid_token', 'The user of this access token can no longer sign in', 401);
       return reply.headers(NO_STORE).send({ sub: subjectOf(user), ...standardClaims(user, scopes) });
     } catch (error) {
+      if (!(error instanceof OAuthError) && !isDatabaseUnavailable(error)) {
+        request.log.error({ err: error }, 'userinfo endpoint fault');
+        return reply
+          .code(500)
+          .headers(NO_STORE)
+          .send({ error: 'server_error', error_description: 'The server could not complete the request' });
+      }
       const refusal =
         error instanceof UserinfoError
           ? error
@@ -89,11 +97,12 @@ export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDep
             ? new UserinfoError('invalid_request', error.description, 400)
             : undefined;
       if (!refusal) {
-        request.log.error({ err: error }, 'userinfo endpoint fault');
+        // The database is unreachable: 503, to be retried (no Bearer challenge: the token is not at fault).
+        const unavailable = toOAuthError(error, request.log);
         return reply
-          .code(500)
-          .headers(NO_STORE)
-          .send({ error: 'server_error', error_description: 'The server could not complete the request' });
+          .code(unavailable.status)
+          .headers({ ...NO_STORE, ...unavailable.headers })
+          .send(unavailable.toJSON());
       }
       await deps.origins.exposeError(request, reply, refusal.originRefusal ?? refusal);
       return reply

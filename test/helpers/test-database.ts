@@ -42,6 +42,8 @@ export async function createTestDatabase(options: { migrated?: boolean } = {}): 
     cleanup = () => embedded.stop();
   }
   const client = new Client({ connectionString: url });
+  // A test that kills connections (database-faults) kills this one too: an error event, not a crash.
+  client.on('error', () => undefined);
   await client.connect();
   return {
     url,

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecretBox } from '../../crypto/secret-box';
 import type { Clock } from '../../lib/clock';
+import { isDatabaseUnavailable } from '../../db/database-errors';
 import { ConsentDeps, consentDecision, consentForm, ConsentSubject, recordConsent, scopesToConfirm } from './consent-step';
 import { parseCookies, SESSION_COOKIE } from './cookies';
 import { AUTHORIZE_ROUTES, continueUrl, formFields, InteractionForms } from './interaction';
-import { AUTHORIZE_HEADERS, consentPage, errorPage, formPostPage, loginPage } from './pages';
+import { AUTHORIZE_HEADERS, consentPage, errorPage, formPostPage, loginPage, temporarilyUnavailablePage } from './pages';
 import {
   AuthorizationRequest,
   AuthorizeError,
@@ -74,6 +75,10 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
   const fail = (request: FastifyRequest, reply: FastifyReply, error: unknown, status: 302 | 303) => {
     if (error instanceof AuthorizeError) return respond(reply, error.target, errorResponse(error), status);
     if (error instanceof PageError) return errorPage(reply, error.status, error.title, error.detail);
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return temporarilyUnavailablePage(reply);
+    }
     request.log.error({ err: error }, 'authorization endpoint fault');
     return errorPage(reply, 500, 'Something went wrong', 'The server could not complete the request.');
   };

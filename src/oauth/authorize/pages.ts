@@ -125,6 +125,16 @@ export function errorPage(reply: FastifyReply, status: number, title: string, de
   });
 }
 
+/** The page of a request the database could not serve right now: 503, to be retried. */
+export function temporarilyUnavailablePage(reply: FastifyReply): FastifyReply {
+  return errorPage(
+    reply.header('Retry-After', '1'),
+    503,
+    'Temporarily unavailable',
+    'The service is temporarily unavailable. Try again in a moment.',
+  );
+}
+
 /** Where a form's submission may end up besides 'self': the client's redirect URI, when there is one. */
 function redirectTarget(redirectUri: string | undefined): string[] {
   const target = redirectUri === undefined ? null : formActionSource(redirectUri);

@@ -3,7 +3,8 @@ import type { KeyRing } from '../../crypto/key-ring';
 import type { SessionService } from '../../domain/sign-in/session.service';
 import { parseCookies, SESSION_COOKIE } from '../authorize/cookies';
 import { formFields } from '../authorize/interaction';
-import { AUTHORIZE_HEADERS, errorPage, escapeHtml, sendPage } from '../authorize/pages';
+import { AUTHORIZE_HEADERS, errorPage, escapeHtml, sendPage, temporarilyUnavailablePage } from '../authorize/pages';
+import { isDatabaseUnavailable } from '../../db/database-errors';
 import { PageError, parseQuery, rawQueryOf } from '../authorize/request';
 import { clearedSessionCookie } from '../authorize/sign-in-step';
 import { CLIENT_ID_MAX } from '../../domain/client/client.rules';
@@ -53,6 +54,10 @@ export function registerLogoutEndpoints(app: FastifyInstance, deps: LogoutDeps):
       return reply.code(303).headers(AUTHORIZE_HEADERS).header('Location', target).send();
     } catch (error) {
       if (error instanceof PageError) return errorPage(reply, error.status, error.title, error.detail);
+      if (isDatabaseUnavailable(error)) {
+        request.log.warn({ err: error }, 'database unavailable');
+        return temporarilyUnavailablePage(reply);
+      }
       request.log.error({ err: error }, 'logout endpoint fault');
       return errorPage(reply, 500, 'Something went wrong', 'The server could not complete the request.');
     }
