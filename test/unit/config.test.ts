@@ -14,6 +14,7 @@ describe('configuration', () => {
       masterKey: undefined,
       graphql: { maxDepth: 12, maxComplexity: 20000 },
       session: { lifetimeSeconds: 2_592_000, idleTimeoutSeconds: 259_200 },
+      databaseTimeouts: { statementMs: 10_000, connectMs: 5_000 },
       defaultAudience: undefined,
     });
     expect(config.dataDir.endsWith('.data')).toBe(true);
@@ -101,5 +102,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ DEFAULT_AUDIENCE: 'http://localhost:4000/api/v2/' })).toThrow(
       /DEFAULT_AUDIENCE cannot be the Management API/,
     );
+  });
+
+  it('reads the database timeouts (0: no statement limit)', () => {
+    expect(loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_CONNECT_TIMEOUT_MS: '250' }).databaseTimeouts).toEqual({
+      statementMs: 0,
+      connectMs: 250,
+    });
+    expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS must be an integer from 100/);
+    expect(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS/);
   });
 });
