@@ -8,6 +8,8 @@ import net from 'node:net';
 export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  /** The proxy's connections to the database: their local ports are pg_stat_activity's client_port. */
+  private readonly upstreams = new Set<net.Socket>();
   port = 0;
 
   constructor(
@@ -30,6 +32,8 @@ export class TcpProxy {
   async up(): Promise<void> {
     const server = net.createServer((client) => {
       const upstream = net.connect(this.targetPort, this.targetHost);
+      this.upstreams.add(upstream);
+      upstream.on('close', () => this.upstreams.delete(upstream));
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);
         socket.on('close', () => this.sockets.delete(socket));
@@ -46,6 +50,11 @@ export class TcpProxy {
     });
     this.port = (server.address() as net.AddressInfo).port;
     this.server = server;
+  }
+
+  /** The client ports of the database sessions opened through the proxy (to find them in pg_stat_activity). */
+  clientPorts(): number[] {
+    return [...this.upstreams].map((socket) => socket.localPort).filter((port): port is number => port !== undefined);
   }
 
   async down(): Promise<void> {
