@@ -17,6 +17,8 @@ import { AuditLog } from './domain/audit/audit-log';
 import { SigningKeyService } from './domain/signing-key/signing-key.service';
 import { RevocationService } from './domain/revocation/revocation.service';
 import { UserService } from './domain/user/user.service';
+import { PasswordHasher } from './domain/user/password';
+import { WorkLimiter } from './lib/work-limiter';
 import { UserGrantService } from './domain/user-grant/user-grant.service';
 import { RefreshTokenService } from './domain/refresh-token/refresh-token.service';
 import { Clock, systemClock } from './lib/clock';
@@ -69,6 +71,8 @@ export interface App {
   housekeeping: Housekeeping;
   /** The user directory (sign-in at /authorize, management through GraphQL). */
   users: UserService;
+  /** The process-wide cap on Argon2 work (PASSWORD_HASH_CONCURRENCY running, PASSWORD_HASH_QUEUE waiting). */
+  passwordWork: WorkLimiter;
   /** Users' consents (user grants): recorded by the consent page, read before asking again. */
   userGrants: UserGrantService;
   /** Roles (RBAC): users' permissions, applied to their tokens for APIs with enforcePolicies. */
@@ -107,13 +111,16 @@ export interface CreateAppOptions {
  */
 export async function createApp(config: Config, options: CreateAppOptions = {}): Promise<App> {
   const clock = options.clock ?? systemClock;
+  const trustedProxies = config.trustProxy;
   const http = Fastify({
     logger: loggerOptions(config.logLevel, options.logStream),
     // Fastify's own request lines are off (they carry the raw URL); one access line per request instead.
     logController: new AccessLogController(),
     // The caller's x-request-id when it is a safe id, else a new UUID; on every log line as reqId.
     genReqId: requestIdOf,
-    trustProxy: false,
+    // TRUST_PROXY: whose X-Forwarded-For names the client (request.ip); off by default. A hop count
+    // trusts that many proxies in front whatever their addresses (Fastify 5 takes it as a function).
+    trustProxy: typeof trustedProxies === 'number' ? (_address: string, hop: number) => hop < trustedProxies : trustedProxies,
   });
   const metrics = config.metrics ? new Metrics() : undefined;
   registerRequestCompletion(http, { accessLog: config.accessLog, observe: metrics && ((...args) => metrics.httpRequest(...args)) });
@@ -171,7 +178,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const clientGrants = new ClientGrantService(dataSource, changes, audit, clock);
     const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing, clock);
     const revocations = new RevocationService(dataSource, audit, clock);
-    const users = new UserService(dataSource, changes, audit);
+    const passwordWork = new WorkLimiter(config.passwordHashing);
+    const users = new UserService(dataSource, changes, audit, new PasswordHasher(passwordWork));
     const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
@@ -301,6 +309,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       grants,
       housekeeping,
       users,
+      passwordWork,
       userGrants,
       roles,
       authorizationCodes,

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { parseMasterKey } from './crypto/master-key';
 import { parseHostEntry } from './lib/hostname';
@@ -56,6 +58,14 @@ export interface Config {
   session: { lifetimeSeconds: number; idleTimeoutSeconds: number };
   /** The API of authorization requests that name none (DEFAULT_AUDIENCE, Auth0's tenant "Default Audience"). */
   defaultAudience: string | undefined;
+  /**
+   * Which proxies' X-Forwarded-For gives the client address (`request.ip`, which sign-in throttling
+   * counts by), as Fastify's `trustProxy` takes it (TRUST_PROXY): false (default: the connection's
+   * address), a hop count, or the proxies' addresses and CIDR ranges.
+   */
+  trustProxy: false | number | string[];
+  /** Argon2 computations (sign-in checks, password hashing) running at once in the process, and waiting beyond (PASSWORD_HASH_*). */
+  passwordHashing: { concurrency: number; queue: number };
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -193,6 +203,15 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('DEFAULT_AUDIENCE cannot be the Management API (it accepts no user tokens)');
   }
 
+  const trustProxy = parseTrustProxy(read('TRUST_PROXY'), problems);
+  // Argon2 runs on libuv's thread pool (UV_THREADPOOL_SIZE, default 4): by default one check per
+  // CPU, leaving a pool thread free for file and DNS work.
+  const threadPool = Number(read('UV_THREADPOOL_SIZE')) || 4;
+  const passwordHashing = {
+    concurrency: integer('PASSWORD_HASH_CONCURRENCY', Math.max(1, Math.min(os.availableParallelism(), threadPool - 1)), 1, 64),
+    queue: integer('PASSWORD_HASH_QUEUE', 32, 0, 10_000),
+  };
+
   const config: Config = {
     port,
     host,
@@ -220,9 +239,50 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins,
     session,
     defaultAudience,
+    trustProxy,
+    passwordHashing,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** proxy-addr's names for the loopback, link-local and unique-local (private) ranges. */
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+const TRUST_PROXY_FORMS =
+  'a hop count from 1 to 20, or a comma-separated list of proxy IP addresses, CIDR ranges, loopback, linklocal or uniquelocal';
+
+/** TRUST_PROXY: unset or false (off), a hop count, or the proxies' addresses. Never "every proxy" (`true`): any client could then name its address. */
+function parseTrustProxy(raw: string | undefined, problems: string[]): Config['trustProxy'] {
+  if (raw === undefined || raw.toLowerCase() === 'false') return false;
+  if (raw.toLowerCase() === 'true') {
+    problems.push(`TRUST_PROXY=true would take any client's X-Forwarded-For as its address: give ${TRUST_PROXY_FORMS}`);
+    return false;
+  }
+  if (/^\d+$/.test(raw)) {
+    if (Number(raw) >= 1 && Number(raw) <= 20) return Number(raw);
+    problems.push(`TRUST_PROXY must be ${TRUST_PROXY_FORMS} (got "${raw}")`);
+    return false;
+  }
+  const entries = raw
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  if (entries.length === 0) return false;
+  const bad = entries.filter((entry) => !PROXY_RANGE_NAMES.includes(entry) && !isAddressOrRange(entry));
+  if (bad.length > 0) {
+    problems.push(`TRUST_PROXY must be ${TRUST_PROXY_FORMS} (got "${bad[0].slice(0, 100)}")`);
+    return false;
+  }
+  return entries;
+}
+
+/** An IP address, or a CIDR range (`10.0.0.0/8`, `fd00::/8`; not `/0`, which would trust every address). */
+function isAddressOrRange(text: string): boolean {
+  const [address, prefix, ...rest] = text.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
 /** An http(s) origin exactly as a browser sends it in `Origin` (lowercase host, no default port, no path). */

@@ -1,5 +1,7 @@
+import { GraphQLError } from 'graphql';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { DomainError, USER_ERROR_CODES, UserErrorCode } from '../domain/errors';
+import { WorkLimiterFull } from '../lib/work-limiter';
 import { enumOf } from './enums';
 
 export const UserErrorCodeEnum = enumOf(USER_ERROR_CODES);
@@ -30,13 +32,20 @@ export class UserError {
 
 /**
  * Runs a mutation body: its result on success, `{ userErrors }` when a business rule refused it.
- * Anything else is a server fault and propagates to the top-level `errors`.
+ * Too much password hashing running and waiting in the process is the top-level error
+ * SERVICE_UNAVAILABLE (nothing was changed; the same call may succeed in a moment). Anything else
+ * is a server fault and propagates to the top-level `errors`.
  */
 export async function mutate<T extends object>(run: () => Promise<T>): Promise<Partial<T> & { userErrors: UserError[] }> {
   try {
     return { ...(await run()), userErrors: [] };
   } catch (error) {
     if (error instanceof DomainError) return { userErrors: error.issues } as never;
+    if (error instanceof WorkLimiterFull) {
+      throw new GraphQLError('The server is busy hashing passwords; nothing was changed. Try again in a few seconds.', {
+        extensions: { code: 'SERVICE_UNAVAILABLE' },
+      });
+    }
     throw error;
   }
 }

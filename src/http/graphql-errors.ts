@@ -18,6 +18,7 @@ const PUBLIC_CODES = new Set([
   'FORBIDDEN',
   'QUERY_TOO_DEEP',
   'QUERY_TOO_COMPLEX',
+  'SERVICE_UNAVAILABLE',
 ]);
 
 /** Extension keys passed through for public errors (never `stacktrace`, never input echoes). */

@@ -71,7 +71,11 @@ export class BrowserAgent {
   /** host → name → cookie */
   readonly jar = new Map<string, Map<string, StoredCookie>>();
 
-  constructor(private readonly base: string) {}
+  /** `headers` go with every request (e.g. the X-Forwarded-For a proxy would add). */
+  constructor(
+    private readonly base: string,
+    private readonly headers: Record<string, string> = {},
+  ) {}
 
   cookie(name: string, host = new URL(this.base).host): StoredCookie | undefined {
     return this.jar.get(host)?.get(name);
@@ -110,7 +114,7 @@ export class BrowserAgent {
     init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
   ): Promise<AgentResponse> {
     const target = new URL(url, this.base);
-    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...init.headers };
     const cookie = this.cookieHeader(target);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;

@@ -11,6 +11,8 @@ import { ResourceServerService, ResourceServerCreate } from '../../src/domain/re
 import { RefreshTokenService } from '../../src/domain/refresh-token/refresh-token.service';
 import { UserGrantService } from '../../src/domain/user-grant/user-grant.service';
 import { UserService } from '../../src/domain/user/user.service';
+import { PasswordHasher } from '../../src/domain/user/password';
+import { WorkLimiter } from '../../src/lib/work-limiter';
 import type { Clock } from '../../src/lib/clock';
 import type { CachedApi } from '../../src/oauth/registry';
 import { createTestDatabase, TestDatabase } from './test-database';
@@ -24,6 +26,8 @@ export interface DomainServices {
   dataSource: DataSource;
   audit: AuditLog;
   users: UserService;
+  /** The users' cap on password hashing (2 at once, 100 waiting): a test may hold its slots. */
+  passwordWork: WorkLimiter;
   clients: ClientService;
   resourceServers: ResourceServerService;
   refreshTokens: RefreshTokenService;
@@ -47,7 +51,8 @@ export async function openDomainServices(clock: Clock): Promise<DomainServices> 
   );
   const dataSource = database.dataSource;
   const audit = new AuditLog(dataSource, { clock });
-  const users = new UserService(dataSource, silentChanges, audit);
+  const passwordWork = new WorkLimiter({ concurrency: 2, queue: 100 });
+  const users = new UserService(dataSource, silentChanges, audit, new PasswordHasher(passwordWork));
   const clients = new ClientService(dataSource, silentChanges, audit, clock);
   const resourceServers = new ResourceServerService(dataSource, silentChanges, audit, clock);
   const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
@@ -58,6 +63,7 @@ export async function openDomainServices(clock: Clock): Promise<DomainServices> 
     dataSource,
     audit,
     users,
+    passwordWork,
     clients,
     resourceServers,
     refreshTokens,

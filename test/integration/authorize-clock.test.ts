@@ -4,8 +4,7 @@ import { BrowserAgent, parseForms, pkce, responseParams, textOf } from '../helpe
 import { exchangeCode } from '../helpers/refresh-flow';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 import { CODE_LIFETIME_SECONDS } from '../../src/domain/authorization/authorization-code.service';
-import { LOCK_SECONDS } from '../../src/domain/sign-in/login-throttle.service';
-import { ACCOUNT_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
+import { ACCOUNT_AT_IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
 import { TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
 
 /**
@@ -116,15 +115,21 @@ describe('/authorize on the injected clock', () => {
     expect(textOf(posted.text)).toContain('This form has expired or is not valid.');
   });
 
-  it('an account lock lasts LOCK_SECONDS by the clock', async () => {
+  it('the delay of an account at an address runs on the clock, and doubles with each further attempt', async () => {
     const agent = new BrowserAgent(server.url);
     const login = await agent.get(codeRequest().url);
-    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++)
-      await agent.submit(login, { email: 'ada@example.com', password: `wrong ${i} password` });
-    expect((await agent.submit(login, { email: 'ada@example.com', password: PASSWORD })).status).toBe(429);
-    clock.advance(LOCK_SECONDS);
-    // The form is older than its lifetime now: a new one.
-    const fresh = await agent.get(codeRequest().url);
-    expect((await agent.submit(fresh, { email: 'ada@example.com', password: PASSWORD })).status).toBe(303);
+    const attempt = (password: string) => agent.submit(login, { email: 'ada@example.com', password });
+    for (let i = 0; i < ACCOUNT_AT_IP_FAILURE_LIMIT; i++) expect((await attempt(`wrong ${i} password`)).status).toBe(200);
+    const first = await attempt(PASSWORD);
+    expect([first.status, first.headers.get('retry-after')]).toEqual([429, '1']);
+    clock.advance(1);
+    expect((await attempt('wrong again password')).status).toBe(200);
+    const second = await attempt(PASSWORD);
+    expect([second.status, second.headers.get('retry-after')]).toEqual([429, '2']);
+    expect(textOf(second.text)).toContain('Too many attempts. Try again in 2 seconds.');
+    clock.advance(1);
+    expect((await attempt(PASSWORD)).headers.get('retry-after')).toBe('1');
+    clock.advance(1);
+    expect((await attempt(PASSWORD)).status).toBe(303);
   });
 });

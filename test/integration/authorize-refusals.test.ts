@@ -6,8 +6,8 @@ import { AgentResponse, BrowserAgent, parseForms, pkce, responseParams, textOf }
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 import { SecretBox } from '../../src/crypto/secret-box';
 import { sealTransaction, TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
-import { ACCOUNT_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
-import { TOO_MANY_ATTEMPTS, WRONG_CREDENTIALS } from '../../src/oauth/authorize/endpoint';
+import { ACCOUNT_AT_IP_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
+import { WRONG_CREDENTIALS } from '../../src/oauth/authorize/endpoint';
 
 /** Every way /authorize says no: error pages (never a redirect), errors at the redirect URI, refused forms. */
 describe('GET /authorize: refusals', () => {
@@ -403,34 +403,37 @@ describe('GET /authorize: refusals', () => {
       expect((await agent.get(url(codeParams(firstPartyWeb, WEB_CB)))).status).toBe(200);
     });
 
-    it(`locks an account after ${ACCOUNT_FAILURE_LIMIT} failures (429, even with the right password, same answer for unknown emails)`, async () => {
+    it(`delays an account at an address after ${ACCOUNT_AT_IP_FAILURE_LIMIT} failures (429 with Retry-After, even with the right password, same answer for unknown emails)`, async () => {
       const agent = new BrowserAgent(server.url);
       const login = await agent.get(url(codeParams(thirdParty, THIRD_CB)));
       for (const email of ['throttled@example.com', 'ghost@example.com']) {
-        for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) {
+        for (let i = 0; i < ACCOUNT_AT_IP_FAILURE_LIMIT; i++) {
           const res = await agent.submit(login, { email, password: `wrong-${i}-password` });
           expect(res.status).toBe(200);
           expect(textOf(res.text)).toContain(WRONG_CREDENTIALS);
         }
-        const locked = await agent.submit(login, { email: email.toUpperCase(), password: PASSWORD });
-        expect(locked.status).toBe(429);
-        expect(textOf(locked.text)).toContain(TOO_MANY_ATTEMPTS);
-        expect(textOf(locked.text)).not.toContain(WRONG_CREDENTIALS);
+        const delayed = await agent.submit(login, { email: email.toUpperCase(), password: PASSWORD });
+        expect(delayed.status).toBe(429);
+        expect(delayed.headers.get('retry-after')).toBe('1');
+        expect(textOf(delayed.text)).toContain('Too many attempts. Try again in 1 second.');
+        expect(textOf(delayed.text)).not.toContain(WRONG_CREDENTIALS);
+        // The form again, to try once the delay is over.
+        expect(parseForms(delayed.text)[0].action).toBe('/authorize/login');
         expect(agent.cookie('apiauth_session')).toBeUndefined();
       }
-      // Another account from the same address still signs in; a success clears its counter.
-      await server.db.query(`INSERT INTO login_failures (key, failures, window_started_at) VALUES ('account:ada@example.com', 3, now())`);
-      expect((await agent.submit(login, { email: 'ada@example.com', password: PASSWORD })).status).toBe(303);
-      expect(await server.db.query(`SELECT 1 FROM login_failures WHERE key = 'account:ada@example.com'`)).toEqual([]);
-      // The lock ends after its time.
+      // Another account from the same address still signs in; a success clears its count at the address.
       await server.db.query(
-        `UPDATE login_failures SET locked_until = now() - interval '1 second', window_started_at = now() - interval '1 hour'`,
+        `INSERT INTO login_failures (key, failures, window_started_at) VALUES ('account-ip:127.0.0.1|ada@example.com', 3, now())`,
       );
+      expect((await agent.submit(login, { email: 'ada@example.com', password: PASSWORD })).status).toBe(303);
+      expect(await server.db.query(`SELECT 1 FROM login_failures WHERE key = 'account-ip:127.0.0.1|ada@example.com'`)).toEqual([]);
+      // The delay ends after its time (this server's clock is the system's: the row's delay is moved into the past).
+      await server.db.query(`UPDATE login_failures SET locked_until = now() - interval '1 second'`);
       const unlocked = await agent.submit(login, { email: 'throttled@example.com', password: PASSWORD });
       expect(unlocked.status).toBe(303);
     });
 
-    it(`locks an address after ${IP_FAILURE_LIMIT} failures`, async () => {
+    it(`delays an address after ${IP_FAILURE_LIMIT} failures, whatever the accounts`, async () => {
       const agent = new BrowserAgent(server.url);
       const login = await agent.get(url(codeParams(thirdParty, THIRD_CB)));
       for (let i = 0; i < IP_FAILURE_LIMIT; i++) {
@@ -438,9 +441,10 @@ describe('GET /authorize: refusals', () => {
         const res = await agent.submit(login, { email: `spray-${i}@example.com`, password: 'wrong password' });
         expect(res.status).toBe(200);
       }
-      const locked = await agent.submit(login, { email: 'ada@example.com', password: PASSWORD });
-      expect(locked.status).toBe(429);
-      expect(textOf(locked.text)).toContain(TOO_MANY_ATTEMPTS);
+      const delayed = await agent.submit(login, { email: 'ada@example.com', password: PASSWORD });
+      expect(delayed.status).toBe(429);
+      expect(delayed.headers.get('retry-after')).toBe('1');
+      expect(textOf(delayed.text)).toContain('Too many attempts. Try again in 1 second.');
     });
   });
 

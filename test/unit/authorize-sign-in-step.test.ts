@@ -1,11 +1,20 @@
 import { SecretBox } from '../../src/crypto/secret-box';
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../../src/crypto/random';
-import { FAILURE_WINDOW_SECONDS, LOCK_SECONDS, LoginThrottleService } from '../../src/domain/sign-in/login-throttle.service';
+import {
+  delayAfter,
+  FAILURE_WINDOW_SECONDS,
+  FIRST_DELAY_SECONDS,
+  LoginThrottleService,
+  MAX_DELAY_SECONDS,
+} from '../../src/domain/sign-in/login-throttle.service';
+import { PasswordHasher } from '../../src/domain/user/password';
+import { UserService } from '../../src/domain/user/user.service';
+import { WorkLimiter } from '../../src/lib/work-limiter';
 import { SessionService } from '../../src/domain/sign-in/session.service';
 import { AUTHORIZE_ROUTES, InteractionForms, InteractionRoutes } from '../../src/oauth/authorize/interaction';
 import { currentSignIn, sessionCookie, signIn, SignInDeps, signInForm } from '../../src/oauth/authorize/sign-in-step';
-import { ACCOUNT_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
+import { ACCOUNT_AT_IP_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
 import { openTransaction, TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
 import { DomainServices, openDomainServices } from '../helpers/domain-services';
 import { FakeClock } from '../helpers/test-app';
@@ -101,7 +110,7 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
     expect(await currentUser(deps, result.sessionId)).toBeNull();
   });
 
-  it('refuses a wrong password, an unknown email and a blocked user alike, counting against account and address', async () => {
+  it('refuses a wrong password, an unknown email and a blocked user alike, counting against the account at the address and the address', async () => {
     await services.createUser('eve@example.com', PASSWORD, { blocked: true });
     const address = nextIp();
     for (const [email, password] of [
@@ -112,57 +121,152 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
     ]) {
       expect(await signIn(deps, { email, password, ip: address }, undefined)).toEqual({ status: 'refused' });
     }
-    expect(await failures('account:nobody@example.com')).toEqual([{ failures: 1, locked_until: null }]);
-    expect(await failures('account:eve@example.com')).toEqual([{ failures: 1, locked_until: null }]);
+    expect(await failures(`account-ip:${address}|ada@example.com`)).toEqual([{ failures: 1, locked_until: null }]);
+    expect(await failures(`account-ip:${address}|nobody@example.com`)).toEqual([{ failures: 1, locked_until: null }]);
+    expect(await failures(`account-ip:${address}|eve@example.com`)).toEqual([{ failures: 1, locked_until: null }]);
     // An empty email counts against the address only.
-    expect(await failures('account:')).toEqual([]);
+    expect(await failures(`account-ip:${address}|`)).toEqual([]);
     expect(await failures(`ip:${address}`)).toEqual([{ failures: 4, locked_until: null }]);
     expect(
       await services.db.query(`SELECT 1 FROM user_sessions WHERE user_id = (SELECT id FROM users WHERE email = 'eve@example.com')`),
     ).toEqual([]);
+    // A success forgets the account's count at the address, and does not count against the address.
+    expect((await signIn(deps, { email: 'Ada@Example.com', password: PASSWORD, ip: address }, undefined)).status).toBe('signed-in');
+    expect(await failures(`account-ip:${address}|ada@example.com`)).toEqual([]);
+    expect(await failures(`ip:${address}`)).toEqual([{ failures: 4, locked_until: null }]);
   });
 
-  it(`locks an account at ${ACCOUNT_FAILURE_LIMIT} failures for LOCK_SECONDS by the clock, even for the right password; a success clears the count`, async () => {
+  it(`after ${ACCOUNT_AT_IP_FAILURE_LIMIT} failures of an account at one address, each further attempt there waits a doubling delay by the clock, even with the right password; elsewhere the owner signs in`, async () => {
     await services.createUser('throttled@example.com', PASSWORD);
-    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT; i++) {
-      expect(await signIn(deps, { email: 'throttled@example.com', password: `wrong ${i} password`, ip: nextIp() }, undefined)).toEqual({
+    const attacker = nextIp();
+    const owner = nextIp();
+    const key = `account-ip:${attacker}|throttled@example.com`;
+    const at = (seconds: number) => new Date(clock.now().getTime() + seconds * 1000);
+    for (let i = 0; i < ACCOUNT_AT_IP_FAILURE_LIMIT; i++) {
+      expect(await signIn(deps, { email: 'throttled@example.com', password: `wrong ${i} password`, ip: attacker }, undefined)).toEqual({
         status: 'refused',
       });
     }
-    expect(await failures('account:throttled@example.com')).toEqual([
-      { failures: ACCOUNT_FAILURE_LIMIT, locked_until: new Date(clock.now().getTime() + LOCK_SECONDS * 1000) },
-    ]);
-    expect(await signIn(deps, { email: 'THROTTLED@example.com', password: PASSWORD, ip: nextIp() }, undefined)).toEqual({
-      status: 'locked',
+    expect(await failures(key)).toEqual([{ failures: ACCOUNT_AT_IP_FAILURE_LIMIT, locked_until: at(FIRST_DELAY_SECONDS) }]);
+    expect(await signIn(deps, { email: 'THROTTLED@example.com', password: PASSWORD, ip: attacker }, undefined)).toEqual({
+      status: 'throttled',
+      retryAfterSeconds: 1,
     });
-    clock.advance(LOCK_SECONDS - 1);
-    expect(await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: nextIp() }, undefined)).toEqual({
-      status: 'locked',
-    });
-    clock.advance(1);
-    expect((await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: nextIp() }, undefined)).status).toBe('signed-in');
-    expect(await failures('account:throttled@example.com')).toEqual([]);
-  });
+    // The owner, from their own address, is not delayed; the attacker's pair stays delayed.
+    expect((await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: owner }, undefined)).status).toBe('signed-in');
+    expect(await failures(key)).toEqual([{ failures: ACCOUNT_AT_IP_FAILURE_LIMIT, locked_until: at(1) }]);
 
-  it('counts failures within FAILURE_WINDOW_SECONDS of the first; an older window starts over', async () => {
-    for (let i = 0; i < ACCOUNT_FAILURE_LIMIT - 1; i++) {
-      await signIn(deps, { email: 'slow@example.com', password: 'wrong password!', ip: nextIp() }, undefined);
+    // Each attempt once the delay is over doubles the next one: 1, 2, 4, 8 … seconds.
+    for (const delay of [1, 2, 4, 8, 16]) {
+      clock.advance(delay - 1);
+      expect(await signIn(deps, { email: 'throttled@example.com', password: 'wrong password!', ip: attacker }, undefined)).toEqual({
+        status: 'throttled',
+        retryAfterSeconds: 1,
+      });
+      clock.advance(1);
+      expect(await signIn(deps, { email: 'throttled@example.com', password: 'wrong password!', ip: attacker }, undefined)).toEqual({
+        status: 'refused',
+      });
+      expect((await failures(key))[0].locked_until).toEqual(at(delay * 2));
     }
-    clock.advance(FAILURE_WINDOW_SECONDS);
-    await signIn(deps, { email: 'slow@example.com', password: 'wrong password!', ip: nextIp() }, undefined);
-    const [row] = await failures('account:slow@example.com');
-    expect(row).toEqual({ failures: 1, locked_until: null });
+    // Refused attempts did not count.
+    expect((await failures(key))[0].failures).toBe(ACCOUNT_AT_IP_FAILURE_LIMIT + 5);
+    clock.advance(32);
+    expect((await signIn(deps, { email: 'throttled@example.com', password: PASSWORD, ip: attacker }, undefined)).status).toBe('signed-in');
+    expect(await failures(key)).toEqual([]);
   });
 
-  it(`locks an address at ${IP_FAILURE_LIMIT} failures, whatever the accounts`, async () => {
+  it('the delay doubles up to MAX_DELAY_SECONDS', () => {
+    expect([0, 4, 5, 6, 7].map((attempts) => delayAfter(attempts, 5))).toEqual([0, 0, 1, 2, 4]);
+    expect(delayAfter(5 + 9, 5)).toBe(512);
+    expect(delayAfter(5 + 10, 5)).toBe(MAX_DELAY_SECONDS);
+    expect(delayAfter(5 + 1000, 5)).toBe(MAX_DELAY_SECONDS);
+  });
+
+  it('counts attempts within FAILURE_WINDOW_SECONDS of the first; a window over (and any delay over as long) starts over', async () => {
+    const address = nextIp();
+    const key = `account-ip:${address}|slow@example.com`;
+    const attempt = () => signIn(deps, { email: 'slow@example.com', password: 'wrong password!', ip: address }, undefined);
+    for (let i = 0; i < ACCOUNT_AT_IP_FAILURE_LIMIT - 1; i++) await attempt();
+    clock.advance(FAILURE_WINDOW_SECONDS);
+    expect(await attempt()).toEqual({ status: 'refused' });
+    expect(await failures(key)).toEqual([{ failures: 1, locked_until: null }]);
+
+    // Delayed: a window over does not start over while the delay ended less than a window ago.
+    for (let i = 1; i < ACCOUNT_AT_IP_FAILURE_LIMIT; i++) await attempt();
+    expect((await failures(key))[0].failures).toBe(ACCOUNT_AT_IP_FAILURE_LIMIT);
+    clock.advance(FAILURE_WINDOW_SECONDS);
+    expect(await attempt()).toEqual({ status: 'refused' });
+    expect((await failures(key))[0]).toEqual({
+      failures: ACCOUNT_AT_IP_FAILURE_LIMIT + 1,
+      locked_until: new Date(clock.now().getTime() + 2000),
+    });
+    clock.advance(2 + FAILURE_WINDOW_SECONDS);
+    expect(await attempt()).toEqual({ status: 'refused' });
+    expect(await failures(key)).toEqual([{ failures: 1, locked_until: null }]);
+  });
+
+  it(`after ${IP_FAILURE_LIMIT} failures from one address, whatever the accounts, each further attempt from it waits`, async () => {
     await services.createUser('fresh@example.com', PASSWORD);
     const address = nextIp();
     for (let i = 0; i < IP_FAILURE_LIMIT; i++) {
       // No email: nothing to check, only the address counts.
       expect(await signIn(deps, { email: '', password: 'x', ip: address }, undefined)).toEqual({ status: 'refused' });
     }
-    expect(await signIn(deps, { email: 'fresh@example.com', password: PASSWORD, ip: address }, undefined)).toEqual({ status: 'locked' });
+    expect(await signIn(deps, { email: 'fresh@example.com', password: PASSWORD, ip: address }, undefined)).toEqual({
+      status: 'throttled',
+      retryAfterSeconds: 1,
+    });
     expect((await signIn(deps, { email: 'fresh@example.com', password: PASSWORD, ip: nextIp() }, undefined)).status).toBe('signed-in');
+    clock.advance(1);
+    expect((await signIn(deps, { email: 'fresh@example.com', password: PASSWORD, ip: address }, undefined)).status).toBe('signed-in');
+  });
+
+  it('however many attempts arrive at once, no more than the limits check a password', async () => {
+    await services.createUser('crowd@example.com', PASSWORD);
+    const address = nextIp();
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        signIn(deps, { email: 'crowd@example.com', password: `wrong ${i} password`, ip: address }, undefined),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'refused')).toHaveLength(ACCOUNT_AT_IP_FAILURE_LIMIT);
+    expect(results.filter((r) => r.status === 'throttled')).toHaveLength(30 - ACCOUNT_AT_IP_FAILURE_LIMIT);
+    expect(await failures(`account-ip:${address}|crowd@example.com`)).toEqual([
+      { failures: ACCOUNT_AT_IP_FAILURE_LIMIT, locked_until: new Date(clock.now().getTime() + 1000) },
+    ]);
+
+    // Many accounts from one address: the address's limit.
+    const sprayer = nextIp();
+    const sprayed = await Promise.all(
+      Array.from({ length: 2 * IP_FAILURE_LIMIT }, (_, i) =>
+        signIn(deps, { email: `spray-${i}@example.com`, password: 'wrong password!', ip: sprayer }, undefined),
+      ),
+    );
+    expect(sprayed.filter((r) => r.status === 'refused')).toHaveLength(IP_FAILURE_LIMIT);
+    expect(sprayed.filter((r) => r.status === 'throttled')).toHaveLength(IP_FAILURE_LIMIT);
+  });
+
+  it('busy: with every password-check slot taken and no room to wait, nothing is checked and nothing counted', async () => {
+    const work = new WorkLimiter({ concurrency: 1, queue: 0 });
+    const busyDeps: SignInDeps = {
+      ...deps,
+      users: new UserService(services.dataSource, { publish: async () => {} }, services.audit, new PasswordHasher(work)),
+    };
+    await services.createUser('patient@example.com', PASSWORD);
+    const address = nextIp();
+    let release!: () => void;
+    const held = work.run(() => new Promise<void>((resolve) => (release = resolve)));
+    for (let i = 0; i < ACCOUNT_AT_IP_FAILURE_LIMIT + 1; i++) {
+      expect(await signIn(busyDeps, { email: 'patient@example.com', password: PASSWORD, ip: address }, undefined)).toEqual({
+        status: 'busy',
+      });
+    }
+    expect(await failures(`account-ip:${address}|patient@example.com`)).toEqual([{ failures: 0, locked_until: null }]);
+    expect(await failures(`ip:${address}`)).toEqual([{ failures: 0, locked_until: null }]);
+    release();
+    await held;
+    expect((await signIn(busyDeps, { email: 'patient@example.com', password: PASSWORD, ip: address }, undefined)).status).toBe('signed-in');
   });
 
   it('the session cookie: the whole site, HttpOnly, SameSite=Lax, as long as the session; Secure on https', () => {

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { ConfigError, loadConfig } from '../../src/config';
 
 describe('configuration', () => {
@@ -16,6 +17,8 @@ describe('configuration', () => {
       session: { lifetimeSeconds: 2_592_000, idleTimeoutSeconds: 259_200 },
       databaseTimeouts: { statementMs: 10_000, connectMs: 5_000 },
       defaultAudience: undefined,
+      trustProxy: false,
+      passwordHashing: { concurrency: Math.max(1, Math.min(os.availableParallelism(), 3)), queue: 32 },
     });
     expect(config.dataDir.endsWith('.data')).toBe(true);
   });
@@ -111,5 +114,52 @@ describe('configuration', () => {
     });
     expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '0' })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS must be an integer from 100/);
     expect(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/DATABASE_STATEMENT_TIMEOUT_MS/);
+  });
+
+  it('reads TRUST_PROXY as off, a hop count, or proxy addresses and CIDR ranges; refuses "true" and anything else, by name', () => {
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: ' ' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.10,fd00::/8, ::1, loopback' }).trustProxy).toEqual([
+      '10.0.0.0/8',
+      '192.0.2.10',
+      'fd00::/8',
+      '::1',
+      'loopback',
+    ]);
+    expect(loadConfig({ TRUST_PROXY: 'uniquelocal,linklocal' }).trustProxy).toEqual(['uniquelocal', 'linklocal']);
+    expect(() => loadConfig({ TRUST_PROXY: 'true' })).toThrow(/TRUST_PROXY=true would take any client's X-Forwarded-For/);
+    for (const bad of [
+      '0',
+      '21',
+      '-1',
+      '10.0.0.0/33',
+      'fd00::/129',
+      '0.0.0.0/0',
+      '::/0',
+      '10.0.0.0/8/1',
+      '10.0.0.256',
+      'proxy.internal',
+      '10.0.0.1:80',
+      '*',
+    ]) {
+      expect(() => loadConfig({ TRUST_PROXY: bad })).toThrow(
+        /TRUST_PROXY must be a hop count from 1 to 20, or a comma-separated list of proxy IP addresses, CIDR ranges/,
+      );
+    }
+    expect(() => loadConfig({ TRUST_PROXY: '10.0.0.1,nope' })).toThrow(/\(got "nope"\)/);
+  });
+
+  it('reads the password-hashing cap: PASSWORD_HASH_CONCURRENCY (1–64) and PASSWORD_HASH_QUEUE (0–10000)', () => {
+    expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '0' }).passwordHashing).toEqual({ concurrency: 1, queue: 0 });
+    expect(loadConfig({ PASSWORD_HASH_CONCURRENCY: '64', PASSWORD_HASH_QUEUE: '10000' }).passwordHashing).toEqual({
+      concurrency: 64,
+      queue: 10_000,
+    });
+    // By default one per CPU, leaving one of libuv's pool threads free.
+    expect(loadConfig({ UV_THREADPOOL_SIZE: '2' }).passwordHashing.concurrency).toBe(1);
+    expect(() => loadConfig({ PASSWORD_HASH_CONCURRENCY: '0' })).toThrow(/PASSWORD_HASH_CONCURRENCY must be an integer from 1 to 64/);
+    expect(() => loadConfig({ PASSWORD_HASH_QUEUE: 'lots' })).toThrow(/PASSWORD_HASH_QUEUE must be an integer from 0 to 10000/);
   });
 });

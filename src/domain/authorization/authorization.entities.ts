@@ -86,7 +86,11 @@ export class UserSessionEntity {
   idleExpiresAt!: Date;
 }
 
-/** Failed sign-ins counted per key (`account:<email>` or `ip:<address>`). */
+/**
+ * Sign-in attempts counted per key (`ip:<address>`, `account-ip:<address>|<email>`), each counted
+ * before its password is checked (see LoginThrottleService). `lockedUntil`: no attempt for this
+ * key before then (the growing delay once the key's limit is reached).
+ */
 @Entity({ name: 'login_failures' })
 export class LoginFailureEntity {
   @PrimaryColumn({ type: 'varchar', length: 400 })

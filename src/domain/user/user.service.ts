@@ -7,7 +7,7 @@ import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { UserEntity } from './user.entity';
 import { AuthorizationCodeEntity, UserSessionEntity } from '../authorization/authorization.entities';
-import { hashPassword, verifyPassword } from './password';
+import type { PasswordHasher } from './password';
 import { checkEmail, checkPassword, checkUserName, EMAIL_MAX, PASSWORD_MAX } from './user.rules';
 import { appMetadataSummary, checkAppMetadata } from './app-metadata';
 import { isUuid, NIL_UUID } from '../../lib/uuid';
@@ -43,13 +43,16 @@ export interface UserFilter {
 /**
  * The built-in user directory. Emails are unique whatever their case (a unique index on
  * lower(email); comparisons use PostgreSQL's lower() on both sides, like the index). Passwords are
- * kept as Argon2id hashes only and never leave this service.
+ * kept as Argon2id hashes only and never leave this service. Hashing goes through the process-wide
+ * PasswordHasher: when its queue is full, `create`, `setPassword` and `authenticate` reject with
+ * WorkLimiterFull before writing anything.
  */
 export class UserService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly changes: ChangeFeed,
     private readonly audit: AuditLog,
+    private readonly passwords: PasswordHasher,
   ) {}
 
   async create(input: UserCreate, actor: Actor): Promise<UserEntity> {
@@ -70,7 +73,7 @@ export class UserService {
     issues.throwIfAny();
     if (await this.emailTaken(this.dataSource.manager, email)) throw emailTaken();
     // Hashing is slow on purpose: done before the transaction, so no lock waits on it.
-    const passwordHash = input.password != null ? await hashPassword(input.password) : null;
+    const passwordHash = input.password != null ? await this.passwords.hash(input.password) : null;
 
     return this.dataSource.transaction(async (em) => {
       const user = em.create(UserEntity, { ...values, appMetadata, passwordHash });
@@ -158,7 +161,7 @@ export class UserService {
     const issues = new IssueList();
     checkPassword(issues, field, password, before.email);
     issues.throwIfAny();
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.passwords.hash(password);
 
     return this.dataSource.transaction(async (em) => {
       const user = await this.lockOrFail(em, id);
@@ -192,7 +195,7 @@ export class UserService {
         : null;
     // Over-long passwords are refused without hashing them, after the same work as a miss.
     const candidate = password.length <= PASSWORD_MAX ? password : '';
-    const ok = await verifyPassword(user?.passwordHash ?? null, candidate);
+    const ok = await this.passwords.verify(user?.passwordHash ?? null, candidate);
     return user && ok && password.length <= PASSWORD_MAX ? user : null;
   }
 

@@ -45,7 +45,11 @@ export const AUTHORIZE_FORM_BODY_LIMIT = 64 * 1024;
 export const CREDENTIAL_FIELD_MAX = 4096;
 
 export const WRONG_CREDENTIALS = 'Wrong email or password.';
-export const TOO_MANY_ATTEMPTS = 'Too many attempts. Try again later.';
+/** The 429 answer while the account at this address, or the address, must wait (also sent as Retry-After). */
+export const tooManyAttempts = (seconds: number) => `Too many attempts. Try again in ${seconds} second${seconds === 1 ? '' : 's'}.`;
+/** The 503 answer when too many password checks are running and waiting (Retry-After: BUSY_RETRY_AFTER_SECONDS). */
+export const BUSY = 'Too many sign-ins are being checked right now. Try again in a few seconds.';
+export const BUSY_RETRY_AFTER_SECONDS = 2;
 const FORM_EXPIRED = 'This form has expired or is not valid. Go back to the application and start again.';
 
 /** What the consent step is asked for by an authorization request. */
@@ -163,7 +167,14 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
       const req = await validateAuthorizationRequest(deps, tx.params);
       const email = (fields!.get('email') ?? '').trim();
       const result = await signIn(deps, { email, password: fields!.get('password') ?? '', ip: request.ip }, sessionIdOf(request));
-      if (result.status === 'locked') return showSignIn(request, reply, req, { status: 429, email, error: TOO_MANY_ATTEMPTS });
+      if (result.status === 'throttled') {
+        reply.header('Retry-After', String(result.retryAfterSeconds));
+        return showSignIn(request, reply, req, { status: 429, email, error: tooManyAttempts(result.retryAfterSeconds) });
+      }
+      if (result.status === 'busy') {
+        reply.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
+        return showSignIn(request, reply, req, { status: 503, email, error: BUSY });
+      }
       if (result.status === 'refused') return showSignIn(request, reply, req, { email, error: WRONG_CREDENTIALS });
       // Back to GET /authorize, now signed in (303: the browser follows with a GET).
       return reply

@@ -1,10 +1,11 @@
 import type { UserEntity } from '../../domain/user/user.entity';
 import type { LoginThrottleService } from '../../domain/sign-in/login-throttle.service';
 import type { LiveSession, SessionService } from '../../domain/sign-in/session.service';
+import { WorkLimiterFull } from '../../lib/work-limiter';
 import { serializeCookie, SESSION_COOKIE } from './cookies';
 import type { InteractionForms, InteractionRoutes } from './interaction';
 import type { LoginPageInput } from './pages';
-import { accountKey, ACCOUNT_FAILURE_LIMIT, IP_FAILURE_LIMIT, ipKey } from './throttle';
+import { attemptKeys } from './throttle';
 
 /**
  * The sign-in interaction: who is signed in (the session cookie), the sign-in form, and a sign-in
@@ -17,7 +18,10 @@ export type AuthorizeUser = UserEntity;
 
 /** The user directory (UserService). */
 export interface UserDirectory {
-  /** The user whose password this is, blocked or not; null otherwise. */
+  /**
+   * The user whose password this is, blocked or not; null otherwise. Rejects with WorkLimiterFull,
+   * having checked nothing, when too many password checks are already running and waiting.
+   */
   authenticate(email: string, password: string): Promise<AuthorizeUser | null>;
   recordLogin(userId: string): Promise<void>;
   findById(id: string): Promise<AuthorizeUser | null>;
@@ -26,19 +30,24 @@ export interface UserDirectory {
 export interface SignInDeps {
   users: UserDirectory;
   sessions: Pick<SessionService, 'create' | 'find' | 'end' | 'policy'>;
-  throttle: Pick<LoginThrottleService, 'isLocked' | 'recordFailure' | 'clear'>;
+  throttle: Pick<LoginThrottleService, 'reserve' | 'refund' | 'clear'>;
 }
 
 export interface Credentials {
   email: string;
   password: string;
-  /** The client address: attempts are throttled per address as well as per account. */
+  /** The client address: attempts are throttled per address, and per account at the address. */
   ip: string;
 }
 
 export type SignInResult =
-  /** The account or the address is locked: refused before the password is checked, whether the account exists or not. */
-  | { status: 'locked' }
+  /**
+   * The account at this address, or the address, must wait `retryAfterSeconds` before its next
+   * attempt: refused before the password is checked, whether the account exists or not.
+   */
+  | { status: 'throttled'; retryAfterSeconds: number }
+  /** Too many password checks are running and waiting in the process: nothing was checked nor counted. */
+  | { status: 'busy' }
   /** Wrong email or password, or a blocked user (the same answer). */
   | { status: 'refused' }
   /** Signed in: `sessionId` is the new session's, for its cookie. */
@@ -64,22 +73,30 @@ export function isFreshEnough(session: LiveSession, maxAge: number | undefined, 
 }
 
 /**
- * One sign-in attempt. A failure counts against the account (when an email was given) and the
- * address; a success clears the account's count, and starts a new session (never the previous
- * one again: no fixation), ending `previousSessionId`.
+ * One sign-in attempt. It is counted against the address and (when an email was given) the account
+ * at the address before the password is checked, so concurrent attempts cannot check more passwords
+ * than the limits allow; a wrong password leaves it counted. A success forgets the account's count
+ * at this address and gives the address its attempt back, and starts a new session (never the
+ * previous one again: no fixation), ending `previousSessionId`. An attempt refused as busy is given
+ * back whole.
  */
 export async function signIn(deps: SignInDeps, credentials: Credentials, previousSessionId: string | undefined): Promise<SignInResult> {
   const { email, password } = credentials;
-  const account = accountKey(email);
-  const ip = ipKey(credentials.ip);
-  if (await deps.throttle.isLocked([account, ip])) return { status: 'locked' };
-  const user = email !== '' && password !== '' ? await deps.users.authenticate(email, password) : null;
-  if (!user || user.blocked) {
-    if (email !== '') await deps.throttle.recordFailure(account, ACCOUNT_FAILURE_LIMIT);
-    await deps.throttle.recordFailure(ip, IP_FAILURE_LIMIT);
-    return { status: 'refused' };
+  const keys = attemptKeys(email, credentials.ip);
+  const counted = keys.account ? [keys.ip, keys.account] : [keys.ip];
+  const reservation = await deps.throttle.reserve(counted);
+  if (!reservation.allowed) return { status: 'throttled', retryAfterSeconds: reservation.retryAfterSeconds };
+  let user: AuthorizeUser | null;
+  try {
+    user = email !== '' && password !== '' ? await deps.users.authenticate(email, password) : null;
+  } catch (error) {
+    if (!(error instanceof WorkLimiterFull)) throw error;
+    await deps.throttle.refund(counted);
+    return { status: 'busy' };
   }
-  await deps.throttle.clear(account);
+  if (!user || user.blocked) return { status: 'refused' };
+  if (keys.account) await deps.throttle.clear([keys.account]);
+  await deps.throttle.refund([keys.ip]);
   await deps.users.recordLogin(user.id);
   if (previousSessionId !== undefined) await deps.sessions.end(previousSessionId);
   return { status: 'signed-in', user, sessionId: await deps.sessions.create(user.id) };

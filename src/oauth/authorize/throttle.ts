@@ -1,13 +1,25 @@
+import type { ThrottleKey } from '../../domain/sign-in/login-throttle.service';
 import { normalizeEmail } from '../../domain/user/user.rules';
 
 /**
- * The sign-in throttling policy (counted by LoginThrottleService): every failed attempt counts
- * against its account (`account:<lower-case email>`) and its client address (`ip:<address>`),
- * each with its own limit. While either key of an attempt is locked, the attempt is refused before
- * the password is checked, with the same answer whether or not the account exists.
+ * The sign-in throttling policy (counted by LoginThrottleService): every attempt counts against its
+ * account at its client address (`account-ip:<address>|<lower-case email>`) and against the address
+ * alone (`ip:<address>`, whatever the accounts), each with its own limit, past which each further
+ * attempt waits a growing delay. There is no lock of the account itself: someone guessing a password
+ * from other addresses never keeps its owner out. While a key of an attempt is delayed, the attempt
+ * is refused before the password is checked, with the same answer whether or not the account exists.
  */
-export const ACCOUNT_FAILURE_LIMIT = 5;
+export const ACCOUNT_AT_IP_FAILURE_LIMIT = 5;
 export const IP_FAILURE_LIMIT = 20;
 
-export const accountKey = (email: string) => `account:${normalizeEmail(email)}`.slice(0, 400);
 export const ipKey = (ip: string) => `ip:${ip}`.slice(0, 400);
+/** The address comes first: it never contains `|`, so the key names one pair. */
+export const accountAtIpKey = (email: string, ip: string) => `account-ip:${ip}|${normalizeEmail(email)}`.slice(0, 400);
+
+/** The keys an attempt counts against: the address, and the account at the address when an email was given. */
+export function attemptKeys(email: string, ip: string): { ip: ThrottleKey; account: ThrottleKey | undefined } {
+  return {
+    ip: { key: ipKey(ip), limit: IP_FAILURE_LIMIT },
+    account: email === '' ? undefined : { key: accountAtIpKey(email, ip), limit: ACCOUNT_AT_IP_FAILURE_LIMIT },
+  };
+}
