@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { EntityLookup } from '../domain/entity-lookup';
 import { buildManagementSchema } from '../graphql/schema';
 import { checkLimits } from '../graphql/limits';
+import { refuseNulCharacters } from '../graphql/nul-characters';
 import { createLoaders } from '../graphql/loaders';
 import type { GraphQLContext, Principal, Services } from '../graphql/context';
 import { createErrorFormatter } from './graphql-errors';
@@ -44,6 +45,15 @@ export async function mountGraphQL(
       };
     },
   };
+  const nulGuard: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request }) {
+          refuseNulCharacters(document, request.variables ?? {});
+        },
+      };
+    },
+  };
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: true,
@@ -52,7 +62,7 @@ export async function mountGraphQL(
     // main.ts owns SIGTERM/SIGINT (graceful shutdown); Apollo's own handlers would re-send the signal.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(app.log, operations.logFor),
-    plugins: [operations.plugin(), limits, fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
+    plugins: [operations.plugin(), nulGuard, limits, fastifyApolloDrainPlugin(app), ApolloServerPluginLandingPageDisabled()],
   });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {

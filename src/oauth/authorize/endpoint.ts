@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecretBox } from '../../crypto/secret-box';
+import { isTextEncodingError } from '../../db/text-encoding-error';
 import type { Clock } from '../../lib/clock';
 import { ConsentDeps, consentDecision, consentForm, ConsentSubject, recordConsent, scopesToConfirm } from './consent-step';
 import { parseCookies, SESSION_COOKIE } from './cookies';
@@ -74,6 +75,10 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
   const fail = (request: FastifyRequest, reply: FastifyReply, error: unknown, status: 302 | 303) => {
     if (error instanceof AuthorizeError) return respond(reply, error.target, errorResponse(error), status);
     if (error instanceof PageError) return errorPage(reply, error.status, error.title, error.detail);
+    // The safety net behind the parsing edge's refusal of control characters.
+    if (isTextEncodingError(error)) {
+      return errorPage(reply, 400, 'Invalid request', 'The request holds a character the server cannot store.');
+    }
     request.log.error({ err: error }, 'authorization endpoint fault');
     return errorPage(reply, 500, 'Something went wrong', 'The server could not complete the request.');
   };
