@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { GraphQLContext } from '../graphql/context';
 import { isDatabaseUnavailable } from '../db/database-errors';
+import { isTextEncodingError } from '../db/text-encoding-error';
 
 /** Error codes whose message is meant for the client; anything else is a server fault. */
 const PUBLIC_CODES = new Set([
@@ -53,8 +54,9 @@ export function publicErrorCode(code: unknown): string {
 }
 
 /**
- * Shapes every GraphQL error: public errors keep their message (shortened) and code; any other
- * error is logged and answered as a bare INTERNAL_SERVER_ERROR, so no internal detail leaks.
+ * Shapes every GraphQL error: public errors keep their message (shortened) and code; text the
+ * database refused (see isTextEncodingError) is BAD_USER_INPUT; any other error is logged and
+ * answered as a bare INTERNAL_SERVER_ERROR, so no internal detail leaks.
  * `logFor` gives the logger of the request the error belongs to (so the line has its reqId).
  */
 export function createErrorFormatter(log: FastifyBaseLogger, logFor?: (error: unknown) => FastifyBaseLogger | undefined) {
@@ -64,6 +66,15 @@ export function createErrorFormatter(log: FastifyBaseLogger, logFor?: (error: un
       return { ...SERVICE_UNAVAILABLE, path: formatted.path, locations: formatted.locations };
     }
     const code = String(formatted.extensions?.code ?? '');
+    // The safety net behind refuseNulCharacters: text the database refused is the input's fault.
+    if (isTextEncodingError(unwrapResolverError(error))) {
+      return {
+        message: 'An argument holds a character the server cannot store',
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'BAD_USER_INPUT' },
+      };
+    }
     if (!PUBLIC_CODES.has(code)) {
       (logFor?.(error) ?? log).error({ err: unwrapResolverError(error), path: formatted.path }, 'GraphQL resolver fault');
       return {

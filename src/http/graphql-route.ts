@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { EntityLookup } from '../domain/entity-lookup';
 import { buildManagementSchema } from '../graphql/schema';
 import { checkLimits } from '../graphql/limits';
+import { refuseNulCharacters } from '../graphql/nul-characters';
 import { createLoaders } from '../graphql/loaders';
 import type { GraphQLContext, Principal, Services } from '../graphql/context';
 import { createErrorFormatter, databaseUnavailablePlugin } from './graphql-errors';
@@ -44,6 +45,15 @@ export async function mountGraphQL(
       };
     },
   };
+  const nulGuard: ApolloServerPlugin<GraphQLContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request }) {
+          refuseNulCharacters(document, request.variables ?? {});
+        },
+      };
+    },
+  };
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
     introspection: true,
@@ -55,6 +65,7 @@ export async function mountGraphQL(
     plugins: [
       operations.plugin(),
       databaseUnavailablePlugin(),
+      nulGuard,
       limits,
       fastifyApolloDrainPlugin(app),
       ApolloServerPluginLandingPageDisabled(),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { FastifyInstance, FastifyLoggerOptions, FastifyReply, FastifyRequest, LogController, FastifyBaseLogger } from 'fastify';
+import { SerializedError, stdSerializers } from 'pino';
 import type { LogLevel } from '../config';
 
 /** A caller's `x-request-id` is kept only when it looks like an id (no spaces, quotes or control characters). */
@@ -40,6 +41,35 @@ export const REDACT_PATHS = [
   ...SECRET_FIELDS.flatMap((field) => [`body.${field}`, `req.body.${field}`]),
 ];
 
+/**
+ * What a logged error never carries: a failed query's SQL and parameters (TypeORM's
+ * QueryFailedError has both: user emails, token hashes…) and PostgreSQL's `detail` and `where`,
+ * which quote values ("Key (email)=(…) already exists"). The message, code and constraint stay.
+ */
+const ERROR_QUERY_FIELDS = ['query', 'parameters', 'detail', 'where'] as const;
+
+/**
+ * pino's error serializer, then ERROR_QUERY_FIELDS dropped from the error and from every error it
+ * holds (TypeORM's `driverError`, aggregated errors).
+ */
+const serializeError = stdSerializers.wrapErrorSerializer((serialized) => omitQueryFields(serialized, 0)) as (
+  error: Error,
+) => SerializedError;
+
+function omitQueryFields(serialized: Record<string, unknown>, depth: number): Record<string, unknown> {
+  for (const field of ERROR_QUERY_FIELDS) delete serialized[field];
+  if (depth >= 5) return serialized;
+  for (const value of Object.values(serialized)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      // A held error was serialized into a new object (`raw` is the error); other values are the error's own: left alone.
+      if (typeof item === 'object' && item !== null && (item as { raw?: unknown }).raw instanceof Error) {
+        omitQueryFields(item as Record<string, unknown>, depth + 1);
+      }
+    }
+  }
+  return serialized;
+}
+
 /** Logged instead of the raw URL: the path alone (a query string can carry codes or tokens), bounded. */
 export function pathOf(url: string): string {
   const end = url.indexOf('?');
@@ -47,7 +77,10 @@ export function pathOf(url: string): string {
   return path.length > 200 ? `${path.slice(0, 200)}…` : path;
 }
 
-/** Fastify's pino options: JSON lines, secrets redacted, a request is never serialized with its query or headers. */
+/**
+ * Fastify's pino options: JSON lines, secrets redacted, a request is never serialized with its
+ * query or headers, an error never with a query's SQL or parameters.
+ */
 export function loggerOptions(level: LogLevel, stream?: { write(line: string): void }): FastifyLoggerOptions & Record<string, unknown> {
   return {
     level,
@@ -55,6 +88,7 @@ export function loggerOptions(level: LogLevel, stream?: { write(line: string): v
     serializers: {
       req: (request: { method?: string; url?: string }) => ({ method: request.method, path: pathOf(request.url ?? '') }),
       res: (reply: { statusCode?: number }) => ({ statusCode: reply.statusCode }),
+      err: serializeError,
     },
     ...(stream ? { stream } : {}),
   };

@@ -6,3 +6,8 @@ export function hasControlCharacter(value: string, except: readonly string[] = [
   for (const [character] of value.matchAll(CONTROL)) if (!except.includes(character)) return true;
   return false;
 }
+
+/** U+0000, which PostgreSQL text and jsonb cannot hold: no text the server is given may contain it. */
+export function hasNulCharacter(value: string): boolean {
+  return value.includes('\u0000');
+}

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidClient, invalidRequest } from './errors';
 import { readParams } from './params';
 import { authenticateClient } from './client-auth/authenticate';
-import { sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
+import { oauthErrorHandler, sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { TokenValidator } from './token-validator';
@@ -29,7 +29,7 @@ export function registerIntrospectionEndpoint(
     deps.observe?.('inactive');
     return reply.send(INACTIVE);
   };
-  app.post('/oauth/introspect', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
+  app.post('/oauth/introspect', { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: oauthErrorHandler() }, async (request, reply) => {
     try {
       const params = readParams(request.body);
       const caller = await authenticateClient(deps, request.headers.authorization, params);

@@ -1,3 +1,4 @@
+import { hasControlCharacter } from '../lib/control-characters';
 import { invalidRequest } from './errors';
 
 export const PARAM_VALUE_MAX = 4096;
@@ -5,7 +6,9 @@ export const PARAMS_MAX = 30;
 
 /**
  * Request parameters from a form body (URLSearchParams) or a JSON object, as one value per name.
- * A repeated parameter is `invalid_request` (RFC 6749 §3.1); an empty one counts as omitted.
+ * A repeated parameter is `invalid_request` (RFC 6749 §3.1), and so is a control character in a
+ * name or value (no OAuth parameter holds one, RFC 6749 Appendix A; PostgreSQL cannot store
+ * U+0000): refused here, before any lookup. An empty parameter counts as omitted.
  */
 export function readParams(body: unknown): Map<string, string> {
   const params = new Map<string, string>();
@@ -17,6 +20,9 @@ export function readParams(body: unknown): Map<string, string> {
     }
     const text = value as string;
     if (text.length > PARAM_VALUE_MAX) throw invalidRequest(`Parameter ${safeName(name)} is too long`);
+    if (hasControlCharacter(name) || hasControlCharacter(text)) {
+      throw invalidRequest(`Parameter ${safeName(name)} holds a control character`);
+    }
     if (params.has(name)) throw invalidRequest(`Parameter ${safeName(name)} is repeated`);
     if (text !== '') params.set(name, text);
     else params.set(name, '');

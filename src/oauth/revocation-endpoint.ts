@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { invalidRequest } from './errors';
 import { readParams } from './params';
 import { authenticateClient, AuthenticatedClient } from './client-auth/authenticate';
-import { sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
+import { oauthErrorHandler, sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { ClientOrigins } from './client-origins';
@@ -64,7 +64,7 @@ export function registerRevocationEndpoint(
     return true;
   };
 
-  app.post('/oauth/revoke', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
+  app.post('/oauth/revoke', { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: oauthErrorHandler(deps.origins) }, async (request, reply) => {
     try {
       const params = readParams(request.body);
       const caller = await authenticateClient(deps, request.headers.authorization, params);

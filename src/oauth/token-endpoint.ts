@@ -1,5 +1,6 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/database-errors';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isTextEncodingError } from '../db/text-encoding-error';
 import { OAuthError, unsupportedGrantType, invalidRequest, temporarilyUnavailable } from './errors';
 import { readParams } from './params';
 import { authenticateClient } from './client-auth/authenticate';
@@ -19,21 +20,46 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyR
 }
 
 /**
- * Answers an unexpected fault as `server_error` without detail, after logging it; an unreachable
- * database as 503 `temporarily_unavailable` (the request may be retried).
+ * The `invalid_request` of a failure that is the request's own: Fastify's refusals of the body
+ * (unsupported content type, too large, malformed JSON), answered 400 as RFC 6749 §5.2 asks, and
+ * text the database cannot store; undefined for anything else.
  */
-export function toOAuthError(error: unknown, log: FastifyInstance['log']): OAuthError {
-  if (error instanceof OAuthError) return error;
-  if (isDatabaseUnavailable(error)) {
-    log.warn({ err: error }, 'database unavailable');
-    return temporarilyUnavailable();
-  }
+export function requestFault(error: unknown): OAuthError | undefined {
   const status = (error as { statusCode?: number }).statusCode;
   if (status === 415) return invalidRequest('Content-Type must be application/x-www-form-urlencoded or application/json');
   if (status === 413) return invalidRequest('The request body is too large');
   if (status !== undefined && status >= 400 && status < 500) return invalidRequest('The request body could not be parsed');
+  if (isTextEncodingError(error)) return invalidRequest('A parameter holds a character the server cannot store');
+  return undefined;
+}
+
+/**
+ * The OAuth error of any failure: an unreachable database is 503 `temporarily_unavailable` (the
+ * request may be retried); an unexpected fault is `server_error` without detail, after logging it.
+ */
+export function toOAuthError(error: unknown, log: FastifyInstance['log']): OAuthError {
+  if (error instanceof OAuthError) return error;
+  const fault = requestFault(error);
+  if (fault) return fault;
+  if (isDatabaseUnavailable(error)) {
+    log.warn({ err: error }, 'database unavailable');
+    return temporarilyUnavailable();
+  }
   log.error({ err: error }, 'token endpoint fault');
   return new OAuthError('server_error', 'The server could not complete the request', 500);
+}
+
+/**
+ * The `errorHandler` of an OAuth route: a request Fastify refuses before the handler runs (content
+ * type, body limit, JSON syntax) answers RFC 6749 JSON too, with `no-store`; `origins` (the
+ * endpoints browsers call) makes it readable by an origin some client allows, as the handler's errors are.
+ */
+export function oauthErrorHandler(origins?: ClientOrigins) {
+  return async (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const oauthError = toOAuthError(error, request.log);
+    await origins?.exposeError(request, reply, oauthError);
+    return sendOAuthError(reply, oauthError);
+  };
 }
 
 /** Told the outcome of each token request: "success" or the OAuth error code (for metrics). */
@@ -53,7 +79,7 @@ export function registerTokenEndpoint(
 ): void {
   const { grants, services, origins } = deps;
   origins.registerPreflight(app, '/oauth/token', ['POST']);
-  app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT }, async (request, reply) => {
+  app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: oauthErrorHandler(origins) }, async (request, reply) => {
     let grantType: string | undefined;
     try {
       const params = readParams(request.body);

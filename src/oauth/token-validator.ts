@@ -1,6 +1,7 @@
-import { decodeJwt, JWTPayload } from 'jose';
+import { decodeJwt, decodeProtectedHeader, JWTPayload } from 'jose';
 import { ACCESS_TOKEN_MAX_LENGTH, AccessTokenVerifier, InvalidTokenError } from './token-verifier';
 import { API_IDENTIFIER_MAX } from '../lib/api-identifier';
+import { hasControlCharacter } from '../lib/control-characters';
 import { tokenTyp } from './tokens/dialect';
 import type { CachedApi, Registry } from './registry';
 import type { RevocationCheck } from '../domain/revocation/revocation-check';
@@ -28,6 +29,23 @@ function unverifiedAudience(token: string): string {
 }
 
 /**
+ * What of a token not verified yet is looked up before its signature is checked: its API (the
+ * audience) and its key (`kid`). A control character there names no API and no key (and
+ * PostgreSQL cannot store U+0000): such a token is invalid, without a lookup.
+ */
+function refuseUnverifiedLookupKeys(token: string, audience: string): void {
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    // No header to read: the verifier refuses the token.
+  }
+  if (hasControlCharacter(audience) || (typeof kid === 'string' && hasControlCharacter(kid))) {
+    throw new InvalidTokenError('The access token is invalid');
+  }
+}
+
+/**
  * Everything that makes an access token this service issued active: signature by a published
  * key in the API's one algorithm, `typ`, `iss`, `aud`, `exp`; a client that still exists; not
  * revoked (denylisted jti, or issued before a grant's watermark). Keys revoked or HS256 secrets
@@ -44,6 +62,7 @@ export class TokenValidator {
   async validate(token: string, options: { audience?: string } = {}): Promise<ValidToken> {
     if (token.length > ACCESS_TOKEN_MAX_LENGTH) throw new InvalidTokenError('The access token is too long');
     const audience = options.audience ?? unverifiedAudience(token);
+    refuseUnverifiedLookupKeys(token, audience);
     const api = audience.length <= API_IDENTIFIER_MAX ? await this.registry.api(audience) : null;
     if (!api) throw new InvalidTokenError('The access token is for an unknown API');
     const payload = await this.verifier.verify(token, {

@@ -8,7 +8,7 @@ import { OAuthError } from './errors';
 import { readParams } from './params';
 import type { Registry } from './registry';
 import { OPENID } from './standard-scopes';
-import { NO_STORE, TOKEN_BODY_LIMIT, toOAuthError } from './token-endpoint';
+import { NO_STORE, requestFault, TOKEN_BODY_LIMIT, toOAuthError } from './token-endpoint';
 import { isDatabaseUnavailable } from '../db/database-errors';
 import type { TokenValidator } from './token-validator';
 import { InvalidTokenError } from './token-verifier';
@@ -53,6 +53,36 @@ export interface UserinfoDeps {
 export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDeps): void {
   deps.origins.registerPreflight(app, USERINFO_PATH, ['GET', 'POST']);
 
+  /**
+   * Any failure, the handler's or Fastify's before it (content type, body limit, JSON syntax): an
+   * RFC 6750 challenge, or `server_error` for an unexpected fault.
+   */
+  const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const invalid = error instanceof OAuthError ? error : requestFault(error);
+    const refusal =
+      error instanceof UserinfoError ? error : invalid ? new UserinfoError('invalid_request', invalid.description, 400) : undefined;
+    if (!refusal && isDatabaseUnavailable(error)) {
+      // 503, to be retried (no Bearer challenge: the token is not at fault).
+      const unavailable = toOAuthError(error, request.log);
+      return reply
+        .code(unavailable.status)
+        .headers({ ...NO_STORE, ...unavailable.headers })
+        .send(unavailable.toJSON());
+    }
+    if (!refusal) {
+      request.log.error({ err: error }, 'userinfo endpoint fault');
+      return reply
+        .code(500)
+        .headers(NO_STORE)
+        .send({ error: 'server_error', error_description: 'The server could not complete the request' });
+    }
+    await deps.origins.exposeError(request, reply, refusal.originRefusal ?? refusal);
+    return reply
+      .code(refusal.status)
+      .headers({ ...NO_STORE, ...refusal.headers })
+      .send(refusal.toJSON());
+  };
+
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
       const token = tokenOf(request);
@@ -83,37 +113,12 @@ export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDep
       if (!user || user.blocked) throw new UserinfoError('invalid_token', 'The user of this access token can no longer sign in', 401);
       return reply.headers(NO_STORE).send({ sub: subjectOf(user), ...standardClaims(user, scopes) });
     } catch (error) {
-      if (!(error instanceof OAuthError) && !isDatabaseUnavailable(error)) {
-        request.log.error({ err: error }, 'userinfo endpoint fault');
-        return reply
-          .code(500)
-          .headers(NO_STORE)
-          .send({ error: 'server_error', error_description: 'The server could not complete the request' });
-      }
-      const refusal =
-        error instanceof UserinfoError
-          ? error
-          : error instanceof OAuthError
-            ? new UserinfoError('invalid_request', error.description, 400)
-            : undefined;
-      if (!refusal) {
-        // The database is unreachable: 503, to be retried (no Bearer challenge: the token is not at fault).
-        const unavailable = toOAuthError(error, request.log);
-        return reply
-          .code(unavailable.status)
-          .headers({ ...NO_STORE, ...unavailable.headers })
-          .send(unavailable.toJSON());
-      }
-      await deps.origins.exposeError(request, reply, refusal.originRefusal ?? refusal);
-      return reply
-        .code(refusal.status)
-        .headers({ ...NO_STORE, ...refusal.headers })
-        .send(refusal.toJSON());
+      return refuse(error, request, reply);
     }
   };
 
-  app.get(USERINFO_PATH, handle);
-  app.post(USERINFO_PATH, { bodyLimit: TOKEN_BODY_LIMIT }, handle);
+  app.get(USERINFO_PATH, { errorHandler: refuse }, handle);
+  app.post(USERINFO_PATH, { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: refuse }, handle);
 }
 
 /** The access token of the request: the Authorization header, or the POST form field (never both: RFC 6750 §2). */

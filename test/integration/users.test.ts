@@ -137,7 +137,7 @@ describe('users', () => {
     it.each([
       ['shorter than 8 characters', () => 'short7!', ''],
       ['over 256 characters', () => 'x'.repeat(257), ''],
-      ['with a control character', () => 'password\u0000with nul', ''],
+      ['with a control character', () => 'password\u0007with bell', ''],
       ['equal to the email in another case', (email: string) => email.toUpperCase(), ''],
     ])('refuses a password %s: INVALID at input.password, nothing stored', async (_case, make) => {
       const email = uniqueEmail();

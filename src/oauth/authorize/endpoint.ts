@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SecretBox } from '../../crypto/secret-box';
+import { isTextEncodingError } from '../../db/text-encoding-error';
 import type { Clock } from '../../lib/clock';
 import { isDatabaseUnavailable } from '../../db/database-errors';
 import { ConsentDeps, consentDecision, consentForm, ConsentSubject, recordConsent, scopesToConfirm } from './consent-step';
@@ -82,6 +83,10 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: error }, 'database unavailable');
       return temporarilyUnavailablePage(reply);
+    }
+    // The safety net behind the parsing edge's refusal of control characters.
+    if (isTextEncodingError(error)) {
+      return errorPage(reply, 400, 'Invalid request', 'The request holds a character the server cannot store.');
     }
     request.log.error({ err: error }, 'authorization endpoint fault');
     return errorPage(reply, 500, 'Something went wrong', 'The server could not complete the request.');

@@ -1,5 +1,6 @@
 import type { SecretBox } from '../../crypto/secret-box';
 import type { Clock } from '../../lib/clock';
+import { hasControlCharacter } from '../../lib/control-characters';
 import { CSRF_COOKIE, parseCookies, serializeCookie } from './cookies';
 import { csrfMatches, CSRF_TOKEN, newCsrfToken, openTransaction, sealTransaction, Transaction, TxKind } from './transaction';
 
@@ -38,14 +39,18 @@ export function continueUrl(routes: InteractionRoutes, params: [string, string][
   return `${routes.continuePath}?${new URLSearchParams(params).toString()}`;
 }
 
-/** The fields of a POSTed form that `limits` names: one value each, at most its limit; null otherwise. */
+/**
+ * The fields of a POSTed form that `limits` names: one value each, at most its limit, without
+ * control characters (no email, password, token or choice holds one; PostgreSQL cannot store
+ * U+0000); null otherwise.
+ */
 export function formFields(body: unknown, limits: Record<string, number>): Map<string, string> | null {
   if (!(body instanceof URLSearchParams)) return null;
   const fields = new Map<string, string>();
   for (const [name, value] of body) {
     const max = limits[name];
     if (max === undefined) continue;
-    if (fields.has(name) || value.length > max) return null;
+    if (fields.has(name) || value.length > max || hasControlCharacter(value)) return null;
     fields.set(name, value);
   }
   return fields;

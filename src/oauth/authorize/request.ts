@@ -1,6 +1,7 @@
 import { CLIENT_ID_MAX, isPublicClient } from '../../domain/client/client.rules';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { isLoopbackHost } from '../../domain/validation';
+import { hasControlCharacter } from '../../lib/control-characters';
 import { DefaultAudiences, resolveAuthorizationApi } from '../audience';
 import { OAuthError } from '../errors';
 import { PARAM_VALUE_MAX, PARAMS_MAX } from '../params';
@@ -79,9 +80,10 @@ export interface AuthorizationRequest extends ResponseTarget {
 }
 
 /**
- * Request parameters from a raw query string, one value per name. Too many or too long parameters
- * are refused before anything else; a repeated parameter is noted and refused by `validate`
- * (RFC 6749 §3.1) once the redirect URI is known, unless it is client_id or redirect_uri.
+ * Request parameters from a raw query string, one value per name. Too many or too long parameters,
+ * and control characters, are refused before anything else; a repeated parameter is noted and
+ * refused by `validate` (RFC 6749 §3.1) once the redirect URI is known, unless it is client_id or
+ * redirect_uri.
  */
 export function parseQuery(rawQuery: string): { params: [string, string][]; repeated: Set<string> } {
   const params: [string, string][] = [];
@@ -96,6 +98,10 @@ export function parseQuery(rawQuery: string): { params: [string, string][]; repe
   for (const [name, value] of search) {
     if (params.length >= PARAMS_MAX) throw new PageError('Invalid request', 'The request has too many parameters.');
     if (value.length > PARAM_VALUE_MAX || name.length > 100) throw new PageError('Invalid request', 'A request parameter is too long.');
+    // No OAuth parameter holds a control character (RFC 6749 Appendix A); PostgreSQL cannot store U+0000.
+    if (hasControlCharacter(name) || hasControlCharacter(value)) {
+      throw new PageError('Invalid request', 'A request parameter holds a control character.');
+    }
     if (value === '') continue;
     if (seen.has(name)) repeated.add(name);
     seen.add(name);

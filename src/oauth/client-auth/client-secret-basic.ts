@@ -1,3 +1,4 @@
+import { hasControlCharacter } from '../../lib/control-characters';
 import { invalidClient, invalidRequest } from '../errors';
 import { verifyClientSecret } from './client-secret';
 import type { ClientAuthMethod, PresentedCredentials } from './method';
@@ -13,11 +14,16 @@ function parseBasic(header: string): PresentedCredentials | null {
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
+  let clientId: string;
+  let secret: string;
   try {
-    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+    clientId = formDecode(decoded.slice(0, colon));
+    secret = formDecode(decoded.slice(colon + 1));
   } catch {
     return null;
   }
+  // As in a body (readParams): no client_id or secret holds a control character.
+  return hasControlCharacter(clientId) || hasControlCharacter(secret) ? null : { clientId, secret };
 }
 
 /**
