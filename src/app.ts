@@ -277,7 +277,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         tokenHookTester,
       },
       principalOf,
-      preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
+      preHandler: createManagementAuth({
+        validator,
+        audience: config.managementAudience,
+        audit,
+        introspection: config.graphql.introspection,
+      }),
       explorer,
       metrics,
     });
