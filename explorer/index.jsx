@@ -1,10 +1,11 @@
 // The GraphQL explorer: GraphiQL 4 (documentation explorer and history built in) plus a small
 // helper that gets a Management API token. Bundled by scripts/build-explorer.mjs into
 // dist/explorer/ and served by src/http/explorer.ts; nothing is loaded from anywhere else.
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { buildSchema } from 'graphql';
 import { setNonce } from 'get-nonce';
 import 'graphiql/style.css';
 import './explorer.css';
@@ -14,11 +15,41 @@ const config = JSON.parse(document.getElementById('explorer-config').textContent
 /** Relative paths, resolved against the page: works behind a reverse proxy's path prefix too. */
 const graphqlUrl = new URL(config.graphqlPath, document.baseURI).href;
 const tokenUrl = new URL(config.tokenPath, document.baseURI).href;
+const schemaUrl = new URL(config.schemaPath, document.baseURI).href;
 // GraphiQL's dialogs add <style> elements (react-remove-scroll, through get-nonce): the page's CSP
 // admits them by this per-response nonce instead of 'unsafe-inline'.
 setNonce(config.styleNonce);
 
 const fetcher = createGraphiQLFetcher({ url: graphqlUrl, enableIncrementalDelivery: false });
+
+/**
+ * The schema comes from the server's SDL (the committed schema.graphql), never from introspection:
+ * it is public while introspection is on, and needs a Management API token when the server runs
+ * with INTROSPECTION=off. Resolves to a GraphQLSchema, or null when the server refuses.
+ */
+async function fetchSchema(authorization) {
+  try {
+    const response = await fetch(schemaUrl, {
+      headers: authorization ? { authorization } : {},
+      credentials: 'omit',
+      cache: 'no-store',
+    });
+    return response.ok ? buildSchema(await response.text()) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The Authorization value of the headers JSON, if it has one. */
+function authorizationOf(headersText) {
+  try {
+    const headers = JSON.parse(headersText || '{}');
+    const name = Object.keys(headers ?? {}).find((key) => key.toLowerCase() === 'authorization');
+    return name && typeof headers[name] === 'string' ? headers[name] : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const DEFAULT_QUERY = `# Welcome to the apiauth GraphQL explorer.
 #
@@ -115,7 +146,7 @@ function withBearer(headersText, token) {
   return JSON.stringify({ Authorization: `Bearer ${token}`, ...headers }, null, 2);
 }
 
-function TokenHelper({ onToken }) {
+function TokenHelper({ onToken, schemaMissing }) {
   const clientIdRef = useRef(null);
   const secretRef = useRef(null);
   const [status, setStatus] = useState({ kind: 'idle' });
@@ -175,7 +206,8 @@ function TokenHelper({ onToken }) {
         {status.kind === 'busy' && 'Requesting a token…'}
         {status.kind === 'ok' && `Token set in Headers${status.expiresAt ? `, valid until ${status.expiresAt.toLocaleTimeString()}` : ''}.`}
         {status.kind === 'error' && status.message}
-        {status.kind === 'idle' && `Gets a token for ${config.audience} with client_credentials.`}
+        {status.kind === 'idle' &&
+          `Gets a token for ${config.audience} with client_credentials.${schemaMissing ? ' The schema (documentation, completion) loads with it.' : ''}`}
       </span>
     </form>
   );
@@ -186,21 +218,50 @@ function Explorer() {
   // so other headers the user typed are kept.
   const currentHeaders = useRef('');
   const [headers, setHeaders] = useState(undefined);
-  const onEditHeaders = useCallback((value) => {
-    currentHeaders.current = value;
+  // undefined: loading; null: refused (INTROSPECTION=off and no token yet).
+  const [schema, setSchema] = useState(undefined);
+  const schemaLoaded = useRef(false);
+  const headersTimer = useRef(undefined);
+  const loadSchema = useCallback(async (authorization) => {
+    if (schemaLoaded.current) return;
+    const loaded = await fetchSchema(authorization);
+    if (schemaLoaded.current) return;
+    schemaLoaded.current = loaded !== null;
+    setSchema(loaded);
   }, []);
-  const onToken = useCallback((token) => {
-    const next = withBearer(currentHeaders.current, token);
-    currentHeaders.current = next;
-    setHeaders(next);
-  }, []);
+  useEffect(() => {
+    loadSchema(undefined);
+  }, [loadSchema]);
+  const onEditHeaders = useCallback(
+    (value) => {
+      currentHeaders.current = value;
+      // A token pasted into Headers: once typing pauses, try it for the schema if it is still missing.
+      clearTimeout(headersTimer.current);
+      if (schemaLoaded.current) return;
+      headersTimer.current = setTimeout(() => {
+        const authorization = authorizationOf(value);
+        if (authorization) loadSchema(authorization);
+      }, 500);
+    },
+    [loadSchema],
+  );
+  const onToken = useCallback(
+    (token) => {
+      const next = withBearer(currentHeaders.current, token);
+      currentHeaders.current = next;
+      setHeaders(next);
+      loadSchema(`Bearer ${token}`);
+    },
+    [loadSchema],
+  );
 
   return (
     <div className="explorer">
-      <TokenHelper onToken={onToken} />
+      <TokenHelper onToken={onToken} schemaMissing={schema === null} />
       <div className="explorer-graphiql">
         <GraphiQL
           fetcher={fetcher}
+          schema={schema ?? null}
           defaultQuery={DEFAULT_QUERY}
           headers={headers}
           onEditHeaders={onEditHeaders}

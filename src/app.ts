@@ -290,7 +290,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         tokenHookTester,
       },
       principalOf,
-      preHandler: createManagementAuth({ validator, audience: config.managementAudience, audit }),
+      preHandler: createManagementAuth({
+        validator,
+        audience: config.managementAudience,
+        audit,
+        introspection: config.graphql.introspection,
+      }),
       explorer,
       metrics,
     });

@@ -25,8 +25,16 @@ export interface Config {
   logLevel: LogLevel;
   nodeEnv: string;
   graphql: {
+    /** Deepest selection accepted, introspection included (GRAPHQL_MAX_DEPTH). */
     maxDepth: number;
     maxComplexity: number;
+    /** Most aliases in one operation, fragments expanded (GRAPHQL_MAX_ALIASES). */
+    maxAliases: number;
+    /**
+     * Schema introspection (`__schema`, `__type`) for anyone, tokenless callers included
+     * (INTROSPECTION=on|off; default off when NODE_ENV=production). Off: refused for everyone.
+     */
+    introspection: boolean;
   };
   /** Decoded MASTER_KEY; undefined means "generate one into DATA_DIR" (see crypto/master-key.ts). */
   masterKey: Buffer | undefined;
@@ -141,6 +149,11 @@ export function loadConfig(env: Env = process.env): Config {
   const explorerText = (read('EXPLORER') ?? 'true').toLowerCase();
   if (explorerText !== 'true' && explorerText !== 'false') problems.push(`EXPLORER must be true or false (got "${explorerText}")`);
 
+  const introspectionText = (read('INTROSPECTION') ?? (nodeEnv === 'production' ? 'off' : 'on')).toLowerCase();
+  if (introspectionText !== 'on' && introspectionText !== 'off') {
+    problems.push(`INTROSPECTION must be on or off (got "${introspectionText.slice(0, 100)}")`);
+  }
+
   const bootstrapId = read('BOOTSTRAP_CLIENT_ID');
   const bootstrapSecret = env.BOOTSTRAP_CLIENT_SECRET;
   let bootstrapClient: Config['bootstrapClient'];
@@ -222,8 +235,10 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     nodeEnv,
     graphql: {
-      maxDepth: integer('GRAPHQL_MAX_DEPTH', 12, 2, 100),
+      maxDepth: integer('GRAPHQL_MAX_DEPTH', 15, 2, 100),
       maxComplexity: integer('GRAPHQL_MAX_COMPLEXITY', 20000, 10, 10_000_000),
+      maxAliases: integer('GRAPHQL_MAX_ALIASES', 30, 0, 1000),
+      introspection: introspectionText !== 'off',
     },
     masterKey,
     managementAudience,

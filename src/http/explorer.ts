@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SCHEMA_SDL_PATH } from './graphql-route';
 
 /**
  * The GraphQL explorer: GraphiQL with a token helper (explorer/index.jsx), bundled by
@@ -157,7 +158,14 @@ function renderPage(css: Asset, js: Asset, pageConfig: Record<string, string>): 
  * answers 503 saying to run `npm run build`, and the next request looks again.
  */
 export function registerExplorer(app: FastifyInstance, options: { audience: string; bundleDirs?: string[] }): Explorer {
-  const pageConfig = { graphqlPath: 'graphql', tokenPath: 'oauth/token', audience: options.audience };
+  // schemaPath: the SDL route (the page never introspects, so it works with INTROSPECTION=off
+  // too: it then sends its token for the schema). Relative, like the others.
+  const pageConfig = {
+    graphqlPath: 'graphql',
+    tokenPath: 'oauth/token',
+    schemaPath: SCHEMA_SDL_PATH.slice(1),
+    audience: options.audience,
+  };
   const dirs = options.bundleDirs ?? EXPLORER_BUNDLE_DIRS;
   let bundle: Bundle | undefined;
 

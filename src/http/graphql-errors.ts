@@ -20,10 +20,24 @@ const PUBLIC_CODES = new Set([
   'QUERY_TOO_DEEP',
   'QUERY_TOO_COMPLEX',
   'SERVICE_UNAVAILABLE',
+  'QUERY_TOO_MANY_ALIASES',
+  'QUERY_TOO_MANY_INTROSPECTIONS',
 ]);
 
 /** Extension keys passed through for public errors (never `stacktrace`, never input echoes). */
-const PUBLIC_EXTENSIONS = ['code', 'missingScopes', 'depth', 'maxDepth', 'complexity', 'maxComplexity', 'http'];
+const PUBLIC_EXTENSIONS = [
+  'code',
+  'missingScopes',
+  'depth',
+  'maxDepth',
+  'complexity',
+  'maxComplexity',
+  'aliases',
+  'maxAliases',
+  'introspections',
+  'maxIntrospections',
+  'http',
+];
 
 const MESSAGE_MAX = 500;
 

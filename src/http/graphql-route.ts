@@ -1,12 +1,15 @@
 import { ApolloServer, ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from '@as-integrations/fastify';
-import type { FastifyInstance } from 'fastify';
+import { Transform } from 'node:stream';
+import type { FastifyInstance, preParsingHookHandler } from 'fastify';
 import type { Config } from '../config';
 import type { EntityLookup } from '../domain/entity-lookup';
 import { buildManagementSchema } from '../graphql/schema';
+import { renderSchema } from '../graphql/print-schema';
 import { checkLimits } from '../graphql/limits';
 import { refuseNulCharacters } from '../graphql/nul-characters';
+import { introspectionOffRule } from '../graphql/introspection-off';
 import { createLoaders } from '../graphql/loaders';
 import type { GraphQLContext, Principal, Services } from '../graphql/context';
 import { createErrorFormatter, databaseUnavailablePlugin } from './graphql-errors';
@@ -16,6 +19,46 @@ import type { Explorer } from './explorer';
 import { graphqlCors } from './cors';
 
 export const GRAPHQL_BODY_LIMIT = 1024 * 1024;
+/**
+ * The body limit of a request without an Authorization header: all such a request may do is
+ * introspect (GraphiQL's introspection query is about 2 KB), so a large one is refused unread.
+ */
+export const GRAPHQL_TOKENLESS_BODY_LIMIT = 16 * 1024;
+/** The schema as SDL (the committed schema.graphql), for the explorer and tools that read SDL. */
+export const SCHEMA_SDL_PATH = '/graphql/schema.graphql';
+
+const bodyTooLarge = (limit: number) =>
+  Object.assign(new Error(`Request body is too large: at most ${limit} bytes without an access token`), {
+    statusCode: 413,
+    code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+  });
+
+/**
+ * HTTP 413 for a request without an Authorization header whose body passes `limit` bytes: at once
+ * when Content-Length says so, else as soon as the bytes read pass it (chunked bodies).
+ */
+function tokenlessBodyLimit(limit: number): preParsingHookHandler {
+  return async (request, reply, payload) => {
+    if (request.headers.authorization !== undefined) return payload;
+    if (Number(request.headers['content-length']) > limit) {
+      // The unread body is not drained: the connection ends with this response.
+      reply.header('connection', 'close');
+      throw bodyTooLarge(limit);
+    }
+    let received = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        received += chunk.length;
+        callback(received > limit ? bodyTooLarge(limit) : null, chunk);
+      },
+    });
+    // Not stream.pipeline: on the error it would destroy the request, and with it the socket the
+    // 413 goes out on. The rest of the body stays unread; Fastify closes the connection after the
+    // answer, as for its own body limit.
+    payload.on('error', (error) => counter.destroy(error));
+    return payload.pipe(counter);
+  };
+}
 
 /** Mounts the management API at /graphql (POST, and GET for queries). */
 export async function mountGraphQL(
@@ -56,7 +99,9 @@ export async function mountGraphQL(
   };
   const apollo = new ApolloServer<GraphQLContext>({
     schema,
+    // INTROSPECTION=off is our rule below: Apollo's own tells clients to reconfigure Apollo.
     introspection: true,
+    validationRules: deps.config.graphql.introspection ? [] : [introspectionOffRule(SCHEMA_SDL_PATH)],
     includeStacktraceInErrorResponses: false,
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT (graceful shutdown); Apollo's own handlers would re-send the signal.
@@ -103,8 +148,16 @@ export async function mountGraphQL(
           },
         ]
       : cors,
+    preParsing: tokenlessBodyLimit(GRAPHQL_TOKENLESS_BODY_LIMIT),
     preHandler: deps.preHandler,
     handler,
   });
+
+  // The same schema introspection gives, as SDL: public while introspection is, else for callers
+  // with a Management API token (the explorer sends the one it holds).
+  const sdl = renderSchema();
+  app.get(SCHEMA_SDL_PATH, { preHandler: deps.config.graphql.introspection ? undefined : deps.preHandler }, async (_request, reply) =>
+    reply.header('Cache-Control', 'no-store').header('X-Content-Type-Options', 'nosniff').type('text/plain; charset=utf-8').send(sdl),
+  );
   return apollo;
 }

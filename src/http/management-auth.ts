@@ -38,13 +38,14 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
 
 /**
  * Every /graphql request needs an active Management API access token (signature, claims, not
- * revoked: see TokenValidator); schema introspection alone stays open so explorers and code
- * generators work. Failures are HTTP 401 with `WWW-Authenticate: Bearer error="invalid_token"` and
- * an UNAUTHENTICATED GraphQL error, and are audited. A browser navigating to /graphql for the
- * explorer page never gets here: the route's onRequest hook serves that static page first
- * (graphql-route.ts, explorer.ts), so every request this hook sees is a GraphQL request.
+ * revoked: see TokenValidator); while `introspection` is on (INTROSPECTION), schema introspection
+ * alone stays open so explorers and code generators work. Failures are HTTP 401 with
+ * `WWW-Authenticate: Bearer error="invalid_token"` and an UNAUTHENTICATED GraphQL error, and are
+ * audited. A browser navigating to /graphql for the explorer page never gets here: the route's
+ * onRequest hook serves that static page first (graphql-route.ts, explorer.ts), so every request
+ * this hook sees is a GraphQL request, or (introspection off) a request for the schema's SDL.
  */
-export function createManagementAuth(deps: { validator: TokenValidator; audience: string; audit: AuditLog }) {
+export function createManagementAuth(deps: { validator: TokenValidator; audience: string; audit: AuditLog; introspection: boolean }) {
   const reject = (request: FastifyRequest, reply: FastifyReply, description: string) => {
     deps.audit.recordDenied(
       { subject: null, clientId: null, requestId: String(request.id) },
@@ -62,7 +63,7 @@ export function createManagementAuth(deps: { validator: TokenValidator; audience
     const header = request.headers.authorization;
     if (header === undefined) {
       const source = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined;
-      if (isIntrospectionOnly(source?.query, source?.operationName)) return;
+      if (deps.introspection && isIntrospectionOnly(source?.query, source?.operationName)) return;
       await reject(request, reply, 'An access token for the Management API is required');
       return;
     }

@@ -79,6 +79,7 @@ describe('GraphQL explorer', () => {
       expect(JSON.parse(configJson)).toEqual({
         graphqlPath: 'graphql',
         tokenPath: 'oauth/token',
+        schemaPath: 'graphql/schema.graphql',
         audience: server.config.managementAudience,
         styleNonce,
       });
@@ -239,6 +240,42 @@ describe('GraphQL explorer', () => {
     expect(acceptsGzip('*;q=0.5, gzip;q=0')).toBe(false);
   });
 
+  /** Types `query` into GraphiQL's editor and runs it (Ctrl-Enter). */
+  async function typeAndRun(page: Page, query: string) {
+    await page.locator('.graphiql-query-editor .CodeMirror').click();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(query);
+    expect(await page.evaluate(() => (document.querySelector('.graphiql-query-editor .CodeMirror') as any).CodeMirror.getValue())).toBe(
+      query,
+    );
+    // GraphiQL parses the edited query (operation name) after a 100 ms debounce: a person never
+    // beats it, a script does. Wait until it has seen the anonymous query.
+    await page.waitForFunction(() => {
+      const editor = (document.querySelector('.graphiql-query-editor .CodeMirror') as any).CodeMirror;
+      return editor.operations?.length === 1 && !editor.operations[0].name && !editor.operationName;
+    });
+    await page.keyboard.press('Control+Enter');
+  }
+
+  /** The documentation explorer shows the Query type and its fields. */
+  async function expectDocsShowQuery(page: Page) {
+    await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
+    const docs = page.locator('.graphiql-doc-explorer');
+    await docs.getByText('Query', { exact: true }).first().click();
+    await docs.locator('.graphiql-doc-explorer-title', { hasText: 'Query' }).waitFor();
+    await docs.getByText('resourceServers', { exact: true }).first().waitFor();
+  }
+
+  /** The GraphQL operations the page sent to /graphql (POST bodies), to tell whether it introspected. */
+  function recordOperations(page: Page): string[] {
+    const sent: string[] = [];
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/graphql' && request.method() === 'POST') sent.push(request.postData() ?? '');
+    });
+    return sent;
+  }
+
   describe('in a browser (Debian chromium, no network beyond loopback)', () => {
     let browser: Browser;
     let context: BrowserContext;
@@ -256,10 +293,13 @@ describe('GraphQL explorer', () => {
     });
 
     it('gets a token with the helper, runs a query, shows the result and the docs', async () => {
+      const operations = recordOperations(page);
+      const schemaResponse = page.waitForResponse((r) => new URL(r.url()).pathname === '/graphql/schema.graphql');
       const response = await page.goto(`${server.url}/graphql`);
       expect(response?.status()).toBe(200);
       await page.locator('.graphiql-container').waitFor();
-      // The schema is loaded (introspection needs no token).
+      // The schema is loaded from the server's SDL, without a token while introspection is on.
+      expect((await schemaResponse).status()).toBe(200);
       await page.locator('.graphiql-query-editor .CodeMirror').waitFor();
 
       // A wrong secret: the OAuth error is shown, no token is set.
@@ -283,21 +323,7 @@ describe('GraphQL explorer', () => {
       expect(JSON.parse(headersText)).toEqual({ Authorization: expect.stringMatching(/^Bearer eyJ[\w-]+\.[\w-]+\.[\w-]+$/) });
 
       // Type a query and run it.
-      const query = '{ resourceServers(first: 5) { nodes { identifier } } }';
-      await page.locator('.graphiql-query-editor .CodeMirror').click();
-      await page.keyboard.press('Control+A');
-      await page.keyboard.press('Delete');
-      await page.keyboard.insertText(query);
-      expect(await page.evaluate(() => (document.querySelector('.graphiql-query-editor .CodeMirror') as any).CodeMirror.getValue())).toBe(
-        query,
-      );
-      // GraphiQL parses the edited query (operation name) after a 100 ms debounce: a person never
-      // beats it, a script does. Wait until it has seen the anonymous query.
-      await page.waitForFunction(() => {
-        const editor = (document.querySelector('.graphiql-query-editor .CodeMirror') as any).CodeMirror;
-        return editor.operations?.length === 1 && !editor.operations[0].name && !editor.operationName;
-      });
-      await page.keyboard.press('Control+Enter');
+      await typeAndRun(page, '{ resourceServers(first: 5) { nodes { identifier } } }');
 
       const audience = server.config.managementAudience;
       await page.waitForFunction((expected) => document.querySelector('.graphiql-response')?.textContent?.includes(expected), audience);
@@ -306,12 +332,9 @@ describe('GraphQL explorer', () => {
       );
       expect(JSON.parse(shown)).toEqual({ data: { resourceServers: { nodes: expect.arrayContaining([{ identifier: audience }]) } } });
 
-      // The documentation explorer shows the Query type and its fields.
-      await page.getByRole('button', { name: 'Show Documentation Explorer' }).click();
-      const docs = page.locator('.graphiql-doc-explorer');
-      await docs.getByText('Query', { exact: true }).first().click();
-      await docs.locator('.graphiql-doc-explorer-title', { hasText: 'Query' }).waitFor();
-      await docs.getByText('resourceServers', { exact: true }).first().waitFor();
+      await expectDocsShowQuery(page);
+      // The page never introspected: the one operation it sent is the query above.
+      expect(operations.map((body) => JSON.parse(body).query)).toEqual(['{ resourceServers(first: 5) { nodes { identifier } } }']);
 
       // GraphiQL's settings dialog (it adds a <style> element, admitted by the CSP nonce) offers no
       // "persist headers" switch: headers are never stored.
@@ -334,6 +357,81 @@ describe('GraphQL explorer', () => {
       expect(blocked).toEqual([]);
       expect(cspViolations).toEqual([]);
       expect(pageErrors).toEqual([]);
+    });
+
+    describe('INTROSPECTION=off', () => {
+      let off: TestServer;
+      beforeAll(async () => {
+        off = await startTestServer({ env: { INTROSPECTION: 'off' } });
+      });
+      afterAll(async () => {
+        await off?.close();
+      });
+
+      it('loads the schema with the token it gets, then documents and runs queries as before', async () => {
+        const offPage = await context.newPage();
+        const offErrors: string[] = [];
+        offPage.on('pageerror', (error) => offErrors.push(error.message));
+        offPage.on('console', (message) => {
+          if (/Content Security Policy/i.test(message.text())) offErrors.push(message.text());
+        });
+        const operations = recordOperations(offPage);
+        const isSchema = (r: { url(): string }) => new URL(r.url()).pathname === '/graphql/schema.graphql';
+
+        // Without a token the server keeps the schema to itself; the page says a token brings it.
+        const refused = offPage.waitForResponse(isSchema);
+        expect((await offPage.goto(`${off.url}/graphql`))?.status()).toBe(200);
+        await offPage.locator('.graphiql-container').waitFor();
+        expect((await refused).status()).toBe(401);
+        await offPage.getByRole('status').filter({ hasText: 'The schema (documentation, completion) loads with it.' }).waitFor();
+
+        // The helper's token also fetches the schema.
+        const loaded = offPage.waitForResponse((r) => isSchema(r) && r.status() === 200);
+        await offPage.getByLabel('Client ID').fill(BOOTSTRAP.clientId);
+        await offPage.getByLabel('Client secret').fill(BOOTSTRAP.clientSecret);
+        await offPage.getByRole('button', { name: 'Get token' }).click();
+        await offPage.getByRole('status').filter({ hasText: 'Token set in Headers' }).waitFor();
+        expect((await loaded).request().headers().authorization).toMatch(/^Bearer eyJ/);
+        await expectDocsShowQuery(offPage);
+
+        const query = '{ resourceServers(first: 5) { nodes { identifier } } }';
+        await typeAndRun(offPage, query);
+        const audience = off.config.managementAudience;
+        await offPage.waitForFunction(
+          (expected) => document.querySelector('.graphiql-response')?.textContent?.includes(expected),
+          audience,
+        );
+        // Nothing but the query went to /graphql: no introspection, which this server refuses.
+        expect(operations.map((body) => JSON.parse(body).query)).toEqual([query]);
+
+        mkdirSync(OUTPUT_DIR, { recursive: true });
+        await offPage.screenshot({ path: path.join(OUTPUT_DIR, 'explorer-introspection-off.png') });
+        await offPage.close();
+        expect(blocked).toEqual([]);
+        expect(offErrors).toEqual([]);
+      });
+
+      it('loads the schema with a token pasted into Headers', async () => {
+        const token = await off.managementToken();
+        const pastePage = await context.newPage();
+        const pasteErrors: string[] = [];
+        pastePage.on('pageerror', (error) => pasteErrors.push(error.message));
+        const isSchema = (r: { url(): string }) => new URL(r.url()).pathname === '/graphql/schema.graphql';
+        const refused = pastePage.waitForResponse(isSchema);
+        await pastePage.goto(`${off.url}/graphql`);
+        await pastePage.locator('.graphiql-container').waitFor();
+        expect((await refused).status()).toBe(401);
+
+        const loaded = pastePage.waitForResponse((r) => isSchema(r) && r.status() === 200);
+        await pastePage.locator('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror').click();
+        await pastePage.keyboard.press('Control+A');
+        await pastePage.keyboard.press('Delete');
+        await pastePage.keyboard.insertText(JSON.stringify({ authorization: `Bearer ${token}` }));
+        expect((await loaded).request().headers().authorization).toBe(`Bearer ${token}`);
+        await expectDocsShowQuery(pastePage);
+        await pastePage.close();
+        expect(pasteErrors).toEqual([]);
+      });
     });
   });
 });

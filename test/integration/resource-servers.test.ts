@@ -823,17 +823,19 @@ describe('resourceServers pagination', () => {
     expect(page.pageInfo.endCursor).toBeNull();
   });
 
+  // A page size out of range is refused before the operation runs (HTTP 400, graphql/limits.ts);
+  // the other arguments are checked by the resolver (HTTP 200, the field null).
   it.each([
-    ['first: 101', { first: 101 }],
-    ['last: 101', { last: 101 }],
-    ['first: -1', { first: -1 }],
-    ['first and last', { first: 1, last: 1 }],
-    ['a bad after cursor', { first: 2, after: 'not-a-cursor' }],
-    ['a bad before cursor', { last: 2, before: Buffer.from('seq:abc').toString('base64url') }],
-    ['an overlong cursor', { first: 2, after: 'A'.repeat(500) }],
-  ])('refuses %s with BAD_USER_INPUT', async (_label, vars) => {
+    ['first: 101', { first: 101 }, 400],
+    ['last: 101', { last: 101 }, 400],
+    ['first: -1', { first: -1 }, 400],
+    ['first and last', { first: 1, last: 1 }, 200],
+    ['a bad after cursor', { first: 2, after: 'not-a-cursor' }, 200],
+    ['a bad before cursor', { last: 2, before: Buffer.from('seq:abc').toString('base64url') }, 200],
+    ['an overlong cursor', { first: 2, after: 'A'.repeat(500) }, 200],
+  ])('refuses %s with BAD_USER_INPUT (HTTP %s)', async (_label, vars, status) => {
     const res = await server.gql(LIST, vars);
-    expect(res.status).toBe(200);
+    expect(res.status).toBe(status);
     expect(res.body.data?.resourceServers ?? null).toBeNull();
     expect(res.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.body.errors?.[0].message.length).toBeGreaterThan(0);
@@ -934,20 +936,21 @@ describe('authorization', () => {
 });
 
 describe('query limits', () => {
-  it('refuses a query deeper than 12 levels with QUERY_TOO_DEEP', async () => {
+  it('refuses a query deeper than 15 levels with QUERY_TOO_DEEP (HTTP 400)', async () => {
     const deep = `{ resourceServers { nodes { clientGrants { nodes { client { clientGrants { nodes { resourceServer {
-      clientGrants { nodes { client { clientGrants { nodes { id } } } } } } } } } } } } } }`;
+      clientGrants { nodes { client { clientGrants { nodes { resourceServer { scopes { value } } } } } } } } } } } } } } } }`;
     const res = await server.gql(deep);
-    expect(res.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_DEEP');
+    expect(res.status).toBe(400);
+    expect(res.body.errors?.[0].extensions).toEqual({ code: 'QUERY_TOO_DEEP', depth: 16, maxDepth: 15 });
     expect(res.body.data).toBeUndefined();
     expectNoStacktrace(res.body);
   });
 
-  it('accepts a query of exactly 12 levels', async () => {
+  it('accepts a query of exactly 15 levels', async () => {
     // resourceServers(1) nodes(2) clientGrants(3) nodes(4) client(5) clientGrants(6) nodes(7)
-    // resourceServer(8) clientGrants(9) nodes(10) client(11) id(12)
+    // resourceServer(8) clientGrants(9) nodes(10) client(11) clientGrants(12) nodes(13) resourceServer(14) id(15)
     const ok = `{ resourceServers(first: 2) { nodes { clientGrants(first: 2) { nodes { client { clientGrants(first: 2) { nodes { resourceServer {
-      clientGrants(first: 2) { nodes { client { id } } } } } } } } } } } }`;
+      clientGrants(first: 2) { nodes { client { clientGrants(first: 2) { nodes { resourceServer { id } } } } } } } } } } } } } } }`;
     const res = await server.gql(ok);
     expect(res.body.errors).toBeUndefined();
     expect(Array.isArray(res.body.data.resourceServers.nodes)).toBe(true);
@@ -957,6 +960,7 @@ describe('query limits', () => {
     const costly = `{ resourceServers(first: 100) { nodes { clientGrants(first: 100) { nodes { client {
       clientGrants(first: 100) { nodes { id } } } } } } } }`;
     const res = await server.gql(costly);
+    expect(res.status).toBe(400);
     expect(res.body.errors?.[0].extensions?.code).toBe('QUERY_TOO_COMPLEX');
     expect(res.body.data).toBeUndefined();
     expectNoStacktrace(res.body);

@@ -13,7 +13,7 @@ describe('configuration', () => {
       managementAudience: 'http://localhost:4000/api/v2/',
       bootstrapClient: undefined,
       masterKey: undefined,
-      graphql: { maxDepth: 12, maxComplexity: 20000 },
+      graphql: { maxDepth: 15, maxComplexity: 20000, maxAliases: 30, introspection: true },
       session: { lifetimeSeconds: 2_592_000, idleTimeoutSeconds: 259_200 },
       databaseTimeouts: { statementMs: 10_000, connectMs: 5_000 },
       defaultAudience: undefined,
@@ -161,5 +161,16 @@ describe('configuration', () => {
     expect(loadConfig({ UV_THREADPOOL_SIZE: '2' }).passwordHashing.concurrency).toBe(1);
     expect(() => loadConfig({ PASSWORD_HASH_CONCURRENCY: '0' })).toThrow(/PASSWORD_HASH_CONCURRENCY must be an integer from 1 to 64/);
     expect(() => loadConfig({ PASSWORD_HASH_QUEUE: 'lots' })).toThrow(/PASSWORD_HASH_QUEUE must be an integer from 0 to 10000/);
+  });
+
+  it('reads INTROSPECTION (on outside production, off in production) and GRAPHQL_MAX_ALIASES', () => {
+    expect(loadConfig({}).graphql.introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).graphql.introspection).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'production' }).graphql.introspection).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'production', INTROSPECTION: 'ON' }).graphql.introspection).toBe(true);
+    expect(loadConfig({ INTROSPECTION: 'off' }).graphql.introspection).toBe(false);
+    expect(() => loadConfig({ INTROSPECTION: 'false' })).toThrow('INTROSPECTION must be on or off (got "false")');
+    expect(loadConfig({ GRAPHQL_MAX_ALIASES: '0' }).graphql.maxAliases).toBe(0);
+    expect(() => loadConfig({ GRAPHQL_MAX_ALIASES: '1001' })).toThrow(/GRAPHQL_MAX_ALIASES must be an integer from 0 to 1000/);
   });
 });

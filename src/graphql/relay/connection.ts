@@ -61,6 +61,17 @@ function badInput(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
+/**
+ * The page-size rule of `first` and `last`: the problem, or undefined when `value` is allowed.
+ * Checked before execution too (graphql/limits.ts), so a refused page size is an HTTP 400.
+ */
+export function pageSizeProblem(argument: 'first' | 'last', value: unknown): string | undefined {
+  if (value == null) return undefined;
+  return typeof value === 'number' && value >= 0 && value <= PAGE_SIZE_MAX
+    ? undefined
+    : `\`${argument}\` must be from 0 to ${PAGE_SIZE_MAX}`;
+}
+
 /** Validates Relay arguments into a keyset page request. */
 export function toPageRequest(args: ConnectionArgs): PageRequest {
   const { first, last, after, before } = args;
@@ -69,9 +80,8 @@ export function toPageRequest(args: ConnectionArgs): PageRequest {
     ['first', first],
     ['last', last],
   ] as const) {
-    if (value != null && (value < 0 || value > PAGE_SIZE_MAX)) {
-      throw badInput(`\`${name}\` must be from 0 to ${PAGE_SIZE_MAX}`);
-    }
+    const problem = pageSizeProblem(name, value);
+    if (problem) throw badInput(problem);
   }
   return {
     limit: first ?? last ?? PAGE_SIZE_DEFAULT,
