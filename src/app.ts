@@ -26,6 +26,7 @@ import { RoleService } from './domain/role/role.service';
 import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
 import { UsedNonceService } from './domain/authorization/used-nonce.service';
+import { UsedTransactionService } from './domain/authorization/used-transaction.service';
 import { SessionService } from './domain/sign-in/session.service';
 import { LoginThrottleService } from './domain/sign-in/login-throttle.service';
 import { TokenReadModel } from './domain/token-read-model';
@@ -253,6 +254,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       resourceServers,
       authorizationCodes,
       usedNonces: new UsedNonceService(dataSource, clock),
+      usedTransactions: new UsedTransactionService(dataSource),
     });
     // RP-initiated logout (end_session_endpoint) and Auth0's /v2/logout.
     registerLogoutEndpoints(http, { issuer: config.issuer, registry, keyRing, sessions });

@@ -8,7 +8,13 @@ import { RevokedTokenEntity, TokenWatermarkEntity } from './revocation/revocatio
 import { AuditEventEntity } from './audit/audit-event.entity';
 import { UserEntity } from './user/user.entity';
 import { UserGrantEntity } from './user-grant/user-grant.entity';
-import { AuthorizationCodeEntity, LoginFailureEntity, UsedNonceEntity, UserSessionEntity } from './authorization/authorization.entities';
+import {
+  AuthorizationCodeEntity,
+  LoginFailureEntity,
+  UsedNonceEntity,
+  UsedTransactionEntity,
+  UserSessionEntity,
+} from './authorization/authorization.entities';
 import { RefreshTokenEntity } from './refresh-token/refresh-token.entity';
 import { RoleEntity, RolePermissionEntity, UserRoleEntity } from './role/role.entities';
 import { TokenHookEntity } from './token-hook/token-hook.entity';
@@ -31,6 +37,7 @@ export const entities = [
   UserSessionEntity,
   LoginFailureEntity,
   UsedNonceEntity,
+  UsedTransactionEntity,
   RefreshTokenEntity,
   RoleEntity,
   RolePermissionEntity,

@@ -10,6 +10,7 @@ export interface PurgeCounts {
   auditEvents: number;
   authorizationCodes: number;
   userSessions: number;
+  usedTransactions: number;
   usedNonces: number;
   loginFailures: number;
   refreshTokens: number;
@@ -18,7 +19,7 @@ export interface PurgeCounts {
 /**
  * Periodic clean-up, so no table grows without bound: expired denylist entries and watermarks,
  * client and HS256 secrets past their grace period, audit events past retention, authorization codes
- * (an hour after they and the token they issued have expired), user sessions and implicit nonces past
+ * (an hour after they and the token they issued have expired), user sessions, used consent forms and implicit nonces past
  * expiry, login-failure counters a day old and unlocked, refresh tokens past their absolute expiry or
  * revoked more than a day ago. Every instance
  * runs it; the deletes are idempotent, so instances running together only repeat work.
@@ -77,6 +78,7 @@ export class Housekeeping {
           WHERE GREATEST(expires_at, COALESCE(issued_expires_at, expires_at)) < $1::timestamptz - interval '1 hour'`,
       ),
       userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`),
+      usedTransactions: await deleted(`DELETE FROM used_transactions WHERE expires_at <= $1`),
       usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= $1`),
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(

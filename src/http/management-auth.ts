@@ -10,6 +10,13 @@ import type { AuditLog } from '../domain/audit/audit-log';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 
+/**
+ * The one description of every refused /graphql token: why it was refused (expired, revoked, the
+ * wrong API, …) would tell a token thief which tokens are worth trying. The reason is logged and
+ * audited instead.
+ */
+export const MANAGEMENT_TOKEN_REQUIRED = 'A valid access token for the Management API is required';
+
 export function principalOf(request: unknown): Principal | null {
   return principals.get(request as FastifyRequest) ?? null;
 }
@@ -40,22 +47,28 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
  * Every /graphql request needs an active Management API access token (signature, claims, not
  * revoked: see TokenValidator); while `introspection` is on (INTROSPECTION), schema introspection
  * alone stays open so explorers and code generators work. Failures are HTTP 401 with
- * `WWW-Authenticate: Bearer error="invalid_token"` and an UNAUTHENTICATED GraphQL error, and are
- * audited. A browser navigating to /graphql for the explorer page never gets here: the route's
- * onRequest hook serves that static page first (graphql-route.ts, explorer.ts), so every request
- * this hook sees is a GraphQL request, or (introspection off) a request for the schema's SDL.
+ * `WWW-Authenticate: Bearer error="invalid_token"` and an UNAUTHENTICATED GraphQL error, all with the
+ * same description (MANAGEMENT_TOKEN_REQUIRED); the specific reason is logged and audited. A browser
+ * navigating to /graphql for the explorer page never gets here: the route's onRequest hook serves
+ * that static page first (graphql-route.ts, explorer.ts), so every request this hook sees is a
+ * GraphQL request, or (introspection off) a request for the schema's SDL.
  */
 export function createManagementAuth(deps: { validator: TokenValidator; audience: string; audit: AuditLog; introspection: boolean }) {
-  const reject = (request: FastifyRequest, reply: FastifyReply, description: string) => {
+  /** `reason`: why, for the log and the audit event only. */
+  const reject = (request: FastifyRequest, reply: FastifyReply, reason: string) => {
+    request.log.info({ reason }, 'management API token refused');
     deps.audit.recordDenied(
       { subject: null, clientId: null, requestId: String(request.id) },
-      { operation: 'authenticate', summary: { reason: 'invalid_token', description } },
+      { operation: 'authenticate', summary: { reason: 'invalid_token', description: reason } },
     );
     return reply
       .code(401)
-      .header('WWW-Authenticate', bearerChallenge({ realm: 'management', error: 'invalid_token', error_description: description }))
+      .header(
+        'WWW-Authenticate',
+        bearerChallenge({ realm: 'management', error: 'invalid_token', error_description: MANAGEMENT_TOKEN_REQUIRED }),
+      )
       .header('Cache-Control', 'no-store')
-      .send({ errors: [{ message: description, extensions: { code: 'UNAUTHENTICATED' } }] });
+      .send({ errors: [{ message: MANAGEMENT_TOKEN_REQUIRED, extensions: { code: 'UNAUTHENTICATED' } }] });
   };
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {

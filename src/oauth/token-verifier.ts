@@ -21,9 +21,14 @@ export class InvalidTokenError extends Error {
 /** Longest access token accepted for verification: far above any this service issues, and refused before any parsing. */
 export const ACCESS_TOKEN_MAX_LENGTH = 8192;
 
+/** Seconds of clock difference forgiven when judging `exp`, `nbf` and `iat` (between instances, or a token just issued). */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+
 /**
  * Verifies access tokens this service issued, locally: signature by a published key of the ring
- * (kid → key, whose algorithm must be the expected one), `typ`, `iss`, `aud`, `exp`.
+ * (kid → key, whose algorithm must be the expected one), `typ`, `iss`, `aud`, `exp`, and an `iat`
+ * not in the future (jose checks that only with `maxTokenAge`): no instance issues a token dated
+ * later than its clock, so such a token was made elsewhere, or by a clock gone wrong.
  */
 export class AccessTokenVerifier {
   constructor(
@@ -58,9 +63,12 @@ export class AccessTokenVerifier {
           typ: options.typ,
           requiredClaims: ['exp', 'iat', 'sub'],
           currentDate: this.clock.now(),
-          clockTolerance: 5,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
         },
       );
+      if (typeof payload.iat !== 'number' || payload.iat > this.clock.now().getTime() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+        throw new InvalidTokenError('The access token is dated in the future');
+      }
       return payload;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw error;

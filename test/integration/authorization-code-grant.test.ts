@@ -170,12 +170,12 @@ describe('token endpoint: authorization_code grant', () => {
       expect(payload.exp! - payload.iat!).toBe(900);
     });
 
-    it('accepts a JSON body and a code issued without PKCE when no verifier is sent', async () => {
-      const { code } = await issueCode({ codeChallenge: null, codeChallengeMethod: null });
+    it('accepts a JSON body', async () => {
+      const { code, verifier } = await issueCode();
       const response = await fetch(`${server.url}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: basicAuth(web.clientId, web.clientSecret!) },
-        body: JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: WEB_CALLBACK }),
+        body: JSON.stringify({ grant_type: 'authorization_code', code, redirect_uri: WEB_CALLBACK, code_verifier: verifier }),
       });
       expect(response.status).toBe(200);
     });
@@ -225,6 +225,13 @@ describe('token endpoint: authorization_code grant', () => {
     it('refuses a code_verifier for a code issued without a challenge (PKCE downgrade)', async () => {
       const { code } = await issueCode({ codeChallenge: null, codeChallengeMethod: null });
       expectOAuthError(await exchangeWeb({ code, code_verifier: newVerifier() }), 400, 'invalid_grant', /no code_challenge/);
+    });
+
+    it('refuses a code issued without a challenge (before PKCE was required of every client) without a verifier too', async () => {
+      const { code } = await issueCode({ codeChallenge: null, codeChallengeMethod: null });
+      expectOAuthError(await exchangeWeb({ code }), 400, 'invalid_grant', /code_verifier is required/);
+      // Spent by that refusal, like any code.
+      expectOAuthError(await exchangeWeb({ code, code_verifier: newVerifier() }), 400, 'invalid_grant', /already been used/);
     });
 
     it('refuses a wrong or missing redirect_uri', async () => {
@@ -344,7 +351,7 @@ describe('token endpoint: authorization_code grant', () => {
   });
 
   describe('housekeeping', () => {
-    it('purges codes once they and their token have expired, and ended sessions (absolute or idle), old nonces and login failures', async () => {
+    it('purges codes once they and their token have expired, and ended sessions (absolute or idle), used consent forms, old nonces and login failures', async () => {
       const old = await issueCode();
       const tokenAlive = await issueCode();
       const fresh = await issueCode();
@@ -368,6 +375,9 @@ describe('token endpoint: authorization_code grant', () => {
         [uuidOf(spa.id)],
       );
       await server.db.query(
+        `INSERT INTO used_transactions (id, expires_at) VALUES ('tx-old', now() - interval '1 second'), ('tx-new', now() + interval '1 hour')`,
+      );
+      await server.db.query(
         `INSERT INTO login_failures (key, failures, window_started_at, locked_until) VALUES
            ('ip:old', 3, now() - interval '2 days', NULL),
            ('ip:old-locked', 9, now() - interval '2 days', now() + interval '1 hour'),
@@ -375,12 +385,13 @@ describe('token endpoint: authorization_code grant', () => {
       );
       const counts = await server.app.housekeeping.runOnce();
       // Sessions end at their absolute expiry or, unused, at their idle one.
-      expect(counts).toMatchObject({ authorizationCodes: 1, userSessions: 2, usedNonces: 1, loginFailures: 1 });
+      expect(counts).toMatchObject({ authorizationCodes: 1, userSessions: 2, usedTransactions: 1, usedNonces: 1, loginFailures: 1 });
       const hashes = (await server.db.query<any>(`SELECT code_hash FROM authorization_codes`)).map((r) => r.code_hash);
       expect(hashes).not.toContain(sha256Hex(old.code));
       expect(hashes).toEqual(expect.arrayContaining([sha256Hex(tokenAlive.code), sha256Hex(fresh.code)]));
       expect((await server.db.query<any>(`SELECT id_hash FROM user_sessions`)).map((r) => r.id_hash)).toEqual(['s-new']);
       expect((await server.db.query<any>(`SELECT nonce FROM used_nonces`)).map((r) => r.nonce)).toEqual(['n-new']);
+      expect((await server.db.query<any>(`SELECT id FROM used_transactions`)).map((r) => r.id)).toEqual(['tx-new']);
       expect((await server.db.query<any>(`SELECT key FROM login_failures ORDER BY key`)).map((r) => r.key)).toEqual([
         'ip:old-locked',
         'ip:recent',

@@ -119,9 +119,9 @@ describe('GET /authorize: the browser flow', () => {
     expect(login.text).toMatch(/<label for="password">Password<\/label>\s*<input id="password" name="password" type="password"/);
     const form = parseForms(login.text)[0];
     expect(Object.keys(form.fields).sort()).toEqual(['csrf', 'email', 'password', 'tx']);
-    // The CSRF cookie: HttpOnly, SameSite=Lax, only for /authorize; not Secure on an http issuer.
+    // The CSRF cookie: HttpOnly, SameSite=Lax, the whole site; not Secure (nor __Host-) on an http issuer.
     const csrfLine = agent.setCookieLines.find((l) => l.startsWith('apiauth_csrf='))!;
-    expect(csrfLine).toMatch(/^apiauth_csrf=[A-Za-z0-9_-]{43}; Path=\/authorize; HttpOnly; SameSite=Lax$/);
+    expect(csrfLine).toMatch(/^apiauth_csrf=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/);
     expect(form.fields.csrf).toBe(agent.cookie('apiauth_csrf')!.value);
 
     const posted = await agent.submit(login, { email: 'ada@example.com', password: PASSWORD });
@@ -315,6 +315,72 @@ describe('GET /authorize: the browser flow', () => {
     expect((await exchange(spa, form.fields.code, SPA_CB, verifier)).status).toBe(200);
   });
 
+  it('a native app’s loopback IP callback matches with any port (RFC 8252 §7.3); the exchange compares exactly', async () => {
+    const native = await f.createClient({
+      name: 'Desktop app',
+      appType: 'NATIVE',
+      grantTypes: ['AUTHORIZATION_CODE'],
+      callbacks: ['http://127.0.0.1/callback', 'http://[::1]/callback'],
+    });
+    const agent = new BrowserAgent(server.url);
+    const requested = 'http://127.0.0.1:53117/callback';
+    const { url, verifier, state } = codeRequest(native, requested);
+    // A loopback redirect: consent is asked (never skipped), and the form may post to that port.
+    const consent = await signIn(agent, await agent.get(url));
+    expect(consent.status).toBe(200);
+    expect(consent.headers.get('content-security-policy')).toContain("form-action 'self' http://127.0.0.1:53117");
+    const allowed = await agent.submit(consent, { decision: 'allow' });
+    expect(allowed.status).toBe(303);
+    expect(allowed.location!.startsWith(`${requested}?`)).toBe(true);
+    const { code } = responseParams(allowed.location!);
+    expect(responseParams(allowed.location!)).toEqual({ code: expect.any(String), state, iss: server.config.issuer });
+    // The token request names the URI of the authorization request, port included: the registered one is not it.
+    const withRegistered = await exchange(native, code, 'http://127.0.0.1/callback', verifier);
+    expect(withRegistered.status).toBe(400);
+    expect(withRegistered.body).toMatchObject({ error: 'invalid_grant', error_description: expect.stringMatching(/redirect_uri/) });
+    const again = codeRequest(native, 'http://[::1]:61000/callback');
+    const direct = await agent.get(again.url);
+    expect(direct.status).toBe(302);
+    expect(direct.location!.startsWith('http://[::1]:61000/callback?')).toBe(true);
+    const token = await exchange(native, responseParams(direct.location!).code, 'http://[::1]:61000/callback', again.verifier);
+    expect(token.status).toBe(200);
+
+    // Another path, another loopback address, https, or localhost (matched exactly): an error page, never a redirect.
+    const localhostNative = await f.createClient({
+      appType: 'NATIVE',
+      grantTypes: ['AUTHORIZATION_CODE'],
+      callbacks: ['http://localhost/callback'],
+    });
+    for (const [client, wrong] of [
+      [native, 'http://127.0.0.1:53117/other'],
+      [native, 'http://127.0.0.2:53117/callback'],
+      [native, 'https://127.0.0.1:53117/callback'],
+      [localhostNative, 'http://localhost:53117/callback'],
+    ] as const) {
+      const page = await agent.get(codeRequest(client, wrong).url);
+      expect({ wrong, status: page.status, location: page.location }).toEqual({ wrong, status: 400, location: null });
+      expect(textOf(page.text)).toContain('The redirect_uri is not one of the application’s registered callback URLs.');
+    }
+  });
+
+  it('any other client’s loopback callback matches exactly, port included', async () => {
+    const web = await f.createClient({
+      appType: 'REGULAR_WEB',
+      grantTypes: ['AUTHORIZATION_CODE'],
+      callbacks: ['http://127.0.0.1:4321/cb'],
+    });
+    const agent = new BrowserAgent(server.url);
+    for (const [client, wrong] of [
+      [web, 'http://127.0.0.1:4322/cb'],
+      [web, 'http://127.0.0.1/cb'],
+      [spa, 'http://localhost:3001/cb'],
+    ] as const) {
+      const page = await agent.get(codeRequest(client, wrong).url);
+      expect({ wrong, status: page.status, location: page.location }).toEqual({ wrong, status: 400, location: null });
+    }
+    expect((await agent.get(codeRequest(web, 'http://127.0.0.1:4321/cb').url)).status).toBe(200);
+  });
+
   it('omitting redirect_uri uses the single registered callback', async () => {
     const agent = new BrowserAgent(server.url);
     const { url, verifier } = codeRequest(thirdParty, THIRD_CB);
@@ -339,23 +405,62 @@ describe('GET /authorize with an https issuer', () => {
     await server?.close();
   });
 
-  it('sets Secure cookies and answers with iss = the issuer', async () => {
+  it('sets Secure __Host- cookies (Path=/, no Domain), reads only those, and answers with iss = the issuer', async () => {
     const api = await f.createApi();
     const client = await f.createClient({ appType: 'REGULAR_WEB', callbacks: ['https://app.example/cb'] });
     await server.app.users.create({ email: 'sec@example.com', password: 'a long enough password' }, SYSTEM_ACTOR);
     const agent = new BrowserAgent(server.url);
-    const login = await agent.get(
-      `/authorize?${new URLSearchParams({ response_type: 'code', client_id: client.clientId, audience: api.identifier, state: 's' })}`,
-    );
+    const { verifier, challenge } = pkce();
+    const request = `/authorize?${new URLSearchParams({
+      response_type: 'code',
+      client_id: client.clientId,
+      audience: api.identifier,
+      state: 's',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })}`;
+    const login = await agent.get(request);
     expect(login.status).toBe(200);
-    expect(agent.setCookieLines.find((l) => l.startsWith('apiauth_csrf='))).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+    // __Host- (RFC 6265bis §4.1.3.2): Secure, Path=/ and no Domain, so no sibling host or http page can set it.
+    expect(agent.setCookieLines).toEqual([
+      expect.stringMatching(/^__Host-apiauth_csrf=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/),
+    ]);
+    expect(parseForms(login.text)[0].fields.csrf).toBe(agent.cookie('__Host-apiauth_csrf')!.value);
     const posted = await agent.submit(login, { email: 'sec@example.com', password: 'a long enough password' });
     expect(posted.status).toBe(303);
-    expect(agent.setCookieLines.find((l) => l.startsWith('apiauth_session='))).toMatch(
-      /^apiauth_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure$/,
+    expect(agent.setCookieLines.at(-1)).toMatch(
+      /^__Host-apiauth_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax; Max-Age=2592000; Secure$/,
     );
+    expect(agent.setCookieLines.filter((l) => !l.startsWith('__Host-') || /;\s*domain=/i.test(l))).toEqual([]);
     const done = await agent.follow(posted);
     expect(done.status).toBe(302);
-    expect(responseParams(done.location!)).toEqual({ code: expect.any(String), state: 's', iss: 'https://auth.example' });
+    const response = responseParams(done.location!);
+    expect(response).toEqual({ code: expect.any(String), state: 's', iss: 'https://auth.example' });
+    const token = await server.token(
+      { grant_type: 'authorization_code', code: response.code, redirect_uri: 'https://app.example/cb', code_verifier: verifier },
+      { authorization: basicAuth(client.clientId, client.clientSecret!) },
+    );
+    expect(token.status).toBe(200);
+
+    // The session is read under its __Host- name only: the same value under the plain name is no session.
+    const host = new URL(server.url).host;
+    const session = agent.cookie('__Host-apiauth_session')!;
+    const plain = new BrowserAgent(server.url);
+    plain.jar.set(host, new Map([['apiauth_session', session]]));
+    const notSignedIn = await plain.get(request);
+    expect(notSignedIn.status).toBe(200);
+    expect(parseForms(notSignedIn.text)[0].action).toBe('/authorize/login');
+    expect((await agent.get(request)).status).toBe(302);
+
+    // Logout clears the cookie under the same name, and ends the session.
+    const loggedOut = await agent.get('/oidc/logout');
+    expect(loggedOut.status).toBe(200);
+    expect(agent.setCookieLines.at(-1)).toBe('__Host-apiauth_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure');
+    expect(agent.cookie('__Host-apiauth_session')).toBeUndefined();
+    const again = new BrowserAgent(server.url);
+    again.jar.set(host, new Map([['__Host-apiauth_session', session]]));
+    const ended = await again.get(request);
+    expect(ended.status).toBe(200);
+    expect(parseForms(ended.text)[0].action).toBe('/authorize/login');
   });
 });

@@ -7,7 +7,7 @@ import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 import { SecretBox } from '../../src/crypto/secret-box';
 import { sealTransaction, TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
 import { ACCOUNT_AT_IP_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
-import { WRONG_CREDENTIALS } from '../../src/oauth/authorize/endpoint';
+import { FORM_ALREADY_USED, WRONG_CREDENTIALS } from '../../src/oauth/authorize/endpoint';
 
 /** Every way /authorize says no: error pages (never a redirect), errors at the redirect URI, refused forms. */
 describe('GET /authorize: refusals', () => {
@@ -184,7 +184,7 @@ describe('GET /authorize: refusals', () => {
   });
 
   describe('errors sent to the redirect URI', () => {
-    it('PKCE: required for public and third-party clients, S256 only', async () => {
+    it('PKCE: required of every client (public, third-party, first-party confidential), S256 only', async () => {
       const agent = new BrowserAgent(server.url);
       const noPkce = { code_challenge: undefined, code_challenge_method: undefined };
       expectRedirectError(await agent.get(url(codeParams(spa, SPA_CB, noPkce))), SPA_CB, 'invalid_request', /^code_challenge required/);
@@ -194,8 +194,21 @@ describe('GET /authorize: refusals', () => {
         'invalid_request',
         /^code_challenge required/,
       );
-      // A first-party confidential client may go without (its secret protects the exchange).
-      expect((await agent.get(url(codeParams(firstPartyWeb, WEB_CB, noPkce)))).status).toBe(200);
+      // A first-party confidential client too (RFC 9700 §2.1.1: its secret does not stop code injection).
+      expectRedirectError(
+        await agent.get(url(codeParams(firstPartyWeb, WEB_CB, noPkce))),
+        WEB_CB,
+        'invalid_request',
+        'code_challenge required (PKCE with code_challenge_method=S256)',
+      );
+      // Refused before any page: a signed-in user gets no code either.
+      const ada = await signedIn('ada');
+      expectRedirectError(
+        await ada.get(url(codeParams(firstPartyWeb, WEB_CB, noPkce))),
+        WEB_CB,
+        'invalid_request',
+        'code_challenge required (PKCE with code_challenge_method=S256)',
+      );
 
       const challenge = pkce().challenge;
       expectRedirectError(
@@ -508,6 +521,66 @@ describe('GET /authorize: refusals', () => {
       ada.jar.get(new URL(server.url).host)!.set('apiauth_session', session);
       expectErrorPage(await ada.submit(consent, { decision: 'maybe' }), 400, 'This form has expired or is not valid.');
       expect((await ada.submit(consent, { decision: 'allow' })).status).toBe(303);
+    });
+  });
+
+  describe('a consent form is single-use', () => {
+    const codesOf = (userId: string) => server.db.query(`SELECT 1 FROM authorization_codes WHERE user_id = $1`, [userId]);
+
+    it('a replay of an answered form (same body, same cookies) gets an error page and no second code', async () => {
+      const user = await server.app.users.create({ email: 'replay@example.com', password: PASSWORD }, SYSTEM_ACTOR);
+      const agent = new BrowserAgent(server.url);
+      const login = await agent.get(url(codeParams(thirdParty, THIRD_CB, { state: 'replay' })));
+      const consent = await agent.follow(await agent.submit(login, { email: 'replay@example.com', password: PASSWORD }));
+      expect(consent.status).toBe(200);
+      const allowed = await agent.submit(consent, { decision: 'allow' });
+      expect(allowed.status).toBe(303);
+      expect(responseParams(allowed.location!)).toMatchObject({ code: expect.any(String), state: 'replay' });
+      expect(await codesOf(user.id)).toHaveLength(1);
+
+      const replayed = await agent.submit(consent, { decision: 'allow' });
+      expectErrorPage(replayed, 400, FORM_ALREADY_USED);
+      expect(replayed.text).not.toContain(THIRD_CB);
+      // A denial of the same form: refused the same way (the form had its answer).
+      expectErrorPage(await agent.submit(consent, { decision: 'deny' }), 400, FORM_ALREADY_USED);
+      expect(await codesOf(user.id)).toHaveLength(1);
+      // A new consent page is a new form, answered once.
+      const fresh = await agent.get(url(codeParams(thirdParty, THIRD_CB, { prompt: 'consent' })));
+      expect(fresh.status).toBe(200);
+      expect((await agent.submit(fresh, { decision: 'allow' })).status).toBe(303);
+      expect(await codesOf(user.id)).toHaveLength(2);
+    });
+
+    it('a denied form cannot be answered again either', async () => {
+      const user = await server.app.users.create({ email: 'deny-replay@example.com', password: PASSWORD }, SYSTEM_ACTOR);
+      const agent = new BrowserAgent(server.url);
+      const login = await agent.get(url(codeParams(thirdParty, THIRD_CB)));
+      const consent = await agent.follow(await agent.submit(login, { email: 'deny-replay@example.com', password: PASSWORD }));
+      expectRedirectError(
+        await agent.submit(consent, { decision: 'deny' }),
+        THIRD_CB,
+        'access_denied',
+        'The user denied the request',
+        'the-state',
+        303,
+      );
+      expectErrorPage(await agent.submit(consent, { decision: 'allow' }), 400, FORM_ALREADY_USED);
+      expect(await codesOf(user.id)).toEqual([]);
+      expect(await server.db.query(`SELECT 1 FROM user_grants WHERE user_id = $1`, [user.id])).toEqual([]);
+    });
+
+    it('of concurrent submissions of one form, exactly one gets a code', async () => {
+      const user = await server.app.users.create({ email: 'double-click@example.com', password: PASSWORD }, SYSTEM_ACTOR);
+      const agent = new BrowserAgent(server.url);
+      const login = await agent.get(url(codeParams(thirdParty, THIRD_CB)));
+      const consent = await agent.follow(await agent.submit(login, { email: 'double-click@example.com', password: PASSWORD }));
+      expect(consent.status).toBe(200);
+      const answers = await Promise.all(Array.from({ length: 4 }, () => agent.submit(consent, { decision: 'allow' })));
+      const granted = answers.filter((a) => a.status === 303);
+      expect(granted).toHaveLength(1);
+      expect(responseParams(granted[0].location!).code).toEqual(expect.any(String));
+      for (const refused of answers.filter((a) => a.status !== 303)) expectErrorPage(refused, 400, FORM_ALREADY_USED);
+      expect(await codesOf(user.id)).toHaveLength(1);
     });
   });
 

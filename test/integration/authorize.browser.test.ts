@@ -153,7 +153,7 @@ describe('/authorize in a browser (Debian chromium, no network beyond loopback)'
     // The session cookie as the browser keeps it.
     const cookies = await context.cookies(`${server.url}/authorize/login`);
     expect(cookies.find((c) => c.name === 'apiauth_session')).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false, path: '/' });
-    expect(cookies.find((c) => c.name === 'apiauth_csrf')).toMatchObject({ httpOnly: true, sameSite: 'Lax', path: '/authorize' });
+    expect(cookies.find((c) => c.name === 'apiauth_csrf')).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false, path: '/' });
 
     expect(blocked).toEqual([]);
     expect(cspViolations).toEqual([]);

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 import { startTestServer, TestServer, BOOTSTRAP } from '../helpers/test-app';
+import { MANAGEMENT_TOKEN_REQUIRED } from '../../src/http/management-auth';
+import type { AsymmetricAlgorithm } from '../../src/crypto/key-ring';
 
 type Api = ApiFixture;
 /** Every client these tests authenticate is confidential. */
@@ -43,6 +45,9 @@ describe('Management API authentication and authorization', () => {
     expect(challenge).toContain('error="invalid_token"');
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // One description for every reason: the reason itself is logged and audited (see "why a token was refused").
+    expect(res.body.errors).toEqual([{ message: MANAGEMENT_TOKEN_REQUIRED, extensions: { code: 'UNAUTHENTICATED' } }]);
+    expect(challenge).toBe(`Bearer realm="management", error="invalid_token", error_description="${MANAGEMENT_TOKEN_REQUIRED}"`);
   }
 
   const QUERY = `{ resourceServers(first: 1) { edges { node { id } } } }`;
@@ -191,6 +196,97 @@ describe('Management API authentication and authorization', () => {
     it('does not let introspection carry other fields without a token', async () => {
       const res = await server.gql(`{ __typename resourceServers(first: 1) { edges { node { id } } } }`, undefined, null);
       expectUnauthenticated(res);
+    });
+  });
+
+  describe('why a token was refused: in the log and the audit event, never in the answer', () => {
+    let logged: Record<string, any>[];
+    let logging: TestServer;
+
+    beforeAll(async () => {
+      logged = [];
+      logging = await startTestServer({
+        env: { LOG_LEVEL: 'info' },
+        logStream: { write: (line: string) => void logged.push(JSON.parse(line)) },
+      });
+    });
+    afterAll(async () => {
+      await logging?.close();
+    });
+
+    /** Signs a Management API token with the service's own current key, with claims of our choosing. */
+    async function signManagementToken(change: (claims: Record<string, unknown>) => Record<string, unknown>): Promise<string> {
+      const real = await logging.managementToken();
+      const header = decodeProtectedHeader(real) as { alg: AsymmetricAlgorithm; typ: string };
+      const key = await logging.app.keyRing.signingKey(header.alg);
+      return new SignJWT(change({ ...decodeJwt(real), jti: randomUUID() }))
+        .setProtectedHeader({ alg: header.alg, typ: header.typ, kid: key.kid })
+        .sign(key.privateKey);
+    }
+
+    async function refusalReason(res: { status: number; headers: Headers; body: any }): Promise<{ logged: unknown; audited: unknown }> {
+      expectUnauthenticated(res);
+      const requestId = res.headers.get('x-request-id')!;
+      let audited: { summary: Record<string, unknown> }[] = [];
+      for (let i = 0; i < 60 && audited.length === 0; i++) {
+        audited = await logging.db.query(`SELECT summary FROM audit_events WHERE operation = 'authenticate' AND request_id = $1`, [
+          requestId,
+        ]);
+        if (audited.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const line = logged.find((l) => l.reqId === requestId && l.msg === 'management API token refused');
+      expect(audited).toHaveLength(1);
+      expect(audited[0].summary.reason).toBe('invalid_token');
+      return { logged: line?.reason, audited: audited[0].summary.description };
+    }
+
+    it.each<[string, () => Promise<string | null | Record<string, string>>, string]>([
+      ['no token', async () => null, 'An access token for the Management API is required'],
+      [
+        'another scheme',
+        async () => ({ authorization: basicAuth(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret) }),
+        'The Authorization header must be: Bearer <access token>',
+      ],
+      ['garbage', async () => 'a.b.c', 'The access token is invalid'],
+      [
+        'an expired token',
+        () => signManagementToken((c) => ({ ...c, iat: Math.floor(Date.now() / 1000) - 1200, exp: Math.floor(Date.now() / 1000) - 600 })),
+        'The access token expired',
+      ],
+      [
+        'a token dated 60 s in the future',
+        () => signManagementToken((c) => ({ ...c, iat: Math.floor(Date.now() / 1000) + 60, exp: Math.floor(Date.now() / 1000) + 660 })),
+        'The access token is dated in the future',
+      ],
+      [
+        'a token of a client that does not exist',
+        () => signManagementToken((c) => ({ ...c, client_id: 'no-such-client' })),
+        'The client of this token no longer exists',
+      ],
+    ])('%s', async (_name, credentials, reason) => {
+      const given = await credentials();
+      let res;
+      if (given !== null && typeof given === 'object') {
+        const response = await fetch(`${logging.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...given },
+          body: JSON.stringify({ query: QUERY }),
+        });
+        res = { status: response.status, headers: response.headers, body: await response.json() };
+      } else {
+        res = await logging.gql(QUERY, undefined, given);
+      }
+      expect(await refusalReason(res)).toEqual({ logged: reason, audited: reason });
+    });
+
+    it('a token signed the same way but dated now is accepted (the control)', async () => {
+      const token = await signManagementToken((c) => c);
+      const res = await logging.gql(QUERY, undefined, token);
+      expect(res.status).toBe(200);
+      expect(res.body.errors).toBeUndefined();
+      // Within the 5 s tolerance (instances' clocks differ a little): accepted too.
+      const skewed = await signManagementToken((c) => ({ ...c, iat: Math.floor(Date.now() / 1000) + 2 }));
+      expect((await logging.gql(QUERY, undefined, skewed)).status).toBe(200);
     });
   });
 

@@ -20,6 +20,7 @@ const TABLES = [
   'user_sessions',
   'login_failures',
   'used_nonces',
+  'used_transactions',
   'refresh_tokens',
   'roles',
   'role_permissions',
@@ -60,6 +61,50 @@ describe('migrations', () => {
       expect(again).toHaveLength(migrations.length);
       expect(await tables(db)).toEqual([...TABLES].sort());
       expect(await dataSource.showMigrations()).toBe(false);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('keys the jti denylist by (API, jti): entries keep their API; one without an API is kept for every API; down keeps one per jti', async () => {
+    const dataSource = createDataSource(db.url, { entities, poolSize: 2 });
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      await dataSource.undoLastMigration({ transaction: 'each' }); // back to before ProtocolHardening
+      const apiIds: string[] = [];
+      for (const name of ['a', 'b']) {
+        const [row] = await db.query<{ id: string }>(
+          `INSERT INTO resource_servers (name, identifier, signing_algorithm, token_lifetime, token_lifetime_for_web,
+             allow_skipping_user_consent, allow_offline_access, enforce_policies, token_dialect)
+           VALUES ($1, $2, 'RS256', 600, 600, false, false, false, 'RFC9068_PROFILE') RETURNING id`,
+          [name, `https://${name}.example/`],
+        );
+        apiIds.push(row.id);
+      }
+      const [a, b] = apiIds;
+      const expiry = new Date(Date.now() + 3_600_000);
+      await db.query(
+        `INSERT INTO revoked_tokens (jti, resource_server_id, expires_at) VALUES ('j-a', $1, $3), ('j-b', $2, $3), ('j-null', NULL, $3)`,
+        [a, b, expiry],
+      );
+      await dataSource.runMigrations({ transaction: 'each' });
+      const rows = () => db.query<any>(`SELECT jti, resource_server_id, expires_at FROM revoked_tokens ORDER BY jti, resource_server_id`);
+      const sorted = [a, b].sort();
+      expect(await rows()).toEqual([
+        { jti: 'j-a', resource_server_id: a, expires_at: expiry },
+        { jti: 'j-b', resource_server_id: b, expires_at: expiry },
+        { jti: 'j-null', resource_server_id: sorted[0], expires_at: expiry },
+        { jti: 'j-null', resource_server_id: sorted[1], expires_at: expiry },
+      ]);
+      // The same jti may now be denylisted for two APIs; NULL is refused.
+      await db.query(`INSERT INTO revoked_tokens (jti, resource_server_id, expires_at) VALUES ('j-a', $1, $2)`, [b, expiry]);
+      await expect(
+        db.query(`INSERT INTO revoked_tokens (jti, resource_server_id, expires_at) VALUES ('j-c', NULL, $1)`, [expiry]),
+      ).rejects.toThrow();
+
+      await dataSource.undoLastMigration({ transaction: 'each' });
+      expect((await rows()).map((r: { jti: string }) => r.jti)).toEqual(['j-a', 'j-b', 'j-null']);
     } finally {
       await dataSource.destroy();
     }

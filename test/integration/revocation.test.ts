@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, JWTPayload, SignJWT } from 'jose';
 import { startTestServer, TestServer } from '../helpers/test-app';
 import { ApiFixture, basicAuth, ClientFixture, fixtures, globalId, userErrors, uuidOf } from '../helpers/fixtures';
+import { MANAGEMENT_TOKEN_REQUIRED } from '../../src/http/management-auth';
 
 /** Every client these tests authenticate is confidential. */
 type Client = ClientFixture & { clientSecret: string };
@@ -136,12 +137,23 @@ describe('token revocation and introspection', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
   }
 
-  function expectUnauthenticated(res: HttpResult, description?: string) {
+  /** A 401 with the one generic description; the specific `reason` is in the request's audit event. */
+  async function expectUnauthenticated(res: HttpResult, reason: string) {
     expect(res.status).toBe(401);
     expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
     expect(res.body.data).toBeUndefined();
     expect(res.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
-    if (description) expect(res.body.errors[0].message).toBe(description);
+    expect(res.body.errors[0].message).toBe(MANAGEMENT_TOKEN_REQUIRED);
+    // Written asynchronously.
+    const events = await eventually(
+      () =>
+        server.db.query<{ summary: Record<string, unknown> }>(
+          `SELECT summary FROM audit_events WHERE operation = 'authenticate' AND outcome = 'DENIED' AND request_id = $1`,
+          [res.headers.get('x-request-id')],
+        ),
+      (rows) => rows.length > 0,
+    );
+    expect(events.map((e) => e.summary)).toEqual([{ reason: 'invalid_token', description: reason }]);
   }
 
   async function revoke(input: Record<string, unknown>, bearer?: string) {
@@ -285,6 +297,20 @@ describe('token revocation and introspection', () => {
       await expectInactive(await signWithSecret(hsApi, kid, { ...claims, client_id: 'no-such-client', iat: now, exp: now + 60 }));
     });
 
+    it('answers inactive for a token dated in the future (iat beyond the 5 s clock tolerance)', async () => {
+      const { kid } = decodeProtectedHeader(await issue(subject, hsApi.identifier)) as { kid: string };
+      const now = Math.floor(Date.now() / 1000);
+      const claims = { iss: server.url, aud: hsApi.identifier, sub: subject.clientId, client_id: subject.clientId, scope: 'read:x' };
+      // Signed with the API's real secret, valid in every other way.
+      const future = await signWithSecret(hsApi, kid, { ...claims, jti: randomUUID(), iat: now + 60, exp: now + 660 });
+      await expectInactive(future);
+      // Nor can it be revoked: it is not an active token.
+      expect(await revoke({ token: future })).toEqual({ revokedToken: null, userErrors: userErrors([['input', 'token'], 'INVALID']) });
+      // Within the tolerance (clocks of instances differ a little): active.
+      const skewed = await signWithSecret(hsApi, kid, { ...claims, jti: randomUUID(), iat: now + 2, exp: now + 600 });
+      expectActive(await introspect(skewed), skewed, subject.clientId);
+    });
+
     it("answers inactive for a token of one HS256 API signed with another HS256 API's secret", async () => {
       // Whoever holds API A's secret (API A's resource server) must not be able to mint tokens for API B.
       const other = await createApi({ signingAlgorithm: 'HS256' });
@@ -406,6 +432,52 @@ describe('token revocation and introspection', () => {
       expect((await deniedJtis()).filter((row) => row.jti === jti)).toHaveLength(1);
     });
 
+    it("denylists a jti for its own API only: the same jti in another API's token stays active", async () => {
+      const otherHs = await createApi({ signingAlgorithm: 'HS256' });
+      await createGrant(introspector, otherHs, [INTROSPECT]);
+      await createGrant(subject, otherHs, ['read:x']);
+      const kidOf = async (target: ApiFixture) => (decodeProtectedHeader(await issue(subject, target.identifier)) as { kid: string }).kid;
+      const now = Math.floor(Date.now() / 1000);
+      const jti = `shared-${randomUUID()}`;
+      const tokenFor = async (target: ApiFixture) =>
+        signWithSecret(target, await kidOf(target), {
+          iss: server.url,
+          aud: target.identifier,
+          sub: subject.clientId,
+          client_id: subject.clientId,
+          scope: 'read:x',
+          jti,
+          iat: now,
+          exp: now + 300,
+        });
+      const a = await tokenFor(hsApi);
+      const b = await tokenFor(otherHs);
+      expectActive(await introspect(a), a, subject.clientId);
+      expectActive(await introspect(b), b, subject.clientId);
+
+      // (API A, jti X) by jti…
+      const revoked = await revoke({ jti, resourceServerId: hsApi.id, expiresAt: new Date((now + 300) * 1000).toISOString() });
+      expect(revoked.userErrors).toEqual([]);
+      await expectInactive(a);
+      expectActive(await introspect(b), b, subject.clientId);
+      expect(await server.db.query('SELECT resource_server_id FROM revoked_tokens WHERE jti = $1', [jti])).toEqual([
+        { resource_server_id: uuidOf(hsApi.id) },
+      ]);
+      // …then API B's by the token itself (POST /oauth/revoke by its client): two entries, one per API.
+      const response = await fetch(`${server.url}/oauth/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuth(subject.clientId, subject.clientSecret) },
+        body: new URLSearchParams({ token: b, token_type_hint: 'access_token' }).toString(),
+      });
+      expect(response.status).toBe(200);
+      await expectInactive(b);
+      const rows = await server.db.query<{ resource_server_id: string }>(
+        'SELECT resource_server_id FROM revoked_tokens WHERE jti = $1 ORDER BY resource_server_id',
+        [jti],
+      );
+      expect(rows.map((r) => r.resource_server_id)).toEqual([uuidOf(hsApi.id), uuidOf(otherHs.id)].sort());
+    });
+
     it('refuses to revoke a token that is not an active token of this service: INVALID at input.token', async () => {
       const now = Math.floor(Date.now() / 1000);
       const { kid } = decodeProtectedHeader(await issue(subject, hsApi.identifier)) as { kid: string };
@@ -474,12 +546,12 @@ describe('token revocation and introspection', () => {
       for (const { token } of [byToken, byJti]) expect((await server.gql(PING, undefined, token)).status).toBe(200);
 
       expect((await revoke({ token: byToken.token })).userErrors).toEqual([]);
-      expectUnauthenticated(await server.gql(PING, undefined, byToken.token), 'The access token was revoked');
+      await expectUnauthenticated(await server.gql(PING, undefined, byToken.token), 'The access token was revoked');
 
       const { jti, exp } = decodeJwt(byJti.token) as { jti: string; exp: number };
       const payload = await revoke({ jti, resourceServerId: managementApiId, expiresAt: new Date(exp * 1000).toISOString() });
       expect(payload.userErrors).toEqual([]);
-      expectUnauthenticated(await server.gql(PING, undefined, byJti.token), 'The access token was revoked');
+      await expectUnauthenticated(await server.gql(PING, undefined, byJti.token), 'The access token was revoked');
       // The clients themselves are fine: a new token works.
       expect((await server.gql(PING, undefined, await issue(byJti.client, server.config.managementAudience))).status).toBe(200);
     });
@@ -488,7 +560,7 @@ describe('token revocation and introspection', () => {
       const { token } = await managementClient(['revoke:tokens', 'read:resource_servers']);
       const payload = await revoke({ token }, token);
       expect(payload.userErrors).toEqual([]);
-      expectUnauthenticated(await server.gql(PING, undefined, token), 'The access token was revoked');
+      await expectUnauthenticated(await server.gql(PING, undefined, token), 'The access token was revoked');
     });
   });
 
@@ -578,7 +650,7 @@ describe('token revocation and introspection', () => {
 
       const res = await server.gql(GRANT_DELETE, { id: revoked.grantId, input: { revokeIssuedTokens: true } });
       expect(res.body.data.clientGrantDelete.userErrors).toEqual([]);
-      expectUnauthenticated(await server.gql(PING, undefined, revoked.token), 'The access token was revoked');
+      await expectUnauthenticated(await server.gql(PING, undefined, revoked.token), 'The access token was revoked');
 
       const plain = await server.gql(GRANT_DELETE, { id: kept.grantId });
       expect(plain.body.data.clientGrantDelete.userErrors).toEqual([]);
@@ -761,6 +833,7 @@ describe('token revocation and introspection', () => {
         auditEvents: 0,
         authorizationCodes: 0,
         userSessions: 0,
+        usedTransactions: 0,
         usedNonces: 0,
         loginFailures: 0,
         refreshTokens: 0,
@@ -782,6 +855,7 @@ describe('token revocation and introspection', () => {
         auditEvents: 0,
         authorizationCodes: 0,
         userSessions: 0,
+        usedTransactions: 0,
         usedNonces: 0,
         loginFailures: 0,
         refreshTokens: 0,

@@ -8,9 +8,11 @@ import {
   ConsentSubject,
   recordConsent,
   scopesToConfirm,
+  spendConsentForm,
 } from '../../src/oauth/authorize/consent-step';
 import { AUTHORIZE_ROUTES, InteractionForms, InteractionRoutes } from '../../src/oauth/authorize/interaction';
-import { openTransaction } from '../../src/oauth/authorize/transaction';
+import { openTransaction, TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
+import { UsedTransactionService } from '../../src/domain/authorization/used-transaction.service';
 import type { CachedApi } from '../../src/oauth/registry';
 import { STANDARD_SCOPE_DESCRIPTIONS } from '../../src/oauth/standard-scopes';
 import { DomainServices, openDomainServices } from '../helpers/domain-services';
@@ -30,7 +32,11 @@ describe('/authorize consent step (real consents and scopes)', () => {
 
   beforeAll(async () => {
     services = await openDomainServices(clock);
-    deps = { userGrants: services.userGrants, resourceServers: services.resourceServers };
+    deps = {
+      userGrants: services.userGrants,
+      resourceServers: services.resourceServers,
+      usedTransactions: new UsedTransactionService(services.dataSource),
+    };
     api = await services.createApi({
       name: 'Photos',
       allowSkippingUserConsent: false,
@@ -101,7 +107,7 @@ describe('/authorize consent step (real consents and scopes)', () => {
       csrf: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       redirectUri: 'https://app.example/cb',
     });
-    expect(setCookies).toEqual([`apiauth_csrf=${page.csrf}; Path=/authorize; HttpOnly; SameSite=Lax; Secure`]);
+    expect(setCookies).toEqual([`__Host-apiauth_csrf=${page.csrf}; Path=/; HttpOnly; SameSite=Lax; Secure`]);
     // The answer counts only for the user who was shown the page.
     expect(openTransaction(box, page.tx, 'consent', clock.now().getTime())).toMatchObject({
       kind: 'consent',
@@ -123,6 +129,29 @@ describe('/authorize consent step (real consents and scopes)', () => {
       params: [],
     });
     expect(page).toMatchObject({ action: '/device/consent', scopes: [], redirectUri: undefined });
+  });
+
+  it('a consent form is spent once: a second answer (a replay, a double click) is refused, also when both come at once', async () => {
+    const form = async () => {
+      const { page } = await consentForm(deps, forms, AUTHORIZE_ROUTES, undefined, {
+        user,
+        subject: subject(),
+        ask: ['read:photos'],
+        params: [],
+      });
+      return openTransaction(box, page.tx, 'consent', clock.now().getTime())!;
+    };
+    const tx = await form();
+    expect(await spendConsentForm(deps, tx)).toBe(true);
+    expect(await spendConsentForm(deps, tx)).toBe(false);
+    // Remembered a minute past the form's expiry (instances whose clocks lag still refuse it).
+    const [row] = await services.dataSource.query(`SELECT expires_at FROM used_transactions WHERE id = $1`, [tx.id]);
+    expect(row.expires_at.getTime()).toBe((tx.exp + 60) * 1000);
+    expect(tx.exp * 1000).toBeGreaterThanOrEqual(clock.now().getTime() + (TX_LIFETIME_SECONDS - 1) * 1000);
+    // Another form is its own.
+    const other = await form();
+    const concurrent = await Promise.all(Array.from({ length: 5 }, () => spendConsentForm(deps, other)));
+    expect(concurrent.filter(Boolean)).toHaveLength(1);
   });
 
   it('the decision field: allow or deny, nothing else', () => {

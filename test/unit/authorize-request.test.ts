@@ -20,6 +20,13 @@ const spa = {
   grantTypes: ['AUTHORIZATION_CODE', 'IMPLICIT'],
   callbacks: ['https://spa.example/cb'],
 } as ClientEntity;
+const native = {
+  ...web,
+  clientId: 'native',
+  appType: 'NATIVE',
+  grantTypes: ['AUTHORIZATION_CODE'],
+  callbacks: ['http://127.0.0.1/cb', 'http://[::1]:8080/cb', 'http://localhost/cb', 'com.example.app:/cb'],
+} as ClientEntity;
 const api: CachedApi = {
   server: {
     id: '00000000-0000-4000-8000-00000000000a',
@@ -39,7 +46,9 @@ const userinfo: CachedApi = {
 };
 const registry = {
   client: async (clientId: string) =>
-    [web, spa].find((c) => c.clientId === clientId) ? { client: [web, spa].find((c) => c.clientId === clientId)!, secrets: [] } : null,
+    [web, spa, native].find((c) => c.clientId === clientId)
+      ? { client: [web, spa, native].find((c) => c.clientId === clientId)!, secrets: [] }
+      : null,
   api: async (identifier: string) => [api, management, userinfo].find((a) => a.server.identifier === identifier) ?? null,
 } as unknown as Registry;
 
@@ -99,6 +108,61 @@ describe('/authorize request validation step', () => {
     expect((await validate({ ...withoutRedirect, client_id: 'spa', code_challenge: CHALLENGE })).redirectUri).toBe(
       'https://spa.example/cb',
     );
+  });
+
+  it('a native app’s loopback IP redirect URI matches with any port (RFC 8252 §7.3); nothing else is loosened', async () => {
+    for (const [requested, registered] of [
+      ['http://127.0.0.1:51004/cb', 'http://127.0.0.1/cb'],
+      ['http://127.0.0.1/cb', 'http://127.0.0.1/cb'],
+      ['http://127.0.0.1:65535/cb', 'http://127.0.0.1/cb'],
+      ['http://[::1]:1/cb', 'http://[::1]:8080/cb'],
+      ['http://[::1]/cb', 'http://[::1]:8080/cb'],
+    ]) {
+      const req = await validate(code({ client_id: 'native', redirect_uri: requested }));
+      // The request's own URI (its port) is where the response goes, and what the code is bound to.
+      expect({ registered, redirectUri: req.redirectUri, loopback: req.loopbackRedirect }).toEqual({
+        registered,
+        redirectUri: requested,
+        loopback: true,
+      });
+    }
+    for (const refused of [
+      'http://localhost:5000/cb', // localhost is matched exactly (RFC 8252 §8.3: NOT RECOMMENDED)
+      'http://127.0.0.1:5000/cb/',
+      'http://127.0.0.1:5000/other',
+      'http://127.0.0.1:5000/cb?x=1',
+      'http://127.0.0.1:5000/cb#f',
+      'http://127.0.0.2:5000/cb',
+      'https://127.0.0.1:5000/cb',
+      'http://127.0.0.1:0/cb',
+      'http://127.0.0.1:65536/cb',
+      'http://127.0.0.1:05000/cb',
+      'http://127.0.0.1:/cb',
+      'http://127.0.0.1:5000@evil.example/cb',
+      'http://[::1]:5000/other',
+    ]) {
+      expect({ refused, error: await refusal(code({ client_id: 'native', redirect_uri: refused })) }).toEqual({
+        refused,
+        error: new PageError('Invalid redirect URI', 'The redirect_uri is not one of the application’s registered callback URLs.'),
+      });
+    }
+    expect((await validate(code({ client_id: 'native', redirect_uri: 'http://localhost/cb' }))).redirectUri).toBe('http://localhost/cb');
+    // Any other client: exact, loopback included.
+    expect((await validate(code({ redirect_uri: 'http://127.0.0.1:8080/cb' }))).redirectUri).toBe('http://127.0.0.1:8080/cb');
+    expect(await refusal(code({ redirect_uri: 'http://127.0.0.1:9090/cb' }))).toBeInstanceOf(PageError);
+  });
+
+  it('PKCE is required of every client, confidential first-party ones included', async () => {
+    const { code_challenge: _c, code_challenge_method: _m, ...noPkce } = code();
+    expect(await refusal(noPkce)).toMatchObject({
+      error: 'invalid_request',
+      description: 'code_challenge required (PKCE with code_challenge_method=S256)',
+      target: { redirectUri: 'https://app.example/cb' },
+    });
+    expect(await refusal({ ...noPkce, client_id: 'spa', redirect_uri: 'https://spa.example/cb' })).toMatchObject({
+      error: 'invalid_request',
+      description: 'code_challenge required (PKCE with code_challenge_method=S256)',
+    });
   });
 
   it('later refusals go back to the redirect URI, in the response mode asked', async () => {

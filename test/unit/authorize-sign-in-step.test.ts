@@ -13,9 +13,17 @@ import { UserService } from '../../src/domain/user/user.service';
 import { WorkLimiter } from '../../src/lib/work-limiter';
 import { SessionService } from '../../src/domain/sign-in/session.service';
 import { AUTHORIZE_ROUTES, InteractionForms, InteractionRoutes } from '../../src/oauth/authorize/interaction';
-import { currentSignIn, sessionCookie, signIn, SignInDeps, signInForm } from '../../src/oauth/authorize/sign-in-step';
+import {
+  clearedSessionCookie,
+  currentSignIn,
+  sessionCookie,
+  sessionIdFromCookies,
+  signIn,
+  SignInDeps,
+  signInForm,
+} from '../../src/oauth/authorize/sign-in-step';
 import { ACCOUNT_AT_IP_FAILURE_LIMIT, IP_FAILURE_LIMIT } from '../../src/oauth/authorize/throttle';
-import { openTransaction, TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
+import { openTransaction, TX_ID, TX_LIFETIME_SECONDS } from '../../src/oauth/authorize/transaction';
 import { DomainServices, openDomainServices } from '../helpers/domain-services';
 import { FakeClock } from '../helpers/test-app';
 
@@ -269,11 +277,18 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
     expect((await signIn(busyDeps, { email: 'patient@example.com', password: PASSWORD, ip: address }, undefined)).status).toBe('signed-in');
   });
 
-  it('the session cookie: the whole site, HttpOnly, SameSite=Lax, as long as the session; Secure on https', () => {
+  it('the session cookie: the whole site, HttpOnly, SameSite=Lax, as long as the session; Secure and __Host- on https', () => {
     expect(sessionCookie('S'.repeat(43), false, SESSION_LIFETIME_SECONDS)).toBe(
       `apiauth_session=${'S'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_LIFETIME_SECONDS}`,
     );
-    expect(sessionCookie('S'.repeat(43), true, SESSION_LIFETIME_SECONDS)).toMatch(/; Secure$/);
+    expect(sessionCookie('S'.repeat(43), true, SESSION_LIFETIME_SECONDS)).toBe(
+      `__Host-apiauth_session=${'S'.repeat(43)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${SESSION_LIFETIME_SECONDS}; Secure`,
+    );
+    expect(clearedSessionCookie(true)).toBe('__Host-apiauth_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0; Secure');
+    // Read back under the same name only: on https a plain-named cookie (planted over http, or by a sibling host) is none.
+    expect(sessionIdFromCookies('__Host-apiauth_session=a; apiauth_session=b', true)).toBe('a');
+    expect(sessionIdFromCookies('apiauth_session=b', true)).toBeUndefined();
+    expect(sessionIdFromCookies('__Host-apiauth_session=a; apiauth_session=b', false)).toBe('b');
   });
 
   describe('the sign-in form', () => {
@@ -296,9 +311,10 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
         redirectUri: 'https://app.example/cb',
         csrf: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
       });
-      expect(setCookies).toEqual([`apiauth_csrf=${page.csrf}; Path=/authorize; HttpOnly; SameSite=Lax`]);
+      expect(setCookies).toEqual([`apiauth_csrf=${page.csrf}; Path=/; HttpOnly; SameSite=Lax`]);
       const now = clock.now().getTime();
       expect(openTransaction(box, page.tx, 'login', now)).toEqual({
+        id: expect.stringMatching(TX_ID),
         kind: 'login',
         params,
         csrf: page.csrf,
@@ -329,7 +345,8 @@ describe('/authorize sign-in step (real sessions, throttle and users; a fake clo
       });
       expect(setCookies).toEqual([]);
       expect(page).toMatchObject({ action: '/device/login', csrf, email: 'ada@example.com', error: 'Nope', redirectUri: undefined });
-      expect(signInForm(forms, device, undefined, { params: [], applicationName: 'TV' }).setCookies[0]).toMatch(/; Path=\/device;/);
+      // One CSRF cookie for the whole site, whichever flow sets it.
+      expect(signInForm(forms, device, undefined, { params: [], applicationName: 'TV' }).setCookies[0]).toMatch(/; Path=\/;/);
     });
   });
 });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { scopesToAsk, ConsentInput } from '../../src/oauth/authorize/consent';
-import { parseCookies, serializeCookie } from '../../src/oauth/authorize/cookies';
+import { parseCookies, serializeCookie, signInCookieNames } from '../../src/oauth/authorize/cookies';
 import { escapeHtml, formActionSource, pageCsp } from '../../src/oauth/authorize/pages';
 import { isLoopbackRedirect, parseQuery, PageError } from '../../src/oauth/authorize/request';
-import { csrfMatches, newCsrfToken, openTransaction, sealTransaction } from '../../src/oauth/authorize/transaction';
+import { csrfMatches, newCsrfToken, openTransaction, sealTransaction, TX_AAD, TX_ID } from '../../src/oauth/authorize/transaction';
 import { SecretBox } from '../../src/crypto/secret-box';
 
 describe('/authorize rules', () => {
@@ -75,11 +75,12 @@ describe('/authorize rules', () => {
     );
   });
 
-  it('cookies: HttpOnly, SameSite=Lax, Secure when asked', () => {
-    expect(serializeCookie('a', 'v', { path: '/', maxAge: 60, secure: true })).toBe(
-      'a=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure',
-    );
-    expect(serializeCookie('a', 'v', { path: '/authorize', secure: false })).toBe('a=v; Path=/authorize; HttpOnly; SameSite=Lax');
+  it('cookies: the whole site (Path=/, no Domain), HttpOnly, SameSite=Lax, Secure when asked', () => {
+    expect(serializeCookie('a', 'v', { maxAge: 60, secure: true })).toBe('a=v; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure');
+    expect(serializeCookie('a', 'v', { secure: false })).toBe('a=v; Path=/; HttpOnly; SameSite=Lax');
+    // __Host- names on https (which need Secure, Path=/ and no Domain); plain names on http.
+    expect(signInCookieNames(true)).toEqual({ session: '__Host-apiauth_session', csrf: '__Host-apiauth_csrf' });
+    expect(signInCookieNames(false)).toEqual({ session: 'apiauth_session', csrf: 'apiauth_csrf' });
     expect(parseCookies('a=1; b="2"; a=3; junk; =x')).toEqual(
       new Map([
         ['a', '1'],
@@ -89,11 +90,18 @@ describe('/authorize rules', () => {
     expect(parseCookies(undefined).size).toBe(0);
   });
 
-  it('transactions: sealed, typed, expiring; CSRF compared three ways', () => {
+  it('transactions: sealed, typed, expiring, each with its own id; CSRF compared three ways', () => {
     const box = new SecretBox(randomBytes(32));
     const csrf = newCsrfToken();
     const sealed = sealTransaction(box, { kind: 'login', params: [['client_id', 'x']], csrf });
-    expect(openTransaction(box, sealed, 'login')).toMatchObject({ kind: 'login', params: [['client_id', 'x']], csrf });
+    const opened = openTransaction(box, sealed, 'login');
+    expect(opened).toMatchObject({ kind: 'login', params: [['client_id', 'x']], csrf, id: expect.stringMatching(TX_ID) });
+    expect(openTransaction(box, sealTransaction(box, { kind: 'login', params: [], csrf }), 'login')!.id).not.toBe(opened!.id);
+    // Sealed without an id (before forms had one): refused.
+    expect(openTransaction(box, box.seal(JSON.stringify({ kind: 'login', params: [], csrf, exp: 2e9 }), TX_AAD), 'login')).toBeNull();
+    expect(
+      openTransaction(box, box.seal(JSON.stringify({ kind: 'login', params: [], csrf, id: opened!.id, exp: 2e9 }), TX_AAD), 'login'),
+    ).not.toBeNull();
     expect(openTransaction(box, sealed, 'consent')).toBeNull();
     expect(openTransaction(new SecretBox(randomBytes(32)), sealed, 'login')).toBeNull();
     expect(openTransaction(box, sealed, 'login', Date.now() + 601_000)).toBeNull();

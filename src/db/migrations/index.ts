@@ -6,6 +6,7 @@ import { RefreshTokensRbac1763856000004 } from './1763856000004-RefreshTokensRba
 import { CustomClaims1763856000005 } from './1763856000005-CustomClaims';
 import { OidcClients1763856000006 } from './1763856000006-OidcClients';
 import { OidcSessions1763856000007 } from './1763856000007-OidcSessions';
+import { ProtocolHardening1763856000008 } from './1763856000008-ProtocolHardening';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   CustomClaims1763856000005,
   OidcClients1763856000006,
   OidcSessions1763856000007,
+  ProtocolHardening1763856000008,
 ];

@@ -118,3 +118,13 @@ export class UsedNonceEntity {
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 }
+
+/** A single-use form (a consent form's sealed transaction) already submitted, kept until the form expires. */
+@Entity({ name: 'used_transactions' })
+export class UsedTransactionEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  id!: string;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+}

@@ -1,13 +1,16 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** A revoked access token's jti, kept until the token would have expired anyway. */
+/**
+ * A revoked access token, named by its API and its jti (a jti is unique only among its API's
+ * tokens), kept until the token would have expired anyway.
+ */
 @Entity({ name: 'revoked_tokens' })
 export class RevokedTokenEntity {
+  @PrimaryColumn({ name: 'resource_server_id', type: 'uuid' })
+  resourceServerId!: string;
+
   @PrimaryColumn({ type: 'varchar', length: 255 })
   jti!: string;
-
-  @Column({ name: 'resource_server_id', type: 'uuid', nullable: true })
-  resourceServerId!: string | null;
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;

@@ -17,8 +17,8 @@ export interface TokenToRevoke {
 }
 
 /**
- * Access-token revocation without storing issued tokens: a denylist of revoked jtis, each kept only
- * until its token expires, and per (client, API) watermarks written by grant deletion.
+ * Access-token revocation without storing issued tokens: a denylist of revoked (API, jti) pairs,
+ * each kept only until its token expires, and per (client, API) watermarks written by grant deletion.
  */
 export class RevocationService {
   constructor(
@@ -27,7 +27,7 @@ export class RevocationService {
     private readonly clock: Clock,
   ) {}
 
-  /** Denylists the token's jti until `expiresAt`. Revoking a revoked token again is a no-op. */
+  /** Denylists the token's (API, jti) until `expiresAt`. Revoking a revoked token again is a no-op. */
   async revoke(token: TokenToRevoke, actor: Actor, fields: { jti: string[]; expiresAt: string[] }): Promise<RevokedTokenEntity> {
     const issues = new IssueList();
     if (token.jti.length === 0 || token.jti.length > JTI_MAX || hasControlCharacter(token.jti)) {
@@ -50,7 +50,7 @@ export class RevocationService {
         targetId: token.jti,
         summary: { audience: server.identifier, expiresAt: token.expiresAt },
       });
-      return em.findOneByOrFail(RevokedTokenEntity, { jti: token.jti });
+      return em.findOneByOrFail(RevokedTokenEntity, { resourceServerId: token.resourceServerId, jti: token.jti });
     });
   }
 
@@ -77,7 +77,7 @@ export class RevocationService {
   }
 }
 
-/** Puts the jti on the denylist until the token expires; an entry already there stays as it is. */
+/** Puts the (API, jti) on the denylist until the token expires; an entry already there stays as it is. */
 async function insertDenylisted(em: EntityManager, token: TokenToRevoke, revokedAt: Date): Promise<void> {
   await em
     .createQueryBuilder()

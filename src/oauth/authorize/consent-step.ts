@@ -4,6 +4,7 @@ import { isStandardScope, STANDARD_SCOPE_DESCRIPTIONS } from '../standard-scopes
 import { scopesToAsk } from './consent';
 import type { InteractionForms, InteractionRoutes } from './interaction';
 import type { ConsentPageInput } from './pages';
+import type { Transaction } from './transaction';
 
 /**
  * The consent interaction: whether to ask the user (the rules of consent.ts against what they
@@ -23,10 +24,20 @@ export interface ScopeDescriptions {
   scopeDescriptions(resourceServerId: string, values: readonly string[]): Promise<Map<string, string>>;
 }
 
+/** The single-use forms already answered, by transaction id (UsedTransactionService). */
+export interface UsedTransactions {
+  /** False when `id` was claimed before; the claim is remembered until `expiresAt`. */
+  claim(id: string, expiresAt: Date): Promise<boolean>;
+}
+
 export interface ConsentDeps {
   userGrants: ConsentStore;
   resourceServers: ScopeDescriptions;
+  usedTransactions: UsedTransactions;
 }
+
+/** Seconds a used consent form is remembered beyond its expiry: an instance whose clock lags still finds it used. */
+const USED_FORM_MARGIN_SECONDS = 60;
 
 /** What consent is asked for: a client's access to an API with some scopes. */
 export interface ConsentSubject {
@@ -78,7 +89,7 @@ export async function consentForm(
   );
   for (const scope of ask) if (isStandardScope(scope)) descriptions.set(scope, STANDARD_SCOPE_DESCRIPTIONS[scope]);
   // The transaction names the user shown the page: the answer counts only from the same sign-in.
-  const { tx, csrf, setCookies } = forms.seal(cookieHeader, routes, { kind: 'consent', params: input.params, userId: input.user.id });
+  const { tx, csrf, setCookies } = forms.seal(cookieHeader, { kind: 'consent', params: input.params, userId: input.user.id });
   return {
     page: {
       action: routes.consentAction,
@@ -97,6 +108,15 @@ export async function consentForm(
 /** The consent form's `decision` field: allow, deny, or null for anything else. */
 export function consentDecision(field: string | undefined): 'allow' | 'deny' | null {
   return field === 'allow' || field === 'deny' ? field : null;
+}
+
+/**
+ * Spends a consent form (its transaction, once opened): true the first time; false when it was
+ * answered before, and the answer must be refused. One form, one answer: a replayed or doubly
+ * submitted form never gets a second code.
+ */
+export async function spendConsentForm(deps: ConsentDeps, tx: Pick<Transaction, 'id' | 'exp'>): Promise<boolean> {
+  return deps.usedTransactions.claim(tx.id, new Date((tx.exp + USED_FORM_MARGIN_SECONDS) * 1000));
 }
 
 /** Records an allowed consent: the user's consent for the client and API now holds the scopes (a union). */

@@ -1,7 +1,21 @@
 /** Minimal cookie handling for /authorize (RFC 6265): parse the Cookie header, serialize Set-Cookie. */
 
-export const SESSION_COOKIE = 'apiauth_session';
-export const CSRF_COOKIE = 'apiauth_csrf';
+/** The sign-in cookies' names: the session, and the CSRF token of the sign-in and consent forms. */
+export interface SignInCookieNames {
+  session: string;
+  csrf: string;
+}
+
+/**
+ * On an https issuer the names carry the `__Host-` prefix (RFC 6265bis §4.1.3.2): browsers accept
+ * such a cookie only with `Secure`, `Path=/` and no `Domain`, so neither a sibling subdomain nor a
+ * plain-http page can plant or overwrite one (session fixation, CSRF token injection). Browsers
+ * refuse the prefix without `Secure`, so an http issuer (development) keeps the plain names.
+ */
+export function signInCookieNames(secure: boolean): SignInCookieNames {
+  const prefix = secure ? '__Host-' : '';
+  return { session: `${prefix}apiauth_session`, csrf: `${prefix}apiauth_csrf` };
+}
 
 /** The cookies of a request; on a repeated name the first wins (the most specific path, RFC 6265 §5.4). */
 export function parseCookies(header: string | undefined): Map<string, string> {
@@ -20,15 +34,17 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 }
 
 export interface CookieOptions {
-  path: string;
   /** Seconds; 0 deletes the cookie; undefined: a browser-session cookie. */
   maxAge?: number;
   secure: boolean;
 }
 
-/** An HttpOnly, SameSite=Lax cookie. Values are URL-safe tokens, written as they are. */
+/**
+ * An HttpOnly, SameSite=Lax cookie for the whole site (`Path=/`, no `Domain`: what a `__Host-` name
+ * requires). Values are URL-safe tokens, written as they are.
+ */
 export function serializeCookie(name: string, value: string, options: CookieOptions): string {
-  const parts = [`${name}=${value}`, `Path=${options.path}`, 'HttpOnly', 'SameSite=Lax'];
+  const parts = [`${name}=${value}`, 'Path=/', 'HttpOnly', 'SameSite=Lax'];
   if (options.maxAge !== undefined) parts.push(`Max-Age=${options.maxAge}`);
   if (options.secure) parts.push('Secure');
   return parts.join('; ');

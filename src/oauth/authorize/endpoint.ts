@@ -3,8 +3,15 @@ import type { SecretBox } from '../../crypto/secret-box';
 import { isTextEncodingError } from '../../db/text-encoding-error';
 import type { Clock } from '../../lib/clock';
 import { isDatabaseUnavailable } from '../../db/database-errors';
-import { ConsentDeps, consentDecision, consentForm, ConsentSubject, recordConsent, scopesToConfirm } from './consent-step';
-import { parseCookies, SESSION_COOKIE } from './cookies';
+import {
+  ConsentDeps,
+  consentDecision,
+  consentForm,
+  ConsentSubject,
+  recordConsent,
+  scopesToConfirm,
+  spendConsentForm,
+} from './consent-step';
 import { AUTHORIZE_ROUTES, continueUrl, formFields, InteractionForms } from './interaction';
 import { AUTHORIZE_HEADERS, consentPage, errorPage, formPostPage, loginPage, temporarilyUnavailablePage } from './pages';
 import {
@@ -19,7 +26,16 @@ import {
   afterSignIn,
 } from './request';
 import { authorizationResponse, errorResponse, grantResponse, ResponseDeps } from './response-step';
-import { currentSignIn, isFreshEnough, sessionCookie, signIn, SignedIn, SignInDeps, signInForm } from './sign-in-step';
+import {
+  currentSignIn,
+  isFreshEnough,
+  sessionCookie,
+  sessionIdFromCookies,
+  signIn,
+  SignedIn,
+  SignInDeps,
+  signInForm,
+} from './sign-in-step';
 import { TX_MAX_LENGTH, TxKind } from './transaction';
 
 /**
@@ -52,6 +68,7 @@ export const tooManyAttempts = (seconds: number) => `Too many attempts. Try agai
 export const BUSY = 'Too many sign-ins are being checked right now. Try again in a few seconds.';
 export const BUSY_RETRY_AFTER_SECONDS = 2;
 const FORM_EXPIRED = 'This form has expired or is not valid. Go back to the application and start again.';
+export const FORM_ALREADY_USED = 'This form has already been submitted. Go back to the application and start again.';
 
 /** What the consent step is asked for by an authorization request. */
 function consentSubject(req: AuthorizationRequest): ConsentSubject {
@@ -68,7 +85,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
   const secure = deps.issuer.startsWith('https:');
   const forms = new InteractionForms({ box: deps.box, clock: deps.clock, secure });
   const routes = AUTHORIZE_ROUTES;
-  const sessionIdOf = (request: FastifyRequest) => parseCookies(request.headers.cookie).get(SESSION_COOKIE);
+  const sessionIdOf = (request: FastifyRequest) => sessionIdFromCookies(request.headers.cookie, secure);
 
   /** Sends an authorization response (success or error) to the client, in its response mode. */
   const respond = (reply: FastifyReply, target: ResponseTarget, values: Record<string, string | undefined>, status: 302 | 303) => {
@@ -204,8 +221,10 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
         return errorPage(reply, 400, 'Not signed in', 'Your sign-in has ended. Go back to the application and start again.');
       }
       const decision = consentDecision(fields!.get('decision'));
-      if (decision === 'deny') throw new AuthorizeError(req, 'access_denied', 'The user denied the request');
       if (decision === null) return errorPage(reply, 400, 'Invalid form', FORM_EXPIRED);
+      // One answer per form: a replay of it (or a second click) gets no second code.
+      if (!(await spendConsentForm(deps, tx))) return errorPage(reply, 400, 'Form already used', FORM_ALREADY_USED);
+      if (decision === 'deny') throw new AuthorizeError(req, 'access_denied', 'The user denied the request');
       await recordConsent(deps, signedIn.user.id, consentSubject(req));
       return await grant(reply, req, signedIn, 303);
     } catch (error) {

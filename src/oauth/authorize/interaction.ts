@@ -1,7 +1,7 @@
 import type { SecretBox } from '../../crypto/secret-box';
 import type { Clock } from '../../lib/clock';
 import { hasControlCharacter } from '../../lib/control-characters';
-import { CSRF_COOKIE, parseCookies, serializeCookie } from './cookies';
+import { parseCookies, serializeCookie, signInCookieNames } from './cookies';
 import { csrfMatches, CSRF_TOKEN, newCsrfToken, openTransaction, sealTransaction, Transaction, TxKind } from './transaction';
 
 /**
@@ -10,10 +10,7 @@ import { csrfMatches, CSRF_TOKEN, newCsrfToken, openTransaction, sealTransaction
  * routes of its own.
  */
 export interface InteractionRoutes {
-  /**
-   * The page (GET) the browser goes back to once signed in, with the carried parameters as its
-   * query. Also the CSRF cookie's path, so it must be a prefix of both actions.
-   */
+  /** The page (GET) the browser goes back to once signed in, with the carried parameters as its query. */
   continuePath: string;
   /** Where the sign-in form posts. */
   signInAction: string;
@@ -60,18 +57,23 @@ export function formFields(body: unknown, limits: Record<string, number>): Map<s
  * The forms of an interaction: each carries a sealed transaction (the pending request, see
  * transaction.ts) and the browser's CSRF token; a post is accepted only when the transaction opens
  * (right kind, not expired) and the CSRF token of the cookie, the field and the transaction agree.
- * Expiry reads the injected clock.
+ * Expiry reads the injected clock. The CSRF cookie is the whole site's (`Path=/`, which its
+ * `__Host-` name on https requires), so every interaction's routes share it.
  */
 export class InteractionForms {
-  constructor(private readonly deps: { box: SecretBox; clock: Clock; secure: boolean }) {}
+  private readonly csrfCookie: string;
+
+  constructor(private readonly deps: { box: SecretBox; clock: Clock; secure: boolean }) {
+    this.csrfCookie = signInCookieNames(deps.secure).csrf;
+  }
 
   /** Seals `tx` for a form, with this browser's CSRF token: its cookie's, or a new one to set. */
-  seal(cookieHeader: string | undefined, routes: InteractionRoutes, tx: Omit<Transaction, 'exp' | 'csrf'>): SealedForm {
+  seal(cookieHeader: string | undefined, tx: Omit<Transaction, 'exp' | 'csrf' | 'id'>): SealedForm {
     const setCookies: string[] = [];
-    let csrf = parseCookies(cookieHeader).get(CSRF_COOKIE);
+    let csrf = parseCookies(cookieHeader).get(this.csrfCookie);
     if (csrf === undefined || !CSRF_TOKEN.test(csrf)) {
       csrf = newCsrfToken();
-      setCookies.push(serializeCookie(CSRF_COOKIE, csrf, { path: routes.continuePath, secure: this.deps.secure }));
+      setCookies.push(serializeCookie(this.csrfCookie, csrf, { secure: this.deps.secure }));
     }
     const sealed = sealTransaction(this.deps.box, { ...tx, csrf }, this.deps.clock.now().getTime());
     return { tx: sealed, csrf, setCookies };
@@ -81,7 +83,7 @@ export class InteractionForms {
   open(cookieHeader: string | undefined, fields: Map<string, string> | null, kind: TxKind): Transaction | null {
     if (!fields) return null;
     const tx = openTransaction(this.deps.box, fields.get('tx'), kind, this.deps.clock.now().getTime());
-    if (!tx || !csrfMatches(parseCookies(cookieHeader).get(CSRF_COOKIE), fields.get('csrf'), tx.csrf)) return null;
+    if (!tx || !csrfMatches(parseCookies(cookieHeader).get(this.csrfCookie), fields.get('csrf'), tx.csrf)) return null;
     return tx;
   }
 }

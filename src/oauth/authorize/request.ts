@@ -1,4 +1,4 @@
-import { CLIENT_ID_MAX, isPublicClient } from '../../domain/client/client.rules';
+import { CLIENT_ID_MAX } from '../../domain/client/client.rules';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { isLoopbackHost } from '../../domain/validation';
 import { hasControlCharacter } from '../../lib/control-characters';
@@ -9,6 +9,7 @@ import type { CachedApi, Registry } from '../registry';
 import { allowsResponseMode, RESPONSE_MODES, RESPONSE_TYPES, responseTypeOf, ResponseMode, ResponseType } from '../response-types';
 import { parseScopeParam } from '../scope';
 import { isIdentityScope, isStandardScope, OFFLINE_ACCESS } from '../standard-scopes';
+import { isRegisteredRedirectUri } from './redirect-uri';
 
 /**
  * Parsing and validating an authorization request (RFC 6749 §4.1.1 and §4.2.1, RFC 7636, RFC 9700).
@@ -138,7 +139,8 @@ export async function validateAuthorizationRequest(
   if (!cached) throw new PageError('Unknown application', 'No application has this client_id.');
   const client = cached.client;
 
-  // 2. The redirect URI: an exact string match with a registered callback (RFC 9700 §2.1).
+  // 2. The redirect URI: an exact string match with a registered callback (RFC 9700 §2.1); a native
+  // app's loopback IP callback with any port (RFC 8252 §7.3). The request's own URI is used from here on.
   if (repeated.has('redirect_uri')) throw new PageError('Invalid request', 'The redirect_uri parameter is repeated.');
   let redirectUri = get('redirect_uri');
   if (redirectUri === undefined) {
@@ -149,7 +151,7 @@ export async function validateAuthorizationRequest(
       );
     }
     redirectUri = client.callbacks[0];
-  } else if (!client.callbacks.includes(redirectUri)) {
+  } else if (!isRegisteredRedirectUri(client, redirectUri)) {
     throw new PageError('Invalid redirect URI', 'The redirect_uri is not one of the application’s registered callback URLs.');
   }
 
@@ -227,7 +229,8 @@ export async function validateAuthorizationRequest(
   }
   if (prompts.has('none') && prompts.size > 1) throw fail('invalid_request', 'prompt=none cannot be combined with other values');
 
-  // 7. PKCE (RFC 7636), S256 only; required for public and third-party clients.
+  // 7. PKCE (RFC 7636), S256 only; required of every client, confidential ones included (RFC 9700
+  // §2.1.1: it also stops code injection, which a client secret does not).
   let codeChallenge: string | null = null;
   let codeChallengeMethod: 'S256' | null = null;
   if (responseType === 'code') {
@@ -236,16 +239,13 @@ export async function validateAuthorizationRequest(
     if (method !== undefined && method !== 'S256') throw fail('invalid_request', 'code_challenge_method must be S256');
     if (challenge === undefined) {
       if (method !== undefined) throw fail('invalid_request', 'code_challenge_method without code_challenge');
-      if (isPublicClient(client.appType) || !client.isFirstParty) {
-        throw fail('invalid_request', 'code_challenge required (PKCE with code_challenge_method=S256)');
-      }
-    } else {
-      // Without a method, RFC 7636 means plain: refused like plain.
-      if (method === undefined) throw fail('invalid_request', 'code_challenge_method must be S256');
-      if (!S256_CHALLENGE.test(challenge)) throw fail('invalid_request', 'code_challenge must be 43 base64url characters (S256)');
-      codeChallenge = challenge;
-      codeChallengeMethod = 'S256';
+      throw fail('invalid_request', 'code_challenge required (PKCE with code_challenge_method=S256)');
     }
+    // Without a method, RFC 7636 means plain: refused like plain.
+    if (method === undefined) throw fail('invalid_request', 'code_challenge_method must be S256');
+    if (!S256_CHALLENGE.test(challenge)) throw fail('invalid_request', 'code_challenge must be 43 base64url characters (S256)');
+    codeChallenge = challenge;
+    codeChallengeMethod = 'S256';
   }
   // 8. nonce: required with the implicit grant (remembered so a response cannot be replayed); with
   // a code, optional and repeated in the ID token (OpenID Connect Core §3.1.2.1).

@@ -2,7 +2,7 @@ import type { UserEntity } from '../../domain/user/user.entity';
 import type { LoginThrottleService } from '../../domain/sign-in/login-throttle.service';
 import type { LiveSession, SessionService } from '../../domain/sign-in/session.service';
 import { WorkLimiterFull } from '../../lib/work-limiter';
-import { serializeCookie, SESSION_COOKIE } from './cookies';
+import { parseCookies, serializeCookie, signInCookieNames } from './cookies';
 import type { InteractionForms, InteractionRoutes } from './interaction';
 import type { LoginPageInput } from './pages';
 import { attemptKeys } from './throttle';
@@ -102,14 +102,19 @@ export async function signIn(deps: SignInDeps, credentials: Credentials, previou
   return { status: 'signed-in', user, sessionId: await deps.sessions.create(user.id) };
 }
 
+/** The session id of a request's cookies (`secure`: the issuer is https, see signInCookieNames). */
+export function sessionIdFromCookies(cookieHeader: string | undefined, secure: boolean): string | undefined {
+  return parseCookies(cookieHeader).get(signInCookieNames(secure).session);
+}
+
 /** The Set-Cookie line of a new session: the whole site, as long as the session can live (`maxAge`, seconds). */
 export function sessionCookie(sessionId: string, secure: boolean, maxAge: number): string {
-  return serializeCookie(SESSION_COOKIE, sessionId, { path: '/', maxAge, secure });
+  return serializeCookie(signInCookieNames(secure).session, sessionId, { maxAge, secure });
 }
 
 /** The Set-Cookie line that removes the session cookie (sign-out). */
 export function clearedSessionCookie(secure: boolean): string {
-  return serializeCookie(SESSION_COOKIE, '', { path: '/', maxAge: 0, secure });
+  return serializeCookie(signInCookieNames(secure).session, '', { maxAge: 0, secure });
 }
 
 export interface SignInFormInput {
@@ -129,7 +134,7 @@ export function signInForm(
   cookieHeader: string | undefined,
   input: SignInFormInput,
 ): { page: LoginPageInput; setCookies: string[] } {
-  const { tx, csrf, setCookies } = forms.seal(cookieHeader, routes, { kind: 'login', params: input.params });
+  const { tx, csrf, setCookies } = forms.seal(cookieHeader, { kind: 'login', params: input.params });
   return {
     page: {
       action: routes.signInAction,

@@ -4,9 +4,10 @@ import { randomToken } from '../../crypto/random';
 
 /**
  * A pending authorization request carried through the sign-in and consent forms: the request's
- * parameters, sealed (AES-256-GCM under the master key) with an expiry and the CSRF token, in a
- * hidden field. Nothing is stored server-side; every step re-validates the parameters against
- * the current configuration. The associated data binds a blob to its purpose.
+ * parameters, sealed (AES-256-GCM under the master key) with a random id, an expiry and the CSRF
+ * token, in a hidden field. Nothing is stored server-side but the ids of the consent forms already
+ * answered (each is answered once, see UsedTransactionService); every step re-validates the
+ * parameters against the current configuration. The associated data binds a blob to its purpose.
  */
 export const TX_AAD = 'authorize-tx';
 /** How long a sign-in or consent form stays valid. */
@@ -17,6 +18,8 @@ export const TX_MAX_LENGTH = 40_000;
 export type TxKind = 'login' | 'consent';
 
 export interface Transaction {
+  /** Random, unique to this form: what a single-use form is remembered by once used. */
+  id: string;
   kind: TxKind;
   params: [string, string][];
   csrf: string;
@@ -26,8 +29,12 @@ export interface Transaction {
   exp: number;
 }
 
-export function sealTransaction(box: SecretBox, tx: Omit<Transaction, 'exp'>, now = Date.now()): string {
-  return box.seal(JSON.stringify({ ...tx, exp: Math.floor(now / 1000) + TX_LIFETIME_SECONDS }), TX_AAD);
+/** A transaction id: 128 random bits, base64url. */
+export const TX_ID = /^[A-Za-z0-9_-]{22}$/;
+
+/** Seals `tx` with a new id, expiring TX_LIFETIME_SECONDS after `now`. */
+export function sealTransaction(box: SecretBox, tx: Omit<Transaction, 'exp' | 'id'>, now = Date.now()): string {
+  return box.seal(JSON.stringify({ ...tx, id: randomToken(16), exp: Math.floor(now / 1000) + TX_LIFETIME_SECONDS }), TX_AAD);
 }
 
 /** The transaction, or null when it is malformed, tampered with, of another kind or expired. */
@@ -40,7 +47,8 @@ export function openTransaction(box: SecretBox, sealed: string | undefined, kind
     return null;
   }
   if (!tx || tx.kind !== kind || typeof tx.exp !== 'number' || tx.exp * 1000 <= now) return null;
-  if (!Array.isArray(tx.params) || typeof tx.csrf !== 'string') return null;
+  // A form sealed before transactions had ids (at most TX_LIFETIME_SECONDS before an upgrade) is refused too.
+  if (!Array.isArray(tx.params) || typeof tx.csrf !== 'string' || typeof tx.id !== 'string' || !TX_ID.test(tx.id)) return null;
   return tx;
 }
 

@@ -62,14 +62,15 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
   if (redirectUri === undefined || redirectUri !== granted.redirectUri) {
     throw invalidGrant('redirect_uri does not match the one of the authorization request');
   }
-  if (granted.codeChallenge !== null) {
-    if (verifier === undefined) throw invalidGrant('code_verifier is required (PKCE)');
-    if (!CODE_VERIFIER.test(verifier) || !pkceS256Matches(verifier, granted.codeChallenge)) {
-      throw invalidGrant('code_verifier does not match the code challenge');
-    }
-  } else if (verifier !== undefined) {
-    // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt.
+  // Every code is PKCE-bound: /authorize requires a challenge of every client.
+  if (verifier === undefined) throw invalidGrant('code_verifier is required (PKCE)');
+  if (granted.codeChallenge === null) {
+    // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is a downgrade attempt. Only
+    // codes issued before PKCE was required (60 s before an upgrade at most) have none: refused too.
     throw invalidGrant('code_verifier was sent but the authorization request had no code_challenge');
+  }
+  if (!CODE_VERIFIER.test(verifier) || !pkceS256Matches(verifier, granted.codeChallenge)) {
+    throw invalidGrant('code_verifier does not match the code challenge');
   }
 
   const user = await deps.users.findById(granted.userId);

@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyRing } from '../../crypto/key-ring';
 import type { SessionService } from '../../domain/sign-in/session.service';
-import { parseCookies, SESSION_COOKIE } from '../authorize/cookies';
 import { formFields } from '../authorize/interaction';
 import { AUTHORIZE_HEADERS, errorPage, escapeHtml, sendPage, temporarilyUnavailablePage } from '../authorize/pages';
 import { isDatabaseUnavailable } from '../../db/database-errors';
 import { PageError, parseQuery, rawQueryOf } from '../authorize/request';
-import { clearedSessionCookie } from '../authorize/sign-in-step';
+import { clearedSessionCookie, sessionIdFromCookies } from '../authorize/sign-in-step';
 import { CLIENT_ID_MAX } from '../../domain/client/client.rules';
 import { PARAM_VALUE_MAX } from '../params';
 import type { Registry } from '../registry';
@@ -47,7 +46,7 @@ export function registerLogoutEndpoints(app: FastifyInstance, deps: LogoutDeps):
   const logout = async (request: FastifyRequest, reply: FastifyReply, req: LogoutRequest) => {
     try {
       const target = await redirectTarget(deps, req);
-      const sessionId = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
+      const sessionId = sessionIdFromCookies(request.headers.cookie, secure);
       if (sessionId !== undefined) await deps.sessions.end(sessionId);
       reply.header('Set-Cookie', [clearedSessionCookie(secure)]);
       if (target === undefined) return signedOutPage(reply);
