@@ -1,3 +1,4 @@
+import { MANAGEMENT_TOKEN_REQUIRED } from '../../src/http/management-auth';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -307,7 +308,7 @@ describe('INTROSPECTION=off', () => {
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
       expect(res.body).toEqual({
-        errors: [{ message: 'An access token for the Management API is required', extensions: { code: 'UNAUTHENTICATED' } }],
+        errors: [{ message: MANAGEMENT_TOKEN_REQUIRED, extensions: { code: 'UNAUTHENTICATED' } }],
       });
     }
     const sdl = await fetch(`${server.url}${SCHEMA_SDL_PATH}`);
