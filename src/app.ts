@@ -200,9 +200,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       onError: (err) => http.log.error({ err }, 'housekeeping failed'),
     });
 
+    // The userinfo endpoint's URL: the built-in userinfo API's identifier and the endpoint's audience.
+    const userinfoAudience = userinfoUrl(config.issuer);
     const bootstrap = await bootstrapManagement(dataSource, changes, {
       audience: config.managementAudience,
-      userinfoAudience: userinfoUrl(config.issuer),
+      userinfoAudience,
       bootstrapClient: config.bootstrapClient,
     });
     // Creates the ring if needed and loads every published key.
@@ -237,13 +239,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)),
     });
     registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations, origins });
-    registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoUrl(config.issuer) });
+    registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoAudience });
     const sessions = new SessionService(dataSource, clock, config.session);
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
     registerAuthorizeEndpoint(http, {
       issuer: config.issuer,
       registry,
-      audiences: { defaultAudience: config.defaultAudience, userinfo: userinfoUrl(config.issuer) },
+      audiences: { defaultAudience: config.defaultAudience, userinfo: userinfoAudience },
       box,
       clock,
       pipeline,

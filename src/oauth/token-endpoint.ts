@@ -45,7 +45,7 @@ export function toOAuthError(error: unknown, log: FastifyInstance['log']): OAuth
     log.warn({ err: error }, 'database unavailable');
     return temporarilyUnavailable();
   }
-  log.error({ err: error }, 'token endpoint fault');
+  log.error({ err: error }, 'OAuth endpoint fault');
   return new OAuthError('server_error', 'The server could not complete the request', 500);
 }
 

@@ -8,8 +8,7 @@ import { OAuthError } from './errors';
 import { readParams } from './params';
 import type { Registry } from './registry';
 import { OPENID } from './standard-scopes';
-import { NO_STORE, requestFault, TOKEN_BODY_LIMIT, toOAuthError } from './token-endpoint';
-import { isDatabaseUnavailable } from '../db/database-errors';
+import { NO_STORE, requestFault, sendOAuthError, TOKEN_BODY_LIMIT, toOAuthError } from './token-endpoint';
 import type { TokenValidator } from './token-validator';
 import { InvalidTokenError } from './token-verifier';
 import { USERINFO_PATH } from './userinfo-url';
@@ -61,21 +60,8 @@ export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDep
     const invalid = error instanceof OAuthError ? error : requestFault(error);
     const refusal =
       error instanceof UserinfoError ? error : invalid ? new UserinfoError('invalid_request', invalid.description, 400) : undefined;
-    if (!refusal && isDatabaseUnavailable(error)) {
-      // 503, to be retried (no Bearer challenge: the token is not at fault).
-      const unavailable = toOAuthError(error, request.log);
-      return reply
-        .code(unavailable.status)
-        .headers({ ...NO_STORE, ...unavailable.headers })
-        .send(unavailable.toJSON());
-    }
-    if (!refusal) {
-      request.log.error({ err: error }, 'userinfo endpoint fault');
-      return reply
-        .code(500)
-        .headers(NO_STORE)
-        .send({ error: 'server_error', error_description: 'The server could not complete the request' });
-    }
+    // Not the token's fault (no Bearer challenge): 503 when the database is unreachable, else server_error.
+    if (!refusal) return sendOAuthError(reply, toOAuthError(error, request.log));
     await deps.origins.exposeError(request, reply, refusal.originRefusal ?? refusal);
     return reply
       .code(refusal.status)

@@ -48,7 +48,7 @@ export interface TokenPipelineDeps {
  */
 export class TokenPipeline {
   /** The userinfo endpoint's URL: an audience of user tokens that carry `openid`. */
-  readonly userinfoAudience: string;
+  private readonly userinfoAudience: string;
 
   constructor(private readonly deps: TokenPipelineDeps) {
     this.userinfoAudience = userinfoUrl(deps.issuer);
