@@ -5,7 +5,12 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Several instances share one database only with PostgreSQL: the embedded PGlite lives inside
   // one process, so the multi-instance suite runs in the PostgreSQL pass of .ci/run.
-  testPathIgnorePatterns: process.env.DATABASE_URL ? ['/node_modules/'] : ['/node_modules/', '\\.postgres\\.test\\.ts$'],
+  // Rate limits shared through Redis need several instances too, and REDIS_URL.
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    ...(process.env.DATABASE_URL ? [] : ['\\.postgres\\.test\\.ts$']),
+    ...(process.env.DATABASE_URL && process.env.REDIS_URL ? [] : ['\\.redis\\.test\\.ts$']),
+  ],
   transform: {
     '^.+\\.(t|j)sx?$': [
       '@swc/jest',

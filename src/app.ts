@@ -60,6 +60,10 @@ import { TokenHookService } from './domain/token-hook/token-hook.service';
 import { TokenHookCaller } from './oauth/token-hook/token-hook-caller';
 import { TokenHookClaims } from './oauth/token-hook/token-hook-claims';
 import { TokenHookTester } from './oauth/token-hook/token-hook-tester';
+import { openRedis, RedisConnection } from './db/redis';
+import { rateLimitFactory, type RateLimitStore } from './lib/rate-limit';
+import { oauthRateLimitHooks } from './oauth/rate-limits';
+import { graphqlRateLimits } from './http/graphql-rate-limits';
 
 export interface App {
   config: Config;
@@ -132,11 +136,20 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     if (shuttingDown) reply.header('connection', 'close');
   });
 
+  // REDIS_URL: rate-limit budgets shared by every instance; otherwise counted in this process.
+  const redis: RedisConnection | undefined = config.redis && (await openRedis(config.redis.url, http.log, { connectTimeoutMs: 5000 }));
+  const rateLimitStore: RateLimitStore =
+    redis && config.redis ? { kind: 'redis', client: redis.client, keyPrefix: config.redis.keyPrefix } : { kind: 'memory' };
+  const rateLimit = rateLimitFactory(rateLimitStore, metrics && ((name) => metrics.rateLimited(name)));
+
   const database = await openDatabase(config, {
     entities,
     logger: options.sqlLogger,
     poolSize: options.poolSize,
     timeouts: config.databaseTimeouts,
+  }).catch(async (error: unknown) => {
+    await redis?.close();
+    throw error;
   });
   let listener: ChangeListener | undefined;
   try {
@@ -226,8 +239,18 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     registerBodyParsers(http);
     // CORS of the endpoints clients authenticate to, after each client's allowed origins.
     const origins = new ClientOrigins(registry);
+    const oauthLimits = oauthRateLimitHooks(
+      {
+        requestsPerAddress: config.rateLimits.oauthRequests,
+        failuresPerAddress: config.rateLimits.oauthFailures,
+        clientAuthFailures: config.rateLimits.clientAuthFailures,
+      },
+      rateLimit,
+      http.log,
+    );
     registerTokenEndpoint(http, {
       origins,
+      rateLimits: oauthLimits,
       grants,
       services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens },
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
@@ -236,9 +259,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       registry,
       clock,
       validator,
+      rateLimits: oauthLimits,
       observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)),
     });
-    registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations, origins });
+    registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations, origins, rateLimits: oauthLimits });
     registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoAudience });
     const sessions = new SessionService(dataSource, clock, config.session);
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
@@ -299,6 +323,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         audience: config.managementAudience,
         audit,
         introspection: config.graphql.introspection,
+        limits: graphqlRateLimits(
+          { perCaller: config.rateLimits.graphqlCaller, tokenlessPerAddress: config.rateLimits.graphqlTokenless },
+          rateLimit,
+        ),
       }),
       explorer,
       metrics,
@@ -338,11 +366,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         await metricsServer?.close();
         await activeListener.close();
         await database.close();
+        await redis?.close();
       },
     };
   } catch (error) {
     await listener?.close();
     await database.close();
+    await redis?.close();
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { parseHostEntry } from './lib/hostname';
 import { apiIdentifierProblem } from './lib/api-identifier';
 import { hasControlCharacter } from './lib/control-characters';
 import { endpointUrl } from './lib/issuer-url';
+import type { Budget } from './lib/rate-limit';
 
 /**
  * The service configuration, read once from the environment and validated up front so a
@@ -74,7 +75,31 @@ export interface Config {
   trustProxy: false | number | string[];
   /** Argon2 computations (sign-in checks, password hashing) running at once in the process, and waiting beyond (PASSWORD_HASH_*). */
   passwordHashing: { concurrency: number; queue: number };
+  /** REDIS_URL (and REDIS_KEY_PREFIX): where instances share rate-limit budgets; undefined: each process counts its own. */
+  redis: { url: string; keyPrefix: string } | undefined;
+  /** Rate-limit budgets (RATE_LIMIT_*, `<points>/<window>` or `off`); undefined: that limit is off. */
+  rateLimits: {
+    /** Requests to /oauth/token, /oauth/introspect and /oauth/revoke per client address. */
+    oauthRequests: Budget | undefined;
+    /** Failed (4xx) requests to those endpoints per client address. */
+    oauthFailures: Budget | undefined;
+    /** Failed client authentications (`invalid_client`) per client_id at one address. */
+    clientAuthFailures: Budget | undefined;
+    /** /graphql requests per caller (a token's client and subject). */
+    graphqlCaller: Budget | undefined;
+    /** /graphql requests without a valid token per client address. */
+    graphqlTokenless: Budget | undefined;
+  };
 }
+
+/** The defaults of RATE_LIMIT_*: above what one busy machine client does (`npm run bench:token`: 10 connections, a few thousand tokens/s). */
+export const RATE_LIMIT_DEFAULTS = {
+  RATE_LIMIT_OAUTH_REQUESTS: '20000/1s',
+  RATE_LIMIT_OAUTH_FAILURES: '300/1m',
+  RATE_LIMIT_CLIENT_AUTH_FAILURES: '10/5m',
+  RATE_LIMIT_GRAPHQL_CALLER: '6000/1m',
+  RATE_LIMIT_GRAPHQL_TOKENLESS: '120/1m',
+} as const;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -225,6 +250,22 @@ export function loadConfig(env: Env = process.env): Config {
     queue: integer('PASSWORD_HASH_QUEUE', 32, 0, 10_000),
   };
 
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL');
+  const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'apiauth:';
+  if (!/^[A-Za-z0-9:._-]{1,64}$/.test(redisKeyPrefix)) problems.push('REDIS_KEY_PREFIX must be 1–64 letters, digits or : . _ -');
+  const budget = (name: keyof typeof RATE_LIMIT_DEFAULTS): Budget | undefined => {
+    const raw = read(name) ?? RATE_LIMIT_DEFAULTS[name];
+    const parsed = parseBudget(raw);
+    if (parsed === null) {
+      problems.push(
+        `${name} must be off or <points>/<window>, e.g. 300/1m (points 1–10000000; window 1s–24h in s, m or h) (got "${raw.slice(0, 100)}")`,
+      );
+      return undefined;
+    }
+    return parsed;
+  };
+
   const config: Config = {
     port,
     host,
@@ -256,9 +297,30 @@ export function loadConfig(env: Env = process.env): Config {
     defaultAudience,
     trustProxy,
     passwordHashing,
+    redis: redisUrl === undefined ? undefined : { url: redisUrl, keyPrefix: redisKeyPrefix },
+    rateLimits: {
+      oauthRequests: budget('RATE_LIMIT_OAUTH_REQUESTS'),
+      oauthFailures: budget('RATE_LIMIT_OAUTH_FAILURES'),
+      clientAuthFailures: budget('RATE_LIMIT_CLIENT_AUTH_FAILURES'),
+      graphqlCaller: budget('RATE_LIMIT_GRAPHQL_CALLER'),
+      graphqlTokenless: budget('RATE_LIMIT_GRAPHQL_TOKENLESS'),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+const WINDOW_UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** A rate-limit budget: `off` (undefined), or `<points>/<window>` such as `300/1m`; null when malformed or out of range. */
+export function parseBudget(raw: string): Budget | undefined | null {
+  if (raw.toLowerCase() === 'off') return undefined;
+  const match = /^(\d{1,8})\/(\d{1,5})([smh])$/.exec(raw);
+  if (!match) return null;
+  const points = Number(match[1]);
+  const seconds = Number(match[2]) * WINDOW_UNIT_SECONDS[match[3]];
+  if (points < 1 || points > 10_000_000 || seconds < 1 || seconds > 86_400) return null;
+  return { points, seconds };
 }
 
 /** proxy-addr's names for the loopback, link-local and unique-local (private) ranges. */

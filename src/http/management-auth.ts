@@ -7,6 +7,7 @@ import type { Principal } from '../graphql/context';
 import { InvalidTokenError } from '../oauth/token-verifier';
 import type { TokenValidator } from '../oauth/token-validator';
 import type { AuditLog } from '../domain/audit/audit-log';
+import type { GraphQLRateLimits } from './graphql-rate-limits';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 
@@ -52,10 +53,21 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
  * navigating to /graphql for the explorer page never gets here: the route's onRequest hook serves
  * that static page first (graphql-route.ts, explorer.ts), so every request this hook sees is a
  * GraphQL request, or (introspection off) a request for the schema's SDL.
+ *
+ * Rate limits (`limits`): requests without a valid token count against their address's tokenless
+ * budget (a spent one answers 429 instead of 401, and writes no audit event); valid ones against
+ * their caller's budget.
  */
-export function createManagementAuth(deps: { validator: TokenValidator; audience: string; audit: AuditLog; introspection: boolean }) {
+export function createManagementAuth(deps: {
+  validator: TokenValidator;
+  audience: string;
+  audit: AuditLog;
+  introspection: boolean;
+  limits: GraphQLRateLimits;
+}) {
   /** `reason`: why, for the log and the audit event only. */
-  const reject = (request: FastifyRequest, reply: FastifyReply, reason: string) => {
+  const reject = async (request: FastifyRequest, reply: FastifyReply, reason: string) => {
+    if (!(await deps.limits.admitTokenless(request, reply))) return;
     request.log.info({ reason }, 'management API token refused');
     deps.audit.recordDenied(
       { subject: null, clientId: null, requestId: String(request.id) },
@@ -76,7 +88,10 @@ export function createManagementAuth(deps: { validator: TokenValidator; audience
     const header = request.headers.authorization;
     if (header === undefined) {
       const source = (request.method === 'GET' ? request.query : request.body) as Record<string, unknown> | undefined;
-      if (deps.introspection && isIntrospectionOnly(source?.query, source?.operationName)) return;
+      if (deps.introspection && isIntrospectionOnly(source?.query, source?.operationName)) {
+        await deps.limits.admitTokenless(request, reply);
+        return;
+      }
       await reject(request, reply, 'An access token for the Management API is required');
       return;
     }
@@ -87,11 +102,13 @@ export function createManagementAuth(deps: { validator: TokenValidator; audience
     }
     try {
       const { payload, clientId } = await deps.validator.validate(token, { audience: deps.audience });
-      principals.set(request, {
+      const principal: Principal = {
         subject: String(payload.sub),
         clientId,
         scopes: new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []),
-      });
+      };
+      if (!(await deps.limits.admitCaller(principal, reply))) return;
+      principals.set(request, principal);
     } catch (error) {
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable');

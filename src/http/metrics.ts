@@ -21,6 +21,7 @@ export class Metrics {
   private readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
   private readonly tokenHookCalls: Counter;
   private readonly tokenHookFailures: Counter<'reason'>;
+  private readonly rateLimitRefusals: Counter<'limit'>;
   private readonly tokenHookDuration: Histogram<'outcome'>;
   private readonly operationNames = new Set<string>();
 
@@ -59,6 +60,12 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    this.rateLimitRefusals = new Counter({
+      name: 'apiauth_rate_limited_total',
+      help: 'Requests that found a rate-limit budget spent (429), by budget',
+      labelNames: ['limit'],
+      registers,
+    });
     this.tokenHookCalls = new Counter({
       name: 'apiauth_token_hook_calls_total',
       help: 'Token hook calls made while issuing tokens (the test mutation excluded)',
@@ -77,6 +84,10 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
       registers,
     });
+  }
+
+  rateLimited(limit: string): void {
+    this.rateLimitRefusals.inc({ limit });
   }
 
   tokenRequest(grantType: string, outcome: string): void {

@@ -37,9 +37,15 @@ export function isPreflight(method: string, headers: Record<string, string | str
   return method === 'OPTIONS' && typeof headers.origin === 'string' && headers['access-control-request-method'] !== undefined;
 }
 
+/** Response headers a page may read beyond the CORS-safelisted ones: when to retry, and the rate-limit budget. */
+const EXPOSED_HEADERS = 'Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy';
+
 /** The headers of a response readable by `origin` (`*`: any origin, no Vary needed). */
 export function allowOriginHeaders(origin: string): Record<string, string> {
-  return origin === '*' ? { 'Access-Control-Allow-Origin': '*' } : { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' };
+  const exposed = { 'Access-Control-Expose-Headers': EXPOSED_HEADERS };
+  return origin === '*'
+    ? { 'Access-Control-Allow-Origin': '*', ...exposed }
+    : { 'Access-Control-Allow-Origin': origin, Vary: 'Origin', ...exposed };
 }
 
 /** The headers of a preflight answer allowing `origin` the given methods and request headers. */

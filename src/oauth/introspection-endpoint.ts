@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidClient, invalidRequest } from './errors';
 import { readParams } from './params';
 import { authenticateClient } from './client-auth/authenticate';
-import { oauthErrorHandler, sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
+import { oauthRouteOptions, sendOAuthError, toOAuthError, NO_STORE } from './token-endpoint';
+import type { OAuthRouteHooks } from './rate-limits';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { TokenValidator } from './token-validator';
@@ -23,13 +24,13 @@ const INACTIVE = { active: false } as const;
 export function registerIntrospectionEndpoint(
   app: FastifyInstance,
   /** `observe` is told each outcome: "active", "inactive" or the OAuth error code (for metrics). */
-  deps: { registry: Registry; clock: Clock; validator: TokenValidator; observe?: (outcome: string) => void },
+  deps: { registry: Registry; clock: Clock; validator: TokenValidator; rateLimits: OAuthRouteHooks; observe?: (outcome: string) => void },
 ): void {
   const inactive = (reply: FastifyReply) => {
     deps.observe?.('inactive');
     return reply.send(INACTIVE);
   };
-  app.post('/oauth/introspect', { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: oauthErrorHandler() }, async (request, reply) => {
+  app.post('/oauth/introspect', oauthRouteOptions(deps.rateLimits), async (request, reply) => {
     try {
       const params = readParams(request.body);
       const caller = await authenticateClient(deps, request.headers.authorization, params);

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { invalidRequest } from './errors';
 import { readParams } from './params';
 import { authenticateClient, AuthenticatedClient } from './client-auth/authenticate';
-import { oauthErrorHandler, sendOAuthError, toOAuthError, NO_STORE, TOKEN_BODY_LIMIT } from './token-endpoint';
+import { oauthRouteOptions, sendOAuthError, toOAuthError, NO_STORE } from './token-endpoint';
+import type { OAuthRouteHooks } from './rate-limits';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { ClientOrigins } from './client-origins';
@@ -33,6 +34,7 @@ export function registerRevocationEndpoint(
     revocations: Pick<RevocationService, 'denylist'>;
     /** CORS: browsers on an origin the authenticating client allows. */
     origins: ClientOrigins;
+    rateLimits: OAuthRouteHooks;
   },
 ): void {
   deps.origins.registerPreflight(app, '/oauth/revoke', ['POST']);
@@ -64,7 +66,7 @@ export function registerRevocationEndpoint(
     return true;
   };
 
-  app.post('/oauth/revoke', { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: oauthErrorHandler(deps.origins) }, async (request, reply) => {
+  app.post('/oauth/revoke', oauthRouteOptions(deps.rateLimits, deps.origins), async (request, reply) => {
     try {
       const params = readParams(request.body);
       const caller = await authenticateClient(deps, request.headers.authorization, params);

@@ -7,6 +7,7 @@ import { authenticateClient } from './client-auth/authenticate';
 import { assertClientAllowed, GrantServices } from './grants/grant';
 import type { GrantRegistry } from './grants/registry';
 import type { ClientOrigins } from './client-origins';
+import type { OAuthRouteHooks } from './rate-limits';
 
 export const TOKEN_BODY_LIMIT = 16 * 1024;
 
@@ -62,6 +63,11 @@ export function oauthErrorHandler(origins?: ClientOrigins) {
   };
 }
 
+/** The options of each route clients authenticate to: body limit, OAuth error answers (CORS for `origins`), rate limits. */
+export function oauthRouteOptions(rateLimits: OAuthRouteHooks, origins?: ClientOrigins) {
+  return { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: oauthErrorHandler(origins), ...rateLimits };
+}
+
 /** Told the outcome of each token request: "success" or the OAuth error code (for metrics). */
 export type TokenOutcomeObserver = (grantType: string, outcome: string) => void;
 
@@ -75,11 +81,12 @@ export function registerTokenEndpoint(
     observe?: TokenOutcomeObserver;
     /** CORS: browsers on an origin the authenticating client allows. */
     origins: ClientOrigins;
+    rateLimits: OAuthRouteHooks;
   },
 ): void {
   const { grants, services, origins } = deps;
   origins.registerPreflight(app, '/oauth/token', ['POST']);
-  app.post('/oauth/token', { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: oauthErrorHandler(origins) }, async (request, reply) => {
+  app.post('/oauth/token', oauthRouteOptions(deps.rateLimits, origins), async (request, reply) => {
     let grantType: string | undefined;
     try {
       const params = readParams(request.body);

@@ -57,6 +57,19 @@ export function connectionRefused(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Every request of a test file comes from 127.0.0.1, and files testing refusals send many failing
+ * requests: test servers run with budgets no test reaches, the hooks still in place. The rate-limit
+ * tests set the budgets they test (and the defaults) in `env`.
+ */
+export const UNLIMITED: Record<string, string> = {
+  RATE_LIMIT_OAUTH_REQUESTS: '10000000/1h',
+  RATE_LIMIT_OAUTH_FAILURES: '10000000/1h',
+  RATE_LIMIT_CLIENT_AUTH_FAILURES: '10000000/1h',
+  RATE_LIMIT_GRAPHQL_CALLER: '10000000/1h',
+  RATE_LIMIT_GRAPHQL_TOKENLESS: '10000000/1h',
+};
+
 /** Starts the real service (HTTP on loopback, real database) for one test file. */
 export async function startTestServer(
   options: {
@@ -84,6 +97,7 @@ export async function startTestServer(
     MASTER_KEY: options.masterKey ?? randomBytes(32).toString('base64'),
     BOOTSTRAP_CLIENT_ID: BOOTSTRAP.clientId,
     BOOTSTRAP_CLIENT_SECRET: BOOTSTRAP.clientSecret,
+    ...UNLIMITED,
     ...options.env,
   });
   // Embedded runs reach PGlite through its URL: give the app the embedded pool size, as in production.

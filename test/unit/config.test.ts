@@ -173,4 +173,35 @@ describe('configuration', () => {
     expect(loadConfig({ GRAPHQL_MAX_ALIASES: '0' }).graphql.maxAliases).toBe(0);
     expect(() => loadConfig({ GRAPHQL_MAX_ALIASES: '1001' })).toThrow(/GRAPHQL_MAX_ALIASES must be an integer from 0 to 1000/);
   });
+
+  it('reads the rate-limit budgets (<points>/<window> or off) and REDIS_URL', () => {
+    const defaults = loadConfig({});
+    expect(defaults.redis).toBeUndefined();
+    expect(defaults.rateLimits).toEqual({
+      oauthRequests: { points: 20_000, seconds: 1 },
+      oauthFailures: { points: 300, seconds: 60 },
+      clientAuthFailures: { points: 10, seconds: 300 },
+      graphqlCaller: { points: 6000, seconds: 60 },
+      graphqlTokenless: { points: 120, seconds: 60 },
+    });
+    const set = loadConfig({
+      RATE_LIMIT_OAUTH_REQUESTS: '50/10s',
+      RATE_LIMIT_OAUTH_FAILURES: 'OFF',
+      RATE_LIMIT_GRAPHQL_CALLER: '1000/24h',
+      REDIS_URL: 'rediss://user:pw@redis.internal:6380/2',
+      REDIS_KEY_PREFIX: 'auth-eu:',
+    });
+    expect(set.rateLimits.oauthRequests).toEqual({ points: 50, seconds: 10 });
+    expect(set.rateLimits.oauthFailures).toBeUndefined();
+    expect(set.rateLimits.graphqlCaller).toEqual({ points: 1000, seconds: 86_400 });
+    expect(set.redis).toEqual({ url: 'rediss://user:pw@redis.internal:6380/2', keyPrefix: 'auth-eu:' });
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }).redis?.keyPrefix).toBe('apiauth:');
+    for (const bad of ['300', '300/1d', '0/1m', '300/0s', '300/25h', '-1/1m', '1/1.5m', '10000001/1s']) {
+      expect(() => loadConfig({ RATE_LIMIT_OAUTH_FAILURES: bad })).toThrow(
+        `RATE_LIMIT_OAUTH_FAILURES must be off or <points>/<window>, e.g. 300/1m (points 1–10000000; window 1s–24h in s, m or h) (got "${bad}")`,
+      );
+    }
+    expect(() => loadConfig({ REDIS_URL: 'http://redis:6379' })).toThrow('REDIS_URL must be a redis:// or rediss:// URL');
+    expect(() => loadConfig({ REDIS_KEY_PREFIX: 'a b' })).toThrow(/REDIS_KEY_PREFIX must be 1–64/);
+  });
 });

@@ -1,5 +1,6 @@
 import type { ThrottleKey } from '../../domain/sign-in/login-throttle.service';
 import { normalizeEmail } from '../../domain/user/user.rules';
+import { addressKey } from '../../lib/client-address';
 
 /**
  * The sign-in throttling policy (counted by LoginThrottleService): every attempt counts against its
@@ -12,9 +13,10 @@ import { normalizeEmail } from '../../domain/user/user.rules';
 export const ACCOUNT_AT_IP_FAILURE_LIMIT = 5;
 export const IP_FAILURE_LIMIT = 20;
 
-export const ipKey = (ip: string) => `ip:${ip}`.slice(0, 400);
+/** Addresses count as lib/client-address.ts says (an IPv6 address as its /64). */
+export const ipKey = (ip: string) => `ip:${addressKey(ip)}`.slice(0, 400);
 /** The address comes first: it never contains `|`, so the key names one pair. */
-export const accountAtIpKey = (email: string, ip: string) => `account-ip:${ip}|${normalizeEmail(email)}`.slice(0, 400);
+export const accountAtIpKey = (email: string, ip: string) => `account-ip:${addressKey(ip)}|${normalizeEmail(email)}`.slice(0, 400);
 
 /** The keys an attempt counts against: the address, and the account at the address when an email was given. */
 export function attemptKeys(email: string, ip: string): { ip: ThrottleKey; account: ThrottleKey | undefined } {
