@@ -215,9 +215,12 @@ async function main(): Promise<void> {
     await run(tasks, WARMUP);
     const rssStart = server.rssBytes();
     const stats: Stats = { requests: 0, byStatus: {}, latencies: {} };
-    await run(tasks, DURATION, stats);
-    const rssEnd = server.rssBytes();
+    // The RSS every tenth of the run: growth that levels off is the heap settling, steady growth a leak.
     const mb = (bytes: number) => Math.round(bytes / 1024 / 102.4) / 10;
+    const rssSamplesMb: number[] = [];
+    const sampler = setInterval(() => rssSamplesMb.push(mb(server.rssBytes())), (DURATION * 1000) / 10);
+    await run(tasks, DURATION, stats).finally(() => clearInterval(sampler));
+    const rssEnd = server.rssBytes();
     console.log(
       JSON.stringify({
         benchmark: 'soak',
@@ -231,6 +234,7 @@ async function main(): Promise<void> {
           .reduce((sum, [, count]) => sum + count, 0),
         p99Ms: Object.fromEntries(Object.entries(stats.latencies).map(([name, values]) => [name, p99(values)])),
         rssAfterWarmupMb: mb(rssStart),
+        rssSamplesMb,
         rssEndMb: mb(rssEnd),
         rssGrowthPercent: Math.round(((rssEnd - rssStart) / rssStart) * 1000) / 10,
       }),
