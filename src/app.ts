@@ -157,7 +157,11 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
     // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
     const applyChange = (payload: string, options: { reset?: boolean } = {}) => {
-      registry.clear(options);
+      if (options.reset) registry.clear(options);
+      else {
+        const colon = payload.indexOf(':');
+        registry.applyChange(payload.slice(0, colon), payload.slice(colon + 1));
+      }
       if (payload.startsWith('signing_key:')) {
         keyRing.reload().catch((err) => http.log.error({ err }, 'key ring reload failed'));
       } else if (payload.startsWith('resource_server:')) {
@@ -169,7 +173,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const keyRing = new KeyRing(dataSource, box, changes, clock);
     const reads = new TokenReadModel(dataSource, clock);
     // Each API is cached with its token hook (secret opened once per load, kept in memory only).
-    const registry = new Registry(reads, (serverId) => tokenHooks.activeHook(serverId));
+    const registry = new Registry(reads, (serverId) => tokenHooks.activeHook(serverId), config.registryCache);
+    metrics?.observeRegistry(() => registry.stats());
 
     listener = await listenForChanges(database.url, dataSource, {
       onChange: applyChange,

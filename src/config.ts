@@ -75,6 +75,8 @@ export interface Config {
   trustProxy: false | number | string[];
   /** Argon2 computations (sign-in checks, password hashing) running at once in the process, and waiting beyond (PASSWORD_HASH_*). */
   passwordHashing: { concurrency: number; queue: number };
+  /** Entries each token-endpoint cache keeps (clients, APIs, grants; LRU), and unknown ids it remembers (REGISTRY_CACHE_*). */
+  registryCache: { entries: number; missingEntries: number };
   /** REDIS_URL (and REDIS_KEY_PREFIX): where instances share rate-limit budgets; undefined: each process counts its own. */
   redis: { url: string; keyPrefix: string } | undefined;
   /** Rate-limit budgets (RATE_LIMIT_*, `<points>/<window>` or `off`); undefined: that limit is off. */
@@ -297,6 +299,10 @@ export function loadConfig(env: Env = process.env): Config {
     defaultAudience,
     trustProxy,
     passwordHashing,
+    registryCache: {
+      entries: integer('REGISTRY_CACHE_ENTRIES', 1_000_000, 100, 100_000_000),
+      missingEntries: integer('REGISTRY_CACHE_MISSING_ENTRIES', 100_000, 100, 10_000_000),
+    },
     redis: redisUrl === undefined ? undefined : { url: redisUrl, keyPrefix: redisKeyPrefix },
     rateLimits: {
       oauthRequests: budget('RATE_LIMIT_OAUTH_REQUESTS'),

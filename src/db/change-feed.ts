@@ -10,3 +10,8 @@ export type ChangeTopic = 'resource_server' | 'client' | 'client_grant' | 'signi
 export interface ChangeFeed {
   publish(em: EntityManager, topic: ChangeTopic, id: string): Promise<void>;
 }
+
+/** The id a client grant's changes are published under: the pair it is looked up by, so a cache drops exactly that entry. */
+export function grantChangeId(clientUuid: string, resourceServerUuid: string): string {
+  return `${clientUuid}|${resourceServerUuid}`;
+}

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 import type { FastifyBaseLogger } from 'fastify';
+import type { RegistryStats } from '../oauth/registry';
 
 /** Longest operation name kept as a label value; longer ones (and names past the cap) count as "other". */
 const OPERATION_NAME_MAX = 64;
@@ -83,6 +84,32 @@ export class Metrics {
       labelNames: ['outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
       registers,
+    });
+  }
+
+  /**
+   * Lookups of the token endpoint's caches (`apiauth_registry_lookups_total{cache, result}`), read
+   * from `stats` when scraped: the hot path counts in plain numbers and pays nothing for the metric.
+   */
+  observeRegistry(stats: () => RegistryStats[]): void {
+    const reported = new Map<string, number>();
+    new Counter({
+      name: 'apiauth_registry_lookups_total',
+      help: 'Token endpoint cache lookups (clients, APIs, API ids, grants) answered from memory (hit) or the database (miss)',
+      labelNames: ['cache', 'result'],
+      registers: [this.registry],
+      collect() {
+        for (const { cache, hits, misses } of stats()) {
+          for (const [result, total] of [
+            ['hit', hits],
+            ['miss', misses],
+          ] as const) {
+            const key = `${cache}|${result}`;
+            this.inc({ cache, result }, total - (reported.get(key) ?? 0));
+            reported.set(key, total);
+          }
+        }
+      },
     });
   }
 

@@ -4,7 +4,8 @@ import type { ClientGrantEntity } from '../domain/client-grant/client-grant.enti
 import type { TokenReadModel } from '../domain/token-read-model';
 import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
-import { isDatabaseUnavailable } from '../db/database-errors';
+import { grantChangeId } from '../db/change-feed';
+import { LoadCache, type LoadCacheSize } from './load-cache';
 
 export interface CachedClient {
   client: ClientEntity;
@@ -21,61 +22,145 @@ export interface CachedApi {
 /** Loads an API's token hook with the API (see TokenHookService.activeHook). */
 export type TokenHookLoader = (serverId: string) => Promise<ActiveTokenHook | null>;
 
-/** Entries per map before it is cleared; bounds memory against floods of unknown ids. */
-const MAX_ENTRIES = 50_000;
+/** How many entries each of the registry's caches keeps (REGISTRY_CACHE_ENTRIES, REGISTRY_MISSING_ENTRIES). */
+export type RegistrySize = LoadCacheSize;
+
+/** The registry's cache statistics: lookups answered from memory and lookups that went to the database. */
+export interface RegistryStats {
+  cache: 'clients' | 'apis' | 'api_ids' | 'grants';
+  hits: number;
+  misses: number;
+}
+
+/** key → the cached keys it covers (e.g. a client uuid → its grants' keys), for targeted invalidation. */
+class KeySets {
+  private readonly sets = new Map<string, Set<string>>();
+  add(owner: string, key: string): void {
+    let set = this.sets.get(owner);
+    if (!set) this.sets.set(owner, (set = new Set()));
+    set.add(key);
+  }
+  remove(owner: string, key: string): void {
+    const set = this.sets.get(owner);
+    if (set?.delete(key) && set.size === 0) this.sets.delete(owner);
+  }
+  take(owner: string): string[] {
+    const keys = [...(this.sets.get(owner) ?? [])];
+    this.sets.delete(owner);
+    return keys;
+  }
+}
 
 /**
- * The token endpoint's read model: clients, APIs and grants, cached in process (hits and misses).
- * Any committed change, on any instance, clears it (see change-listener.ts); a load that started
- * before a clear is not stored, so a stale read never outlives the change that made it stale.
+ * The token endpoint's read model: clients, APIs and grants, cached in process, each in a bounded
+ * LRU with its misses (unknown ids) kept apart (see LoadCache). A committed change, on any
+ * instance, drops exactly the entries it touches (`applyChange`): a client, its grants and the
+ * origins list; an API, its id and its grants; one grant. Changes to users, roles, consents or
+ * keys touch nothing here. After the change feed reconnected, every entry reloads on next use
+ * (`clear({ reset: true })`).
  */
 export class Registry {
-  private clients = new Map<string, Promise<CachedClient | null>>();
-  private apis = new Map<string, Promise<CachedApi | null>>();
+  /** By client_id. */
+  private readonly clients: LoadCache<CachedClient>;
+  /** By identifier. */
+  private readonly apis: LoadCache<CachedApi>;
   /** API uuid → identifier (then `apis`). */
-  private apiIdentifiers = new Map<string, Promise<string | null>>();
-  private grants = new Map<string, Promise<ClientGrantEntity | null>>();
+  private readonly apiIdentifiers: LoadCache<string>;
+  /** By `<client uuid>|<API uuid>`. */
+  private readonly grants: LoadCache<ClientGrantEntity>;
   /** One entry at most: the origins some client allows, as browsers send them (see allowedOrigins). */
-  private origins = new Map<string, Promise<ReadonlySet<string>>>();
-  private generation = 0;
-  /**
-   * The last value each entry loaded, kept across a clear after a reconnection (`clear({ reset:
-   * true })`): while the database is unreachable, the hot path answers from it rather than failing.
-   * A change notice (something did change) forgets it too.
-   */
-  private lastKnown = new Map<string, unknown>();
-
-  /** Each map's name in `lastKnown`'s keys. */
-  private readonly slotNames = new Map<Map<string, unknown>, string>([
-    [this.clients, 'client'],
-    [this.apis, 'api'],
-    [this.apiIdentifiers, 'apiId'],
-    [this.grants, 'grant'],
-    [this.origins, 'origins'],
-  ]);
+  private readonly origins = new LoadCache<ReadonlySet<string>>({ entries: 1, missingEntries: 1 });
+  /** Client uuid → client_id, API uuid → identifier, of the entries cached. */
+  private readonly clientIds = new Map<string, string>();
+  private readonly apiKeys = new Map<string, string>();
+  /** Client uuid, API uuid → the grant keys cached for it. */
+  private readonly grantsOfClient = new KeySets();
+  private readonly grantsOfApi = new KeySets();
 
   constructor(
     private readonly reads: TokenReadModel,
     private readonly loadTokenHook?: TokenHookLoader,
-  ) {}
+    size: RegistrySize = { entries: 1_000_000, missingEntries: 100_000 },
+  ) {
+    this.clients = new LoadCache<CachedClient>(size, {
+      add: (clientId, cached) => this.clientIds.set(cached.client.id, clientId),
+      remove: (_clientId, cached) => this.clientIds.delete(cached.client.id),
+    });
+    this.apis = new LoadCache<CachedApi>(size, {
+      add: (identifier, cached) => this.apiKeys.set(cached.server.id, identifier),
+      remove: (_identifier, cached) => this.apiKeys.delete(cached.server.id),
+    });
+    this.apiIdentifiers = new LoadCache<string>(size);
+    this.grants = new LoadCache<ClientGrantEntity>(size, {
+      add: (key, grant) => {
+        this.grantsOfClient.add(grant.clientUuid, key);
+        this.grantsOfApi.add(grant.resourceServerId, key);
+      },
+      remove: (key, grant) => {
+        this.grantsOfClient.remove(grant.clientUuid, key);
+        this.grantsOfApi.remove(grant.resourceServerId, key);
+      },
+    });
+  }
+
+  /**
+   * Drops what a committed change touched (`topic`, `id` as ChangeFeed.publish sent them). A topic
+   * it does not know drops everything, so a newer instance's notice is never ignored.
+   */
+  applyChange(topic: string, id: string): void {
+    switch (topic) {
+      case 'client': {
+        const clientId = this.clientIds.get(id);
+        if (clientId !== undefined) this.clients.delete(clientId);
+        // A new client may carry an id some request did not find.
+        this.clients.forgetMissing();
+        for (const key of this.grantsOfClient.take(id)) this.grants.delete(key);
+        this.origins.clear();
+        return;
+      }
+      case 'client_grant':
+        // `<client uuid>|<API uuid>` (grantChangeId): the one entry, found or missing.
+        if (id.includes('|')) this.grants.delete(id);
+        else this.grants.clear();
+        return;
+      case 'resource_server': {
+        const identifier = this.apiKeys.get(id);
+        if (identifier !== undefined) this.apis.delete(identifier);
+        this.apis.forgetMissing();
+        this.apiIdentifiers.delete(id);
+        // Removing an API's scopes rewrites its grants; deleting it deletes them.
+        for (const key of this.grantsOfApi.take(id)) this.grants.delete(key);
+        return;
+      }
+      case 'user':
+      case 'role':
+      case 'signing_key':
+        return;
+      default:
+        this.clear();
+    }
+  }
 
   /**
    * Drops every entry. `reset`: after the change feed reconnected (notices may have been missed,
-   * nothing is known to have changed): the last known values stay as a fallback for a database
-   * outage; without it (a change notice), they go too.
+   * nothing is known to have changed): every entry reloads on next use, its last value kept as a
+   * fallback for a database outage; without it, they go entirely.
    */
   clear(options: { reset?: boolean } = {}): void {
-    this.generation++;
-    if (!options.reset) this.lastKnown.clear();
-    this.clients.clear();
-    this.apis.clear();
-    this.apiIdentifiers.clear();
-    this.grants.clear();
-    this.origins.clear();
+    for (const cache of [this.clients, this.apis, this.apiIdentifiers, this.grants, this.origins]) {
+      if (options.reset) cache.markAllStale();
+      else cache.clear();
+    }
+  }
+
+  /** Hits and misses of each cache since the start (for metrics and tests). */
+  stats(): RegistryStats[] {
+    const of = (cache: RegistryStats['cache'], c: { hits: number; misses: number }) => ({ cache, hits: c.hits, misses: c.misses });
+    return [of('clients', this.clients), of('apis', this.apis), of('api_ids', this.apiIdentifiers), of('grants', this.grants)];
   }
 
   client(clientId: string): Promise<CachedClient | null> {
-    return this.cached(this.clients, clientId, async () => {
+    return this.clients.get(clientId, async () => {
       const found = await this.reads.clientWithLiveSecrets(clientId);
       if (!found) return null;
       return { client: found.client, secrets: found.secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })) };
@@ -83,7 +168,7 @@ export class Registry {
   }
 
   api(identifier: string): Promise<CachedApi | null> {
-    return this.cached(this.apis, identifier, async () => {
+    return this.apis.get(identifier, async () => {
       const found = await this.reads.apiByIdentifier(identifier);
       if (!found) return null;
       const tokenHook = this.loadTokenHook ? await this.loadTokenHook(found.server.id) : null;
@@ -93,7 +178,7 @@ export class Registry {
 
   /** The API by its uuid (resource_servers.id), e.g. the one an authorization code is for. */
   async apiById(id: string): Promise<CachedApi | null> {
-    const identifier = await this.cached(this.apiIdentifiers, id, () => this.reads.apiIdentifierById(id));
+    const identifier = await this.apiIdentifiers.get(id, () => this.reads.apiIdentifierById(id));
     if (identifier === null) return null;
     const api = await this.api(identifier);
     // The identifier is immutable, but guard against a different API having taken it since.
@@ -101,44 +186,12 @@ export class Registry {
   }
 
   grant(clientUuid: string, serverUuid: string): Promise<ClientGrantEntity | null> {
-    return this.cached(this.grants, `${clientUuid}|${serverUuid}`, () => this.reads.grant(clientUuid, serverUuid));
+    return this.grants.get(grantChangeId(clientUuid, serverUuid), () => this.reads.grant(clientUuid, serverUuid));
   }
 
   /** Every origin allowed by some client, for CORS preflights (which carry no client_id). */
-  allowedOrigins(): Promise<ReadonlySet<string>> {
-    return this.cached(this.origins, '*', async () => new Set((await this.reads.allowedOriginsOfAllClients()).map(originOfEntry)));
-  }
-
-  private cached<T>(map: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-    const hit = map.get(key);
-    if (hit) return hit;
-    const generation = this.generation;
-    const slot = `${this.slotNames.get(map)}:${key}`;
-    const promise = load().then(
-      (value) => {
-        if (this.lastKnown.size >= MAX_ENTRIES) this.lastKnown.clear();
-        this.lastKnown.set(slot, value);
-        return value;
-      },
-      (error: unknown) => {
-        // Unreachable database: the last known value, not cached (the next request asks the database again).
-        if (isDatabaseUnavailable(error) && this.lastKnown.has(slot)) {
-          if (map.get(key) === promise) map.delete(key);
-          return this.lastKnown.get(slot) as T;
-        }
-        throw error;
-      },
-    );
-    if (map.size >= MAX_ENTRIES) map.clear();
-    map.set(key, promise);
-    promise.then(
-      () => {
-        if (generation !== this.generation && map.get(key) === promise) map.delete(key);
-      },
-      () => {
-        if (map.get(key) === promise) map.delete(key);
-      },
-    );
-    return promise;
+  async allowedOrigins(): Promise<ReadonlySet<string>> {
+    const origins = await this.origins.get('*', async () => new Set((await this.reads.allowedOriginsOfAllClients()).map(originOfEntry)));
+    return origins ?? new Set();
   }
 }

@@ -2,7 +2,7 @@ import { DataSource, EntityManager, In } from 'typeorm';
 import { DomainError, IssueList, isUniqueViolation } from '../errors';
 import { checkListSize, checkNoDuplicates } from '../validation';
 import { countByParent, keysetPage, keysetPagesByParent, Page, PageRequest } from '../pagination';
-import type { ChangeFeed } from '../../db/change-feed';
+import { grantChangeId, type ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { ClientEntity } from '../client/client.entity';
@@ -61,7 +61,7 @@ export class ClientGrantService {
         ...target(grant.id),
         summary: { clientId: client!.clientId, audience: server!.identifier, scopes: input.scopes },
       });
-      await this.changes.publish(em, 'client_grant', grant.id);
+      await this.changes.publish(em, 'client_grant', grantChangeId(grant.clientUuid, grant.resourceServerId));
       return em.findOneByOrFail(ClientGrantEntity, { id: grant.id });
     });
   }
@@ -83,7 +83,7 @@ export class ClientGrantService {
         ...target(id),
         summary: { scopes: input.scopes, previousScopes: grant.scopes },
       });
-      await this.changes.publish(em, 'client_grant', id);
+      await this.changes.publish(em, 'client_grant', grantChangeId(grant.clientUuid, grant.resourceServerId));
       return em.findOneByOrFail(ClientGrantEntity, { id });
     });
   }
@@ -115,7 +115,7 @@ export class ClientGrantService {
         ...target(id),
         summary: { clientId: client.clientId, audience: server.identifier, scopes: grant.scopes, revokeIssuedTokens },
       });
-      await this.changes.publish(em, 'client_grant', id);
+      await this.changes.publish(em, 'client_grant', grantChangeId(grant.clientUuid, grant.resourceServerId));
       return grant;
     });
   }

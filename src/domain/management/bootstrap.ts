@@ -43,11 +43,15 @@ export async function bootstrapManagement(
     });
     let createdClient: BootstrapResult['createdClient'];
     if (options.bootstrapClient) {
-      await ensureClient(em, api, options.bootstrapClient.clientId, options.bootstrapClient.clientSecret);
+      await changes.publish(
+        em,
+        'client',
+        await ensureClient(em, api, options.bootstrapClient.clientId, options.bootstrapClient.clientSecret),
+      );
     } else if (!(await em.existsBy(ClientGrantEntity, { resourceServerId: api.id }))) {
       const clientSecret = generateSecret();
       const clientId = generateClientId();
-      await ensureClient(em, api, clientId, clientSecret);
+      await changes.publish(em, 'client', await ensureClient(em, api, clientId, clientSecret));
       createdClient = { clientId, clientSecret };
     }
     await changes.publish(em, 'resource_server', api.id);
@@ -103,8 +107,8 @@ async function ensureManagementApi(em: EntityManager, audience: string): Promise
   return em.findOneByOrFail(ResourceServerEntity, { id: api.id });
 }
 
-/** A machine client with these credentials holding a grant for every management scope. */
-async function ensureClient(em: EntityManager, api: ResourceServerEntity, clientId: string, secret: string): Promise<void> {
+/** A machine client with these credentials holding a grant for every management scope; its uuid. */
+async function ensureClient(em: EntityManager, api: ResourceServerEntity, clientId: string, secret: string): Promise<string> {
   let client = await em.findOneBy(ClientEntity, { clientId });
   if (!client) {
     client = em.create(ClientEntity, {
@@ -134,4 +138,5 @@ async function ensureClient(em: EntityManager, api: ResourceServerEntity, client
   } else if (ALL_MANAGEMENT_SCOPES.some((s) => !grant.scopes.includes(s))) {
     await em.update(ClientGrantEntity, { id: grant.id }, { scopes: [...new Set([...grant.scopes, ...ALL_MANAGEMENT_SCOPES])] });
   }
+  return client.id;
 }

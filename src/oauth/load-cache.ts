@@ -1,0 +1,120 @@
+import { LRUCache } from 'lru-cache';
+import { isDatabaseUnavailable } from '../db/database-errors';
+
+/** How many entries a LoadCache keeps: values found, and keys known to name nothing. */
+export interface LoadCacheSize {
+  entries: number;
+  missingEntries: number;
+}
+
+/** A secondary index over a cache's found values (e.g. client uuid → client_id), kept exact by the cache. */
+export interface CacheIndex<T> {
+  add(key: string, value: T): void;
+  remove(key: string, value: T): void;
+}
+
+interface Entry<T> {
+  promise: Promise<T | null>;
+  /** The value once loaded: what a stale entry falls back on while the database is unreachable. */
+  settled?: { value: T | null };
+  /** Loaded before a reconnection of the change feed: reload on next use (see markAllStale). */
+  stale: boolean;
+}
+
+/**
+ * A bounded cache of database loads for one kind of key (client ids, API identifiers, …).
+ *
+ * - Concurrent requests for a key share one load (misses coalesce).
+ * - Values found and keys that name nothing live in separate LRUs, so a flood of unknown keys
+ *   evicts only other unknown keys, never the entries serving real clients.
+ * - `delete` drops one key; a load that was in flight for it finishes for its waiters but is not kept,
+ *   so a stale read never outlives the change that made it stale.
+ * - `markAllStale` (the change feed reconnected: notices may have been missed) makes every entry
+ *   reload on next use, and answer from its last value if the database cannot be reached.
+ */
+export class LoadCache<T extends NonNullable<unknown>> {
+  private readonly found: LRUCache<string, Entry<T>>;
+  private readonly missing: LRUCache<string, Entry<T>>;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    size: LoadCacheSize,
+    /** Told when a found value enters the cache and when it leaves (evicted, deleted, replaced): keeps secondary indexes exact. */
+    private readonly index?: CacheIndex<T>,
+  ) {
+    this.found = new LRUCache<string, Entry<T>>({
+      max: size.entries,
+      dispose: index && ((entry, key) => entry.settled?.value != null && index.remove(key, entry.settled.value)),
+    });
+    this.missing = new LRUCache<string, Entry<T>>({ max: size.missingEntries });
+  }
+
+  get size(): number {
+    return this.found.size + this.missing.size;
+  }
+
+  get(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    const previous = this.found.get(key) ?? this.missing.get(key);
+    if (previous && !previous.stale) {
+      this.hits++;
+      return previous.promise;
+    }
+    this.misses++;
+    const entry: Entry<T> = { promise: undefined as unknown as Promise<T | null>, stale: false };
+    const isCurrent = () => (this.found.peek(key) ?? this.missing.peek(key)) === entry;
+    entry.promise = load().then(
+      (value) => {
+        if (!isCurrent()) return value;
+        entry.settled = { value };
+        if (value === null) {
+          this.found.delete(key);
+          this.missing.set(key, entry);
+        } else {
+          this.index?.add(key, value);
+        }
+        return value;
+      },
+      (error: unknown) => {
+        if (isCurrent()) {
+          this.found.delete(key);
+          // Unreachable database: the last value, kept (stale) for the next request to try again.
+          if (previous?.settled && isDatabaseUnavailable(error)) {
+            const value = previous.settled.value;
+            if (value === null) this.missing.set(key, previous);
+            else {
+              this.found.set(key, previous);
+              this.index?.add(key, value);
+            }
+          }
+        }
+        if (previous?.settled && isDatabaseUnavailable(error)) return previous.settled.value;
+        throw error;
+      },
+    );
+    this.missing.delete(key);
+    this.found.set(key, entry);
+    return entry.promise;
+  }
+
+  /** Drops one key (found or missing). */
+  delete(key: string): void {
+    this.found.delete(key);
+    this.missing.delete(key);
+  }
+
+  /** Drops every key known to name nothing: something was created, and any of them may name it now. */
+  forgetMissing(): void {
+    this.missing.clear();
+  }
+
+  clear(): void {
+    this.found.clear();
+    this.missing.clear();
+  }
+
+  /** Every entry reloads on next use, falling back on its last value while the database is unreachable. */
+  markAllStale(): void {
+    for (const cache of [this.found, this.missing]) for (const entry of cache.values()) entry.stale = true;
+  }
+}

@@ -1,0 +1,99 @@
+import { LoadCache } from '../../src/oauth/load-cache';
+
+const unavailable = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+
+/** A loader over a map, counting its calls. */
+function source(values: Record<string, { v: string } | null>) {
+  const calls: string[] = [];
+  return {
+    calls,
+    load: (key: string) => async () => {
+      calls.push(key);
+      return values[key] ?? null;
+    },
+  };
+}
+
+describe('LoadCache', () => {
+  it('loads a key once, however many ask at the same time, and answers from memory afterwards', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 10, missingEntries: 10 });
+    const src = source({ a: { v: 'A' } });
+    const answers = await Promise.all(Array.from({ length: 50 }, () => cache.get('a', src.load('a'))));
+    expect(new Set(answers.map((a) => a?.v))).toEqual(new Set(['A']));
+    expect(await cache.get('a', src.load('a'))).toEqual({ v: 'A' });
+    expect(src.calls).toEqual(['a']);
+    expect([cache.hits, cache.misses]).toEqual([50, 1]);
+  });
+
+  it('keeps at most `entries` values, dropping the least recently used', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 2, missingEntries: 2 });
+    const src = source({ a: { v: 'A' }, b: { v: 'B' }, c: { v: 'C' } });
+    await cache.get('a', src.load('a'));
+    await cache.get('b', src.load('b'));
+    await cache.get('a', src.load('a')); // a is now the most recent
+    await cache.get('c', src.load('c')); // evicts b
+    await cache.get('a', src.load('a'));
+    await cache.get('b', src.load('b'));
+    expect(src.calls).toEqual(['a', 'b', 'c', 'b']);
+  });
+
+  it('keeps unknown keys apart: a flood of them never evicts a value found', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 2, missingEntries: 3 });
+    const src = source({ a: { v: 'A' } });
+    await cache.get('a', src.load('a'));
+    for (let i = 0; i < 1000; i++) expect(await cache.get(`x${i}`, src.load(`x${i}`))).toBeNull();
+    src.calls.length = 0;
+    expect(await cache.get('a', src.load('a'))).toEqual({ v: 'A' });
+    expect(await cache.get('x999', src.load('x999'))).toBeNull();
+    expect(src.calls).toEqual([]);
+    expect(cache.size).toBe(1 + 3);
+    // forgetMissing drops only the unknown keys.
+    cache.forgetMissing();
+    await cache.get('x999', src.load('x999'));
+    await cache.get('a', src.load('a'));
+    expect(src.calls).toEqual(['x999']);
+  });
+
+  it('never keeps a load that was in flight when its key was dropped (its waiters still get it)', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 10, missingEntries: 10 });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const stale = cache.get('a', async () => {
+      await gate;
+      return { v: 'old' };
+    });
+    cache.delete('a');
+    release();
+    expect(await stale).toEqual({ v: 'old' });
+    expect(await cache.get('a', async () => ({ v: 'new' }))).toEqual({ v: 'new' });
+  });
+
+  it('tells its index of every value kept and every value that leaves, evicted or dropped', async () => {
+    const events: string[] = [];
+    const cache = new LoadCache<{ v: string }>(
+      { entries: 1, missingEntries: 1 },
+      { add: (key, value) => events.push(`+${key}=${value.v}`), remove: (key, value) => events.push(`-${key}=${value.v}`) },
+    );
+    await cache.get('a', async () => ({ v: 'A' }));
+    await cache.get('b', async () => ({ v: 'B' })); // evicts a
+    cache.delete('b');
+    await cache.get('c', async () => null); // a miss is not indexed
+    expect(events).toEqual(['+a=A', '-a=A', '+b=B', '-b=B']);
+  });
+
+  it('after markAllStale reloads each entry, and answers from its last value while the database is unreachable', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 10, missingEntries: 10 });
+    await cache.get('a', async () => ({ v: 'A1' }));
+    await cache.get('gone', async () => null);
+    cache.markAllStale();
+    expect(await cache.get('a', () => Promise.reject(unavailable()))).toEqual({ v: 'A1' });
+    expect(await cache.get('gone', () => Promise.reject(unavailable()))).toBeNull();
+    // Still stale: the next request asks the database again, and keeps what it answers.
+    expect(await cache.get('a', async () => ({ v: 'A2' }))).toEqual({ v: 'A2' });
+    expect(await cache.get('a', () => Promise.reject(new Error('not called')))).toEqual({ v: 'A2' });
+    // Any other failure is the caller's, and nothing is kept.
+    cache.markAllStale();
+    await expect(cache.get('a', () => Promise.reject(new Error('bug')))).rejects.toThrow('bug');
+    expect(await cache.get('a', async () => ({ v: 'A3' }))).toEqual({ v: 'A3' });
+  });
+});
