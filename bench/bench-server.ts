@@ -116,15 +116,18 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   }
 }
 
-/** An API signing with `algorithm`, a machine client granted its scopes: the client's token request. */
+/**
+ * An API signing with `algorithm`, a machine client granted its scopes: the client's token request,
+ * and the API's signing secret when it is an HS256 one (to verify its tokens).
+ */
 export async function machineClientFor(
   server: BenchServer,
   algorithm: string,
   scopes: string[] = ['read:items', 'write:items'],
-): Promise<{ identifier: string; clientId: string; clientSecret: string; apiId: string; clientUuid: string }> {
+): Promise<{ identifier: string; clientId: string; clientSecret: string; apiId: string; clientUuid: string; signingSecret?: string }> {
   const identifier = `https://bench-${algorithm.toLowerCase()}-${randomBytes(3).toString('hex')}.example/`;
   const { resourceServerCreate } = await server.gql(
-    `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id } } }`,
+    `mutation($input: ResourceServerCreateInput!) { resourceServerCreate(input: $input) { resourceServer { id } signingSecret } }`,
     { input: { name: `Bench ${algorithm}`, identifier, signingAlgorithm: algorithm, scopes: scopes.map((value) => ({ value })) } },
   );
   const { clientCreate } = await server.gql(
@@ -139,5 +142,6 @@ export async function machineClientFor(
     clientSecret: clientCreate.clientSecret,
     apiId: resourceServerCreate.resourceServer.id,
     clientUuid: clientCreate.client.id,
+    signingSecret: resourceServerCreate.signingSecret ?? undefined,
   };
 }

@@ -9,11 +9,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { basicAuth, BenchServer, machineClientFor, startBenchServer } from './bench-server';
+import { ALGORITHMS } from './signing-ceiling';
 
 const DURATION = Number(process.env.SOAK_DURATION ?? 60);
 const WARMUP = Number(process.env.SOAK_WARMUP ?? 10);
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? 8);
-const ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
 const CALLBACK = 'https://soak.example/callback';
 const EMAIL = 'soak@example.com';
 const PASSWORD = 'a long soak test password';

@@ -9,14 +9,12 @@
  * BENCH_LOG_LEVEL (default info, the service's default). Other variables (ACCESS_LOG, METRICS_PORT)
  * pass through to the server.
  */
-import { createSecretKey, randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { generateKeyPair, SignJWT } from 'jose';
 import { basicAuth, machineClientFor, startBenchServer } from './bench-server';
+import { ALGORITHMS, joseSignRate } from './signing-ceiling';
 
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'HS256'] as const;
 
 async function main(): Promise<void> {
   // The service's default level, so the access line (one per request) is part of what is measured.
@@ -40,7 +38,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         duration: DURATION,
       });
-      const ceiling = await joseSignRate(algorithm, client.identifier, client.clientId);
+      const ceiling = await joseSignRate(algorithm, client.identifier, client.clientId, CONNECTIONS);
       console.log(
         JSON.stringify({
           benchmark: 'token_endpoint',
@@ -59,36 +57,6 @@ async function main(): Promise<void> {
   } finally {
     await server.stop();
   }
-}
-
-/** Tokens per second jose signs here alone, CONNECTIONS at a time, for the same claims. */
-async function joseSignRate(algorithm: (typeof ALGORITHMS)[number], audience: string, clientId: string): Promise<number> {
-  const key =
-    algorithm === 'HS256'
-      ? createSecretKey(randomBytes(32))
-      : (await generateKeyPair(algorithm, { ...(algorithm === 'EdDSA' ? { crv: 'Ed25519' } : {}) })).privateKey;
-  const sign = () => {
-    const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({
-      iss: 'http://127.0.0.1',
-      sub: clientId,
-      aud: audience,
-      iat: now,
-      exp: now + 86400,
-      jti: randomBytes(16).toString('base64url'),
-      client_id: clientId,
-      scope: 'read:items write:items',
-    })
-      .setProtectedHeader({ alg: algorithm, typ: 'at+jwt', kid: 'bench' })
-      .sign(key);
-  };
-  const until = Date.now() + 3000;
-  let count = 0;
-  while (Date.now() < until) {
-    await Promise.all(Array.from({ length: CONNECTIONS }, sign));
-    count += CONNECTIONS;
-  }
-  return Math.round(count / 3);
 }
 
 main().catch((error) => {
