@@ -5,10 +5,13 @@ import type { TokenReadModel } from '../domain/token-read-model';
 import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 import { isDatabaseUnavailable } from '../db/database-errors';
+import { clientPublicKeys, ClientPublicKey } from '../domain/client/client-jwks';
 
 export interface CachedClient {
   client: ClientEntity;
   secrets: { hash: string; expiresAt: Date | null }[];
+  /** Client.jwks, imported once per load (PRIVATE_KEY_JWT assertions are verified with them). */
+  keys: ClientPublicKey[];
 }
 
 export interface CachedApi {
@@ -78,7 +81,11 @@ export class Registry {
     return this.cached(this.clients, clientId, async () => {
       const found = await this.reads.clientWithLiveSecrets(clientId);
       if (!found) return null;
-      return { client: found.client, secrets: found.secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })) };
+      return {
+        client: found.client,
+        secrets: found.secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })),
+        keys: clientPublicKeys(found.client.jwks),
+      };
     });
   }
 
