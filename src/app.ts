@@ -27,6 +27,7 @@ import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
 import { UsedNonceService } from './domain/authorization/used-nonce.service';
 import { UsedTransactionService } from './domain/authorization/used-transaction.service';
+import { UsedClientAssertionService } from './domain/client/used-client-assertion.service';
 import { SessionService } from './domain/sign-in/session.service';
 import { LoginThrottleService } from './domain/sign-in/login-throttle.service';
 import { TokenReadModel } from './domain/token-read-model';
@@ -43,6 +44,7 @@ import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
 import { registerRevocationEndpoint } from './oauth/revocation-endpoint';
 import { registerTokenEndpoint } from './oauth/token-endpoint';
 import { ClientOrigins } from './oauth/client-origins';
+import { ClientAuthenticator } from './oauth/client-auth/authenticate';
 import { registerAuthorizeEndpoint } from './oauth/authorize/endpoint';
 import { registerLogoutEndpoints } from './oauth/logout/endpoint';
 import { registerUserinfoEndpoint } from './oauth/userinfo-endpoint';
@@ -253,8 +255,16 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       rateLimit,
       http.log,
     );
+    // Client authentication of the token, introspection and revocation endpoints (assertions' jti claimed in the database).
+    const clientAuth = new ClientAuthenticator({
+      registry,
+      clock,
+      issuer: config.issuer,
+      assertions: new UsedClientAssertionService(dataSource, clock),
+    });
     registerTokenEndpoint(http, {
       origins,
+      clientAuth,
       rateLimits: oauthLimits,
       grants,
       services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens },
@@ -262,12 +272,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     });
     registerIntrospectionEndpoint(http, {
       registry,
-      clock,
+      clientAuth,
       validator,
       rateLimits: oauthLimits,
       observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)),
     });
-    registerRevocationEndpoint(http, { registry, clock, validator, refreshTokens, revocations, origins, rateLimits: oauthLimits });
+    registerRevocationEndpoint(http, { clientAuth, validator, refreshTokens, revocations, origins, rateLimits: oauthLimits });
     registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoAudience });
     const sessions = new SessionService(dataSource, clock, config.session);
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).

@@ -12,6 +12,7 @@ export interface PurgeCounts {
   userSessions: number;
   usedTransactions: number;
   usedNonces: number;
+  usedClientAssertions: number;
   loginFailures: number;
   refreshTokens: number;
 }
@@ -19,8 +20,8 @@ export interface PurgeCounts {
 /**
  * Periodic clean-up, so no table grows without bound: expired denylist entries and watermarks,
  * client and HS256 secrets past their grace period, audit events past retention, authorization codes
- * (an hour after they and the token they issued have expired), user sessions, used consent forms and implicit nonces past
- * expiry, login-failure counters a day old and unlocked, refresh tokens past their absolute expiry or
+ * (an hour after they and the token they issued have expired), user sessions, used consent forms, implicit nonces and
+ * client assertions past expiry, login-failure counters a day old and unlocked, refresh tokens past their absolute expiry or
  * revoked more than a day ago. Every instance
  * runs it; the deletes are idempotent, so instances running together only repeat work.
  */
@@ -80,6 +81,7 @@ export class Housekeeping {
       userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`),
       usedTransactions: await deleted(`DELETE FROM used_transactions WHERE expires_at <= $1`),
       usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= $1`),
+      usedClientAssertions: await deleted(`DELETE FROM used_client_assertions WHERE expires_at <= $1`),
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(
         `DELETE FROM login_failures WHERE window_started_at < $1::timestamptz - interval '1 day' AND (locked_until IS NULL OR locked_until <= $1)`,

@@ -66,6 +66,9 @@ registerEnumType(TokenEndpointAuthMethodEnum, {
     NONE: { description: 'Public client: no secret.' },
     CLIENT_SECRET_BASIC: { description: 'HTTP Basic with client id and secret (RFC 6749 §2.3.1).' },
     CLIENT_SECRET_POST: { description: '`client_id` and `client_secret` in the request body.' },
+    PRIVATE_KEY_JWT: {
+      description: "A JWT signed with one of the client's keys (`Client.jwks`), RFC 7523 §2.2; the client has no secret.",
+    },
   },
 });
 

@@ -6,7 +6,7 @@ import { STANDARD_SCOPES } from '../oauth/standard-scopes';
 import { SUPPORTED_CLAIMS } from '../oauth/tokens/id-token';
 import { userinfoUrl } from '../oauth/userinfo-url';
 import type { GrantRegistry } from '../oauth/grants/registry';
-import { authMethodNames, confidentialAuthMethodNames } from '../oauth/client-auth/registry';
+import { authMethodNames, authSigningAlgorithms, confidentialAuthMethodNames } from '../oauth/client-auth/registry';
 import { RESPONSE_MODES, RESPONSE_TYPES } from '../oauth/response-types';
 import { endpointUrl } from '../lib/issuer-url';
 import { PUBLIC_CORS_HEADERS, registerPublicPreflight } from './cors';
@@ -22,6 +22,8 @@ export function authorizationServerMetadata(issuer: string, grants: GrantRegistr
   // The token endpoint's grants, plus those only /authorize starts (implicit).
   const grantTypes = grants.grantTypes();
   for (const { grantType } of RESPONSE_TYPES) if (!grantTypes.includes(grantType)) grantTypes.push(grantType);
+  // The algorithms of client assertions (private_key_jwt), the same at every endpoint that authenticates clients.
+  const signingAlgorithms = authSigningAlgorithms();
   return {
     issuer,
     authorization_endpoint: endpointUrl(issuer, '/authorize'),
@@ -30,11 +32,14 @@ export function authorizationServerMetadata(issuer: string, grants: GrantRegistr
     grant_types_supported: grantTypes,
     // `none`: public clients (SPA, native) exchanging codes with PKCE.
     token_endpoint_auth_methods_supported: authMethodNames(),
+    token_endpoint_auth_signing_alg_values_supported: signingAlgorithms,
     introspection_endpoint: endpointUrl(issuer, '/oauth/introspect'),
     introspection_endpoint_auth_methods_supported: confidentialAuthMethodNames(),
+    introspection_endpoint_auth_signing_alg_values_supported: signingAlgorithms,
     // RFC 7009; public clients revoke their own tokens with their client_id alone.
     revocation_endpoint: endpointUrl(issuer, '/oauth/revoke'),
     revocation_endpoint_auth_methods_supported: authMethodNames(),
+    revocation_endpoint_auth_signing_alg_values_supported: signingAlgorithms,
     response_types_supported: RESPONSE_TYPES.map((t) => t.responseType),
     response_modes_supported: RESPONSE_MODES,
     code_challenge_methods_supported: ['S256'],

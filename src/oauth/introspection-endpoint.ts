@@ -1,13 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { invalidClient, invalidRequest } from './errors';
 import { readParams } from './params';
-import { authenticateClient } from './client-auth/authenticate';
+import type { ClientAuthenticator } from './client-auth/authenticate';
 import { oauthRouteOptions, sendOAuthError, toOAuthError, NO_STORE } from './token-endpoint';
 import type { OAuthRouteHooks } from './rate-limits';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { TokenValidator } from './token-validator';
-import type { Clock } from '../lib/clock';
 
 /** The scope, defined on an API and held in a client's grant for it, that lets the client introspect its tokens. */
 export const INTROSPECT_SCOPE = 'introspect';
@@ -24,8 +23,15 @@ const INACTIVE = { active: false } as const;
 export function registerIntrospectionEndpoint(
   app: FastifyInstance,
   /** `observe` is told each outcome: "active", "inactive" or the OAuth error code (for metrics). */
-  deps: { registry: Registry; clock: Clock; validator: TokenValidator; rateLimits: OAuthRouteHooks; observe?: (outcome: string) => void },
+  deps: {
+    registry: Registry;
+    clientAuth: ClientAuthenticator;
+    validator: TokenValidator;
+    rateLimits: OAuthRouteHooks;
+    observe?: (outcome: string) => void;
+  },
 ): void {
+  const authenticateClient = deps.clientAuth.at('/oauth/introspect');
   const inactive = (reply: FastifyReply) => {
     deps.observe?.('inactive');
     return reply.send(INACTIVE);
@@ -33,7 +39,7 @@ export function registerIntrospectionEndpoint(
   app.post('/oauth/introspect', oauthRouteOptions(deps.rateLimits), async (request, reply) => {
     try {
       const params = readParams(request.body);
-      const caller = await authenticateClient(deps, request.headers.authorization, params);
+      const caller = await authenticateClient(request, params);
       if (!caller.method.confidential) throw invalidClient(false);
       const token = params.get('token');
       if (token === undefined) throw invalidRequest('token is required');

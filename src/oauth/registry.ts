@@ -6,10 +6,13 @@ import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 import { grantChangeId } from '../db/change-feed';
 import { LoadCache, type LoadCacheSize } from './load-cache';
+import { clientPublicKeys, ClientPublicKey } from '../domain/client/client-jwks';
 
 export interface CachedClient {
   client: ClientEntity;
   secrets: { hash: string; expiresAt: Date | null }[];
+  /** Client.jwks, imported once per load (PRIVATE_KEY_JWT assertions are verified with them). */
+  keys: ClientPublicKey[];
 }
 
 export interface CachedApi {
@@ -163,7 +166,11 @@ export class Registry {
     return this.clients.get(clientId, async () => {
       const found = await this.reads.clientWithLiveSecrets(clientId);
       if (!found) return null;
-      return { client: found.client, secrets: found.secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })) };
+      return {
+        client: found.client,
+        secrets: found.secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })),
+        keys: clientPublicKeys(found.client.jwks),
+      };
     });
   }
 

@@ -1,14 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest } from './errors';
 import { readParams } from './params';
-import { authenticateClient, AuthenticatedClient } from './client-auth/authenticate';
+import type { AuthenticatedClient, ClientAuthenticator } from './client-auth/authenticate';
 import { oauthRouteOptions, sendOAuthError, toOAuthError, NO_STORE } from './token-endpoint';
 import type { OAuthRouteHooks } from './rate-limits';
 import { InvalidTokenError } from './token-verifier';
-import type { Registry } from './registry';
 import type { ClientOrigins } from './client-origins';
 import type { TokenValidator } from './token-validator';
-import type { Clock } from '../lib/clock';
 import type { RefreshTokenService } from '../domain/refresh-token/refresh-token.service';
 import type { RevocationService } from '../domain/revocation/revocation.service';
 
@@ -27,8 +25,7 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 export function registerRevocationEndpoint(
   app: FastifyInstance,
   deps: {
-    registry: Registry;
-    clock: Clock;
+    clientAuth: ClientAuthenticator;
     validator: TokenValidator;
     refreshTokens: Pick<RefreshTokenService, 'findByToken' | 'revokeFamily'>;
     revocations: Pick<RevocationService, 'denylist'>;
@@ -37,6 +34,7 @@ export function registerRevocationEndpoint(
     rateLimits: OAuthRouteHooks;
   },
 ): void {
+  const authenticateClient = deps.clientAuth.at('/oauth/revoke');
   deps.origins.registerPreflight(app, '/oauth/revoke', ['POST']);
   /** True when `token` was a refresh token (of this client or not). */
   const revokeRefreshToken = async (caller: AuthenticatedClient, token: string): Promise<boolean> => {
@@ -69,7 +67,7 @@ export function registerRevocationEndpoint(
   app.post('/oauth/revoke', oauthRouteOptions(deps.rateLimits, deps.origins), async (request, reply) => {
     try {
       const params = readParams(request.body);
-      const caller = await authenticateClient(deps, request.headers.authorization, params);
+      const caller = await authenticateClient(request, params);
       deps.origins.admit(request, reply, caller.client);
       const token = params.get('token');
       if (token === undefined) throw invalidRequest('token is required');

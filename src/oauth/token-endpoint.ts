@@ -3,7 +3,7 @@ import { isDatabaseUnavailable } from '../db/database-errors';
 import { isTextEncodingError } from '../db/text-encoding-error';
 import { OAuthError, unsupportedGrantType, invalidRequest, temporarilyUnavailable } from './errors';
 import { readParams } from './params';
-import { authenticateClient } from './client-auth/authenticate';
+import type { ClientAuthenticator } from './client-auth/authenticate';
 import { assertClientAllowed, GrantServices } from './grants/grant';
 import type { GrantRegistry } from './grants/registry';
 import type { ClientOrigins } from './client-origins';
@@ -76,8 +76,9 @@ export function registerTokenEndpoint(
   app: FastifyInstance,
   deps: {
     grants: GrantRegistry;
-    /** What grants use (and client authentication: registry, clock). */
+    /** What grants use. */
     services: GrantServices;
+    clientAuth: ClientAuthenticator;
     observe?: TokenOutcomeObserver;
     /** CORS: browsers on an origin the authenticating client allows. */
     origins: ClientOrigins;
@@ -85,6 +86,7 @@ export function registerTokenEndpoint(
   },
 ): void {
   const { grants, services, origins } = deps;
+  const authenticateClient = deps.clientAuth.at('/oauth/token');
   origins.registerPreflight(app, '/oauth/token', ['POST']);
   app.post('/oauth/token', oauthRouteOptions(deps.rateLimits, origins), async (request, reply) => {
     let grantType: string | undefined;
@@ -94,7 +96,7 @@ export function registerTokenEndpoint(
       if (grantType === undefined) throw invalidRequest('grant_type is required');
       const grant = grants.get(grantType);
       if (grant === undefined) throw unsupportedGrantType('This grant type is not supported');
-      const { client } = await authenticateClient(services, request.headers.authorization, params);
+      const { client } = await authenticateClient(request, params);
       origins.admit(request, reply, client);
       assertClientAllowed(client, grant);
       const token = await grant.handle({ client, params, requestId: request.id, services });

@@ -54,8 +54,17 @@ describe('grant registry: an extension grant registered at run time', () => {
       const metadata = await (await fetch(`${server.url}${path}`)).json();
       expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token', TEST_GRANT, 'implicit']);
       // The other registries, unchanged: introspection takes confidential methods only.
-      expect(metadata.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
-      expect(metadata.introspection_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post']);
+      expect(metadata.token_endpoint_auth_methods_supported).toEqual([
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ]);
+      expect(metadata.introspection_endpoint_auth_methods_supported).toEqual([
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+      ]);
       expect(metadata.response_types_supported).toEqual(['code', 'token']);
     },
   );

@@ -111,7 +111,12 @@ describe('JWKS, discovery and secrets at rest', () => {
       expect(metadata.token_endpoint).toBe(`${server.url}/oauth/token`);
       expect(metadata.jwks_uri).toBe(`${server.url}/.well-known/jwks.json`);
       expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token', 'implicit']);
-      expect(metadata.token_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
+      expect(metadata.token_endpoint_auth_methods_supported).toEqual([
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ]);
       // User sign-in: the authorization endpoint, its response types and modes, PKCE, RFC 9207 `iss`.
       expect(metadata.authorization_endpoint).toBe(`${server.url}/authorize`);
       expect(metadata.response_types_supported).toEqual(['code', 'token']);
@@ -120,7 +125,12 @@ describe('JWKS, discovery and secrets at rest', () => {
       expect(metadata.authorization_response_iss_parameter_supported).toBe(true);
       // RFC 7009 revocation, public clients included.
       expect(metadata.revocation_endpoint).toBe(`${server.url}/oauth/revoke`);
-      expect(metadata.revocation_endpoint_auth_methods_supported).toEqual(['client_secret_basic', 'client_secret_post', 'none']);
+      expect(metadata.revocation_endpoint_auth_methods_supported).toEqual([
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ]);
 
       // The advertised endpoints are the real ones.
       const jwks = await fetch(metadata.jwks_uri);

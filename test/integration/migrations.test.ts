@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import { createDataSource } from '../../src/db/data-source';
 import { entities } from '../../src/domain/entities';
 import { migrations } from '../../src/db/migrations';
@@ -21,12 +22,22 @@ const TABLES = [
   'login_failures',
   'used_nonces',
   'used_transactions',
+  'used_client_assertions',
   'refresh_tokens',
   'roles',
   'role_permissions',
   'user_roles',
   'token_hooks',
 ];
+
+/** Undoes the latest migrations, down to and including the one named `name`. */
+async function undoThrough(dataSource: DataSource, name: string): Promise<void> {
+  for (const migration of [...migrations].reverse()) {
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    if (new migration().name === name) return;
+  }
+  throw new Error(`no migration ${name}`);
+}
 
 async function tables(db: TestDatabase): Promise<string[]> {
   const rows = await db.query<{ table_name: string }>(
@@ -71,7 +82,7 @@ describe('migrations', () => {
     await dataSource.initialize();
     try {
       await dataSource.runMigrations({ transaction: 'each' });
-      await dataSource.undoLastMigration({ transaction: 'each' }); // back to before ProtocolHardening
+      await undoThrough(dataSource, 'ProtocolHardening1763856000008');
       const apiIds: string[] = [];
       for (const name of ['a', 'b']) {
         const [row] = await db.query<{ id: string }>(
@@ -103,8 +114,30 @@ describe('migrations', () => {
         db.query(`INSERT INTO revoked_tokens (jti, resource_server_id, expires_at) VALUES ('j-c', NULL, $1)`, [expiry]),
       ).rejects.toThrow();
 
-      await dataSource.undoLastMigration({ transaction: 'each' });
+      await undoThrough(dataSource, 'ProtocolHardening1763856000008');
       expect((await rows()).map((r: { jti: string }) => r.jti)).toEqual(['j-a', 'j-b', 'j-null']);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('ClientKeys down: a PRIVATE_KEY_JWT client becomes a secret client without a secret, not a deleted one', async () => {
+    const dataSource = createDataSource(db.url, { entities, poolSize: 2 });
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      const [row] = await db.query<{ id: string }>(
+        `INSERT INTO clients (client_id, name, app_type, is_first_party, grant_types, token_endpoint_auth_method, callbacks, allowed_origins, jwks)
+         VALUES ('key-client', 'k', 'MACHINE_TO_MACHINE', true, '{CLIENT_CREDENTIALS}', 'PRIVATE_KEY_JWT', '{}', '{}', '{"keys": []}') RETURNING id`,
+      );
+      await db.query(`INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES ($1, 'j', now())`, [row.id]);
+      await undoThrough(dataSource, 'ClientKeys1763856000009');
+      expect(await db.query(`SELECT client_id, token_endpoint_auth_method FROM clients WHERE id = $1`, [row.id])).toEqual([
+        { client_id: 'key-client', token_endpoint_auth_method: 'CLIENT_SECRET_BASIC' },
+      ]);
+      expect(await tables(db)).not.toContain('used_client_assertions');
+      await dataSource.runMigrations({ transaction: 'each' });
+      expect(await db.query(`SELECT jwks FROM clients WHERE id = $1`, [row.id])).toEqual([{ jwks: null }]);
     } finally {
       await dataSource.destroy();
     }

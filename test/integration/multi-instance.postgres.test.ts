@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
 import { startTestServer, TestServer } from '../helpers/test-app';
 
@@ -108,6 +108,52 @@ describe('two instances on one database', () => {
 
     await b.gql(`mutation($id: ID!) { clientDelete(id: $id) { deletedId } }`, { id: client.id });
     await within(1000, async () => (await a.token({ ...params, client_secret: newSecret })).status === 401);
+  });
+
+  it("a client assertion's jti used on one instance is a replay on the other; keys replaced on one are used by the other within 1 second", async () => {
+    const { server } = await setup('ES256', 'pkjwt');
+    const [first, second] = await Promise.all([generateKeyPair('ES256'), generateKeyPair('ES256')]);
+    const jwk = async (key: CryptoKey, kid: string) => ({ ...(await exportJWK(key)), kid });
+    const created = await b.gql(
+      `mutation($input: ClientCreateInput!) { clientCreate(input: $input) { client { id clientId } clientSecret } }`,
+      {
+        input: {
+          name: 'keys',
+          appType: 'MACHINE_TO_MACHINE',
+          tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT',
+          jwks: { keys: [await jwk(first.publicKey, 'k1')] },
+        },
+      },
+    );
+    const { client, clientSecret } = created.body.data.clientCreate;
+    expect(clientSecret).toBeNull();
+    await b.gql(`mutation($input: ClientGrantCreateInput!) { clientGrantCreate(input: $input) { clientGrant { id } } }`, {
+      input: { clientId: client.id, resourceServerId: server.id, scopes: ['read:x'] },
+    });
+    const assertion = (key: CryptoKey, kid: string) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({ iss: client.clientId, sub: client.clientId, aud: issuer, iat: now, exp: now + 60, jti: randomUUID() })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .sign(key);
+    };
+    const params = (clientAssertion: string) => ({
+      grant_type: 'client_credentials',
+      audience: server.identifier,
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: clientAssertion,
+    });
+    const once = await assertion(first.privateKey, 'k1');
+    expect((await a.token(params(once))).status).toBe(200);
+    const replayed = await b.token(params(once));
+    expect(replayed.status).toBe(401);
+    expect(replayed.body.error).toBe('invalid_client');
+
+    await b.gql(`mutation($id: ID!, $jwks: JSONObject!) { clientUpdate(id: $id, input: { jwks: $jwks }) { userErrors { message } } }`, {
+      id: client.id,
+      jwks: { keys: [await jwk(second.publicKey, 'k2')] },
+    });
+    await within(1000, async () => (await a.token(params(await assertion(second.privateKey, 'k2')))).status === 200);
+    expect((await a.token(params(await assertion(first.privateKey, 'k1')))).status).toBe(401);
   });
 
   it('a token revoked on one instance is refused by the other at once (introspection and Management API)', async () => {

@@ -83,7 +83,7 @@ describe('OpenID Provider endpoints', () => {
         id_token_signing_alg_values_supported: ['RS256', 'PS256', 'ES256', 'EdDSA'],
         response_types_supported: ['code', 'token'],
         code_challenge_methods_supported: ['S256'],
-        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+        token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
         prompt_values_supported: ['none', 'login', 'consent'],
         request_uri_parameter_supported: false,
       });

@@ -214,7 +214,7 @@ describe('POST /oauth/revoke (RFC 7009)', () => {
     const metadata = await (await fetch(`${server.url}/.well-known/oauth-authorization-server`)).json();
     expect(metadata).toMatchObject({
       revocation_endpoint: `${server.url}/oauth/revoke`,
-      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     });
     expect(userId).toEqual(expect.any(String));
   });

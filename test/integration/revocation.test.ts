@@ -835,6 +835,7 @@ describe('token revocation and introspection', () => {
         userSessions: 0,
         usedTransactions: 0,
         usedNonces: 0,
+        usedClientAssertions: 0,
         loginFailures: 0,
         refreshTokens: 0,
       });
@@ -857,6 +858,7 @@ describe('token revocation and introspection', () => {
         userSessions: 0,
         usedTransactions: 0,
         usedNonces: 0,
+        usedClientAssertions: 0,
         loginFailures: 0,
         refreshTokens: 0,
       });

@@ -47,7 +47,7 @@ const userinfo: CachedApi = {
 const registry = {
   client: async (clientId: string) =>
     [web, spa, native].find((c) => c.clientId === clientId)
-      ? { client: [web, spa, native].find((c) => c.clientId === clientId)!, secrets: [] }
+      ? { client: [web, spa, native].find((c) => c.clientId === clientId)!, secrets: [], keys: [] }
       : null,
   api: async (identifier: string) => [api, management, userinfo].find((a) => a.server.identifier === identifier) ?? null,
 } as unknown as Registry;

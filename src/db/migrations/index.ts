@@ -7,6 +7,7 @@ import { CustomClaims1763856000005 } from './1763856000005-CustomClaims';
 import { OidcClients1763856000006 } from './1763856000006-OidcClients';
 import { OidcSessions1763856000007 } from './1763856000007-OidcSessions';
 import { ProtocolHardening1763856000008 } from './1763856000008-ProtocolHardening';
+import { ClientKeys1763856000009 } from './1763856000009-ClientKeys';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   OidcClients1763856000006,
   OidcSessions1763856000007,
   ProtocolHardening1763856000008,
+  ClientKeys1763856000009,
 ];

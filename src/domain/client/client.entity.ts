@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { AppType, GrantType, TokenEndpointAuthMethod } from './client.rules';
 import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
+import type { ClientJwks } from './client-jwks';
 
 @Entity({ name: 'clients' })
 export class ClientEntity {
@@ -69,6 +70,11 @@ export class ClientEntity {
   /** String key → string value (see client-metadata.ts): sent to token hooks, never put in tokens by itself. */
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   metadata!: Record<string, string>;
+
+  /** Public keys that verify the client's assertions (PRIVATE_KEY_JWT), checked by client-jwks.ts; null: none. */
+  @Column({ type: 'jsonb', nullable: true })
+  jwks!: ClientJwks | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -8,7 +8,7 @@ export type AppType = (typeof APP_TYPES)[number];
 export const GRANT_TYPES = ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['NONE', 'CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST'] as const;
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['NONE', 'CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST', 'PRIVATE_KEY_JWT'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
 /** The longest OAuth client_id (the column's width): a longer one names no client, without a lookup. */
@@ -40,6 +40,11 @@ export function defaultAuthMethod(appType: AppType): TokenEndpointAuthMethod {
   return isPublicClient(appType) ? 'NONE' : 'CLIENT_SECRET_BASIC';
 }
 
+/** Whether the client authenticates with a secret: confidential, and not with its keys (PRIVATE_KEY_JWT). */
+export function usesSecret(client: { appType: AppType; tokenEndpointAuthMethod: TokenEndpointAuthMethod }): boolean {
+  return !isPublicClient(client.appType) && client.tokenEndpointAuthMethod !== 'PRIVATE_KEY_JWT';
+}
+
 export function checkGrantTypes(
   issues: IssueList,
   field: string[],
@@ -62,7 +67,7 @@ export function checkAuthMethod(issues: IssueList, field: string[], method: Toke
   if (isPublicClient(appType) && method !== 'NONE') {
     issues.add('INVALID', field, `${appType} clients are public and must use NONE`);
   } else if (!isPublicClient(appType) && method === 'NONE') {
-    issues.add('INVALID', field, `${appType} clients are confidential: use CLIENT_SECRET_BASIC or CLIENT_SECRET_POST`);
+    issues.add('INVALID', field, `${appType} clients are confidential: use CLIENT_SECRET_BASIC, CLIENT_SECRET_POST or PRIVATE_KEY_JWT`);
   }
 }
 

@@ -12,6 +12,7 @@ import { ClientEntity } from './client.entity';
 import { ClientSecretEntity } from './client-secret.entity';
 import { ClientGrantEntity } from '../client-grant/client-grant.entity';
 import { checkClientMetadata, MetadataEntry } from './client-metadata';
+import { checkClientJwks, ClientJwks, jwksSummary } from './client-jwks';
 import { ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm } from '../../crypto/key-ring';
 import {
   APP_TYPES,
@@ -35,6 +36,7 @@ import {
   refreshTokenSettingsOf,
   TOKEN_ENDPOINT_AUTH_METHODS,
   TokenEndpointAuthMethod,
+  usesSecret,
 } from './client.rules';
 import type { Clock } from '../../lib/clock';
 
@@ -55,6 +57,8 @@ export interface ClientCreate {
   refreshToken?: { [K in keyof RefreshTokenSettings]?: RefreshTokenSettings[K] | null } | null;
   /** Replaces the whole map (update: `[]` clears it). See client-metadata.ts. */
   metadata?: MetadataEntry[] | null;
+  /** A JWK Set of public keys (PRIVATE_KEY_JWT), see client-jwks.ts; replaces the stored one (update: `{ keys: [] }` removes them). */
+  jwks?: Record<string, unknown> | null;
 }
 
 export type ClientUpdate = { [K in keyof ClientCreate]?: ClientCreate[K] | null };
@@ -74,7 +78,7 @@ export class ClientService {
     private readonly clock: Clock,
   ) {}
 
-  /** Creates the client; a confidential one gets a secret, returned here once and stored hashed. */
+  /** Creates the client; one that authenticates with a secret gets one, returned here once and stored hashed. */
   async create(input: ClientCreate, actor: Actor): Promise<{ client: ClientEntity; secret: string | null }> {
     const issues = new IssueList();
     const field = (name: string) => ['input', name];
@@ -106,20 +110,28 @@ export class ClientService {
     };
     checkRefreshTokenSettings(issues, field('refreshToken'), refreshToken, appType);
     const metadata = checkClientMetadata(issues, field('metadata'), input.metadata ?? []);
+    const jwks = input.jwks ? checkClientJwks(issues, field('jwks'), input.jwks) : null;
+    if (jwks !== undefined) checkKeys(issues, field('jwks'), values, jwks);
     issues.throwIfAny();
 
     return this.dataSource.transaction(async (em) => {
-      const client = em.create(ClientEntity, { ...values, metadata, ...refreshTokenColumns(refreshToken), clientId: generateClientId() });
+      const client = em.create(ClientEntity, {
+        ...values,
+        metadata,
+        jwks: jwks ?? null,
+        ...refreshTokenColumns(refreshToken),
+        clientId: generateClientId(),
+      });
       await em.insert(ClientEntity, client);
       let secret: string | null = null;
-      if (!isPublicClient(appType)) {
+      if (usesSecret(values)) {
         secret = generateSecret();
         await em.insert(ClientSecretEntity, secretRow(client.id, secret));
       }
       await this.audit.record(em, actor, {
         operation: 'clientCreate',
         ...target(client.id),
-        summary: { clientId: client.clientId, ...values, metadata, refreshTokenSettings: refreshToken },
+        summary: { clientId: client.clientId, ...values, metadata, refreshTokenSettings: refreshToken, jwks: jwksSummary(jwks ?? null) },
       });
       await this.changes.publish(em, 'client', client.id);
       return { client: await em.findOneByOrFail(ClientEntity, { id: client.id }), secret };
@@ -131,7 +143,7 @@ export class ClientService {
       const client = await this.lockOrFail(em, id);
       const issues = new IssueList();
       const field = (name: string) => ['input', name];
-      const { refreshToken: refreshInput, metadata: metadataInput, ...changes } = withoutNulls(input);
+      const { refreshToken: refreshInput, metadata: metadataInput, jwks: jwksInput, ...changes } = withoutNulls(input);
       for (const name of IMMUTABLE_FIELDS) {
         if (changes[name] !== undefined && changes[name] !== client[name]) {
           issues.add('IMMUTABLE', field(name), `${name} cannot be changed after creation`);
@@ -146,6 +158,9 @@ export class ClientService {
         : undefined;
       if (refreshToken) checkRefreshTokenSettings(issues, field('refreshToken'), refreshToken, client.appType);
       const metadata = metadataInput ? checkClientMetadata(issues, field('metadata'), metadataInput) : undefined;
+      // The keys the client will have (undefined: the given set is refused).
+      const jwks = jwksInput ? checkClientJwks(issues, field('jwks'), jwksInput) : client.jwks;
+      if (jwks !== undefined && (jwksInput || changes.tokenEndpointAuthMethod)) checkKeys(issues, field('jwks'), next, jwks);
       if (
         changes.grantTypes !== undefined &&
         client.grantTypes.includes('CLIENT_CREDENTIALS') &&
@@ -156,15 +171,27 @@ export class ClientService {
       }
       issues.throwIfAny();
       const { appType: _a, isFirstParty: _f, ...rest } = changes;
-      const writable = { ...rest, ...(refreshToken ? refreshTokenColumns(refreshToken) : {}), ...(metadata ? { metadata } : {}) };
+      const writable = {
+        ...rest,
+        ...(refreshToken ? refreshTokenColumns(refreshToken) : {}),
+        ...(metadata ? { metadata } : {}),
+        ...(jwksInput ? { jwks: jwks ?? null } : {}),
+      };
       if (Object.keys(writable).length > 0) {
         await em.update(ClientEntity, { id }, writable);
         await this.changes.publish(em, 'client', id);
       }
+      // A client that now authenticates with its keys has no secret (any it had could no longer be used).
+      if (usesSecret(client) && !usesSecret(next)) await em.delete(ClientSecretEntity, { clientUuid: id });
       await this.audit.record(em, actor, {
         operation: 'clientUpdate',
         ...target(id),
-        summary: { ...changes, ...(refreshToken ? { refreshTokenSettings: refreshToken } : {}), ...(metadata ? { metadata } : {}) },
+        summary: {
+          ...changes,
+          ...(refreshToken ? { refreshTokenSettings: refreshToken } : {}),
+          ...(metadata ? { metadata } : {}),
+          ...(jwksInput ? { jwks: jwksSummary(jwks ?? null) } : {}),
+        },
       });
       return em.findOneByOrFail(ClientEntity, { id });
     });
@@ -199,6 +226,9 @@ export class ClientService {
       const client = await this.lockOrFail(em, id);
       if (isPublicClient(client.appType)) {
         throw DomainError.of('INVALID', ['id'], `${client.appType} clients are public and have no secret`);
+      }
+      if (!usesSecret(client)) {
+        throw DomainError.of('INVALID', ['id'], 'this client authenticates with PRIVATE_KEY_JWT (its keys) and has no secret');
       }
       const secret = generateSecret();
       await em.delete(ClientSecretEntity, { clientUuid: id, expiresAt: Not(IsNull()) });
@@ -248,7 +278,7 @@ export class ClientService {
 
   private checkSettings(
     issues: IssueList,
-    values: Omit<Required<ClientCreate>, 'refreshToken' | 'metadata'> & { [k: string]: unknown },
+    values: Omit<Required<ClientCreate>, 'refreshToken' | 'metadata' | 'jwks'> & { [k: string]: unknown },
     field: (name: string) => string[],
     only?: string[],
   ): void {
@@ -279,6 +309,23 @@ export class ClientService {
     const client = await em.findOne(ClientEntity, { where: { id }, lock: { mode: 'pessimistic_write' } });
     if (!client) throw DomainError.notFound(['id'], 'client');
     return client;
+  }
+}
+
+/**
+ * Keys only for confidential clients (a public client proves nothing), and a PRIVATE_KEY_JWT client
+ * must have some. `jwks`: the key set the client will have.
+ */
+function checkKeys(
+  issues: IssueList,
+  field: string[],
+  client: { appType: AppType; tokenEndpointAuthMethod: TokenEndpointAuthMethod },
+  jwks: ClientJwks | null,
+): void {
+  if (jwks && isPublicClient(client.appType)) {
+    issues.add('INVALID', field, `${client.appType} clients are public: they have no keys`);
+  } else if (!jwks && client.tokenEndpointAuthMethod === 'PRIVATE_KEY_JWT' && !isPublicClient(client.appType)) {
+    issues.add('INVALID', field, 'PRIVATE_KEY_JWT needs at least one public key');
   }
 }
 

@@ -1,4 +1,5 @@
 import { Field, InputType, Int } from 'type-graphql';
+import { JSONObjectResolver } from 'graphql-scalars';
 import { GRACE_PERIOD_MAX } from '../../domain/validation';
 import { AppTypeEnum, GrantTypeEnum, IdTokenSigningAlgorithmEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
@@ -31,6 +32,9 @@ export class ClientMetadataEntryInput {
   value!: string;
 }
 
+const JWKS =
+  'Public keys that verify the client\'s assertions (PRIVATE_KEY_JWT), as a JWK Set `{ "keys": [ … ] }`: at most 5 keys, 16 KB; each RSA (2048 to 8192 bits), EC P-256 or OKP Ed25519, with no private member (`d`, `p`, `q`, …) and no `oct` key; `alg`, if given, RS256, PS256, ES256 or EdDSA; a unique `kid` on each key when there are several. Confidential clients only; PRIVATE_KEY_JWT needs at least one.';
+
 const METADATA =
   'Replaces the whole metadata: at most 10 entries (string keys and values, no control characters). Sent to the token hooks of the APIs the client gets tokens for.';
 
@@ -57,7 +61,8 @@ export class ClientCreateInput {
 
   @Field(() => TokenEndpointAuthMethodEnum, {
     nullable: true,
-    description: 'NONE for public clients; CLIENT_SECRET_BASIC (default) or CLIENT_SECRET_POST otherwise.',
+    description:
+      'NONE for public clients; CLIENT_SECRET_BASIC (default), CLIENT_SECRET_POST or PRIVATE_KEY_JWT (with `jwks`; no secret is issued) otherwise.',
   })
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
 
@@ -81,6 +86,9 @@ export class ClientCreateInput {
 
   @Field(() => [ClientMetadataEntryInput], { nullable: true, description: `${METADATA} Default: none.` })
   metadata?: ClientMetadataEntryInput[] | null;
+
+  @Field(() => JSONObjectResolver, { nullable: true, description: `${JWKS} Default: none.` })
+  jwks?: Record<string, unknown> | null;
 }
 
 @InputType({ description: 'Fields to change; omitted fields keep their value.' })
@@ -100,7 +108,11 @@ export class ClientUpdateInput {
   @Field(() => [GrantTypeEnum], { nullable: true })
   grantTypes?: GrantType[] | null;
 
-  @Field(() => TokenEndpointAuthMethodEnum, { nullable: true })
+  @Field(() => TokenEndpointAuthMethodEnum, {
+    nullable: true,
+    description:
+      "Switching to PRIVATE_KEY_JWT removes the client's secrets; switching from it leaves the client without one until `clientSecretRotate`.",
+  })
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
 
   @Field(() => [String], { nullable: true })
@@ -123,6 +135,9 @@ export class ClientUpdateInput {
 
   @Field(() => [ClientMetadataEntryInput], { nullable: true, description: `${METADATA} \`[]\` clears it.` })
   metadata?: ClientMetadataEntryInput[] | null;
+
+  @Field(() => JSONObjectResolver, { nullable: true, description: `${JWKS} Replaces the stored keys; \`{ "keys": [] }\` removes them.` })
+  jwks?: Record<string, unknown> | null;
 }
 
 @InputType()

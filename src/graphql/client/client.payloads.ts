@@ -7,7 +7,11 @@ export class ClientCreatePayload {
   @Field(() => Client, { nullable: true })
   client?: Client | null;
 
-  @Field(() => String, { nullable: true, description: 'Confidential clients only: the secret, shown this once and never again.' })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Clients that authenticate with a secret only (not public or PRIVATE_KEY_JWT ones): the secret, shown this once and never again.',
+  })
   clientSecret?: string | null;
 
   @Field(() => [UserError])

@@ -49,7 +49,8 @@ export class ClientResolver {
   }
 
   @FieldResolver(() => [ClientSecret], {
-    description: 'Secrets that currently authenticate the client, newest first (at most two, during a rotation). Public clients have none.',
+    description:
+      'Secrets that currently authenticate the client, newest first (at most two, during a rotation). Public and PRIVATE_KEY_JWT clients have none.',
   })
   async secrets(@Root() client: Client, @Ctx() ctx: GraphQLContext): Promise<ClientSecret[]> {
     const rows = await ctx.loaders.clientSecrets.load(client.uuid);
@@ -59,7 +60,9 @@ export class ClientResolver {
   }
 
   @Authorized(S.createClients)
-  @Mutation(() => ClientCreatePayload, { description: 'Creates a client; a confidential one gets a secret, returned once.' })
+  @Mutation(() => ClientCreatePayload, {
+    description: 'Creates a client; a confidential one gets a secret, returned once (unless it authenticates with PRIVATE_KEY_JWT).',
+  })
   clientCreate(@Ctx() ctx: GraphQLContext, @Arg('input') input: ClientCreateInput) {
     return mutate(async () => {
       const { client, secret } = await ctx.services.clients.create(input, actorOf(ctx));
@@ -86,7 +89,7 @@ export class ClientResolver {
   @Authorized(S.updateClientKeys)
   @Mutation(() => ClientSecretRotatePayload, {
     description:
-      'Gives a confidential client a new secret, returned once. The old one keeps working for `previousSecretExpiresIn` seconds (default 0: stops at once).',
+      'Gives a confidential client (not a PRIVATE_KEY_JWT one) a new secret, returned once. The old one keeps working for `previousSecretExpiresIn` seconds (default 0: stops at once).',
   })
   clientSecretRotate(
     @Ctx() ctx: GraphQLContext,

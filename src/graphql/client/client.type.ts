@@ -1,10 +1,11 @@
 import { Field, Int, ObjectType } from 'type-graphql';
-import { DateTimeISOResolver } from 'graphql-scalars';
+import { DateTimeISOResolver, JSONObjectResolver } from 'graphql-scalars';
 import { Node, nodeObject } from '../relay/node';
 import { AppTypeEnum, GrantTypeEnum, IdTokenSigningAlgorithmEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { refreshTokenSettingsOf } from '../../domain/client/client.rules';
 import { metadataEntries } from '../../domain/client/client-metadata';
+import type { ClientJwks } from '../../domain/client/client-jwks';
 import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
 import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 
@@ -104,6 +105,12 @@ export class Client extends Node {
   })
   metadata!: ClientMetadataEntry[];
 
+  @Field(() => JSONObjectResolver, {
+    nullable: true,
+    description: "The client's public keys (a JWK Set) that verify its PRIVATE_KEY_JWT assertions; null: none.",
+  })
+  jwks!: ClientJwks | null;
+
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 
@@ -124,6 +131,7 @@ export class Client extends Node {
       'allowedLogoutUrls',
       'idTokenSigningAlgorithm',
       'idTokenLifetime',
+      'jwks',
       'createdAt',
       'updatedAt',
     ] as const;

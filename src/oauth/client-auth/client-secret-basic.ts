@@ -28,7 +28,7 @@ function parseBasic(header: string): PresentedCredentials | null {
 
 /**
  * HTTP Basic with client_id and secret (RFC 6749 §2.3.1). It owns the Authorization header: any
- * other scheme there is refused. A client_id in the body must be the same; a secret there too is two methods.
+ * other scheme there is refused. A client_id in the body must be the same; a secret or an assertion there too is two methods.
  */
 export const clientSecretBasic: ClientAuthMethod = {
   name: 'client_secret_basic',
@@ -40,7 +40,9 @@ export const clientSecretBasic: ClientAuthMethod = {
     if (!/^basic /i.test(authorization.trim())) {
       throw invalidRequest('Only HTTP Basic client authentication is accepted in the Authorization header');
     }
-    if (params.get('client_secret') !== undefined) throw invalidRequest('Use one client authentication method, not two');
+    if (params.has('client_secret') || params.has('client_assertion') || params.has('client_assertion_type')) {
+      throw invalidRequest('Use one client authentication method, not two');
+    }
     const basic = parseBasic(authorization);
     if (!basic) throw invalidClient(true);
     const bodyId = params.get('client_id');

@@ -11,6 +11,7 @@ export const clientSecretPost: ClientAuthMethod = {
   read(_authorization, params) {
     const secret = params.get('client_secret');
     if (secret === undefined) return undefined;
+    if (params.has('client_assertion')) throw invalidRequest('Use one client authentication method, not two');
     const clientId = params.get('client_id');
     if (clientId === undefined) throw invalidRequest('client_secret requires client_id');
     return { clientId, secret };

@@ -6,6 +6,21 @@ import type { CachedClient } from '../registry';
 export interface PresentedCredentials {
   clientId: string;
   secret?: string;
+  /** A signed client assertion (RFC 7523 §2.2), unverified. */
+  assertion?: string;
+}
+
+/** The replay store of client assertions: true the first time a client's `jti` is claimed (until `expiresAt`). */
+export interface AssertionReplayStore {
+  claim(clientUuid: string, jti: string, expiresAt: Date): Promise<boolean>;
+}
+
+/** What `verify` may use besides the request: the time, and for assertions their audiences and replay store. */
+export interface VerifyContext {
+  clock: Clock;
+  /** The `aud` values an assertion may carry here: the issuer, the token endpoint, the endpoint called. */
+  audiences: readonly string[];
+  assertions: AssertionReplayStore;
 }
 
 /**
@@ -21,14 +36,18 @@ export interface ClientAuthMethod {
   readonly confidential: boolean;
   /** It uses the Authorization header: its failures carry a `WWW-Authenticate: Basic` challenge. */
   readonly usesAuthorizationHeader: boolean;
+  /** The JWS algorithms of its signed credentials (discovery's `*_auth_signing_alg_values_supported`); none: it signs nothing. */
+  readonly signingAlgorithms?: readonly string[];
   /**
    * The credentials the request presents with this method; undefined when it does not use it.
+   * Pure and cheap (no I/O, no signature check): callers may read the presented client_id alone.
    * Throws `invalid_request` (or `invalid_client`) for a malformed attempt.
    */
   read(authorization: string | undefined, params: Map<string, string>): PresentedCredentials | undefined;
   /**
-   * Whether the credentials prove the client (`cached` null: unknown client, checked with the same
-   * work so the two cannot be told apart). The registered method is checked by the caller.
+   * Whether the credentials prove the client: undefined when they do, else why not (for the debug
+   * log, never for the answer). `cached` null: unknown client, or one registered for another method;
+   * the secret methods check it with the same work so the cases cannot be told apart.
    */
-  verify(presented: PresentedCredentials, cached: CachedClient | null, clock: Clock): boolean;
+  verify(presented: PresentedCredentials, cached: CachedClient | null, context: VerifyContext): Promise<string | undefined>;
 }

@@ -1,5 +1,8 @@
 import type { ClientAuthMethod } from './method';
 
+/** Body parameters that carry another method's credentials. */
+const CREDENTIAL_PARAMS = ['client_secret', 'client_assertion_type', 'client_assertion'];
+
 /**
  * A public client (SPA, native) names itself with client_id alone: it proves nothing, so only
  * clients registered with NONE pass, and only where a public client may act (PKCE-bound code
@@ -11,9 +14,9 @@ export const none: ClientAuthMethod = {
   confidential: false,
   usesAuthorizationHeader: false,
   read(authorization, params) {
-    if (authorization !== undefined || params.get('client_secret') !== undefined) return undefined;
+    if (authorization !== undefined || CREDENTIAL_PARAMS.some((name) => params.has(name))) return undefined;
     const clientId = params.get('client_id');
     return clientId === undefined ? undefined : { clientId };
   },
-  verify: () => true,
+  verify: async () => undefined,
 };
