@@ -1,10 +1,21 @@
-import { DataSource, IsNull, MoreThan } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { Clock } from '../lib/clock';
+import { hydrate } from '../db/hydrate';
 import { ClientEntity } from './client/client.entity';
-import { ClientSecretEntity } from './client/client-secret.entity';
 import { ClientGrantEntity } from './client-grant/client-grant.entity';
 import { ResourceServerEntity } from './resource-server/resource-server.entity';
 import { ScopeEntity } from './resource-server/scope.entity';
+
+/** Grants read with their client (see clientForTokens); a client with more has them read one by one. */
+export const CLIENT_GRANTS_READ_MAX = 100;
+
+export interface ClientForTokens {
+  client: ClientEntity;
+  /** Its secrets that had not expired when read: SHA-256 hash and expiry. */
+  secrets: { hash: string; expiresAt: Date | null }[];
+  /** Every client grant of the client; null when it has more than CLIENT_GRANTS_READ_MAX. */
+  grants: ClientGrantEntity[] | null;
+}
 
 /**
  * The reads behind the token service's cached registry (oauth/registry.ts): clients with their
@@ -16,17 +27,36 @@ export class TokenReadModel {
     private readonly clock: Clock,
   ) {}
 
-  /** The client by its OAuth client_id, with its secrets that have not expired; null when unknown. */
-  async clientWithLiveSecrets(clientId: string): Promise<{ client: ClientEntity; secrets: ClientSecretEntity[] } | null> {
-    const client = await this.dataSource.manager.findOneBy(ClientEntity, { clientId });
-    if (!client) return null;
-    const secrets = await this.dataSource.manager.find(ClientSecretEntity, {
-      where: [
-        { clientUuid: client.id, expiresAt: IsNull() },
-        { clientUuid: client.id, expiresAt: MoreThan(this.clock.now()) },
-      ],
-    });
-    return { client, secrets };
+  /**
+   * The client by its OAuth client_id, with its secrets that have not expired and (when it has at
+   * most CLIENT_GRANTS_READ_MAX) all its client grants, in one statement: a client the token
+   * endpoint has not seen yet costs one round trip. `grants` is null for a client with more; its
+   * grants are then read one by one. Null when unknown.
+   */
+  async clientForTokens(clientId: string): Promise<ClientForTokens | null> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT c.*,
+         (SELECT COALESCE(json_agg(s), '[]') FROM
+            (SELECT secret_hash, expires_at FROM client_secrets WHERE client_id = c.id AND (expires_at IS NULL OR expires_at > $2)) s
+         ) AS live_secrets,
+         (SELECT COALESCE(json_agg(g), '[]') FROM
+            (SELECT * FROM client_grants WHERE client_id = c.id ORDER BY seq LIMIT ${CLIENT_GRANTS_READ_MAX + 1}) g
+         ) AS all_grants
+       FROM clients c WHERE c.client_id = $1`,
+      [clientId, this.clock.now()],
+    );
+    if (rows.length === 0) return null;
+    const row = rows[0];
+    const secrets = (row.live_secrets as { secret_hash: string; expires_at: string | null }[]).map((s) => ({
+      hash: s.secret_hash,
+      expiresAt: s.expires_at === null ? null : new Date(s.expires_at),
+    }));
+    const grants = row.all_grants as Record<string, unknown>[];
+    return {
+      client: hydrate(this.dataSource, ClientEntity, row),
+      secrets,
+      grants: grants.length > CLIENT_GRANTS_READ_MAX ? null : grants.map((g) => hydrate(this.dataSource, ClientGrantEntity, g)),
+    };
   }
 
   /** The client by its uuid (clients.id); null when unknown. */

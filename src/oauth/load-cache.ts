@@ -97,6 +97,12 @@ export class LoadCache<T extends NonNullable<unknown>> {
     return entry.promise;
   }
 
+  /** The value cached for `key`, fresh and loaded, without loading it or counting a lookup; undefined otherwise. */
+  peek(key: string): T | undefined {
+    const entry = this.found.peek(key);
+    return entry && !entry.stale ? (entry.settled?.value ?? undefined) : undefined;
+  }
+
   /** Drops one key (found or missing). */
   delete(key: string): void {
     this.found.delete(key);

@@ -13,6 +13,8 @@ export interface CachedClient {
   secrets: { hash: string; expiresAt: Date | null }[];
   /** Client.jwks, imported once per load (PRIVATE_KEY_JWT assertions are verified with them). */
   keys: ClientPublicKey[];
+  /** Every client grant of the client by API uuid, read with it; undefined when it has too many (then read one by one). */
+  grants?: ReadonlyMap<string, ClientGrantEntity>;
 }
 
 export interface CachedApi {
@@ -79,6 +81,10 @@ export class Registry {
   /** Client uuid, API uuid → the grant keys cached for it. */
   private readonly grantsOfClient = new KeySets();
   private readonly grantsOfApi = new KeySets();
+  /** API uuid → the client_ids of cached clients holding a grant for it (CachedClient.grants). */
+  private readonly clientsOfApi = new KeySets();
+  /** Grant lookups answered from a cached client's grants. */
+  private embeddedGrantHits = 0;
 
   constructor(
     private readonly reads: TokenReadModel,
@@ -86,8 +92,14 @@ export class Registry {
     size: RegistrySize = { entries: 1_000_000, missingEntries: 100_000 },
   ) {
     this.clients = new LoadCache<CachedClient>(size, {
-      add: (clientId, cached) => this.clientIds.set(cached.client.id, clientId),
-      remove: (_clientId, cached) => this.clientIds.delete(cached.client.id),
+      add: (clientId, cached) => {
+        this.clientIds.set(cached.client.id, clientId);
+        for (const serverUuid of cached.grants?.keys() ?? []) this.clientsOfApi.add(serverUuid, clientId);
+      },
+      remove: (clientId, cached) => {
+        this.clientIds.delete(cached.client.id);
+        for (const serverUuid of cached.grants?.keys() ?? []) this.clientsOfApi.remove(serverUuid, clientId);
+      },
     });
     this.apis = new LoadCache<CachedApi>(size, {
       add: (identifier, cached) => this.apiKeys.set(cached.server.id, identifier),
@@ -121,11 +133,15 @@ export class Registry {
         this.origins.clear();
         return;
       }
-      case 'client_grant':
-        // `<client uuid>|<API uuid>` (grantChangeId): the one entry, found or missing.
-        if (id.includes('|')) this.grants.delete(id);
-        else this.grants.clear();
+      case 'client_grant': {
+        // `<client uuid>|<API uuid>` (grantChangeId): that entry, found or missing, and the client holding its grants.
+        if (!id.includes('|')) return this.clear();
+        const [clientUuid] = id.split('|');
+        this.grants.delete(id);
+        const clientId = this.clientIds.get(clientUuid);
+        if (clientId !== undefined) this.clients.delete(clientId);
         return;
+      }
       case 'resource_server': {
         const identifier = this.apiKeys.get(id);
         if (identifier !== undefined) this.apis.delete(identifier);
@@ -133,6 +149,7 @@ export class Registry {
         this.apiIdentifiers.delete(id);
         // Removing an API's scopes rewrites its grants; deleting it deletes them.
         for (const key of this.grantsOfApi.take(id)) this.grants.delete(key);
+        for (const clientId of this.clientsOfApi.take(id)) this.clients.delete(clientId);
         return;
       }
       case 'user':
@@ -159,17 +176,19 @@ export class Registry {
   /** Hits and misses of each cache since the start (for metrics and tests). */
   stats(): RegistryStats[] {
     const of = (cache: RegistryStats['cache'], c: { hits: number; misses: number }) => ({ cache, hits: c.hits, misses: c.misses });
-    return [of('clients', this.clients), of('apis', this.apis), of('api_ids', this.apiIdentifiers), of('grants', this.grants)];
+    const grants = { hits: this.grants.hits + this.embeddedGrantHits, misses: this.grants.misses };
+    return [of('clients', this.clients), of('apis', this.apis), of('api_ids', this.apiIdentifiers), of('grants', grants)];
   }
 
   client(clientId: string): Promise<CachedClient | null> {
     return this.clients.get(clientId, async () => {
-      const found = await this.reads.clientWithLiveSecrets(clientId);
+      const found = await this.reads.clientForTokens(clientId);
       if (!found) return null;
       return {
         client: found.client,
-        secrets: found.secrets.map((s) => ({ hash: s.secretHash, expiresAt: s.expiresAt })),
+        secrets: found.secrets,
         keys: clientPublicKeys(found.client.jwks),
+        grants: found.grants ? new Map(found.grants.map((grant) => [grant.resourceServerId, grant])) : undefined,
       };
     });
   }
@@ -192,7 +211,14 @@ export class Registry {
     return api && api.server.id === id ? api : null;
   }
 
+  /** The client grant of a client for an API: from the cached client when it holds all its grants, else looked up. */
   grant(clientUuid: string, serverUuid: string): Promise<ClientGrantEntity | null> {
+    const clientId = this.clientIds.get(clientUuid);
+    const embedded = clientId === undefined ? undefined : this.clients.peek(clientId)?.grants;
+    if (embedded) {
+      this.embeddedGrantHits++;
+      return Promise.resolve(embedded.get(serverUuid) ?? null);
+    }
     return this.grants.get(grantChangeId(clientUuid, serverUuid), () => this.reads.grant(clientUuid, serverUuid));
   }
 

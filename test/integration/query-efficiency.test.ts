@@ -1,4 +1,5 @@
 import { CountingLogger, startTestServer, TestServer } from '../helpers/test-app';
+import { ClientFixture, fixtures } from '../helpers/fixtures';
 
 const NESTED = `{
   resourceServers(first: 100) {
@@ -63,5 +64,35 @@ describe('nested reads are batched (DataLoader)', () => {
     // list + scopes + grant pages + clients: a handful, whatever the size.
     expect(one.count).toBeLessThanOrEqual(5);
     console.log(JSON.stringify({ metric: 'nested_query_statements', servers1: one.count, servers100: hundred.count }));
+  });
+});
+
+describe('the token endpoint reads a client it has not seen in one statement', () => {
+  const logger = new CountingLogger();
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ sqlLogger: logger });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('client, live secrets and grants together: a first token for a known API costs one statement', async () => {
+    const f = fixtures(() => server, 'first-token');
+    const api = await f.createApi();
+    const clients: ClientFixture[] = [];
+    for (let i = 0; i < 3; i++) {
+      const client = await f.createClient();
+      await f.createGrant(client, api, ['read:x']);
+      clients.push(client);
+    }
+    // The API is cached by a first client's token; the notices of the writes above are in by then.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await f.issueToken(clients[0], api);
+    for (const client of clients.slice(1)) {
+      const before = logger.count;
+      await f.issueToken(client, api);
+      expect(logger.count - before).toBe(1);
+    }
   });
 });
