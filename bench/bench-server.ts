@@ -61,7 +61,9 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(__dirname, '..', 'src', 'main.js')], {
+  // BENCH_NODE_ARGS: flags for the server's node (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile it).
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, '..', 'src', 'main.js')], {
     env: {
       ...process.env,
       PORT: String(port),

@@ -1,4 +1,4 @@
-import { KeyObject, randomBytes } from 'node:crypto';
+import { createPrivateKey, createSecretKey, JsonWebKey, KeyObject, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, JWK } from 'jose';
 import { DataSource, EntityManager, In, IsNull, MoreThan, Not } from 'typeorm';
 import { SecretBox } from './secret-box';
@@ -10,20 +10,21 @@ import type { Clock } from '../lib/clock';
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
 export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
-type SigningKeyObject = CryptoKey | KeyObject;
-
 export interface LoadedKey {
   kid: string;
-  algorithm: string;
+  algorithm: AsymmetricAlgorithm;
   state: string;
-  privateKey: SigningKeyObject;
-  publicKey: SigningKeyObject;
+  /** Signs (crypto/jws.ts): a node:crypto key, imported once. */
+  privateKey: KeyObject;
+  /** Verifies (jose). */
+  publicKey: CryptoKey | KeyObject;
   publicJwk: JWK;
 }
 
 export interface HsKey {
   kid: string;
-  key: CryptoKey;
+  /** Signs (crypto/jws.ts). */
+  key: KeyObject;
 }
 
 interface HsVerificationKey {
@@ -188,7 +189,7 @@ export class KeyRing {
       order: { createdAt: 'DESC' },
     });
     if (!row) throw new Error(`HS256 API ${serverId} has no signing secret`);
-    const key = { kid: row.kid, key: await hmacKey(this.box.open(row.secretSealed, row.kid)) };
+    const key = { kid: row.kid, key: createSecretKey(Buffer.from(this.box.open(row.secretSealed, row.kid), 'utf8')) };
     if (generation === this.secretsGeneration) this.hsByServer.set(serverId, key);
     return key;
   }
@@ -237,10 +238,10 @@ export class KeyRing {
     const privateJwk = JSON.parse(this.box.open(row.privateKeySealed, row.kid)) as JWK;
     return {
       kid: row.kid,
-      algorithm: row.algorithm,
+      algorithm: row.algorithm as AsymmetricAlgorithm,
       state: row.state,
-      privateKey: (await importJWK(privateJwk, row.algorithm)) as SigningKeyObject,
-      publicKey: (await importJWK(row.publicJwk, row.algorithm)) as SigningKeyObject,
+      privateKey: createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' }),
+      publicKey: (await importJWK(row.publicJwk, row.algorithm)) as CryptoKey | KeyObject,
       publicJwk: row.publicJwk as JWK,
     };
   }

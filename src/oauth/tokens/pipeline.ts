@@ -1,4 +1,4 @@
-import { SignJWT } from 'jose';
+import { signJws } from '../../crypto/jws';
 import { randomToken } from '../../crypto/random';
 import type { AsymmetricAlgorithm, KeyRing } from '../../crypto/key-ring';
 import type { Clock } from '../../lib/clock';
@@ -87,15 +87,14 @@ export class TokenPipeline {
     payload.jti = jti;
     setDialectClaims(payload, context, scope, permissions);
 
-    const jwt = new SignJWT(payload);
     const typ = tokenTyp(server.tokenDialect);
     let accessToken: string;
     if (server.signingAlgorithm === 'HS256') {
       const { kid, key } = await this.deps.keyRing.hsSigningKey(server.id);
-      accessToken = await jwt.setProtectedHeader({ alg: 'HS256', typ, kid }).sign(key);
+      accessToken = signJws({ alg: 'HS256', typ, kid }, payload, key);
     } else {
       const key = await this.deps.keyRing.signingKey(server.signingAlgorithm as AsymmetricAlgorithm);
-      accessToken = await jwt.setProtectedHeader({ alg: key.algorithm, typ, kid: key.kid }).sign(key.privateKey);
+      accessToken = signJws({ alg: key.algorithm, typ, kid: key.kid }, payload, key.privateKey);
     }
     return { accessToken, tokenType: 'Bearer', expiresIn: lifetime, scope, jti, expiresAt: new Date((now + lifetime) * 1000) };
   }
@@ -125,7 +124,7 @@ export class TokenPipeline {
     const now = Math.floor(this.deps.clock.now().getTime() / 1000);
     const payload = { ...idTokenClaims(context), iss: this.deps.issuer, iat: now, exp: now + client.idTokenLifetime };
     const key = await this.deps.keyRing.signingKey(client.idTokenSigningAlgorithm);
-    return new SignJWT(payload).setProtectedHeader({ alg: key.algorithm, typ: 'JWT', kid: key.kid }).sign(key.privateKey);
+    return signJws({ alg: key.algorithm, typ: 'JWT', kid: key.kid }, payload, key.privateKey);
   }
 }
 
