@@ -1,26 +1,30 @@
 /**
  * The server a benchmark drives: one service process on PostgreSQL in a fresh schema (dropped at
  * the end), started as in production (`NODE_ENV=production`, the compiled `main.js`), with a
- * bootstrap client for the Management API. Shared by the token benchmark and the soak.
+ * bootstrap client for the Management API. Shared by the token benchmark and the soak. With
+ * `WORKERS` (passed through like any variable) it is a cluster, driven once every worker serves.
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import net from 'node:net';
+import os from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { Client } from 'pg';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export interface BenchServer {
   url: string;
-  /** The server process (its RSS: `rssBytes()`). */
+  /** The server process (its RSS: `rssBytes()`); with WORKERS>1 the cluster's primary. */
   child: ChildProcess;
+  /** How many processes serve (WORKERS). */
+  workers: number;
   /** A Management API call with the bootstrap client's token; throws on GraphQL errors. */
   gql(query: string, variables?: Record<string, unknown>): Promise<any>;
   /** The raw answer of a Management API call with the bootstrap client's token. */
   gqlResponse(query: string, variables?: Record<string, unknown>): Promise<Response>;
-  /** The server process's resident set size (Linux /proc), bytes. */
+  /** The server's resident set size (Linux /proc), bytes: the process and its workers. */
   rssBytes(): number;
   stop(): Promise<void>;
 }
@@ -36,17 +40,32 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForServer(url: string, child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+/** WORKERS as the service reads it (src/config.ts): unset 1, `auto` one per CPU. */
+function workerCount(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 1;
+  return raw.trim().toLowerCase() === 'auto' ? Math.min(os.availableParallelism(), 64) : Number(raw);
+}
+
+/** Waits until `workers` processes logged `apiauth ready` and the server answers. */
+async function waitForServer(url: string, child: ChildProcess, logFile: string, workers: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error('server exited during start');
+    const ready = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('"msg":"apiauth ready"').length - 1 : 0;
     try {
-      if ((await fetch(`${url}/.well-known/jwks.json`)).ok) return;
+      if (ready >= workers && (await fetch(`${url}/.well-known/jwks.json`)).ok) return;
     } catch {
       /* not yet */
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('server did not start');
+}
+
+/** Resident set size of `pid` and its child processes (a cluster's workers), bytes. */
+function treeRssBytes(pid: number): number {
+  const rss = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  return rss + children.reduce((sum, child) => sum + treeRssBytes(Number(child)), 0);
 }
 
 /** `env`: extra variables for the server (LOG_LEVEL, ACCESS_LOG, …). */
@@ -61,6 +80,12 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
+  const workers = workerCount(env.WORKERS ?? process.env.WORKERS);
+  // The log goes to a file (not a pipe, which the busy load generator might read late, stalling the
+  // server's writes): read only to see every worker ready, removed at the end.
+  const logDir = mkdtempSync(path.join(os.tmpdir(), 'apiauth-bench-'));
+  const logFile = path.join(logDir, 'server.log');
+  const logFd = openSync(logFile, 'w');
   // BENCH_NODE_ARGS: flags for the server's node (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile it).
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, path.join(__dirname, '..', 'src', 'main.js')], {
@@ -76,19 +101,21 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       BOOTSTRAP_CLIENT_SECRET: bootstrap.secret,
       ...env,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFd, 'inherit'],
   });
+  closeSync(logFd);
   const stop = async () => {
     if (child.exitCode === null) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
+    rmSync(logDir, { recursive: true, force: true });
     await admin.query(`DROP SCHEMA ${schema} CASCADE`);
     await admin.end();
   };
 
   try {
-    await waitForServer(url, child);
+    await waitForServer(url, child, logFile, workers);
     const mgmt = await (
       await fetch(`${url}/oauth/token`, {
         method: 'POST',
@@ -107,11 +134,8 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       if (body.errors) throw new Error(JSON.stringify(body.errors));
       return body.data;
     };
-    const rssBytes = () => {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-    };
-    return { url, child, gql, gqlResponse, rssBytes, stop };
+    const rssBytes = () => treeRssBytes(child.pid!);
+    return { url, child, workers, gql, gqlResponse, rssBytes, stop };
   } catch (error) {
     await stop();
     throw error;

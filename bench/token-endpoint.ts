@@ -6,8 +6,8 @@
  *
  * Env: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test; a fresh schema is used and
  * dropped), BENCH_DURATION seconds per algorithm (default 10), BENCH_CONNECTIONS (default 10),
- * BENCH_LOG_LEVEL (default info, the service's default). Other variables (ACCESS_LOG, METRICS_PORT)
- * pass through to the server.
+ * BENCH_LOG_LEVEL (default info, the service's default). Other variables (ACCESS_LOG, METRICS_PORT,
+ * WORKERS: `WORKERS=2 npm run bench:token` drives a cluster of two workers) pass through to the server.
  */
 import autocannon from 'autocannon';
 import { basicAuth, machineClientFor, startBenchServer } from './bench-server';
@@ -43,6 +43,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           benchmark: 'token_endpoint',
           algorithm,
+          workers: server.workers,
           connections: CONNECTIONS,
           durationSeconds: DURATION,
           requestsPerSecond: Math.round(result.requests.average),

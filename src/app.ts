@@ -58,6 +58,7 @@ import { registerBodyParsers } from './http/body-parsers';
 import { AccessLogController, loggerOptions, registerRequestCompletion, requestIdOf } from './http/logging';
 import { registerHealthRoutes } from './http/health';
 import { Metrics, MetricsServer, startMetricsServer } from './http/metrics';
+import { answerMetricsRequests } from './http/cluster-metrics';
 import { TokenHookService } from './domain/token-hook/token-hook.service';
 import { TokenHookCaller } from './oauth/token-hook/token-hook-caller';
 import { TokenHookClaims } from './oauth/token-hook/token-hook-claims';
@@ -110,6 +111,12 @@ export interface CreateAppOptions {
   grants?: readonly GrantDefinition[];
   /** Custom-claims sources every token goes through, in order (none by default). */
   claimsSources?: readonly CustomClaimsSource[];
+  /**
+   * Set when the app runs as worker `id` of a cluster (WORKERS>1, src/primary.ts): its log lines
+   * carry `worker`, its rate limits are counted in the primary (unless REDIS_URL), and its metrics
+   * are answered to the primary, which serves METRICS_PORT for all workers.
+   */
+  clusterWorker?: { id: number };
 }
 
 /**
@@ -120,7 +127,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   const clock = options.clock ?? systemClock;
   const trustedProxies = config.trustProxy;
   const http = Fastify({
-    logger: loggerOptions(config.logLevel, options.logStream),
+    logger: loggerOptions(config.logLevel, options.logStream, options.clusterWorker?.id),
     // Fastify's own request lines are off (they carry the raw URL); one access line per request instead.
     logController: new AccessLogController(),
     // The caller's x-request-id when it is a safe id, else a new UUID; on every log line as reqId.
@@ -138,10 +145,15 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     if (shuttingDown) reply.header('connection', 'close');
   });
 
-  // REDIS_URL: rate-limit budgets shared by every instance; otherwise counted in this process.
+  // REDIS_URL: rate-limit budgets shared by every instance; otherwise counted in this process, or
+  // in a cluster's primary for all its workers (one budget per machine, not one per worker).
   const redis: RedisConnection | undefined = config.redis && (await openRedis(config.redis.url, http.log, { connectTimeoutMs: 5000 }));
   const rateLimitStore: RateLimitStore =
-    redis && config.redis ? { kind: 'redis', client: redis.client, keyPrefix: config.redis.keyPrefix } : { kind: 'memory' };
+    redis && config.redis
+      ? { kind: 'redis', client: redis.client, keyPrefix: config.redis.keyPrefix }
+      : options.clusterWorker
+        ? { kind: 'cluster' }
+        : { kind: 'memory' };
   const rateLimit = rateLimitFactory(rateLimitStore, metrics && ((name) => metrics.rateLimited(name)));
 
   const database = await openDatabase(config, {
@@ -347,8 +359,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       metrics,
     });
     await http.ready();
-    // Off the public port: a server of its own, only when METRICS_PORT is set.
-    const metricsServer = metrics && config.metrics ? await startMetricsServer(metrics, { ...config.metrics, log: http.log }) : undefined;
+    // Off the public port: a server of its own, only when METRICS_PORT is set; a cluster's primary serves its workers' metrics.
+    const metricsServer =
+      metrics && config.metrics && !options.clusterWorker
+        ? await startMetricsServer(metrics, { ...config.metrics, log: http.log })
+        : undefined;
+    const stopAnsweringMetrics = metrics && options.clusterWorker ? answerMetricsRequests(metrics.registry) : undefined;
     housekeeping.start(config.purgeIntervalSeconds);
 
     const activeListener = listener;
@@ -379,6 +395,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         await http.close();
         tokenHookCaller.close();
         await metricsServer?.close();
+        stopAnsweringMetrics?.();
         await activeListener.close();
         await database.close();
         await redis?.close();

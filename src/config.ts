@@ -77,6 +77,11 @@ export interface Config {
   passwordHashing: { concurrency: number; queue: number };
   /** Entries each token-endpoint cache keeps (clients, APIs, grants; LRU), and unknown ids it remembers (REGISTRY_CACHE_*). */
   registryCache: { entries: number; missingEntries: number };
+  /**
+   * Server processes sharing the port (WORKERS, `auto`: one per CPU). 1: this process serves, as
+   * ever; more: a primary process forks that many workers (node:cluster), see src/primary.ts.
+   */
+  workers: number;
   /** REDIS_URL (and REDIS_KEY_PREFIX): where instances share rate-limit budgets; undefined: each process counts its own. */
   redis: { url: string; keyPrefix: string } | undefined;
   /** Rate-limit budgets (RATE_LIMIT_*, `<points>/<window>` or `off`); undefined: that limit is off. */
@@ -102,6 +107,9 @@ export const RATE_LIMIT_DEFAULTS = {
   RATE_LIMIT_GRAPHQL_CALLER: '6000/1m',
   RATE_LIMIT_GRAPHQL_TOKENLESS: '120/1m',
 } as const;
+
+/** The most worker processes WORKERS may ask for (`auto` is capped to it too). */
+export const MAX_WORKERS = 64;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -252,6 +260,12 @@ export function loadConfig(env: Env = process.env): Config {
     queue: integer('PASSWORD_HASH_QUEUE', 32, 0, 10_000),
   };
 
+  const workers = parseWorkers(read('WORKERS'), problems);
+  // The embedded PGlite lives inside one process: workers would each open their own database.
+  if (workers > 1 && databaseUrl === undefined) {
+    problems.push('WORKERS above 1 needs DATABASE_URL (PostgreSQL): the embedded database serves one process only');
+  }
+
   const redisUrl = read('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL');
   const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'apiauth:';
@@ -303,6 +317,7 @@ export function loadConfig(env: Env = process.env): Config {
       entries: integer('REGISTRY_CACHE_ENTRIES', 1_000_000, 100, 100_000_000),
       missingEntries: integer('REGISTRY_CACHE_MISSING_ENTRIES', 100_000, 100, 10_000_000),
     },
+    workers,
     redis: redisUrl === undefined ? undefined : { url: redisUrl, keyPrefix: redisKeyPrefix },
     rateLimits: {
       oauthRequests: budget('RATE_LIMIT_OAUTH_REQUESTS'),
@@ -327,6 +342,15 @@ export function parseBudget(raw: string): Budget | undefined | null {
   const seconds = Number(match[2]) * WINDOW_UNIT_SECONDS[match[3]];
   if (points < 1 || points > 10_000_000 || seconds < 1 || seconds > 86_400) return null;
   return { points, seconds };
+}
+
+/** WORKERS: unset (1), `auto` (one per CPU, at most MAX_WORKERS) or an integer from 1 to MAX_WORKERS. */
+function parseWorkers(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined) return 1;
+  if (raw.toLowerCase() === 'auto') return Math.min(os.availableParallelism(), MAX_WORKERS);
+  if (/^\d{1,3}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= MAX_WORKERS) return Number(raw);
+  problems.push(`WORKERS must be auto or an integer from 1 to ${MAX_WORKERS} (got "${raw.slice(0, 100)}")`);
+  return 1;
 }
 
 /** proxy-addr's names for the loopback, link-local and unique-local (private) ranges. */

@@ -1,12 +1,17 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
-import { ConfigError, loadConfig } from './config';
+import { Config, ConfigError, loadConfig } from './config';
 import { createApp } from './app';
+import { runPrimary } from './primary';
 import { endpointUrl } from './lib/issuer-url';
+import { isShutdownMessage } from './lib/worker-supervisor';
 
-/** Composition root: config → database → keys → HTTP server. */
+/**
+ * Composition root: config → database → keys → HTTP server. With WORKERS>1 this process is the
+ * cluster's primary (src/primary.ts), and each worker it forks runs this file again and serves.
+ */
 async function main(): Promise<void> {
-  const started = performance.now();
   let config;
   try {
     config = loadConfig();
@@ -17,7 +22,25 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const app = await createApp(config);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  await serve(config, cluster.isWorker ? cluster.worker?.id : undefined);
+}
+
+/** Serves HTTP in this process: the only one (WORKERS=1), or cluster worker `worker`. */
+async function serve(config: Config, worker: number | undefined): Promise<void> {
+  const started = performance.now();
+  // The primary's request to shut down (sent to every worker when it receives SIGTERM/SIGINT): heard
+  // from the start, acted on once the worker serves. (Should the primary die, node:cluster ends its
+  // workers at once: none is left behind.)
+  let stopAsked: string | undefined;
+  let onStopAsked = (reason: string) => void (stopAsked ??= reason);
+  if (worker !== undefined) {
+    process.on('message', (message) => {
+      if (isShutdownMessage(message)) onStopAsked(message.signal);
+    });
+  }
+
+  const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker } });
   await app.http.listen({ port: config.port, host: config.host });
   const log = app.http.log;
   log.info(
@@ -32,10 +55,13 @@ async function main(): Promise<void> {
 
   // Graceful shutdown: /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
   // balancers notice), then the listener closes, requests in flight finish, the database closes.
-  // Past SHUTDOWN_TIMEOUT_SECONDS, or on a second signal, the process exits with 1 at once.
+  // Past SHUTDOWN_TIMEOUT_SECONDS, or on a second signal, the process exits with 1 at once. A
+  // worker's signal and its primary's request are one request (Ctrl-C signals both): only a
+  // second signal exits at once.
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, { fromPrimary = false } = {}) => {
     if (stopping) {
+      if (fromPrimary) return;
       log.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
@@ -60,6 +86,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  onStopAsked = (reason) => void stop(reason, { fromPrimary: true });
+  if (stopAsked !== undefined) onStopAsked(stopAsked);
 }
 
 /** Printed once, on the first start, to the terminal (not the structured log). */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import type { IncomingMessage } from 'node:http';
 import { FastifyInstance, FastifyLoggerOptions, FastifyReply, FastifyRequest, LogController, FastifyBaseLogger } from 'fastify';
 import { SerializedError, stdSerializers } from 'pino';
@@ -79,11 +80,17 @@ export function pathOf(url: string): string {
 
 /**
  * Fastify's pino options: JSON lines, secrets redacted, a request is never serialized with its
- * query or headers, an error never with a query's SQL or parameters.
+ * query or headers, an error never with a query's SQL or parameters. With `worker` (WORKERS>1: a
+ * cluster worker's id, 0 for the primary) every line carries it besides pino's `pid` and `hostname`.
  */
-export function loggerOptions(level: LogLevel, stream?: { write(line: string): void }): FastifyLoggerOptions & Record<string, unknown> {
+export function loggerOptions(
+  level: LogLevel,
+  stream?: { write(line: string): void },
+  worker?: number,
+): FastifyLoggerOptions & Record<string, unknown> {
   return {
     level,
+    ...(worker === undefined ? {} : { base: { pid: process.pid, hostname: os.hostname(), worker } }),
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
     serializers: {
       req: (request: { method?: string; url?: string }) => ({ method: request.method, path: pathOf(request.url ?? '') }),

@@ -8,12 +8,18 @@ import type { RegistryStats } from '../oauth/registry';
 const OPERATION_NAME_MAX = 64;
 const OPERATION_NAMES_CAP = 200;
 
+/** What `GET /metrics` serves: one process's metrics, or a cluster's workers aggregated (http/cluster-metrics.ts). */
+export interface MetricsSource {
+  readonly contentType: string;
+  collect(): Promise<string>;
+}
+
 /**
  * The service's Prometheus metrics, in a registry of their own (never prom-client's global one:
  * tests run many apps in one process). Created only when METRICS_PORT is set; otherwise nothing is
  * collected. Every label value comes from a bounded set, so no caller can grow the series count.
  */
-export class Metrics {
+export class Metrics implements MetricsSource {
   readonly registry = new Registry();
   private readonly tokenRequests: Counter<'grant_type' | 'outcome'>;
   private readonly introspectionRequests: Counter<'outcome'>;
@@ -113,6 +119,14 @@ export class Metrics {
     });
   }
 
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  collect(): Promise<string> {
+    return this.registry.metrics();
+  }
+
   rateLimited(limit: string): void {
     this.rateLimitRefusals.inc({ limit });
   }
@@ -163,8 +177,8 @@ export interface MetricsServer {
  * public port. Anything else is 404.
  */
 export async function startMetricsServer(
-  metrics: Metrics,
-  options: { host: string; port: number; log: FastifyBaseLogger },
+  metrics: MetricsSource,
+  options: { host: string; port: number; log: Pick<FastifyBaseLogger, 'info' | 'error'> },
 ): Promise<MetricsServer> {
   const server = http.createServer((request, response) => {
     const path = (request.url ?? '').split('?')[0];
@@ -172,9 +186,9 @@ export async function startMetricsServer(
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
       return;
     }
-    metrics.registry.metrics().then(
+    metrics.collect().then(
       (text) => {
-        response.writeHead(200, { 'content-type': metrics.registry.contentType, 'cache-control': 'no-store' });
+        response.writeHead(200, { 'content-type': metrics.contentType, 'cache-control': 'no-store' });
         response.end(request.method === 'HEAD' ? undefined : text);
       },
       (err: unknown) => {

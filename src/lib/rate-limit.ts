@@ -1,4 +1,12 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterCluster,
+  RateLimiterClusterMaster,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  RLWrapperTimeouts,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 
 /** A budget: `points` per fixed window of `seconds` (a request or a failure costs one point). */
@@ -7,8 +15,22 @@ export interface Budget {
   seconds: number;
 }
 
-/** Where budgets are counted: this process, or Redis shared by every instance. */
-export type RateLimitStore = { kind: 'memory' } | { kind: 'redis'; client: Redis; keyPrefix: string };
+/**
+ * Where budgets are counted: this process, Redis shared by every instance, or the primary process
+ * of a cluster (WORKERS>1 without Redis), shared by its workers over IPC.
+ */
+export type RateLimitStore = { kind: 'memory' } | { kind: 'redis'; client: Redis; keyPrefix: string } | { kind: 'cluster' };
+
+/** Longest a worker waits for the primary's count before counting in its own memory (as during a Redis outage). */
+const CLUSTER_TIMEOUT_MS = 1000;
+
+/**
+ * In a cluster's primary: counts the budgets of every worker whose store is `cluster` (each budget
+ * is created on the first worker's request, by name). Call before forking; once per process.
+ */
+export function countClusterRateLimits(): void {
+  new RateLimiterClusterMaster();
+}
 
 /** Makes the named budgets of one store (and one refusal observer): what the endpoints' limits are built with. */
 export type RateLimitFactory = (name: string, budget: Budget) => RateLimit;
@@ -31,7 +53,7 @@ export interface Verdict {
  * One named budget counted per key (an address, a client at an address, a caller). With Redis the
  * count is shared by every instance; should Redis fail, each instance counts in its own memory
  * until it is back (the insurance limiter), so an outage of Redis loosens limits, never refuses
- * requests or fails them.
+ * requests or fails them. In a cluster's worker the count is the primary's, likewise insured.
  */
 export class RateLimit {
   private readonly limiter: RateLimiterAbstract;
@@ -47,14 +69,21 @@ export class RateLimit {
     this.limiter =
       store.kind === 'memory'
         ? new RateLimiterMemory(options)
-        : new RateLimiterRedis({
-            ...options,
-            keyPrefix: `${store.keyPrefix}rl:${name}`,
-            storeClient: store.client,
-            // While the connection is down, count in memory at once instead of waiting for it.
-            rejectIfRedisNotReady: true,
-            insuranceLimiter: new RateLimiterMemory(options),
-          });
+        : store.kind === 'redis'
+          ? new RateLimiterRedis({
+              ...options,
+              keyPrefix: `${store.keyPrefix}rl:${name}`,
+              storeClient: store.client,
+              // While the connection is down, count in memory at once instead of waiting for it.
+              rejectIfRedisNotReady: true,
+              insuranceLimiter: new RateLimiterMemory(options),
+            })
+          : // The primary answers in well under a millisecond; should it not within a second, count here.
+            new RLWrapperTimeouts({
+              limiter: new RateLimiterCluster({ ...options, timeoutMs: CLUSTER_TIMEOUT_MS }),
+              timeoutMs: CLUSTER_TIMEOUT_MS,
+              insuranceLimiter: new RateLimiterMemory(options),
+            });
   }
 
   /** Counts one request (or failure) against `key`'s budget; `allowed` is false once it was already spent. */

@@ -19,6 +19,7 @@ describe('configuration', () => {
       defaultAudience: undefined,
       trustProxy: false,
       passwordHashing: { concurrency: Math.max(1, Math.min(os.availableParallelism(), 3)), queue: 32 },
+      workers: 1,
     });
     expect(config.dataDir.endsWith('.data')).toBe(true);
   });
@@ -203,5 +204,22 @@ describe('configuration', () => {
     }
     expect(() => loadConfig({ REDIS_URL: 'http://redis:6379' })).toThrow('REDIS_URL must be a redis:// or rediss:// URL');
     expect(() => loadConfig({ REDIS_KEY_PREFIX: 'a b' })).toThrow(/REDIS_KEY_PREFIX must be 1–64/);
+  });
+
+  it('reads WORKERS (1 by default, auto: one per CPU, at most 64), and refuses more than 1 without DATABASE_URL', () => {
+    const pg = { DATABASE_URL: 'postgres://127.0.0.1:5432/test' };
+    expect(loadConfig({}).workers).toBe(1);
+    expect(loadConfig({ WORKERS: '1' }).workers).toBe(1);
+    expect(loadConfig({ ...pg, WORKERS: ' 2 ' }).workers).toBe(2);
+    expect(loadConfig({ ...pg, WORKERS: '64' }).workers).toBe(64);
+    expect(loadConfig({ ...pg, WORKERS: 'auto' }).workers).toBe(Math.min(os.availableParallelism(), 64));
+    expect(loadConfig({ ...pg, WORKERS: 'AUTO' }).workers).toBe(Math.min(os.availableParallelism(), 64));
+    for (const bad of ['0', '65', '100', '-1', '1.5', '2x', 'all', '0x2', '1e1']) {
+      expect(() => loadConfig({ ...pg, WORKERS: bad })).toThrow(`WORKERS must be auto or an integer from 1 to 64 (got "${bad}")`);
+    }
+    // The embedded PGlite lives in one process.
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(
+      'WORKERS above 1 needs DATABASE_URL (PostgreSQL): the embedded database serves one process only',
+    );
   });
 });
