@@ -56,6 +56,10 @@ for (const alg of algorithms) {
   });
 }
 
+// oidc-provider's client defaults (id_token_signed_response_alg) need an RS256 key even when only
+// other algorithms are compared: one that signs nothing here.
+if (!algorithms.includes('RS256')) keys.push(await signingJwk('RS256'));
+
 // Listen first: the issuer names the port.
 const server = http.createServer();
 await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

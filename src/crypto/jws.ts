@@ -25,27 +25,33 @@ function encodedHeader(header: JwsHeader): string {
 }
 
 /**
- * A compact JWS of `payload` (RFC 7515), signed synchronously with node:crypto and a key imported
- * once (KeyObject): the token endpoint's hot path, where WebCrypto's per-call algorithm
- * normalisation and promise hop cost as much as the signature. Verification stays with `jose`.
- * ES256 signatures are IEEE P1363 (r‖s), PS256 uses a salt as long as the hash (RFC 7518 §3.5).
+ * A compact JWS of `payload` (RFC 7515), signed with node:crypto and a key imported once
+ * (KeyObject), the protected header encoded once. Asymmetric signatures run on libuv's thread pool
+ * (node:crypto's callback form): an RSA signature takes about a millisecond, which the event loop
+ * spends on other requests meanwhile, using a second core; an HMAC is cheaper than the hop and is
+ * computed in place. Verification stays with `jose`. ES256 signatures are IEEE P1363 (r‖s), PS256
+ * uses a salt as long as the hash (RFC 7518 §3.5).
  */
-export function signJws(header: JwsHeader, payload: object, key: KeyObject): string {
+export async function signJws(header: JwsHeader, payload: object, key: KeyObject): Promise<string> {
   const input = `${encodedHeader(header)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
-  return `${input}.${signature(header.alg, Buffer.from(input), key).toString('base64url')}`;
+  const data = Buffer.from(input);
+  const signature =
+    header.alg === 'HS256' ? createHmac('sha256', key).update(data).digest() : await asymmetricSignature(header.alg, data, key);
+  return `${input}.${signature.toString('base64url')}`;
 }
 
-function signature(alg: SigningAlgorithm, data: Buffer, key: KeyObject): Buffer {
-  switch (alg) {
-    case 'HS256':
-      return createHmac('sha256', key).update(data).digest();
-    case 'RS256':
-      return sign('sha256', data, key);
-    case 'PS256':
-      return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
-    case 'ES256':
-      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
-    case 'EdDSA':
-      return sign(null, data, key);
-  }
+function asymmetricSignature(alg: Exclude<SigningAlgorithm, 'HS256'>, data: Buffer, key: KeyObject): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const done = (error: Error | null, signature: Buffer) => (error ? reject(error) : resolve(signature));
+    switch (alg) {
+      case 'RS256':
+        return sign('sha256', data, key, done);
+      case 'PS256':
+        return sign('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, done);
+      case 'ES256':
+        return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, done);
+      case 'EdDSA':
+        return sign(null, data, key, done);
+    }
+  });
 }

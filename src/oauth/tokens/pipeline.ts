@@ -91,10 +91,10 @@ export class TokenPipeline {
     let accessToken: string;
     if (server.signingAlgorithm === 'HS256') {
       const { kid, key } = await this.deps.keyRing.hsSigningKey(server.id);
-      accessToken = signJws({ alg: 'HS256', typ, kid }, payload, key);
+      accessToken = await signJws({ alg: 'HS256', typ, kid }, payload, key);
     } else {
       const key = await this.deps.keyRing.signingKey(server.signingAlgorithm as AsymmetricAlgorithm);
-      accessToken = signJws({ alg: key.algorithm, typ, kid: key.kid }, payload, key.privateKey);
+      accessToken = await signJws({ alg: key.algorithm, typ, kid: key.kid }, payload, key.privateKey);
     }
     return { accessToken, tokenType: 'Bearer', expiresIn: lifetime, scope, jti, expiresAt: new Date((now + lifetime) * 1000) };
   }
