@@ -43,11 +43,15 @@ export class LoadCache<T extends NonNullable<unknown>> {
     /** Told when a found value enters the cache and when it leaves (evicted, deleted, replaced): keeps secondary indexes exact. */
     private readonly index?: CacheIndex<T>,
   ) {
+    // Bounded by a size of 1 per entry rather than `max`, which would allocate room for every entry
+    // up front (tens of MB for a million): the caches grow with what they hold.
+    const one = () => 1;
     this.found = new LRUCache<string, Entry<T>>({
-      max: size.entries,
+      maxSize: size.entries,
+      sizeCalculation: one,
       dispose: index && ((entry, key) => entry.settled?.value != null && index.remove(key, entry.settled.value)),
     });
-    this.missing = new LRUCache<string, Entry<T>>({ max: size.missingEntries });
+    this.missing = new LRUCache<string, Entry<T>>({ maxSize: size.missingEntries, sizeCalculation: one });
   }
 
   get size(): number {
