@@ -35,6 +35,8 @@ interface Entry<T> {
 export class LoadCache<T extends NonNullable<unknown>> {
   private readonly found: LRUCache<string, Entry<T>>;
   private readonly missing: LRUCache<string, Entry<T>>;
+  /** Keys whose load is in flight (see dropLoading). */
+  private readonly loading = new Set<string>();
   hits = 0;
   misses = 0;
 
@@ -67,8 +69,15 @@ export class LoadCache<T extends NonNullable<unknown>> {
     this.misses++;
     const entry: Entry<T> = { promise: undefined as unknown as Promise<T | null>, stale: false };
     const isCurrent = () => (this.found.peek(key) ?? this.missing.peek(key)) === entry;
+    this.loading.add(key);
+    // Settled: no longer loading, unless a newer load of the key has taken its place.
+    const settled = () => {
+      const current = this.found.peek(key) ?? this.missing.peek(key);
+      if (current === undefined || current === entry) this.loading.delete(key);
+    };
     entry.promise = load().then(
       (value) => {
+        settled();
         if (!isCurrent()) return value;
         entry.settled = { value };
         if (value === null) {
@@ -80,6 +89,7 @@ export class LoadCache<T extends NonNullable<unknown>> {
         return value;
       },
       (error: unknown) => {
+        settled();
         if (isCurrent()) {
           this.found.delete(key);
           // Unreachable database: the last value, kept (stale) for the next request to try again.
@@ -111,6 +121,20 @@ export class LoadCache<T extends NonNullable<unknown>> {
   delete(key: string): void {
     this.found.delete(key);
     this.missing.delete(key);
+    this.loading.delete(key);
+  }
+
+  /**
+   * Drops every load in flight: their waiters get what they read, but nothing is kept. For a change
+   * whose key is not known yet (an entry still loading is not indexed), so a read from before the
+   * change never outlives it.
+   */
+  dropLoading(): void {
+    for (const key of this.loading) {
+      const entry = this.found.peek(key);
+      if (entry && entry.settled === undefined) this.found.delete(key);
+    }
+    this.loading.clear();
   }
 
   /** Drops every key known to name nothing: something was created, and any of them may name it now. */
@@ -121,6 +145,7 @@ export class LoadCache<T extends NonNullable<unknown>> {
   clear(): void {
     this.found.clear();
     this.missing.clear();
+    this.loading.clear();
   }
 
   /** Every entry reloads on next use, falling back on its last value while the database is unreachable. */

@@ -127,6 +127,8 @@ export class Registry {
       case 'client': {
         const clientId = this.clientIds.get(id);
         if (clientId !== undefined) this.clients.delete(clientId);
+        // A client still loading is not indexed yet: what it read may predate this change.
+        this.clients.dropLoading();
         // A new client may carry an id some request did not find.
         this.clients.forgetMissing();
         for (const key of this.grantsOfClient.take(id)) this.grants.delete(key);
@@ -140,11 +142,14 @@ export class Registry {
         this.grants.delete(id);
         const clientId = this.clientIds.get(clientUuid);
         if (clientId !== undefined) this.clients.delete(clientId);
+        this.clients.dropLoading();
         return;
       }
       case 'resource_server': {
         const identifier = this.apiKeys.get(id);
         if (identifier !== undefined) this.apis.delete(identifier);
+        this.apis.dropLoading();
+        this.clients.dropLoading();
         this.apis.forgetMissing();
         this.apiIdentifiers.delete(id);
         // Removing an API's scopes rewrites its grants; deleting it deletes them.

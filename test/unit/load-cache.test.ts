@@ -68,6 +68,24 @@ describe('LoadCache', () => {
     expect(await cache.get('a', async () => ({ v: 'new' }))).toEqual({ v: 'new' });
   });
 
+  it('dropLoading: a load in flight when a change whose key is unknown arrives is not kept; settled entries stay', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 10, missingEntries: 10 });
+    await cache.get('settled', async () => ({ v: 'S' }));
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inFlight = cache.get('a', async () => {
+      await gate;
+      return { v: 'read before the change' };
+    });
+    cache.dropLoading();
+    release();
+    expect(await inFlight).toEqual({ v: 'read before the change' });
+    const src = source({ a: { v: 'after' }, settled: { v: 'S2' } });
+    expect(await cache.get('a', src.load('a'))).toEqual({ v: 'after' });
+    expect(await cache.get('settled', src.load('settled'))).toEqual({ v: 'S' });
+    expect(src.calls).toEqual(['a']);
+  });
+
   it('tells its index of every value kept and every value that leaves, evicted or dropped', async () => {
     const events: string[] = [];
     const cache = new LoadCache<{ v: string }>(
