@@ -150,7 +150,10 @@ describe('WORKERS=2: a cluster of server processes on one port', () => {
     };
     if (!ready) return cluster;
     const deadline = Date.now() + 60_000;
-    while (!logs().some((line) => line.msg === 'workers ready')) {
+    // The primary's "workers ready" and each worker's own "apiauth ready" come through the shared pipe
+    // from different processes, in no set order: wait for all of them.
+    const workers = Number(childEnv.WORKERS ?? 1);
+    while (!logs().some((line) => line.msg === 'workers ready') || logs().filter((line) => line.msg === 'apiauth ready').length < workers) {
       if (child.exitCode !== null) throw new Error(`the service exited at start (${child.exitCode}): ${stderr}${stdout}`);
       if (Date.now() > deadline) throw new Error(`the workers did not become ready: ${stderr}${stdout}`);
       await sleep(100);
@@ -212,6 +215,21 @@ describe('WORKERS=2: a cluster of server processes on one port', () => {
         SHUTDOWN_TIMEOUT_SECONDS: '15',
         RATE_LIMIT_GRAPHQL_TOKENLESS: '6/1m',
       });
+      // The management client printed at the first start, and its token: every test below uses them.
+      const stdout = cluster.stdout();
+      credentials = {
+        clientId: /client_id: +(\S+)/.exec(stdout)![1],
+        clientSecret: /client_secret: +(\S+)/.exec(stdout)![1],
+      };
+      const granted = await cluster.request('POST', '/oauth/token', {
+        ...tokenForm({ grant_type: 'client_credentials', audience: `${cluster.url}/api/v2/` }),
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuth(credentials.clientId, credentials.clientSecret),
+        },
+      });
+      expect(granted.status).toBe(200);
+      mgmt = granted.body.access_token;
     }, 90_000);
 
     it('starts the first worker alone, then the other; every log line names its process; the credentials are printed once', async () => {
@@ -236,21 +254,8 @@ describe('WORKERS=2: a cluster of server processes on one port', () => {
         'workers ready',
       ]);
 
-      const stdout = cluster.stdout();
-      expect(stdout.split('Management API credentials (shown once)').length - 1).toBe(1);
-      credentials = {
-        clientId: /client_id: +(\S+)/.exec(stdout)![1],
-        clientSecret: /client_secret: +(\S+)/.exec(stdout)![1],
-      };
-      const granted = await cluster.request('POST', '/oauth/token', {
-        ...tokenForm({ grant_type: 'client_credentials', audience: `${cluster.url}/api/v2/` }),
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          authorization: basicAuth(credentials.clientId, credentials.clientSecret),
-        },
-      });
-      expect(granted.status).toBe(200);
-      mgmt = granted.body.access_token;
+      expect(cluster.stdout().split('Management API credentials (shown once)').length - 1).toBe(1);
+      expect(mgmt).toEqual(expect.any(String));
     });
 
     it('both workers answer on the one port, and nothing in a response tells them apart', async () => {
