@@ -1,17 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
+import { within } from '../helpers/within';
 import { startTestServer, TestServer } from '../helpers/test-app';
-
-/** Polls `check` until it returns true or `ms` passes; returns the time it took. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<number> {
-  const start = Date.now();
-  while (Date.now() - start <= ms) {
-    if (await check()) return Date.now() - start;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 describe('two instances on one database', () => {
   let db: TestDatabase;

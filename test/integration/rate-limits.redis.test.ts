@@ -3,6 +3,8 @@ import { createTestDatabase, TestDatabase } from '../helpers/test-database';
 import { startTestServer, TestServer } from '../helpers/test-app';
 import { ApiFixture, ClientFixture, fixtures } from '../helpers/fixtures';
 import { TcpProxy } from '../helpers/tcp-proxy';
+import { postForm } from '../helpers/post-form';
+import { within } from '../helpers/within';
 import { createApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
 
@@ -14,29 +16,8 @@ import { loadConfig } from '../../src/config';
  */
 
 const REDIS_URL = process.env.REDIS_URL!;
-type Answer = { status: number; headers: Headers; body: any };
-
-async function post(server: TestServer, path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams(form).toString(),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
-}
 
 const from = (address: string) => ({ 'x-forwarded-for': address });
-
-/** Polls `check` until it returns true or `ms` passes. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start <= ms) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 describe('rate limits shared by two instances through Redis', () => {
   let db: TestDatabase;
@@ -73,7 +54,7 @@ describe('rate limits shared by two instances through Redis', () => {
   });
 
   const tokenRequest = (server: TestServer, address: string, secret = client.clientSecret!) =>
-    post(
+    postForm(
       server,
       '/oauth/token',
       { grant_type: 'client_credentials', client_id: client.clientId, client_secret: secret, audience: api.identifier },
@@ -96,9 +77,9 @@ describe('rate limits shared by two instances through Redis', () => {
   });
 
   it('one failure budget per address: failures on one instance refuse the address on the other', async () => {
-    expect((await post(a, '/oauth/token', { grant_type: 'nope' }, from('198.51.100.2'))).status).toBe(400);
-    expect((await post(a, '/oauth/token', { grant_type: 'nope' }, from('198.51.100.2'))).status).toBe(400);
-    expect((await post(b, '/oauth/token', { grant_type: 'nope' }, from('198.51.100.2'))).status).toBe(400);
+    expect((await postForm(a, '/oauth/token', { grant_type: 'nope' }, from('198.51.100.2'))).status).toBe(400);
+    expect((await postForm(a, '/oauth/token', { grant_type: 'nope' }, from('198.51.100.2'))).status).toBe(400);
+    expect((await postForm(b, '/oauth/token', { grant_type: 'nope' }, from('198.51.100.2'))).status).toBe(400);
     const refused = await tokenRequest(a, '198.51.100.2');
     expect(refused.status).toBe(429);
     expect(refused.body.error_description).toMatch(/^Too many failed requests from this address/);

@@ -1,4 +1,5 @@
 import { freePort, startTestServer, TestServer } from '../helpers/test-app';
+import { FormAnswer, postForm } from '../helpers/post-form';
 import { ApiFixture, basicAuth, ClientFixture, fixtures, globalId } from '../helpers/fixtures';
 import { RATE_LIMIT_DEFAULTS } from '../../src/config';
 
@@ -8,22 +9,10 @@ import { RATE_LIMIT_DEFAULTS } from '../../src/config';
  * so one test plays several callers. Windows are an hour long unless a test waits for one to end.
  */
 
-type Answer = { status: number; headers: Headers; body: any };
-
-async function post(server: TestServer, path: string, form: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(`${server.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body: new URLSearchParams(form).toString(),
-  });
-  const text = await response.text();
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) };
-}
-
 const from = (address: string) => ({ 'x-forwarded-for': address });
 
 /** A 429 of an OAuth endpoint: RFC 6749 JSON, no-store, Retry-After and the refusing budget's headers. */
-function expectOAuthTooMany(answer: Answer, limit: number, description: RegExp) {
+function expectOAuthTooMany(answer: FormAnswer, limit: number, description: RegExp) {
   expect(answer.status).toBe(429);
   expect(answer.body).toEqual({ error: 'too_many_requests', error_description: expect.stringMatching(description) });
   expect(answer.headers.get('cache-control')).toBe('no-store');
@@ -46,7 +35,7 @@ async function startServer(env: Record<string, string>) {
     return client;
   };
   const tokenRequest = (client: ClientFixture, address: string, secret = client.clientSecret!) =>
-    post(
+    postForm(
       server,
       '/oauth/token',
       { grant_type: 'client_credentials', client_id: client.clientId, client_secret: secret, audience: api.identifier },
@@ -73,7 +62,7 @@ describe('the endpoints clients authenticate to: requests per address (RATE_LIMI
     expect(first.headers.get('ratelimit-remaining')).toBe('4');
     expect(first.headers.get('ratelimit-policy')).toBe('5;w=3600');
     const credentials = { client_id: client.clientId, client_secret: client.clientSecret! };
-    const introspected = await post(
+    const introspected = await postForm(
       ctx.server,
       '/oauth/introspect',
       { token: first.body.access_token, ...credentials },
@@ -82,7 +71,7 @@ describe('the endpoints clients authenticate to: requests per address (RATE_LIMI
     expect(introspected.status).toBe(200);
     expect(introspected.body.active).toBe(true);
     expect(introspected.headers.get('ratelimit-remaining')).toBe('3');
-    const revoked = await post(ctx.server, '/oauth/revoke', { token: 'not-a-token', ...credentials }, from('198.51.100.1'));
+    const revoked = await postForm(ctx.server, '/oauth/revoke', { token: 'not-a-token', ...credentials }, from('198.51.100.1'));
     expect(revoked.status).toBe(200);
     expect(revoked.headers.get('ratelimit-remaining')).toBe('2');
     for (const remaining of ['1', '0']) {
@@ -90,8 +79,8 @@ describe('the endpoints clients authenticate to: requests per address (RATE_LIMI
     }
 
     expectOAuthTooMany(await ctx.tokenRequest(client, '198.51.100.1'), 5, /^Too many requests from this address/);
-    expectOAuthTooMany(await post(ctx.server, '/oauth/introspect', { token: 'x', ...credentials }, from('198.51.100.1')), 5, /address/);
-    expectOAuthTooMany(await post(ctx.server, '/oauth/revoke', { token: 'x', ...credentials }, from('198.51.100.1')), 5, /address/);
+    expectOAuthTooMany(await postForm(ctx.server, '/oauth/introspect', { token: 'x', ...credentials }, from('198.51.100.1')), 5, /address/);
+    expectOAuthTooMany(await postForm(ctx.server, '/oauth/revoke', { token: 'x', ...credentials }, from('198.51.100.1')), 5, /address/);
     // Another address has a budget of its own.
     expect((await ctx.tokenRequest(client, '198.51.100.2')).status).toBe(200);
     // Operators see the refusals by budget.
@@ -106,7 +95,7 @@ describe('the endpoints clients authenticate to: requests per address (RATE_LIMI
       allowedOrigins: ['https://spa.example'],
     });
     const refresh = () =>
-      post(
+      postForm(
         ctx.server,
         '/oauth/token',
         { grant_type: 'refresh_token', client_id: spa.clientId, refresh_token: 'x' },
@@ -151,12 +140,14 @@ describe('failed requests per address (RATE_LIMIT_OAUTH_FAILURES)', () => {
       body: '{"grant_type":',
     });
     expect(unreadable.status).toBe(400);
-    expect((await post(ctx.server, '/oauth/token', { grant_type: 'password' }, from(address))).body.error).toBe('unsupported_grant_type');
+    expect((await postForm(ctx.server, '/oauth/token', { grant_type: 'password' }, from(address))).body.error).toBe(
+      'unsupported_grant_type',
+    );
     expect((await ctx.tokenRequest(client, address, 'wrong-secret')).body.error).toBe('invalid_client');
 
     expectOAuthTooMany(await ctx.tokenRequest(client, address), 3, /^Too many failed requests from this address/);
     expectOAuthTooMany(
-      await post(
+      await postForm(
         ctx.server,
         '/oauth/introspect',
         { token: 'x', client_id: client.clientId, client_secret: client.clientSecret! },
@@ -197,7 +188,7 @@ describe('failed client authentications per client at an address (RATE_LIMIT_CLI
     // The right secret is refused too: guessing has stopped, for this client at this address.
     expectOAuthTooMany(await ctx.tokenRequest(victim, address), 3, /this client/);
     // Also with Basic authentication, and at introspection.
-    const basic = await post(
+    const basic = await postForm(
       ctx.server,
       '/oauth/token',
       { grant_type: 'client_credentials', audience: ctx.api.identifier },
@@ -205,7 +196,7 @@ describe('failed client authentications per client at an address (RATE_LIMIT_CLI
     );
     expect(basic.status).toBe(429);
     expect(
-      (await post(ctx.server, '/oauth/introspect', { token: 'x', client_id: victim.clientId, client_secret: 'guess' }, from(address)))
+      (await postForm(ctx.server, '/oauth/introspect', { token: 'x', client_id: victim.clientId, client_secret: 'guess' }, from(address)))
         .status,
     ).toBe(429);
   });
@@ -234,7 +225,7 @@ describe('a window ends and the budget is whole again', () => {
   it('answers 429 with Retry-After: 1, and again 200 once that second has passed', async () => {
     // Start at the beginning of a fresh window: wait for the (unused) address's window to be certain.
     const address = '100.64.0.1';
-    let refused: Answer | undefined;
+    let refused: FormAnswer | undefined;
     for (let i = 0; i < 3 && !refused; i++) {
       const answer = await ctx.tokenRequest(client, address);
       if (answer.status === 429) refused = answer;
@@ -270,7 +261,7 @@ describe('the default budgets', () => {
 
   it('refuse an address after 300 failures a minute, and a client at an address after 10 failed authentications', async () => {
     const failures = await Promise.all(
-      Array.from({ length: 300 }, (_, i) => post(ctx.server, '/oauth/token', { grant_type: `nope-${i}` }, from('10.0.0.2'))),
+      Array.from({ length: 300 }, (_, i) => postForm(ctx.server, '/oauth/token', { grant_type: `nope-${i}` }, from('10.0.0.2'))),
     );
     expect(failures.every((answer) => answer.status === 400)).toBe(true);
     expectOAuthTooMany(await ctx.tokenRequest(client, '10.0.0.2'), 300, /failed requests/);

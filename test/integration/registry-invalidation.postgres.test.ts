@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
+import { within } from '../helpers/within';
 import { freePort, startTestServer, TestServer } from '../helpers/test-app';
 import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
@@ -12,16 +13,6 @@ import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
  */
 
 type Lookups = Record<string, number>;
-
-/** Polls `check` until it returns true or `ms` passes. */
-async function within(ms: number, check: () => Promise<boolean>): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start <= ms) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`not within ${ms} ms`);
-}
 
 describe('targeted cache invalidation across two instances', () => {
   // (A client's grants are read with it: a grant lookup of a cached client is a grants hit.)
