@@ -20,6 +20,10 @@ export interface BenchServer {
   child: ChildProcess;
   /** How many processes serve (WORKERS). */
   workers: number;
+  /** The server's database: DATABASE_URL with the bench schema as its search_path. */
+  databaseUrl: string;
+  /** The bootstrap client's Management API access token. */
+  managementToken: string;
   /** A Management API call with the bootstrap client's token; throws on GraphQL errors. */
   gql(query: string, variables?: Record<string, unknown>): Promise<any>;
   /** The raw answer of a Management API call with the bootstrap client's token. */
@@ -31,7 +35,7 @@ export interface BenchServer {
 
 export const basicAuth = (id: string, secret: string) => `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as net.AddressInfo;
@@ -138,7 +142,7 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
       return body.data;
     };
     const rssBytes = () => treeRssBytes(child.pid!);
-    return { url, child, workers, gql, gqlResponse, rssBytes, stop };
+    return { url, child, workers, databaseUrl: dbUrl.toString(), managementToken: mgmt.access_token, gql, gqlResponse, rssBytes, stop };
   } catch (error) {
     await stop();
     throw error;

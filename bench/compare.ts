@@ -19,16 +19,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { createLocalJWKSet, JWTPayload, jwtVerify, JWTVerifyGetKey } from 'jose';
 import { basicAuth, machineClientFor, startBenchServer } from './bench-server';
+import { intSetting } from './settings';
 import { ALGORITHMS, BenchAlgorithm, joseSignRate } from './signing-ceiling';
-
-/** An integer setting from the environment, within bounds; anything else stops the run with a clear message. */
-function intSetting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}`);
-  return value;
-}
 
 function algorithmsSetting(): BenchAlgorithm[] {
   const raw = process.env.BENCH_ALGORITHMS;

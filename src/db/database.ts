@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import { createDataSource, DatabaseTimeouts } from './data-source';
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './embedded-postgres';
+import { embeddedTemplateFor } from './embedded-template';
 
 export interface Database {
   dataSource: DataSource;
@@ -26,10 +27,15 @@ export async function openDatabase(
     poolSize?: number;
     /** Of the serving connections; migrations run without a statement limit. */
     timeouts?: DatabaseTimeouts;
+    /** The embedded database's first-start template (default: the one `npm run build` made). */
+    embeddedTemplateFile?: string;
   },
 ): Promise<Database> {
+  const pgdata = path.join(config.dataDir, 'pgdata');
   const embedded =
-    config.databaseUrl === undefined ? await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pgdata') }) : undefined;
+    config.databaseUrl === undefined
+      ? await startEmbeddedPostgres({ dataDir: pgdata, template: embeddedTemplateFor(pgdata, options.embeddedTemplateFile) })
+      : undefined;
   const url = embedded?.url ?? config.databaseUrl!;
   const poolSize = options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined);
   const dataSource = createDataSource(url, { entities: options.entities, logger: options.logger, poolSize, timeouts: options.timeouts });

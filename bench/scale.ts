@@ -1,0 +1,280 @@
+/**
+ * Scale (npm run bench:scale): one server process on PostgreSQL holding SCALE_CLIENTS machine
+ * clients (default 1,000,000), each with a secret and a client grant on one of SCALE_APIS APIs
+ * (default 10,000), seeded by bulk SQL from rows made through GraphQL (so every column, present or
+ * added by a later migration, is the service's own). Then, with autocannon (SCALE_CONNECTIONS,
+ * default 10) for SCALE_SECONDS per phase (default 10), client credentials with ES256:
+ *
+ * - `hot10`: 10 clients, warm: the reference rate;
+ * - `firstTokens`: every request a client never seen before (each a cache miss), then the same
+ *   until every client has had its first token (`warmUp`: all clients cached);
+ * - `warmPool`: requests spread at random over every client, all cached;
+ * - `warmPoolWithChurn`: the same while an administrator renames other clients 10 times a second;
+ * - RSS of the server with every client cached;
+ * - GraphQL: `clients(first: 50)` with each client's grants; the same page after the cursor at
+ *   position 0 and at 90 % of the list (keyset paging); `clientCreate`.
+ *
+ * Prints one JSON line per phase and a summary line with the ratios the targets are stated in.
+ * The load generator runs on the same machine as the server and PostgreSQL: say so with figures.
+ *
+ * Env: DATABASE_URL (a fresh schema, dropped at the end), SCALE_CLIENTS, SCALE_APIS,
+ * SCALE_CONNECTIONS, SCALE_SECONDS; other variables pass through to the server.
+ */
+import autocannon from 'autocannon';
+import { Client } from 'pg';
+import { basicAuth, BenchServer, machineClientFor, startBenchServer } from './bench-server';
+import { intSetting } from './settings';
+
+const CLIENTS = intSetting('SCALE_CLIENTS', 1_000_000, 100, 10_000_000);
+const APIS = intSetting('SCALE_APIS', 10_000, 1, 1_000_000);
+const CONNECTIONS = intSetting('SCALE_CONNECTIONS', 10, 1, 1000);
+const SECONDS = intSetting('SCALE_SECONDS', 10, 1, 600);
+/** Renames per second of the churn phase. */
+const CHURN_PER_SECOND = 10;
+
+const clientId = (n: number) => `scale-${n}`;
+const secretOf = (n: number) => `scale-secret-${n}`;
+const apiIdentifier = (i: number) => `https://scale-${i}.example/`;
+/** The Basic header and body of client n's token request (its grant is on API n mod APIS). */
+const tokenRequest = (n: number) => ({
+  headers: { authorization: basicAuth(clientId(n), secretOf(n)), 'content-type': 'application/x-www-form-urlencoded' },
+  body: `grant_type=client_credentials&audience=${encodeURIComponent(apiIdentifier(n % APIS))}`,
+});
+
+interface Phase {
+  phase: string;
+  requestsPerSecond: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  errors: number;
+  totalRequests: number;
+}
+
+function phaseOf(name: string, result: autocannon.Result): Phase {
+  return {
+    phase: name,
+    requestsPerSecond: Math.round(result.requests.average),
+    latencyP50Ms: result.latency.p50,
+    latencyP99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts + result.non2xx,
+    totalRequests: result.requests.total,
+  };
+}
+
+/** Token requests: client `next()` each time, for SECONDS or exactly `amount` requests. */
+function tokenLoad(url: string, next: () => number, limit: { seconds: number } | { amount: number }): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${url}/oauth/token`,
+    connections: CONNECTIONS,
+    ...('seconds' in limit ? { duration: limit.seconds } : { amount: limit.amount }),
+    requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, ...tokenRequest(next()) }) }],
+  });
+}
+
+/** GraphQL requests with the bootstrap client's token, the same body each time. */
+function graphqlLoad(server: BenchServer, body: string): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${server.url}/graphql`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.managementToken}`, 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: SECONDS,
+  });
+}
+
+/**
+ * Copies of the row `where` of `table`, one per n in [from, to], with `overrides` (column → SQL
+ * expression of n) and every other column (except id and generated ones) as in the template row.
+ */
+async function copyRows(db: Client, table: string, where: string, from: number, to: number, overrides: Record<string, string>) {
+  const { rows } = await db.query(
+    `SELECT column_name FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = $1 AND column_name <> 'id'
+        AND is_generated = 'NEVER' AND is_identity = 'NO' ORDER BY ordinal_position`,
+    [table],
+  );
+  const columns = rows.map((r) => r.column_name as string);
+  const values = columns.map((column) => overrides[column] ?? `t.${column}`);
+  await db.query(
+    `INSERT INTO ${table} (${columns.join(', ')})
+     SELECT ${values.join(', ')} FROM ${table} t, generate_series(${from}, ${to}) AS n WHERE ${where}`,
+  );
+}
+
+async function seed(server: BenchServer, db: Client): Promise<void> {
+  // Templates made by the service itself: an ES256 API with one scope, a machine client, its grant.
+  const template = await machineClientFor(server, 'ES256', ['read:items']);
+  const began = Date.now();
+  await copyRows(db, 'resource_servers', `t.identifier = '${template.identifier}'`, 0, APIS - 1, {
+    name: `'Scale API ' || n`,
+    identifier: `'https://scale-' || n || '.example/'`,
+  });
+  await db.query(
+    `INSERT INTO scopes (resource_server_id, value) SELECT id, 'read:items' FROM resource_servers WHERE identifier LIKE 'https://scale-%'`,
+  );
+  await copyRows(db, 'clients', `t.client_id = '${template.clientId}'`, 0, CLIENTS - 1, {
+    client_id: `'scale-' || n`,
+    name: `'Scale client ' || n`,
+  });
+  await db.query(
+    `INSERT INTO client_secrets (client_id, secret_hash, last_four)
+     SELECT id, encode(sha256(convert_to('scale-secret-' || substr(client_id, 7), 'UTF8')), 'hex'), right(client_id, 4)
+       FROM clients WHERE client_id LIKE 'scale-%'`,
+  );
+  await db.query(
+    `INSERT INTO client_grants (client_id, resource_server_id, scopes)
+     SELECT c.id, a.id, ARRAY['read:items'] FROM clients c
+       JOIN resource_servers a ON a.identifier = 'https://scale-' || (substr(c.client_id, 7)::int % ${APIS}) || '.example/'
+      WHERE c.client_id LIKE 'scale-%'`,
+  );
+  await db.query('ANALYZE');
+  console.log(
+    JSON.stringify({ phase: 'seed', clients: CLIENTS, apis: APIS, grants: CLIENTS, seconds: Math.round((Date.now() - began) / 1000) }),
+  );
+}
+
+/** Renames `clients` round-robin CHURN_PER_SECOND times a second until stopped; resolves to the renames done. */
+function churn(server: BenchServer, clients: string[]): { stop(): Promise<number> } {
+  let done = 0;
+  let running = true;
+  let failure: unknown;
+  const loop = (async () => {
+    const started = Date.now();
+    while (running) {
+      const due = started + (done * 1000) / CHURN_PER_SECOND;
+      if (Date.now() < due) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+      await server.gql(`mutation($id: ID!, $name: String!) { clientUpdate(id: $id, input: { name: $name }) { userErrors { code } } }`, {
+        id: clients[done % clients.length],
+        name: `renamed ${done}`,
+      });
+      done++;
+    }
+  })().catch((error: unknown) => void (failure = error));
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      if (failure) throw failure;
+      return done;
+    },
+  };
+}
+
+const CLIENTS_PAGE = `query($after: String) { clients(first: 50, after: $after) {
+  edges { cursor node { id clientId name appType clientGrants(first: 10) { nodes { id scopes resourceServer { identifier } } } } }
+  pageInfo { hasNextPage endCursor } } }`;
+
+/** The cursor of the client at `position` (0-based), paging 100 at a time from the start. */
+async function cursorAt(server: BenchServer, position: number): Promise<string> {
+  let after: string | null = null;
+  let seen = 0;
+  for (;;) {
+    const first = Math.min(100, position + 1 - seen);
+    const data: any = await server.gql(
+      `query($after: String, $first: Int!) { clients(first: $first, after: $after) { edges { cursor } } }`,
+      {
+        after,
+        first,
+      },
+    );
+    const edges = data.clients.edges as { cursor: string }[];
+    seen += edges.length;
+    after = edges[edges.length - 1].cursor;
+    if (seen === position + 1) return after;
+  }
+}
+
+async function main(): Promise<void> {
+  // Budgets of one administrator's calls would throttle the GraphQL phases: off for this run.
+  const server = await startBenchServer({ RATE_LIMIT_GRAPHQL_CALLER: 'off' });
+  const db = new Client({ connectionString: server.databaseUrl });
+  await db.connect();
+  const print = (phase: object) => console.log(JSON.stringify(phase));
+  try {
+    await seed(server, db);
+    const { url } = server;
+
+    let hot = 0;
+    await tokenLoad(url, () => hot++ % 10, { seconds: 3 });
+    const hot10 = phaseOf('hot10', await tokenLoad(url, () => hot++ % 10, { seconds: SECONDS }));
+    print(hot10);
+
+    let fresh = 10;
+    const firstTokens = phaseOf('firstTokens', await tokenLoad(url, () => fresh++, { seconds: SECONDS }));
+    print(firstTokens);
+    const warmUpStart = fresh;
+    const warmUp = phaseOf('warmUp', await tokenLoad(url, () => fresh++, { amount: CLIENTS - warmUpStart }));
+    print({ ...warmUp, clientsCached: fresh });
+    const rssMb = Math.round(server.rssBytes() / 2 ** 20);
+    print({ phase: 'rss', clientsCached: CLIENTS, rssMb });
+
+    const random = () => Math.floor(Math.random() * CLIENTS);
+    await tokenLoad(url, random, { seconds: 3 });
+    const warmPool = phaseOf('warmPool', await tokenLoad(url, random, { seconds: SECONDS }));
+    print(warmPool);
+
+    // Clients the pool never asks for: the administrator's edits are unrelated to its requests.
+    const edited: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const { clientCreate } = await server.gql(
+        `mutation { clientCreate(input: { name: "edited", appType: MACHINE_TO_MACHINE }) { client { id } } }`,
+      );
+      edited.push(clientCreate.client.id);
+    }
+    const admin = churn(server, edited);
+    const withChurn = phaseOf('warmPoolWithChurn', await tokenLoad(url, random, { seconds: SECONDS }));
+    const renames = await admin.stop();
+    print({ ...withChurn, renamesPerSecond: Math.round((renames / SECONDS) * 10) / 10 });
+
+    const page = phaseOf('graphqlClientsFirst50', await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE })));
+    print(page);
+    const deep = Math.floor(CLIENTS * 0.9);
+    const [atStart, atDeep] = [await cursorAt(server, 0), await cursorAt(server, deep)];
+    const pageAtStart = phaseOf(
+      'graphqlPageAfterPosition0',
+      await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE, variables: { after: atStart } })),
+    );
+    print(pageAtStart);
+    const pageDeep = phaseOf(
+      `graphqlPageAfterPosition${deep}`,
+      await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE, variables: { after: atDeep } })),
+    );
+    print(pageDeep);
+
+    const countClients = async () => Number((await db.query('SELECT count(*) AS n FROM clients')).rows[0].n);
+    const before = await countClients();
+    const creates = phaseOf(
+      'graphqlClientCreate',
+      await graphqlLoad(
+        server,
+        JSON.stringify({
+          query: `mutation { clientCreate(input: { name: "created", appType: MACHINE_TO_MACHINE }) { client { id } clientSecret } }`,
+        }),
+      ),
+    );
+    const created = (await countClients()) - before;
+    print({ ...creates, clientsCreated: created });
+
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    print({
+      summary: 'scale',
+      clients: CLIENTS,
+      apis: APIS,
+      warmPoolVsHot10: ratio(warmPool.requestsPerSecond, hot10.requestsPerSecond),
+      firstTokensVsWarmPool: ratio(firstTokens.requestsPerSecond, warmPool.requestsPerSecond),
+      churnVsWarmPool: ratio(withChurn.requestsPerSecond, warmPool.requestsPerSecond),
+      rssMb,
+      deepPageVsFirstPage: ratio(pageDeep.requestsPerSecond, pageAtStart.requestsPerSecond),
+      clientCreatePerSecond: Math.round(created / SECONDS),
+    });
+  } finally {
+    await db.end();
+    await server.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

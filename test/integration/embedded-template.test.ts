@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { openDatabase } from '../../src/db/database';
+import { migratedEmbeddedDump } from '../../src/db/embedded-template';
+import { migrations } from '../../src/db/migrations';
+import { entities } from '../../src/domain/entities';
+import { CountingLogger } from '../helpers/test-app';
+
+/**
+ * The embedded database's first start from the build's template (src/db/embedded-template.ts): a
+ * fresh DATA_DIR gets every migration from the template, an existing one is never overwritten by it.
+ */
+describe('embedded database template', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'apiauth-template-'));
+  const templateFile = path.join(root, 'template.tar');
+
+  beforeAll(async () => {
+    const dump = await migratedEmbeddedDump();
+    fs.writeFileSync(templateFile, Buffer.from(await dump.arrayBuffer()));
+  });
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  /** Migrations the last open() ran (TypeORM logs each one it executes). */
+  let ran: string[] = [];
+  const logger = new (class extends CountingLogger {
+    logSchemaBuild(message: string): void {
+      if (/executed successfully/.test(message)) ran.push(message);
+    }
+  })();
+  const open = (dataDir: string, embeddedTemplateFile: string) => {
+    ran = [];
+    return openDatabase({ dataDir, databaseUrl: undefined }, { entities, embeddedTemplateFile, poolSize: 1, logger });
+  };
+
+  it('a first start loads the template: every migration is there and the service tables answer', async () => {
+    const dataDir = path.join(root, 'first');
+    const database = await open(dataDir, templateFile);
+    try {
+      const applied = await database.dataSource.query('SELECT name FROM migrations ORDER BY id');
+      expect(applied.map((row: { name: string }) => row.name)).toEqual(migrations.map((migration) => migration.name));
+      expect(await database.dataSource.query('SELECT count(*)::int AS n FROM clients')).toEqual([{ n: 0 }]);
+      expect(ran).toEqual([]);
+    } finally {
+      await database.close();
+    }
+    expect(fs.readdirSync(path.join(dataDir, 'pgdata'))).toContain('PG_VERSION');
+  });
+
+  it('a restart keeps what the database holds: the template is only for an empty directory', async () => {
+    const dataDir = path.join(root, 'restart');
+    const first = await open(dataDir, templateFile);
+    await first.dataSource.query(`CREATE TABLE kept (value text)`);
+    await first.dataSource.query(`INSERT INTO kept VALUES ('written after the first start')`);
+    await first.close();
+
+    const again = await open(dataDir, templateFile);
+    try {
+      expect(await again.dataSource.query('SELECT value FROM kept')).toEqual([{ value: 'written after the first start' }]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('without a template a first start creates the database and runs every migration', async () => {
+    const database = await open(path.join(root, 'no-template'), path.join(root, 'missing.tar'));
+    try {
+      const applied = await database.dataSource.query('SELECT count(*)::int AS n FROM migrations');
+      expect(applied).toEqual([{ n: migrations.length }]);
+      expect(ran).toHaveLength(migrations.length);
+    } finally {
+      await database.close();
+    }
+  });
+});
