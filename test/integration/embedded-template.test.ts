@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Logger } from 'typeorm';
 import { openDatabase } from '../../src/db/database';
 import { migratedEmbeddedDump } from '../../src/db/embedded-template';
 import { migrations } from '../../src/db/migrations';
 import { entities } from '../../src/domain/entities';
-import { CountingLogger } from '../helpers/test-app';
 
 /**
  * The embedded database's first start from the build's template (src/db/embedded-template.ts): a
@@ -23,11 +23,14 @@ describe('embedded database template', () => {
 
   /** Migrations the last open() ran (TypeORM logs each one it executes). */
   let ran: string[] = [];
-  const logger = new (class extends CountingLogger {
-    logSchemaBuild(message: string): void {
-      if (/executed successfully/.test(message)) ran.push(message);
-    }
-  })();
+  const logger: Logger = {
+    logSchemaBuild: (message: string) => void (/executed successfully/.test(message) && ran.push(message)),
+    logQuery: () => undefined,
+    logQueryError: () => undefined,
+    logQuerySlow: () => undefined,
+    logMigration: () => undefined,
+    log: () => undefined,
+  };
   const open = (dataDir: string, embeddedTemplateFile: string) => {
     ran = [];
     return openDatabase({ dataDir, databaseUrl: undefined }, { entities, embeddedTemplateFile, poolSize: 1, logger });
