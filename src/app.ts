@@ -185,7 +185,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const changes = new PgChangeFeed(applyChange);
     dataSource.subscribers.push(changes);
     const keyRing = new KeyRing(dataSource, box, changes, clock);
-    const reads = new TokenReadModel(dataSource, clock);
+    const reads = new TokenReadModel(dataSource, clock, { preparedStatements: !database.embedded });
     // Each API is cached with its token hook (secret opened once per load, kept in memory only).
     const registry = new Registry(reads, (serverId) => tokenHooks.activeHook(serverId), config.registryCache);
     metrics?.observeRegistry(() => registry.stats());

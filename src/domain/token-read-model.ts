@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import type { Clock } from '../lib/clock';
+import { preparedQuery } from '../db/prepared-statement';
 import { hydrate } from '../db/hydrate';
 import { ClientEntity } from './client/client.entity';
 import { ClientGrantEntity } from './client-grant/client-grant.entity';
@@ -25,7 +26,12 @@ export class TokenReadModel {
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    /** Named prepared statements for the hot reads (db/prepared-statement.ts): on an external PostgreSQL. */
+    private readonly options: { preparedStatements: boolean } = { preparedStatements: false },
   ) {}
+
+  /** The select list of clientForTokens. */
+  private clientColumns: string | undefined;
 
   /**
    * The client by its OAuth client_id, with its secrets that have not expired and (when it has at
@@ -34,8 +40,17 @@ export class TokenReadModel {
    * grants are then read one by one. Null when unknown.
    */
   async clientForTokens(clientId: string): Promise<ClientForTokens | null> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT c.*,
+    // The entity's columns, not c.*: a column a newer instance's migration adds would otherwise
+    // change the prepared statement's result type ("cached plan must not change result type").
+    this.clientColumns ??= this.dataSource
+      .getMetadata(ClientEntity)
+      .columns.map((column) => `c.${column.databaseName}`)
+      .join(', ');
+    const rows = await preparedQuery(
+      this.dataSource,
+      {
+        name: 'client_for_tokens',
+        text: `SELECT ${this.clientColumns},
          (SELECT COALESCE(json_agg(s), '[]') FROM
             (SELECT secret_hash, expires_at FROM client_secrets WHERE client_id = c.id AND (expires_at IS NULL OR expires_at > $2)) s
          ) AS live_secrets,
@@ -43,7 +58,9 @@ export class TokenReadModel {
             (SELECT * FROM client_grants WHERE client_id = c.id ORDER BY seq LIMIT ${CLIENT_GRANTS_READ_MAX + 1}) g
          ) AS all_grants
        FROM clients c WHERE c.client_id = $1`,
-      [clientId, this.clock.now()],
+        values: [clientId, this.clock.now()],
+      },
+      this.options.preparedStatements,
     );
     if (rows.length === 0) return null;
     const row = rows[0];

@@ -18,6 +18,21 @@ describe('smoke', () => {
       data: { resourceServerCreate: { resourceServer: { identifier: 'https://org.example/' }, userErrors: [] } },
     });
   });
+
+  it('answers compact JSON that no cache may store: a client secret is shown once', async () => {
+    const res = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await server.managementToken()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        query: `mutation { clientCreate(input: { name: "Shown once", appType: MACHINE_TO_MACHINE }) { clientSecret } }`,
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const text = await res.text();
+    expect(text).not.toMatch(/\n/);
+    expect(JSON.parse(text).data.clientCreate.clientSecret).toEqual(expect.any(String));
+  });
 });
 
 describe('variables that do not fit their types', () => {
