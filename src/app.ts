@@ -46,6 +46,9 @@ import { registerTokenEndpoint } from './oauth/token-endpoint';
 import { ClientOrigins } from './oauth/client-origins';
 import { ClientAuthenticator } from './oauth/client-auth/authenticate';
 import { registerAuthorizeEndpoint } from './oauth/authorize/endpoint';
+import { registerDeviceAuthorizationEndpoint } from './oauth/device/authorization-endpoint';
+import { registerDeviceVerification } from './oauth/device/verification-endpoint';
+import { DeviceAuthorizationService } from './domain/device-authorization/device-authorization.service';
 import { registerLogoutEndpoints } from './oauth/logout/endpoint';
 import { registerUserinfoEndpoint } from './oauth/userinfo-endpoint';
 import { userinfoUrl } from './oauth/userinfo-url';
@@ -217,6 +220,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
     const authorizationCodes = new AuthorizationCodeService(dataSource, clock);
+    const deviceAuthorizations = new DeviceAuthorizationService(dataSource, clock);
     const tokenHooks = new TokenHookService(dataSource, changes, audit, box, config.tokenHookAllowedHosts);
     const tokenHookCaller = new TokenHookCaller(config.tokenHookAllowedHosts);
     const customClaims: CustomClaimsSource[] = [
@@ -279,7 +283,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       clientAuth,
       rateLimits: oauthLimits,
       grants,
-      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens },
+      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens, deviceAuthorizations },
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
     });
     registerIntrospectionEndpoint(http, {
@@ -308,6 +312,31 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       authorizationCodes,
       usedNonces: new UsedNonceService(dataSource, clock),
       usedTransactions: new UsedTransactionService(dataSource),
+    });
+    // The device authorization grant (RFC 8628): POST /oauth/device/code, and the verification page
+    // GET/POST /device with its sign-in and consent (POST /device/login, /device/consent).
+    const audiences = { defaultAudience: config.defaultAudience, userinfo: userinfoAudience };
+    registerDeviceAuthorizationEndpoint(http, {
+      issuer: config.issuer,
+      registry,
+      audiences,
+      clientAuth,
+      origins,
+      rateLimits: oauthLimits,
+      deviceAuthorizations,
+    });
+    registerDeviceVerification(http, {
+      issuer: config.issuer,
+      box,
+      clock,
+      registry,
+      users,
+      sessions,
+      throttle: new LoginThrottleService(dataSource, clock),
+      userGrants,
+      resourceServers,
+      usedTransactions: new UsedTransactionService(dataSource),
+      deviceAuthorizations,
     });
     // RP-initiated logout (end_session_endpoint) and Auth0's /v2/logout.
     registerLogoutEndpoints(http, { issuer: config.issuer, registry, keyRing, sessions });

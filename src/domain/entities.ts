@@ -19,6 +19,7 @@ import {
 import { RefreshTokenEntity } from './refresh-token/refresh-token.entity';
 import { RoleEntity, RolePermissionEntity, UserRoleEntity } from './role/role.entities';
 import { TokenHookEntity } from './token-hook/token-hook.entity';
+import { DeviceAuthorizationEntity } from './device-authorization/device-authorization.entity';
 
 /** Every TypeORM entity of the service: the data source is opened with this list (db/ knows no entity). */
 export const entities = [
@@ -45,4 +46,5 @@ export const entities = [
   RolePermissionEntity,
   UserRoleEntity,
   TokenHookEntity,
+  DeviceAuthorizationEntity,
 ];

@@ -15,6 +15,7 @@ export interface PurgeCounts {
   usedClientAssertions: number;
   loginFailures: number;
   refreshTokens: number;
+  deviceAuthorizations: number;
 }
 
 /**
@@ -22,7 +23,7 @@ export interface PurgeCounts {
  * client and HS256 secrets past their grace period, audit events past retention, authorization codes
  * (an hour after they and the token they issued have expired), user sessions, used consent forms, implicit nonces and
  * client assertions past expiry, login-failure counters a day old and unlocked, refresh tokens past their absolute expiry or
- * revoked more than a day ago. Every instance
+ * revoked more than a day ago, device authorization requests past expiry. Every instance
  * runs it; the deletes are idempotent, so instances running together only repeat work.
  */
 export class Housekeeping {
@@ -88,6 +89,8 @@ export class Housekeeping {
       ),
       // Whole families: their members share the absolute expiry and are revoked together.
       refreshTokens: await deleted(`DELETE FROM refresh_tokens WHERE expires_at <= $1 OR revoked_at < $1::timestamptz - interval '1 day'`),
+      // Device requests once their codes have expired, consumed or not (the tokens they gave live on their own).
+      deviceAuthorizations: await deleted(`DELETE FROM device_authorizations WHERE expires_at <= $1`),
     };
   }
 }

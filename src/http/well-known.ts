@@ -8,6 +8,8 @@ import { userinfoUrl } from '../oauth/userinfo-url';
 import type { GrantRegistry } from '../oauth/grants/registry';
 import { authMethodNames, authSigningAlgorithms, confidentialAuthMethodNames } from '../oauth/client-auth/registry';
 import { RESPONSE_MODES, RESPONSE_TYPES } from '../oauth/response-types';
+import { DEVICE_CODE_GRANT_TYPE } from '../oauth/grants/device-code';
+import { DEVICE_AUTHORIZATION_PATH } from '../oauth/device/authorization-endpoint';
 import { endpointUrl } from '../lib/issuer-url';
 import { PUBLIC_CORS_HEADERS, registerPublicPreflight } from './cors';
 
@@ -40,6 +42,8 @@ export function authorizationServerMetadata(issuer: string, grants: GrantRegistr
     revocation_endpoint: endpointUrl(issuer, '/oauth/revoke'),
     revocation_endpoint_auth_methods_supported: authMethodNames(),
     revocation_endpoint_auth_signing_alg_values_supported: signingAlgorithms,
+    // RFC 8628, while its grant is registered; clients authenticate there as at the token endpoint.
+    ...(grants.get(DEVICE_CODE_GRANT_TYPE) ? { device_authorization_endpoint: endpointUrl(issuer, DEVICE_AUTHORIZATION_PATH) } : {}),
     response_types_supported: RESPONSE_TYPES.map((t) => t.responseType),
     response_modes_supported: RESPONSE_MODES,
     code_challenge_methods_supported: ['S256'],

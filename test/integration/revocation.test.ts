@@ -838,6 +838,7 @@ describe('token revocation and introspection', () => {
         usedClientAssertions: 0,
         loginFailures: 0,
         refreshTokens: 0,
+        deviceAuthorizations: 0,
       });
       const jtis = (await deniedJtis()).map((r) => r.jti);
       expect(jtis).not.toContain(shortJti);
@@ -861,6 +862,7 @@ describe('token revocation and introspection', () => {
         usedClientAssertions: 0,
         loginFailures: 0,
         refreshTokens: 0,
+        deviceAuthorizations: 0,
       });
     });
 

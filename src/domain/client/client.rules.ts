@@ -5,7 +5,7 @@ import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 export const APP_TYPES = ['NATIVE', 'SPA', 'REGULAR_WEB', 'MACHINE_TO_MACHINE'] as const;
 export type AppType = (typeof APP_TYPES)[number];
 
-export const GRANT_TYPES = ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS'] as const;
+export const GRANT_TYPES = ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS', 'DEVICE_CODE'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['NONE', 'CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST', 'PRIVATE_KEY_JWT'] as const;
@@ -22,10 +22,15 @@ export function isPublicClient(appType: AppType): boolean {
   return appType === 'NATIVE' || appType === 'SPA';
 }
 
+/**
+ * DEVICE_CODE (RFC 8628, never a default) for apps on input-constrained devices: native ones (TV,
+ * CLI), and confidential regular-web ones whose device holds a credential; not single-page apps (a
+ * browser can redirect) nor machines (no user).
+ */
 export const ALLOWED_GRANT_TYPES: Record<AppType, readonly GrantType[]> = {
-  NATIVE: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN'],
+  NATIVE: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'DEVICE_CODE'],
   SPA: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN'],
-  REGULAR_WEB: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS'],
+  REGULAR_WEB: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS', 'DEVICE_CODE'],
   MACHINE_TO_MACHINE: ['CLIENT_CREDENTIALS'],
 };
 

@@ -2,13 +2,12 @@ import { CLIENT_ID_MAX } from '../../domain/client/client.rules';
 import type { ClientEntity } from '../../domain/client/client.entity';
 import { isLoopbackHost } from '../../domain/validation';
 import { hasControlCharacter } from '../../lib/control-characters';
-import { DefaultAudiences, resolveAuthorizationApi } from '../audience';
+import type { DefaultAudiences } from '../audience';
 import { OAuthError } from '../errors';
 import { PARAM_VALUE_MAX, PARAMS_MAX } from '../params';
 import type { CachedApi, Registry } from '../registry';
 import { allowsResponseMode, RESPONSE_MODES, RESPONSE_TYPES, responseTypeOf, ResponseMode, ResponseType } from '../response-types';
-import { parseScopeParam } from '../scope';
-import { isIdentityScope, isStandardScope, OFFLINE_ACCESS } from '../standard-scopes';
+import { resolveRequestedAccess } from '../requested-access';
 import { isRegisteredRedirectUri } from './redirect-uri';
 
 /**
@@ -192,34 +191,16 @@ export async function validateAuthorizationRequest(
     throw fail('unauthorized_client', `This application may not use the ${flow.grantName} grant`);
   }
 
-  // 5. The API and the scopes. The standard scopes (openid profile email offline_access) need no
-  // API to define them; any other scope the API does not define is dropped (Auth0 behaves so):
-  // what is granted shows on the consent page and in the token's `scope`.
-  let requested: string[] = [];
-  const scopeText = get('scope');
-  if (scopeText !== undefined) {
-    try {
-      requested = parseScopeParam(scopeText);
-    } catch (error) {
-      if (error instanceof OAuthError) throw fail(error.error, error.description);
-      throw error;
-    }
-  }
+  // 5. The API and the scopes (the rules of every request on a user's behalf); offline_access only
+  // with a code, as the implicit grant returns no refresh token.
   let api: CachedApi;
+  let scopes: string[];
   try {
-    api = await resolveAuthorizationApi(deps.registry, new Map(params), deps.audiences, requested.every(isStandardScope));
+    ({ api, scopes } = await resolveRequestedAccess(deps, new Map(params), client, responseType === 'code'));
   } catch (error) {
     if (error instanceof OAuthError) throw fail(error.error, error.description);
     throw error;
   }
-  if (api.server.builtin === 'MANAGEMENT') {
-    // The Management API authorizes machines through client grants; it never accepts user tokens.
-    throw fail('invalid_target', 'This API does not accept tokens issued to users');
-  }
-  // offline_access (a refresh token) when the API allows offline access and the client may refresh;
-  // never with the implicit grant, which returns no refresh token.
-  const offlineAllowed = api.server.allowOfflineAccess && client.grantTypes.includes('REFRESH_TOKEN') && responseType === 'code';
-  const scopes = requested.filter((s) => (s === OFFLINE_ACCESS ? offlineAllowed : isIdentityScope(s) || api.scopes.has(s)));
 
   // 6. prompt (OpenID Connect Core §3.1.2.1): none, or any of login and consent.
   const prompts = new Set<Prompt>();

@@ -15,7 +15,8 @@ export const TX_LIFETIME_SECONDS = 600;
 /** Longest sealed transaction accepted (the forms' body limit is larger). */
 export const TX_MAX_LENGTH = 40_000;
 
-export type TxKind = 'login' | 'consent';
+/** `user_code`: the device verification page's code form. */
+export type TxKind = 'login' | 'consent' | 'user_code';
 
 export interface Transaction {
   /** Random, unique to this form: what a single-use form is remembered by once used. */

@@ -3,9 +3,9 @@ import type { AuthorizationCodeEntity } from '../../domain/authorization/authori
 import { familyIdForCode } from '../../domain/refresh-token/refresh-token.service';
 import { authenticationOf } from '../../domain/sign-in/authentication';
 import { invalidGrant, invalidRequest, invalidTarget } from '../errors';
-import { accessTokenScopes, OFFLINE_ACCESS } from '../standard-scopes';
-import { GrantDefinition, GrantRequest, GrantResponse, isClientAllowed } from './grant';
-import { refreshTokenGrant } from './refresh-token';
+import { accessTokenScopes } from '../standard-scopes';
+import type { GrantDefinition, GrantRequest, GrantResponse } from './grant';
+import { grantsRefreshToken } from './offline-access';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -95,7 +95,7 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
   // offline_access granted, and still allowed: a refresh token for the access token's scopes, in a
   // family named after the code (a replay of the code revokes it). Issued before the code records
   // its token, so a concurrent replay (which waits for that) finds the family.
-  const offline = granted.scopes.includes(OFFLINE_ACCESS) && api.server.allowOfflineAccess && isClientAllowed(client, refreshTokenGrant);
+  const offline = grantsRefreshToken(granted.scopes, api, client);
   const refreshToken = offline
     ? await deps.refreshTokens.issue({
         client,

@@ -3,6 +3,7 @@ import type { GrantType } from '../../domain/client/client.rules';
 import type { UserEntity } from '../../domain/user/user.entity';
 import type { AuthorizationCodeService } from '../../domain/authorization/authorization-code.service';
 import type { RefreshTokenService } from '../../domain/refresh-token/refresh-token.service';
+import type { DeviceAuthorizationService } from '../../domain/device-authorization/device-authorization.service';
 import type { Clock } from '../../lib/clock';
 import { unauthorizedClient } from '../errors';
 import type { Registry } from '../registry';
@@ -21,6 +22,7 @@ export interface GrantServices {
   users: UserLookup;
   authorizationCodes: Pick<AuthorizationCodeService, 'consume' | 'recordRefused' | 'recordIssued'>;
   refreshTokens: Pick<RefreshTokenService, 'issue' | 'revokeFamily' | 'exchange' | 'findByToken'>;
+  deviceAuthorizations: Pick<DeviceAuthorizationService, 'poll'>;
 }
 
 /** One token request, after client authentication and the client's grant-type check. */

@@ -1,11 +1,17 @@
 import { GRANT_TYPES } from '../../domain/client/client.rules';
 import { authorizationCodeGrant } from './authorization-code';
 import { clientCredentialsGrant } from './client-credentials';
+import { deviceCodeGrant } from './device-code';
 import type { GrantDefinition } from './grant';
 import { refreshTokenGrant } from './refresh-token';
 
 /** The token endpoint's grants, in the order discovery lists them. A new grant is a file and a line here. */
-export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant];
+export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
+  clientCredentialsGrant,
+  authorizationCodeGrant,
+  refreshTokenGrant,
+  deviceCodeGrant,
+];
 
 /**
  * The grant types /oauth/token accepts: it dispatches through `get`, labels metrics with `label`,
