@@ -171,6 +171,7 @@ export type ClientUpdateInput = {
 export type GrantType =
   | 'AUTHORIZATION_CODE'
   | 'CLIENT_CREDENTIALS'
+  | 'DEVICE_CODE'
   | 'IMPLICIT'
   | 'REFRESH_TOKEN';
 
