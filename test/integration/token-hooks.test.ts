@@ -780,6 +780,10 @@ describe('token hooks (custom claims)', () => {
       const sampleUser = (await gqlData(HOOK_TEST, { id: api.id, input: { grantType: 'IMPLICIT', scopes: ['read:x'] } }))
         .resourceServerTokenHookTest;
       expect(sampleUser).toEqual({ claims: { echo: 'implicit', who: 'sample.user@example.com' }, error: null, userErrors: [] });
+      // The grant_type the hook would see for real: the device grant's is its URI (RFC 8628).
+      const device = (await gqlData(HOOK_TEST, { id: api.id, input: { grantType: 'DEVICE_CODE', scopes: ['read:x'] } }))
+        .resourceServerTokenHookTest;
+      expect(device.claims).toEqual({ echo: 'urn:ietf:params:oauth:grant-type:device_code', who: 'sample.user@example.com' });
 
       const client = (
         await gqlData(CLIENT_CREATE, { input: { name: 'tested', appType: 'REGULAR_WEB', metadata: [{ key: 'k', value: 'v' }] } })
@@ -790,7 +794,7 @@ describe('token hooks (custom claims)', () => {
       const chosen = (await gqlData(HOOK_TEST, { id: api.id, input: { clientId: client.client.id, userId: created.user.id } }))
         .resourceServerTokenHookTest;
       expect(chosen).toEqual({ claims: { echo: 'authorization_code', who: created.user.email }, error: null, userErrors: [] });
-      expect(hooks.callsTo(path)[2].json).toMatchObject({
+      expect(hooks.callsTo(path)[3].json).toMatchObject({
         client: { clientId: client.client.clientId, name: 'tested', metadata: { k: 'v' } },
         user: { sub: uuidOf(created.user.id), email: created.user.email, appMetadata: { a: 1 } },
       });

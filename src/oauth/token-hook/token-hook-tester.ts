@@ -12,6 +12,7 @@ import { isUuid } from '../../lib/uuid';
 import type { TokenHookCaller } from './token-hook-caller';
 import { TokenHookFault } from './token-hook-fault';
 import { tokenHookPayload, TokenHookSubject } from './token-hook-payload';
+import { BUILT_IN_GRANTS } from '../grants/registry';
 
 export interface TokenHookTest {
   /** Default CLIENT_CREDENTIALS without a user, AUTHORIZATION_CODE with one. */
@@ -79,7 +80,8 @@ export class TokenHookTester {
 
     const scopes = input.scopes ?? api.scopes.slice(0, SAMPLE_SCOPES_MAX);
     const subject: TokenHookSubject = {
-      grantType: grantType.toLowerCase(),
+      // The grant_type value the hook sees for real (an extension grant's is a URI); implicit has no grant of /oauth/token.
+      grantType: BUILT_IN_GRANTS.find((g) => g.requiredClientGrant === grantType)?.grantType ?? grantType.toLowerCase(),
       api: { server },
       client: client!,
       user: grantType === 'CLIENT_CREDENTIALS' ? null : (user ?? SAMPLE_USER),
