@@ -5,6 +5,8 @@ export class OAuthError extends Error {
     public readonly description: string,
     public readonly status: number = 400,
     public readonly headers: Record<string, string> = {},
+    /** An answer of normal use (authorization_pending), not counted as a failed request by the rate limits. */
+    public readonly expected = false,
   ) {
     super(description);
     this.name = 'OAuthError';

@@ -43,6 +43,17 @@ export interface OAuthRouteHooks {
  * and someone guessing at a client's credentials from elsewhere never locks that client out.
  * Failures count when answered, so requests already in flight may exceed a failure budget by their number.
  */
+/** Requests whose 4xx answer is a step of the protocol, not a failure (see notAFailure). */
+const expectedAnswers = new WeakSet<FastifyRequest>();
+
+/**
+ * Marks a request whose error answer is expected in normal use (a device polling while its user has
+ * not answered yet, RFC 8628 `authorization_pending`): it does not count against the address's failure budget.
+ */
+export function notAFailure(request: FastifyRequest): void {
+  expectedAnswers.add(request);
+}
+
 export function oauthRateLimitHooks(
   budgets: OAuthBudgets,
   rateLimit: RateLimitFactory,
@@ -79,7 +90,7 @@ export function oauthRateLimitHooks(
 
     async onResponse(request, reply) {
       const status = reply.statusCode;
-      if (status < 400 || status >= 500 || status === 429) return;
+      if (status < 400 || status >= 500 || status === 429 || expectedAnswers.has(request)) return;
       const address = addressKey(request.ip);
       const client = status === 401 && clientFailures ? clientKey(request, address) : undefined;
       await Promise.all([failures?.limit.consume(address), client === undefined ? undefined : clientFailures?.limit.consume(client)]).catch(

@@ -7,7 +7,7 @@ import type { ClientAuthenticator } from './client-auth/authenticate';
 import { assertClientAllowed, GrantServices } from './grants/grant';
 import type { GrantRegistry } from './grants/registry';
 import type { ClientOrigins } from './client-origins';
-import type { OAuthRouteHooks } from './rate-limits';
+import { notAFailure, type OAuthRouteHooks } from './rate-limits';
 
 export const TOKEN_BODY_LIMIT = 16 * 1024;
 
@@ -111,6 +111,7 @@ export function registerTokenEndpoint(
       });
     } catch (error) {
       const oauthError = toOAuthError(error, request.log);
+      if (oauthError.expected) notAFailure(request);
       deps.observe?.(grants.label(grantType), oauthError.error);
       await origins.exposeError(request, reply, oauthError);
       return sendOAuthError(reply, oauthError);

@@ -334,3 +334,37 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(native.body.data.clientCreate.client.grantTypes).not.toContain('DEVICE_CODE');
   });
 });
+
+describe('device polling and the OAuth failure budget', () => {
+  let server: TestServer;
+  const clock = new FakeClock();
+  const f = fixtures(() => server, 'device-budget');
+
+  beforeAll(async () => {
+    server = await startTestServer({ clock, env: { RATE_LIMIT_OAUTH_FAILURES: '3/1h' } });
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('does not count authorization_pending as a failed request; slow_down and invalid_grant count', async () => {
+    const api = await f.createApi();
+    const tv = await f.createClient({ appType: 'NATIVE', grantTypes: ['DEVICE_CODE'] });
+    const started = await fetch(`${server.url}/oauth/device/code`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: tv.clientId, scope: 'read:x', audience: api.identifier }).toString(),
+    });
+    const { device_code } = await started.json();
+    const poll = (deviceCode = device_code) => server.token({ grant_type: GRANT_TYPE, device_code: deviceCode, client_id: tv.clientId });
+    for (let i = 0; i < 6; i++) {
+      expect((await poll()).body.error).toBe('authorization_pending');
+      clock.advance(5);
+    }
+    expect((await poll()).body.error).toBe('authorization_pending');
+    expect((await poll()).body.error).toBe('slow_down');
+    expect((await poll('unknown')).body.error).toBe('invalid_grant');
+    expect((await poll('unknown')).body.error).toBe('invalid_grant');
+    expect(await poll()).toMatchObject({ status: 429, body: { error: 'too_many_requests' } });
+  });
+});

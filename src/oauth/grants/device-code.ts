@@ -8,8 +8,12 @@ import { grantsRefreshToken } from './offline-access';
 /** RFC 8628 §3.4. */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
 
-/** The token endpoint's answers while a device request is not approved (RFC 8628 §3.5), all HTTP 400. */
-const pollError = (error: string, description: string) => new OAuthError(error, description);
+/**
+ * The token endpoint's answers while a device request is not approved (RFC 8628 §3.5), all HTTP
+ * 400; `authorization_pending` is every device's answer while its user reads the code, not a
+ * failure for the rate limits (a polling too fast, `slow_down`, is).
+ */
+const pollError = (error: string, description: string) => new OAuthError(error, description, 400, {}, error === 'authorization_pending');
 
 /**
  * RFC 8628 §3.4–3.5: the device polls with its device code. Each poll is judged and recorded in one
