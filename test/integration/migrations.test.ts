@@ -28,6 +28,7 @@ const TABLES = [
   'role_permissions',
   'user_roles',
   'token_hooks',
+  'device_authorizations',
 ];
 
 /** Undoes the latest migrations, down to and including the one named `name`. */
@@ -138,6 +139,26 @@ describe('migrations', () => {
       expect(await tables(db)).not.toContain('used_client_assertions');
       await dataSource.runMigrations({ transaction: 'each' });
       expect(await db.query(`SELECT jwks FROM clients WHERE id = $1`, [row.id])).toEqual([{ jwks: null }]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('DeviceAuthorization down: clients lose DEVICE_CODE, keep their other grants', async () => {
+    const dataSource = createDataSource(db.url, { entities, poolSize: 2 });
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      const [row] = await db.query<{ id: string }>(
+        `INSERT INTO clients (client_id, name, app_type, is_first_party, grant_types, token_endpoint_auth_method, callbacks, allowed_origins)
+         VALUES ('tv-client', 'tv', 'NATIVE', true, '{AUTHORIZATION_CODE,DEVICE_CODE,REFRESH_TOKEN}', 'NONE', '{}', '{}') RETURNING id`,
+      );
+      await undoThrough(dataSource, 'DeviceAuthorization1763856000013');
+      expect(await db.query(`SELECT grant_types FROM clients WHERE id = $1`, [row.id])).toEqual([
+        { grant_types: ['AUTHORIZATION_CODE', 'REFRESH_TOKEN'] },
+      ]);
+      expect(await tables(db)).not.toContain('device_authorizations');
+      await dataSource.runMigrations({ transaction: 'each' });
     } finally {
       await dataSource.destroy();
     }
