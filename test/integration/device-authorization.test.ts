@@ -4,7 +4,7 @@ import { ApiFixture, basicAuth, ClientFixture, fixtures, userErrors } from '../h
 import { AgentResponse, BrowserAgent, parseForms, textOf } from '../helpers/browser-agent';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 import { DEVICE_CODE_LIFETIME_SECONDS } from '../../src/domain/device-authorization/device-authorization.service';
-import { USER_CODE_IP_LIMIT } from '../../src/oauth/device/user-code-throttle';
+import { USER_CODE_GLOBAL_LIMIT, USER_CODE_IP_LIMIT } from '../../src/oauth/device/user-code-throttle';
 import { WRONG_USER_CODE } from '../../src/oauth/device/verification-endpoint';
 
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -317,6 +317,27 @@ describe('device authorization grant (RFC 8628)', () => {
     expect(res.status).toBe(200);
     expect(rows.map((r: { scopes: string[] }) => r.scopes)).toContainEqual(['read:x']);
   });
+
+  // Last of this server's tests: it spends the budget of the whole code space.
+  it('throttles guessed user codes over the whole code space, whatever the addresses', async () => {
+    const { user_code } = await start();
+    const guesser = agent();
+    const form = parseForms((await guesser.get('/device')).text)[0];
+    const guess = (ip: string, code: string) =>
+      guesser.request('/device', { form: { ...form.fields, user_code: code }, headers: { 'x-forwarded-for': ip } });
+    let refusedAt = -1;
+    for (let i = 0; i <= USER_CODE_GLOBAL_LIMIT && refusedAt < 0; i++) {
+      // Two guesses per address: far below the per-address limit.
+      const address = Math.floor(i / 2);
+      const page = await guess(`10.${address >> 8}.${address & 255}.1`, 'BBBB-BBBB');
+      if (page.status === 429) refusedAt = i;
+      else expect(page.status).toBe(200);
+    }
+    expect(refusedAt).toBeGreaterThan(USER_CODE_GLOBAL_LIMIT - 50);
+    // Now even the right code, from an address never seen, waits.
+    const fresh = await guess('192.0.2.200', user_code);
+    expect(fresh.status).toBe(429);
+  }, 120_000);
 
   it('allows DEVICE_CODE to native and regular web clients only, never by default', async () => {
     const create = (input: Record<string, unknown>) =>
