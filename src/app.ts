@@ -12,7 +12,7 @@ import { KeyRing, AsymmetricAlgorithm } from './crypto/key-ring';
 import { ResourceServerService } from './domain/resource-server/resource-server.service';
 import { ClientService } from './domain/client/client.service';
 import { ClientGrantService } from './domain/client-grant/client-grant.service';
-import { bootstrapManagement, BootstrapResult } from './domain/management/bootstrap';
+import { bootstrapManagement, BootstrapResult, createFirstManagementClient, ManagementCredentials } from './domain/management/bootstrap';
 import { AuditLog } from './domain/audit/audit-log';
 import { SigningKeyService } from './domain/signing-key/signing-key.service';
 import { RevocationService } from './domain/revocation/revocation.service';
@@ -92,6 +92,11 @@ export interface App {
   /** The sources of custom claims every token goes through (the per-API token hook). */
   customClaims: CustomClaimsSource[];
   bootstrap: BootstrapResult;
+  /**
+   * A first start without BOOTSTRAP_CLIENT_ID: creates the management client and returns its
+   * credentials, to be shown once; undefined when some client can already call the Management API.
+   */
+  createFirstManagementClient(): Promise<ManagementCredentials | undefined>;
   /** The Prometheus endpoint's server, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
   /** Marks the instance as shutting down: /readyz answers 503 from now on (close() does it too). */
@@ -384,6 +389,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       refreshTokens,
       customClaims,
       bootstrap,
+      createFirstManagementClient: () => createFirstManagementClient(dataSource, changes),
       metricsServer,
       beginShutdown() {
         shuttingDown = true;
