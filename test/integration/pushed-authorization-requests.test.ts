@@ -293,6 +293,22 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect((await browser.get(posted.location!)).status).toBe(302);
   });
 
+  it('a request of the largest size pushed continues after sign-in (its sealed continuation fits in a URL)', async () => {
+    const { params, verifier } = codeParams(web, WEB_CALLBACK, { state: 's'.repeat(4000), login_hint: '' });
+    const bytes = (values: Record<string, string>) => Buffer.byteLength(JSON.stringify(Object.entries(values)));
+    params.login_hint = 'h'.repeat(PUSHED_PARAMS_MAX_BYTES - bytes({ ...params, login_hint: '' }));
+    expect(bytes(params)).toBe(PUSHED_PARAMS_MAX_BYTES);
+    const answer = await pushAsWeb(params);
+    expect(answer.status).toBe(201);
+    const browser = new BrowserAgent(server.url);
+    const login = await browser.get(authorizeUrl(web.clientId, answer.body.request_uri));
+    const callback = await browser.follow(await browser.submit(login, { email: EMAIL, password: PASSWORD }));
+    expect(callback.status).toBe(302);
+    const response = responseParams(callback.location!);
+    expect(response.state).toBe(params.state);
+    expect((await exchangeCode(server, web, response.code, verifier, WEB_CALLBACK)).status).toBe(200);
+  });
+
   it('a client that requires pushed requests: /authorize with the parameters in the URL is refused', async () => {
     const { params } = codeParams(web, WEB_CALLBACK);
     const page = await new BrowserAgent(server.url).get(`/authorize?${new URLSearchParams(params)}`);

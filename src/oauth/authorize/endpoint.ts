@@ -12,7 +12,7 @@ import {
   scopesToConfirm,
   spendConsentForm,
 } from './consent-step';
-import { AUTHORIZE_ROUTES, continueUrl, formFields, InteractionForms, PUSHED_CONTINUATION_PARAM } from './interaction';
+import { AUTHORIZE_ROUTES, continueUrl, formFields, InteractionForms, pushedContinuationOf } from './interaction';
 import { PushedRequestDeps, redeemPushedRequest } from './pushed-request';
 import { AUTHORIZE_HEADERS, consentPage, errorPage, formPostPage, loginPage, temporarilyUnavailablePage } from './pages';
 import {
@@ -162,13 +162,14 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
    * else the query's own.
    */
   const requestOf = async (request: FastifyRequest): Promise<AuthorizationRequest> => {
-    const { params, repeated } = parseQuery(rawQueryOf(request.url));
-    const sealed = params.find(([name]) => name === PUSHED_CONTINUATION_PARAM)?.[1];
+    const rawQuery = rawQueryOf(request.url);
+    const sealed = pushedContinuationOf(rawQuery);
     if (sealed !== undefined) {
       const tx = forms.openPushedContinuation(request.headers.cookie, sealed);
       if (!tx) throw new PageError('Invalid request', FORM_EXPIRED);
       return validateAuthorizationRequest(deps, tx.params, undefined, true);
     }
+    const { params, repeated } = parseQuery(rawQuery);
     const pushed = await redeemPushedRequest(deps, params, repeated);
     if (pushed) return validateAuthorizationRequest(deps, pushed, undefined, true);
     return validateAuthorizationRequest(deps, params, repeated);

@@ -40,6 +40,16 @@ export function continueUrl(routes: InteractionRoutes, params: [string, string][
 export const PUSHED_CONTINUATION_PARAM = 'pushed_request';
 
 /**
+ * The sealed request of a continuation URL (its query is PUSHED_CONTINUATION_PARAM alone); undefined
+ * for any other query. Read before the query's parameter limits, which a sealed request may exceed
+ * (it is limited by TX_MAX_LENGTH when opened).
+ */
+export function pushedContinuationOf(rawQuery: string): string | undefined {
+  if (!rawQuery.startsWith(`${PUSHED_CONTINUATION_PARAM}=`) || rawQuery.includes('&')) return undefined;
+  return rawQuery.slice(PUSHED_CONTINUATION_PARAM.length + 1);
+}
+
+/**
  * The fields of a POSTed form that `limits` names: one value each, at most its limit, without
  * control characters (no email, password, token or choice holds one; PostgreSQL cannot store
  * U+0000); null otherwise.
@@ -90,7 +100,8 @@ export class InteractionForms {
    */
   pushedContinueUrl(routes: InteractionRoutes, csrf: string, params: [string, string][]): string {
     const sealed = sealTransaction(this.deps.box, { kind: 'continue', params, csrf, pushed: true }, this.deps.clock.now().getTime());
-    return `${routes.continuePath}?${new URLSearchParams([[PUSHED_CONTINUATION_PARAM, sealed]]).toString()}`;
+    // Sealed text is base64url parts joined by dots: nothing to encode.
+    return `${routes.continuePath}?${PUSHED_CONTINUATION_PARAM}=${sealed}`;
   }
 
   /** The transaction of a pushedContinueUrl, or null when it is not valid (expired, tampered with, another browser's). */
