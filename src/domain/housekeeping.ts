@@ -21,10 +21,11 @@ export interface PurgeCounts {
 /**
  * Periodic clean-up, so no table grows without bound: expired denylist entries and watermarks,
  * client and HS256 secrets past their grace period, audit events past retention, authorization codes
- * (an hour after they and the token they issued have expired), user sessions, used consent forms, implicit nonces,
- * client assertions and pushed authorization requests past expiry, login-failure counters a day old and unlocked, refresh tokens past their absolute expiry or
- * revoked more than a day ago. Every instance
- * runs it; the deletes are idempotent, so instances running together only repeat work.
+ * (an hour after they and the token they issued have expired), user sessions, used consent forms,
+ * implicit nonces, client assertions and pushed authorization requests past expiry, login-failure
+ * counters a day old and unlocked, refresh tokens past their absolute expiry or revoked more than a
+ * day ago. Every instance runs it; the deletes are idempotent, so instances running together only
+ * repeat work.
  */
 export class Housekeeping {
   private timer: NodeJS.Timeout | undefined;

@@ -243,6 +243,10 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect((await browser.get(authorizeUrl(web.clientId, requestUri))).status).toBe(200);
     expectRefusedPage(await browser.get(authorizeUrl(web.clientId, requestUri)));
     expectRefusedPage(await new BrowserAgent(server.url).get(authorizeUrl(web.clientId, requestUri)));
+    // Two browsers at once: one gets the request, the other the error page.
+    const raced = await pushed();
+    const pages = await Promise.all([1, 2].map(() => new BrowserAgent(server.url).get(authorizeUrl(web.clientId, raced.requestUri))));
+    expect(pages.map((page) => page.status).sort()).toEqual([200, 400]);
   });
 
   it('the pushed parameters only: others on the URL are ignored', async () => {
@@ -403,6 +407,17 @@ describe('pushed authorization requests (RFC 9126)', () => {
       { id },
     );
     expect(updated.clientUpdate).toEqual({ client: { requirePushedAuthorizationRequests: true }, userErrors: [] });
+    // Changing it takes update:clients; reading it, read:clients.
+    const reader = await server.managementToken(['read:clients']);
+    const refused = await server.gql(
+      `mutation($id: ID!) { clientUpdate(id: $id, input: { requirePushedAuthorizationRequests: false }) { userErrors { message } } }`,
+      { id },
+      reader,
+    );
+    expect(refused.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect(refused.body.errors?.[0].message).toContain('update:clients');
+    const read = await server.gql(`query($id: ID!) { client(id: $id) { requirePushedAuthorizationRequests } }`, { id }, reader);
+    expect(read.body).toEqual({ data: { client: { requirePushedAuthorizationRequests: true } } });
     const events = await f.gqlData(`query($id: ID!) { auditEvents(first: 5, filter: { targetId: $id }) { nodes { operation summary } } }`, {
       id,
     });
