@@ -27,6 +27,7 @@ import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
 import { UsedNonceService } from './domain/authorization/used-nonce.service';
 import { UsedTransactionService } from './domain/authorization/used-transaction.service';
+import { PushedAuthorizationRequestService } from './domain/authorization/pushed-authorization-request.service';
 import { UsedClientAssertionService } from './domain/client/used-client-assertion.service';
 import { SessionService } from './domain/sign-in/session.service';
 import { LoginThrottleService } from './domain/sign-in/login-throttle.service';
@@ -43,6 +44,7 @@ import { TokenValidator } from './oauth/token-validator';
 import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
 import { registerRevocationEndpoint } from './oauth/revocation-endpoint';
 import { registerTokenEndpoint } from './oauth/token-endpoint';
+import { registerPushedAuthorizationRequestEndpoint } from './oauth/par-endpoint';
 import { ClientOrigins } from './oauth/client-origins';
 import { ClientAuthenticator } from './oauth/client-auth/authenticate';
 import { registerAuthorizeEndpoint } from './oauth/authorize/endpoint';
@@ -272,7 +274,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       rateLimit,
       http.log,
     );
-    // Client authentication of the token, introspection and revocation endpoints (assertions' jti claimed in the database).
+    // Client authentication of the token, introspection, revocation and PAR endpoints (assertions' jti claimed in the database).
     const clientAuth = new ClientAuthenticator({
       registry,
       clock,
@@ -297,11 +299,21 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     registerRevocationEndpoint(http, { clientAuth, validator, refreshTokens, revocations, origins, rateLimits: oauthLimits });
     registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoAudience });
     const sessions = new SessionService(dataSource, clock, config.session);
+    const audiences = { defaultAudience: config.defaultAudience, userinfo: userinfoAudience };
+    // Pushed authorization requests (RFC 9126): pushed at /oauth/par, redeemed once by /authorize.
+    const pushedRequests = new PushedAuthorizationRequestService(dataSource, clock);
+    registerPushedAuthorizationRequestEndpoint(http, {
+      clientAuth,
+      validation: { registry, audiences },
+      pushedRequests,
+      origins,
+      rateLimits: oauthLimits,
+    });
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
     registerAuthorizeEndpoint(http, {
       issuer: config.issuer,
       registry,
-      audiences: { defaultAudience: config.defaultAudience, userinfo: userinfoAudience },
+      audiences,
       box,
       clock,
       pipeline,
@@ -313,6 +325,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       authorizationCodes,
       usedNonces: new UsedNonceService(dataSource, clock),
       usedTransactions: new UsedTransactionService(dataSource),
+      pushedRequests,
     });
     // RP-initiated logout (end_session_endpoint) and Auth0's /v2/logout.
     registerLogoutEndpoints(http, { issuer: config.issuer, registry, keyRing, sessions });

@@ -12,6 +12,7 @@ import { UserGrantEntity } from './user-grant/user-grant.entity';
 import {
   AuthorizationCodeEntity,
   LoginFailureEntity,
+  PushedAuthorizationRequestEntity,
   UsedNonceEntity,
   UsedTransactionEntity,
   UserSessionEntity,
@@ -40,6 +41,7 @@ export const entities = [
   LoginFailureEntity,
   UsedNonceEntity,
   UsedTransactionEntity,
+  PushedAuthorizationRequestEntity,
   RefreshTokenEntity,
   RoleEntity,
   RolePermissionEntity,

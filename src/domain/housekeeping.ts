@@ -13,6 +13,7 @@ export interface PurgeCounts {
   usedTransactions: number;
   usedNonces: number;
   usedClientAssertions: number;
+  pushedAuthorizationRequests: number;
   loginFailures: number;
   refreshTokens: number;
 }
@@ -20,10 +21,11 @@ export interface PurgeCounts {
 /**
  * Periodic clean-up, so no table grows without bound: expired denylist entries and watermarks,
  * client and HS256 secrets past their grace period, audit events past retention, authorization codes
- * (an hour after they and the token they issued have expired), user sessions, used consent forms, implicit nonces and
- * client assertions past expiry, login-failure counters a day old and unlocked, refresh tokens past their absolute expiry or
- * revoked more than a day ago. Every instance
- * runs it; the deletes are idempotent, so instances running together only repeat work.
+ * (an hour after they and the token they issued have expired), user sessions, used consent forms,
+ * implicit nonces, client assertions and pushed authorization requests past expiry, login-failure
+ * counters a day old and unlocked, refresh tokens past their absolute expiry or revoked more than a
+ * day ago. Every instance runs it; the deletes are idempotent, so instances running together only
+ * repeat work.
  */
 export class Housekeeping {
   private timer: NodeJS.Timeout | undefined;
@@ -82,6 +84,7 @@ export class Housekeeping {
       usedTransactions: await deleted(`DELETE FROM used_transactions WHERE expires_at <= $1`),
       usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= $1`),
       usedClientAssertions: await deleted(`DELETE FROM used_client_assertions WHERE expires_at <= $1`),
+      pushedAuthorizationRequests: await deleted(`DELETE FROM pushed_authorization_requests WHERE expires_at <= $1`),
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(
         `DELETE FROM login_failures WHERE window_started_at < $1::timestamptz - interval '1 day' AND (locked_until IS NULL OR locked_until <= $1)`,

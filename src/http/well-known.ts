@@ -8,6 +8,7 @@ import { userinfoUrl } from '../oauth/userinfo-url';
 import type { GrantRegistry } from '../oauth/grants/registry';
 import { authMethodNames, authSigningAlgorithms, confidentialAuthMethodNames } from '../oauth/client-auth/registry';
 import { RESPONSE_MODES, RESPONSE_TYPES } from '../oauth/response-types';
+import { PAR_PATH } from '../oauth/par-endpoint';
 import { endpointUrl } from '../lib/issuer-url';
 import { PUBLIC_CORS_HEADERS, registerPublicPreflight } from './cors';
 
@@ -43,6 +44,9 @@ export function authorizationServerMetadata(issuer: string, grants: GrantRegistr
     response_types_supported: RESPONSE_TYPES.map((t) => t.responseType),
     response_modes_supported: RESPONSE_MODES,
     code_challenge_methods_supported: ['S256'],
+    // RFC 9126, authenticated like the token endpoint; required per client (requirePushedAuthorizationRequests), not by default.
+    pushed_authorization_request_endpoint: endpointUrl(issuer, PAR_PATH),
+    require_pushed_authorization_requests: false,
     // RFC 9207: authorization responses carry `iss`.
     authorization_response_iss_parameter_supported: true,
     service_documentation: endpointUrl(issuer, '/graphql'),

@@ -23,6 +23,7 @@ const TABLES = [
   'used_nonces',
   'used_transactions',
   'used_client_assertions',
+  'pushed_authorization_requests',
   'refresh_tokens',
   'roles',
   'role_permissions',

@@ -836,6 +836,7 @@ describe('token revocation and introspection', () => {
         usedTransactions: 0,
         usedNonces: 0,
         usedClientAssertions: 0,
+        pushedAuthorizationRequests: 0,
         loginFailures: 0,
         refreshTokens: 0,
       });
@@ -859,6 +860,7 @@ describe('token revocation and introspection', () => {
         usedTransactions: 0,
         usedNonces: 0,
         usedClientAssertions: 0,
+        pushedAuthorizationRequests: 0,
         loginFailures: 0,
         refreshTokens: 0,
       });

@@ -118,6 +118,7 @@ describe('/authorize response step', () => {
       nonce: undefined,
       maxAge: undefined,
       loopbackRedirect: false,
+      pushed: false,
       ...change,
     });
 

@@ -128,3 +128,22 @@ export class UsedTransactionEntity {
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;
 }
+
+/**
+ * A pushed authorization request (RFC 9126), by the SHA-256 digest of its `request_uri` handle: the
+ * request's parameters, for the client that pushed them, until redeemed once or expired.
+ */
+@Entity({ name: 'pushed_authorization_requests' })
+export class PushedAuthorizationRequestEntity {
+  @PrimaryColumn({ name: 'request_hash', type: 'varchar', length: 64 })
+  requestHash!: string;
+
+  @Column({ name: 'client_id', type: 'uuid' })
+  clientUuid!: string;
+
+  @Column({ type: 'jsonb' })
+  params!: [string, string][];
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+}

@@ -59,6 +59,8 @@ export interface ClientCreate {
   metadata?: MetadataEntry[] | null;
   /** A JWK Set of public keys (PRIVATE_KEY_JWT), see client-jwks.ts; replaces the stored one (update: `{ keys: [] }` removes them). */
   jwks?: Record<string, unknown> | null;
+  /** /authorize refuses this client's requests unless pushed first (RFC 9126). Default false. */
+  requirePushedAuthorizationRequests?: boolean | null;
 }
 
 export type ClientUpdate = { [K in keyof ClientCreate]?: ClientCreate[K] | null };
@@ -96,6 +98,7 @@ export class ClientService {
       allowedLogoutUrls: input.allowedLogoutUrls ?? [],
       idTokenSigningAlgorithm: input.idTokenSigningAlgorithm ?? DEFAULT_ID_TOKEN_SIGNING_ALGORITHM,
       idTokenLifetime: input.idTokenLifetime ?? DEFAULT_ID_TOKEN_LIFETIME,
+      requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
     };
     this.checkSettings(issues, values, (name) => field(name));
     const given = withoutNulls(input.refreshToken ?? {});

@@ -78,6 +78,8 @@ export interface AuthorizationRequest extends ResponseTarget {
   maxAge: number | undefined;
   /** The redirect URI's host is localhost or a loopback address. */
   loopbackRedirect: boolean;
+  /** The client pushed these parameters first (RFC 9126), authenticated. */
+  pushed: boolean;
 }
 
 /**
@@ -123,11 +125,15 @@ export function rawQueryOf(url: string): string {
   return index === -1 ? '' : url.slice(index + 1);
 }
 
-/** Validates an authorization request against the current client and API configuration. */
+/**
+ * Validates an authorization request against the current client and API configuration; `pushed`:
+ * its parameters were pushed by the authenticated client (RFC 9126), at /oauth/par or redeemed from there.
+ */
 export async function validateAuthorizationRequest(
   deps: ValidateDeps,
   params: [string, string][],
   repeated: ReadonlySet<string> = repeatedNames(params),
+  pushed = false,
 ): Promise<AuthorizationRequest> {
   const get = (name: string) => params.find(([n]) => n === name)?.[1];
 
@@ -171,6 +177,11 @@ export async function validateAuthorizationRequest(
         : (flow?.responseModes[0] ?? 'query'),
   };
   const fail = (error: string, description: string) => new AuthorizeError(target, error, description);
+
+  // RFC 9126 §5: a client that must push its requests gets none through the browser's own query.
+  if (client.requirePushedAuthorizationRequests && !pushed) {
+    throw fail('invalid_request', 'This application must push its authorization requests to the pushed authorization request endpoint');
+  }
 
   if (repeated.size > 0) throw fail('invalid_request', `Parameter ${safeName([...repeated][0])} is repeated`);
   if (!modeValid)
@@ -276,6 +287,7 @@ export async function validateAuthorizationRequest(
     nonce,
     maxAge,
     loopbackRedirect: isLoopbackRedirect(redirectUri),
+    pushed,
   };
 }
 

@@ -15,7 +15,8 @@ export const TX_LIFETIME_SECONDS = 600;
 /** Longest sealed transaction accepted (the forms' body limit is larger). */
 export const TX_MAX_LENGTH = 40_000;
 
-export type TxKind = 'login' | 'consent';
+/** `continue`: the URL that resumes a pushed request after sign-in (it carries no form, only the parameters). */
+export type TxKind = 'login' | 'consent' | 'continue';
 
 export interface Transaction {
   /** Random, unique to this form: what a single-use form is remembered by once used. */
@@ -23,6 +24,8 @@ export interface Transaction {
   kind: TxKind;
   params: [string, string][];
   csrf: string;
+  /** The parameters were pushed by the client (RFC 9126): they stay out of the browser's URLs. */
+  pushed?: true;
   /** Consent only: the user who was shown the page. */
   userId?: string;
   /** Expiry, seconds since the epoch. */

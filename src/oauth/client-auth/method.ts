@@ -2,6 +2,9 @@ import type { TokenEndpointAuthMethod } from '../../domain/client/client.rules';
 import type { Clock } from '../../lib/clock';
 import type { CachedClient } from '../registry';
 
+/** Body parameters that carry a client's credentials (besides client_id): never part of what the request asks for. */
+export const CREDENTIAL_PARAMS: readonly string[] = ['client_secret', 'client_assertion_type', 'client_assertion'];
+
 /** What a request presents to authenticate a client. */
 export interface PresentedCredentials {
   clientId: string;
