@@ -279,7 +279,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       clientAuth,
       rateLimits: oauthLimits,
       grants,
-      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens },
+      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens, validator, verifier, roles },
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
     });
     registerIntrospectionEndpoint(http, {
