@@ -225,6 +225,29 @@ describe('token exchange (RFC 8693)', () => {
       expect(await isActive(server, introspector, token)).toBe(false);
     });
 
+    it('an exchanged Management API token works until its subject is revoked', async () => {
+      const data = await f.gqlData(`query($identifier: String!) { resourceServer(identifier: $identifier) { id } }`, {
+        identifier: server.config.managementAudience,
+      });
+      const operator = await f.createClient({ grantTypes: ['TOKEN_EXCHANGE'] });
+      await f.createGrant(operator, { id: data.resourceServer.id }, ['read:clients']);
+      const subject = await f.issueToken(caller, source);
+      const body = await exchanged(operator, {
+        subject_token: subject,
+        subject_token_type: ACCESS_TOKEN,
+        audience: server.config.managementAudience,
+      });
+      expect(body.scope).toBe('read:clients');
+      const query = `query($id: ID!) { node(id: $id) { id } }`;
+      const before = await server.gql(query, { id: caller.id }, body.access_token);
+      expect(before.status).toBe(200);
+      expect(before.body).toEqual({ data: { node: { id: caller.id } } });
+
+      await postForm(server, '/oauth/revoke', { token: subject }, { authorization: basicAuth(caller.clientId, caller.clientSecret!) });
+      const after = await server.gql(query, { id: caller.id }, body.access_token);
+      expect(after.status).toBe(401);
+    });
+
     it("exchanges the client's own ID token: the user's sub, for at most the ID token's lifetime", async () => {
       const { id_token: idToken } = await userTokens(user.id, ['openid', 'read:x']);
       const idClaims = decodeJwt(idToken!);
@@ -353,6 +376,25 @@ describe('token exchange (RFC 8693)', () => {
         { input: { name: 'public exchanger', appType: 'NATIVE', grantTypes: ['AUTHORIZATION_CODE', 'TOKEN_EXCHANGE'] } },
       );
       expect(res.body.data.clientCreate).toEqual({ client: null, userErrors: userErrors([['input', 'grantTypes', '1'], 'INVALID']) });
+    });
+
+    it('refuses a delegation chain longer than 8 tokens', async () => {
+      let token = await f.issueToken(caller, source);
+      for (let i = 1; i <= 8; i++) {
+        token = (await exchanged(exchanger, { subject_token: token, subject_token_type: ACCESS_TOKEN, audience: target.identifier }))
+          .access_token;
+        expect((decodeJwt(token).exchanged_from as unknown[]).length).toBe(i);
+      }
+      let act = decodeJwt(token).act as { act?: unknown } | undefined;
+      let depth = 0;
+      for (; act !== undefined; act = act.act as typeof act) depth++;
+      expect(depth).toBe(8);
+      expect(await isActive(server, introspector, token)).toBe(true);
+      expectError(
+        await exchange(exchanger, { subject_token: token, subject_token_type: ACCESS_TOKEN, audience: target.identifier }),
+        'invalid_request',
+        /Too long a delegation chain: at most 8 exchanges/,
+      );
     });
 
     it('refuses the subject of a blocked user', async () => {
