@@ -110,7 +110,7 @@ async function exchangeToken({ client, params, requestId, services }: GrantReque
     scopes = requested;
   }
 
-  // Never outlives the tokens it comes from.
+  // Never outlives the tokens it comes from: their denylist entries, kept until they expire, cover it.
   const now = Math.floor(services.clock.now().getTime() / 1000);
   const remaining = Math.min(subject.exp, actor?.exp ?? Infinity) - now;
   if (remaining < 1) throw invalidRequest('subject_token or actor_token has expired');
