@@ -300,6 +300,10 @@ describe('token exchange (RFC 8693)', () => {
         audience: target.identifier,
       });
       expect(decodeJwt(withOwn.access_token).act).toEqual({ sub: exchanger.clientId });
+      // Revoking the actor token ends it too.
+      expect(await isActive(server, introspector, withOwn.access_token)).toBe(true);
+      await postForm(server, '/oauth/revoke', { token: own }, { authorization: basicAuth(exchanger.clientId, exchanger.clientSecret!) });
+      expect(await isActive(server, introspector, withOwn.access_token)).toBe(false);
       expectError(
         await exchange(exchanger, {
           subject_token: subject,
@@ -397,10 +401,20 @@ describe('token exchange (RFC 8693)', () => {
       );
     });
 
-    it('refuses the subject of a blocked user', async () => {
+    it('refuses the subject of a blocked user, and ends what was exchanged for them', async () => {
       const blocked = await createUser();
       const subject = (await userTokens(blocked.id)).access_token;
+      const { id_token: idToken } = await userTokens(blocked.id, ['openid']);
+      const fromAccess = (
+        await exchanged(exchanger, { subject_token: subject, subject_token_type: ACCESS_TOKEN, audience: target.identifier })
+      ).access_token;
+      const fromId = (await exchanged(web, { subject_token: idToken!, subject_token_type: ID_TOKEN, audience: target.identifier }))
+        .access_token;
+      expect(await isActive(server, introspector, fromId)).toBe(true);
       await server.app.users.update(blocked.id, { blocked: true }, SYSTEM_ACTOR);
+      // What was exchanged on the user's behalf ends with the user's sign-in, ID-token subjects included.
+      expect(await isActive(server, introspector, fromAccess)).toBe(false);
+      expect(await isActive(server, introspector, fromId)).toBe(false);
       expectError(
         await exchange(exchanger, { subject_token: subject, subject_token_type: ACCESS_TOKEN, audience: target.identifier }),
         'invalid_request',
