@@ -7,6 +7,7 @@ import { pkce } from '../helpers/browser-agent';
 import { isActive } from '../helpers/refresh-flow';
 import { postForm } from '../helpers/post-form';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
+import type { CustomClaimsSource } from '../../src/oauth/tokens/token-context';
 
 const GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const ACCESS_TOKEN = 'urn:ietf:params:oauth:token-type:access_token';
@@ -42,12 +43,20 @@ describe('token exchange (RFC 8693)', () => {
   let user: { id: string; email: string };
   let n = 0;
 
+  /** A custom-claims source that, for exchanges, adds a claim and tries to forge the delegation claims. */
+  const forger: CustomClaimsSource = {
+    claimsFor: (context) =>
+      context.grantType === GRANT
+        ? Promise.resolve({ team: 'blue', act: { sub: 'forged' }, exchanged_from: [], sub: 'forged' })
+        : undefined,
+  };
+
   const jwks = () => createRemoteJWKSet(new URL(`${server.url}/.well-known/jwks.json`));
   const verify = (token: string, api: ApiFixture) =>
     jwtVerify(token, jwks(), { issuer: server.url, audience: api.identifier, currentDate: clock.now() }).then((r) => r.payload);
 
   beforeAll(async () => {
-    server = await startTestServer({ clock });
+    server = await startTestServer({ clock, claimsSources: [forger] });
     source = await f.createApi({ scopes: SCOPES, tokenLifetime: 600 });
     target = await f.createApi({ scopes: SCOPES, tokenLifetime: 3600 });
     further = await f.createApi({ scopes: SCOPES, tokenLifetime: 3600 });
@@ -132,7 +141,14 @@ describe('token exchange (RFC 8693)', () => {
       expect(response.scope).toBe('read:x');
 
       const claims = await verify(response.access_token, target);
-      expect(claims).toMatchObject({ sub: user.id, client_id: exchanger.clientId, scope: 'read:x', act: { sub: exchanger.clientId } });
+      // Made by the pipeline: custom claims added, the protected ones (sub, act, exchanged_from) the pipeline's own.
+      expect(claims).toMatchObject({
+        sub: user.id,
+        client_id: exchanger.clientId,
+        scope: 'read:x',
+        act: { sub: exchanger.clientId },
+        team: 'blue',
+      });
       // A one-hour API, a 600 s subject: the exchanged token ends with its subject.
       expect(claims.exp).toBe(subjectClaims.exp);
       expect(response.expires_in).toBeLessThanOrEqual(600);
