@@ -417,6 +417,18 @@ describe('token exchange (RFC 8693)', () => {
       );
     });
 
+    it('keeps client grants while the client is allowed TOKEN_EXCHANGE or CLIENT_CREDENTIALS', async () => {
+      const update = `mutation($id: ID!, $input: ClientUpdateInput!) {
+        clientUpdate(id: $id, input: $input) { client { grantTypes } userErrors { field code message } }
+      }`;
+      const client = await f.createClient({ appType: 'REGULAR_WEB', callbacks: [CALLBACK], grantTypes: ['TOKEN_EXCHANGE'] });
+      await f.createGrant(client, target, ['read:x']);
+      const kept = await f.gqlData(update, { id: client.id, input: { grantTypes: ['CLIENT_CREDENTIALS'] } });
+      expect(kept.clientUpdate).toEqual({ client: { grantTypes: ['CLIENT_CREDENTIALS'] }, userErrors: [] });
+      const refused = await f.gqlData(update, { id: client.id, input: { grantTypes: ['AUTHORIZATION_CODE'] } });
+      expect(refused.clientUpdate).toEqual({ client: null, userErrors: userErrors([['input', 'grantTypes'], 'INVALID']) });
+    });
+
     it('refuses the subject of a blocked user, and ends what was exchanged for them', async () => {
       const blocked = await createUser();
       const subject = (await userTokens(blocked.id)).access_token;
