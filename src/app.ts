@@ -259,7 +259,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const grants = new GrantRegistry();
     for (const grant of options.grants ?? []) grants.register(grant);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer, clock);
-    const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource));
+    const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource), users);
     const testTokens = new TestTokenService({ registry, pipeline, audit }, reads);
 
     registerBodyParsers(http);
@@ -286,7 +286,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       clientAuth,
       rateLimits: oauthLimits,
       grants,
-      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens },
+      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens, validator, verifier, roles },
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
     });
     registerIntrospectionEndpoint(http, {

@@ -176,7 +176,9 @@ export type GrantType =
   | 'AUTHORIZATION_CODE'
   | 'CLIENT_CREDENTIALS'
   | 'IMPLICIT'
-  | 'REFRESH_TOKEN';
+  | 'REFRESH_TOKEN'
+  /** RFC 8693 token exchange (confidential clients): a token of this service for another API, on behalf of its subject. */
+  | 'TOKEN_EXCHANGE';
 
 /** JWS algorithm of a client's ID tokens: the service's own asymmetric keys (published in the JWKS), never a shared secret. */
 export type IdTokenSigningAlgorithm =

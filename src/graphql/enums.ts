@@ -56,7 +56,15 @@ registerEnumType(AppTypeEnum, {
 });
 
 export const GrantTypeEnum = enumOf(GRANT_TYPES);
-registerEnumType(GrantTypeEnum, { name: 'GrantType', description: 'OAuth 2.0 grant types a client may use.' });
+registerEnumType(GrantTypeEnum, {
+  name: 'GrantType',
+  description: 'OAuth 2.0 grant types a client may use.',
+  valuesConfig: {
+    TOKEN_EXCHANGE: {
+      description: 'RFC 8693 token exchange (confidential clients): a token of this service for another API, on behalf of its subject.',
+    },
+  },
+});
 
 export const TokenEndpointAuthMethodEnum = enumOf(TOKEN_ENDPOINT_AUTH_METHODS);
 registerEnumType(TokenEndpointAuthMethodEnum, {

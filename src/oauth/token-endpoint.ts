@@ -108,6 +108,7 @@ export function registerTokenEndpoint(
         scope: token.scope,
         ...(token.refreshToken !== undefined ? { refresh_token: token.refreshToken } : {}),
         ...(token.idToken !== undefined ? { id_token: token.idToken } : {}),
+        ...(token.issuedTokenType !== undefined ? { issued_token_type: token.issuedTokenType } : {}),
       });
     } catch (error) {
       const oauthError = toOAuthError(error, request.log);

@@ -52,7 +52,14 @@ describe('grant registry: an extension grant registered at run time', () => {
     '%s lists it in grant_types_supported',
     async (path) => {
       const metadata = await (await fetch(`${server.url}${path}`)).json();
-      expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token', TEST_GRANT, 'implicit']);
+      expect(metadata.grant_types_supported).toEqual([
+        'client_credentials',
+        'authorization_code',
+        'refresh_token',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+        TEST_GRANT,
+        'implicit',
+      ]);
       // The other registries, unchanged: introspection takes confidential methods only.
       expect(metadata.token_endpoint_auth_methods_supported).toEqual([
         'client_secret_basic',

@@ -110,7 +110,13 @@ describe('JWKS, discovery and secrets at rest', () => {
       expect(metadata.issuer).toBe(server.url);
       expect(metadata.token_endpoint).toBe(`${server.url}/oauth/token`);
       expect(metadata.jwks_uri).toBe(`${server.url}/.well-known/jwks.json`);
-      expect(metadata.grant_types_supported).toEqual(['client_credentials', 'authorization_code', 'refresh_token', 'implicit']);
+      expect(metadata.grant_types_supported).toEqual([
+        'client_credentials',
+        'authorization_code',
+        'refresh_token',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+        'implicit',
+      ]);
       expect(metadata.token_endpoint_auth_methods_supported).toEqual([
         'client_secret_basic',
         'client_secret_post',

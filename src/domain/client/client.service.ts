@@ -32,6 +32,7 @@ import {
   GrantType,
   isPublicClient,
   isValidRefreshTokenLifetime,
+  mayHoldClientGrants,
   RefreshTokenSettings,
   refreshTokenSettingsOf,
   TOKEN_ENDPOINT_AUTH_METHODS,
@@ -166,11 +167,15 @@ export class ClientService {
       if (jwks !== undefined && (jwksInput || changes.tokenEndpointAuthMethod)) checkKeys(issues, field('jwks'), next, jwks);
       if (
         changes.grantTypes !== undefined &&
-        client.grantTypes.includes('CLIENT_CREDENTIALS') &&
-        !next.grantTypes.includes('CLIENT_CREDENTIALS') &&
+        mayHoldClientGrants(client.grantTypes) &&
+        !mayHoldClientGrants(next.grantTypes) &&
         (await em.existsBy(ClientGrantEntity, { clientUuid: id }))
       ) {
-        issues.add('INVALID', field('grantTypes'), 'this client holds client grants: delete them before removing CLIENT_CREDENTIALS');
+        issues.add(
+          'INVALID',
+          field('grantTypes'),
+          'this client holds client grants: delete them before removing CLIENT_CREDENTIALS and TOKEN_EXCHANGE',
+        );
       }
       issues.throwIfAny();
       const { appType: _a, isFirstParty: _f, ...rest } = changes;

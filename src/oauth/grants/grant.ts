@@ -6,6 +6,9 @@ import type { RefreshTokenService } from '../../domain/refresh-token/refresh-tok
 import type { Clock } from '../../lib/clock';
 import { unauthorizedClient } from '../errors';
 import type { Registry } from '../registry';
+import type { TokenValidator } from '../token-validator';
+import type { AccessTokenVerifier } from '../token-verifier';
+import type { RolePermissions } from '../user-policy';
 import type { IssuedToken, TokenPipeline } from '../tokens/pipeline';
 
 /** The user directory, as grants need it: the user a code or refresh token acts for. */
@@ -21,6 +24,11 @@ export interface GrantServices {
   users: UserLookup;
   authorizationCodes: Pick<AuthorizationCodeService, 'consume' | 'recordRefused' | 'recordIssued'>;
   refreshTokens: Pick<RefreshTokenService, 'issue' | 'revokeFamily' | 'exchange' | 'findByToken'>;
+  /** Token exchange: its subject and actor tokens are checked as introspection checks access tokens (validator) or verified as ID tokens. */
+  validator: Pick<TokenValidator, 'validate'>;
+  verifier: Pick<AccessTokenVerifier, 'verify'>;
+  /** RBAC: a user subject's rights on the target API of a token exchange. */
+  roles: RolePermissions;
 }
 
 /** One token request, after client authentication and the client's grant-type check. */
@@ -33,7 +41,12 @@ export interface GrantRequest {
 }
 
 /** The token response of a grant: the access token and, when issued, a refresh token and an ID token (OpenID Connect). */
-export type GrantResponse = IssuedToken & { refreshToken?: string; idToken?: string };
+export type GrantResponse = IssuedToken & {
+  refreshToken?: string;
+  idToken?: string;
+  /** RFC 8693 §2.2.1 `issued_token_type`, for a token exchange. */
+  issuedTokenType?: string;
+};
 
 /**
  * A grant type of the token endpoint. One file per grant exports one of these; grants/registry.ts

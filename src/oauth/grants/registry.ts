@@ -3,9 +3,15 @@ import { authorizationCodeGrant } from './authorization-code';
 import { clientCredentialsGrant } from './client-credentials';
 import type { GrantDefinition } from './grant';
 import { refreshTokenGrant } from './refresh-token';
+import { tokenExchangeGrant } from './token-exchange';
 
 /** The token endpoint's grants, in the order discovery lists them. A new grant is a file and a line here. */
-export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [clientCredentialsGrant, authorizationCodeGrant, refreshTokenGrant];
+export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
+  clientCredentialsGrant,
+  authorizationCodeGrant,
+  refreshTokenGrant,
+  tokenExchangeGrant,
+];
 
 /**
  * The grant types /oauth/token accepts: it dispatches through `get`, labels metrics with `label`,

@@ -12,6 +12,7 @@ import { isUuid } from '../../lib/uuid';
 import type { TokenHookCaller } from './token-hook-caller';
 import { TokenHookFault } from './token-hook-fault';
 import { tokenHookPayload, TokenHookSubject } from './token-hook-payload';
+import { BUILT_IN_GRANTS } from '../grants/registry';
 
 export interface TokenHookTest {
   /** Default CLIENT_CREDENTIALS without a user, AUTHORIZATION_CODE with one. */
@@ -79,7 +80,7 @@ export class TokenHookTester {
 
     const scopes = input.scopes ?? api.scopes.slice(0, SAMPLE_SCOPES_MAX);
     const subject: TokenHookSubject = {
-      grantType: grantType.toLowerCase(),
+      grantType: grantTypeValue(grantType),
       api: { server },
       client: client!,
       user: grantType === 'CLIENT_CREDENTIALS' ? null : (user ?? SAMPLE_USER),
@@ -108,4 +109,9 @@ export class TokenHookTester {
     });
     return result;
   }
+}
+
+/** The grant_type value the token endpoint would give the hook for this client setting (implicit: its lowercase name). */
+function grantTypeValue(grantType: GrantType): string {
+  return BUILT_IN_GRANTS.find((grant) => grant.requiredClientGrant === grantType)?.grantType ?? grantType.toLowerCase();
 }

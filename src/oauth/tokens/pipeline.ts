@@ -5,6 +5,7 @@ import type { Clock } from '../../lib/clock';
 import { userinfoUrl } from '../userinfo-url';
 import { OPENID } from '../standard-scopes';
 import { applyUserPolicy, RolePermissions } from '../user-policy';
+import { setDelegationClaims } from './delegation';
 import { setDialectClaims, tokenTyp } from './dialect';
 import { IdTokenContext, idTokenClaims } from './id-token';
 import { CustomClaimsSource, PROTECTED_CLAIMS, TokenContext } from './token-context';
@@ -41,7 +42,8 @@ export interface TokenPipelineDeps {
 
 /**
  * The one way a token is issued, whatever the grant: dialect claims → user policy (RBAC, user
- * tokens only) → custom claims → protected claims, set last → signature with the API's key.
+ * tokens only) → custom claims → protected claims (with a token exchange's `act`), set last →
+ * signature with the API's key.
  *
  * The client-credentials path is the hot path: with no custom-claims source answering, it awaits
  * nothing but the key and the signature.
@@ -86,6 +88,7 @@ export class TokenPipeline {
     payload.exp = now + lifetime;
     payload.jti = jti;
     setDialectClaims(payload, context, scope, permissions);
+    if (context.delegation) setDelegationClaims(payload, context.delegation);
 
     const typ = tokenTyp(server.tokenDialect);
     let accessToken: string;

@@ -1,6 +1,7 @@
 import type { ClientEntity } from '../../domain/client/client.entity';
 import type { UserEntity } from '../../domain/user/user.entity';
 import type { CachedApi } from '../registry';
+import { type Delegation, EXCHANGED_FROM } from './delegation';
 
 /**
  * Everything the token pipeline knows about one issuance: who asks (client), for what (API,
@@ -19,6 +20,8 @@ export interface TokenContext {
   sessionId?: string;
   /** The HTTP request (x-request-id) that asked for it, for logs and audit. */
   requestId?: string;
+  /** Token exchange (RFC 8693) only: the subject's `sub` kept, `act`, and the tokens it is exchanged from. */
+  delegation?: Delegation;
 }
 
 /**
@@ -43,6 +46,7 @@ export const PROTECTED_CLAIMS: ReadonlySet<string> = new Set([
   'sid',
   'auth_time',
   'nonce',
+  EXCHANGED_FROM,
 ]);
 
 /**
