@@ -12,7 +12,7 @@ export interface PurgeCounts {
   userSessions: number;
   usedTransactions: number;
   usedNonces: number;
-  usedClientAssertions: number;
+  usedJtis: number;
   loginFailures: number;
   refreshTokens: number;
 }
@@ -81,7 +81,7 @@ export class Housekeeping {
       userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`),
       usedTransactions: await deleted(`DELETE FROM used_transactions WHERE expires_at <= $1`),
       usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= $1`),
-      usedClientAssertions: await deleted(`DELETE FROM used_client_assertions WHERE expires_at <= $1`),
+      usedJtis: await deleted(`DELETE FROM used_jtis WHERE expires_at <= $1`),
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(
         `DELETE FROM login_failures WHERE window_started_at < $1::timestamptz - interval '1 day' AND (locked_until IS NULL OR locked_until <= $1)`,

@@ -9,6 +9,7 @@ import type { GrantRegistry } from '../oauth/grants/registry';
 import { authMethodNames, authSigningAlgorithms, confidentialAuthMethodNames } from '../oauth/client-auth/registry';
 import { RESPONSE_MODES, RESPONSE_TYPES } from '../oauth/response-types';
 import { endpointUrl } from '../lib/issuer-url';
+import { DPOP_SIGNING_ALGORITHMS } from '../oauth/dpop/proof';
 import { PUBLIC_CORS_HEADERS, registerPublicPreflight } from './cors';
 
 export const JWKS_MAX_AGE = 300;
@@ -45,6 +46,8 @@ export function authorizationServerMetadata(issuer: string, grants: GrantRegistr
     code_challenge_methods_supported: ['S256'],
     // RFC 9207: authorization responses carry `iss`.
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: the algorithms of DPoP proofs (token endpoint, Management API, userinfo).
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
     service_documentation: endpointUrl(issuer, '/graphql'),
   };
 }

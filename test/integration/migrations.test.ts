@@ -22,7 +22,7 @@ const TABLES = [
   'login_failures',
   'used_nonces',
   'used_transactions',
-  'used_client_assertions',
+  'used_jtis',
   'refresh_tokens',
   'roles',
   'role_permissions',
@@ -130,6 +130,7 @@ describe('migrations', () => {
         `INSERT INTO clients (client_id, name, app_type, is_first_party, grant_types, token_endpoint_auth_method, callbacks, allowed_origins, jwks)
          VALUES ('key-client', 'k', 'MACHINE_TO_MACHINE', true, '{CLIENT_CREDENTIALS}', 'PRIVATE_KEY_JWT', '{}', '{}', '{"keys": []}') RETURNING id`,
       );
+      await undoThrough(dataSource, 'Dpop1763856000012');
       await db.query(`INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES ($1, 'j', now())`, [row.id]);
       await undoThrough(dataSource, 'ClientKeys1763856000009');
       expect(await db.query(`SELECT client_id, token_endpoint_auth_method FROM clients WHERE id = $1`, [row.id])).toEqual([

@@ -835,7 +835,7 @@ describe('token revocation and introspection', () => {
         userSessions: 0,
         usedTransactions: 0,
         usedNonces: 0,
-        usedClientAssertions: 0,
+        usedJtis: 0,
         loginFailures: 0,
         refreshTokens: 0,
       });
@@ -858,7 +858,7 @@ describe('token revocation and introspection', () => {
         userSessions: 0,
         usedTransactions: 0,
         usedNonces: 0,
-        usedClientAssertions: 0,
+        usedJtis: 0,
         loginFailures: 0,
         refreshTokens: 0,
       });

@@ -8,6 +8,7 @@ import { OidcClients1763856000006 } from './1763856000006-OidcClients';
 import { OidcSessions1763856000007 } from './1763856000007-OidcSessions';
 import { ProtocolHardening1763856000008 } from './1763856000008-ProtocolHardening';
 import { ClientKeys1763856000009 } from './1763856000009-ClientKeys';
+import { Dpop1763856000012 } from './1763856000012-Dpop';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   OidcSessions1763856000007,
   ProtocolHardening1763856000008,
   ClientKeys1763856000009,
+  Dpop1763856000012,
 ];

@@ -5,7 +5,7 @@ import { authenticationOf } from '../../domain/sign-in/authentication';
 import { invalidGrant, invalidRequest, invalidTarget } from '../errors';
 import { accessTokenScopes, OFFLINE_ACCESS } from '../standard-scopes';
 import { GrantDefinition, GrantRequest, GrantResponse, isClientAllowed } from './grant';
-import { refreshTokenGrant } from './refresh-token';
+import { refreshTokenBinding, refreshTokenGrant } from './refresh-token';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -88,7 +88,15 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
   const consented = accessTokenScopes(granted.scopes, api.scopes);
   const authentication = authenticationOf(granted);
   const { token, idToken } = await deps.pipeline.issueUserTokens(
-    { grantType: authorizationCodeGrant.grantType, client, api, user, scopes: consented, requestId: request.requestId },
+    {
+      grantType: authorizationCodeGrant.grantType,
+      client,
+      api,
+      user,
+      scopes: consented,
+      requestId: request.requestId,
+      dpopJkt: request.dpopJkt,
+    },
     { authentication, nonce: granted.nonce },
   );
   const scopes = token.scope.split(' ').filter((s) => s !== '');
@@ -104,6 +112,7 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
         scopes,
         familyId: familyIdForCode(granted.codeHash),
         authentication,
+        dpopJkt: refreshTokenBinding(client, token),
       })
     : undefined;
   await deps.authorizationCodes.recordIssued(granted.codeHash, token.jti, token.expiresAt);

@@ -19,6 +19,8 @@ export interface TokenContext {
   sessionId?: string;
   /** The HTTP request (x-request-id) that asked for it, for logs and audit. */
   requestId?: string;
+  /** The RFC 7638 thumbprint of the key of the request's DPoP proof, when it carried a valid one. */
+  dpopJkt?: string;
 }
 
 /**
