@@ -7,8 +7,12 @@ import type { ReplayStore } from '../replay-store';
 import { CLOCK_TOLERANCE_SECONDS } from '../token-verifier';
 import type { DpopNonces } from './nonce';
 
-/** The algorithms a DPoP proof may be signed with (discovery's dpop_signing_alg_values_supported): asymmetric only, never `none` or HS*. */
-export const DPOP_SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'PS256'] as const;
+/**
+ * The algorithms a DPoP proof may be signed with (discovery's dpop_signing_alg_values_supported):
+ * asymmetric only, never `none` or HS*. Ed25519 is EdDSA's fully-specified name (RFC 9864), the one
+ * oauth4webapi and openid-client sign with.
+ */
+export const DPOP_SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'] as const;
 
 /** Longest `DPoP` header accepted: a proof with an RSA-4096 key is about 2 KB. Refused before any parsing. */
 export const DPOP_PROOF_MAX_LENGTH = 8192;
