@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as oidc from 'openid-client';
+import * as oauth from 'oauth4webapi';
 import {
   calculateJwkThumbprint,
   createRemoteJWKSet,
@@ -20,6 +21,7 @@ const ACTOR = { subject: 'test', clientId: null, requestId: null };
 const EMAIL = 'grace@dpop.example';
 const PASSWORD = 'correct horse battery staple';
 const CALLBACK = 'https://spa.dpop.example/callback';
+const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
 const ALGS = ['ES256', 'EdDSA', 'Ed25519', 'RS256', 'PS256'];
 
 interface ProofKey {
@@ -260,6 +262,13 @@ describe('DPoP (RFC 9449)', () => {
       managementId = found.body.data.resourceServer.id;
       // The change applies to the next token request at once (the token endpoint's cached API is dropped).
       await setManagementPolicy('DPOP_ALLOWED');
+      const audit = await server.gql(
+        `query($filter: AuditEventFilter) { auditEvents(first: 1, filter: $filter) { nodes { operation targetId summary outcome } } }`,
+        { filter: { operation: 'resourceServerUpdate', targetId: managementId } },
+      );
+      expect(audit.body.data.auditEvents.nodes).toEqual([
+        { operation: 'resourceServerUpdate', targetId: managementId, summary: { proofOfPossession: 'DPOP_ALLOWED' }, outcome: 'SUCCESS' },
+      ]);
     });
     afterAll(async () => {
       await setManagementPolicy('NONE');
@@ -475,7 +484,22 @@ describe('DPoP server nonces', () => {
     }
   });
 
-  // After the library's test: its proofs are dated by the real time, which this test moves the server away from.
+  it('oauth4webapi DPoP(): challenged once (isDPoPNonceError), the retry carries the nonce it learnt', async () => {
+    const issuer = new URL(server.url);
+    const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oauth2', ...INSECURE }));
+    const oauthClient: oauth.Client = { client_id: machine.clientId };
+    const auth = oauth.ClientSecretBasic(machine.clientSecret!);
+    const key = await proofKey();
+    const DPoP = oauth.DPoP(oauthClient, key.pair);
+    const request = () => oauth.clientCredentialsGrantRequest(as, oauthClient, auth, { audience: api.identifier }, { DPoP, ...INSECURE });
+    const challenged = await oauth.processClientCredentialsResponse(as, oauthClient, await request()).catch((error: unknown) => error);
+    expect(oauth.isDPoPNonceError(challenged)).toBe(true);
+    const token = await oauth.processClientCredentialsResponse(as, oauthClient, await request());
+    expect(token.token_type).toBe('dpop');
+    expect(decodeJwt(token.access_token).cnf).toEqual({ jkt: key.jkt });
+  });
+
+  // After the libraries' tests: their proofs are dated by the real time, which this test moves the server away from.
   it('challenges a proof without a nonce (use_dpop_nonce, DPoP-Nonce); the current and the previous nonce are accepted, older ones not', async () => {
     const key = await proofKey();
     const challenged = await tokenWith(await proof(key, { htm: 'POST', htu: tokenUrl, iat: now() }));

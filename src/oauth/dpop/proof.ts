@@ -121,7 +121,8 @@ export class DpopProofVerifier {
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       }));
     } catch (error) {
-      if (error instanceof errors.JOSEError) throw invalidProof('The DPoP proof is not signed by its jwk');
+      if (error instanceof errors.JWSSignatureVerificationFailed) throw invalidProof('The DPoP proof is not signed by its jwk');
+      if (error instanceof errors.JOSEError) throw invalidProof(`The DPoP proof is invalid (${error.code})`);
       throw error;
     }
     if (payload.htm !== target.method) throw invalidProof('The DPoP proof is for another HTTP method (htm)');
