@@ -394,6 +394,41 @@ describe('DPoP (RFC 9449)', () => {
       });
       expect((await oidc.refreshTokenGrant(config, refreshed.refresh_token!, undefined, { DPoP })).token_type).toBe('dpop');
     });
+
+    it('dpop_jkt binds the code: exchanged only with a proof by that key', async () => {
+      const config = await discover(spa.clientId, oidc.None());
+      const key = await proofKey();
+      // The library's thumbprint of the key is the one the server computes from proofs.
+      const dpopJkt = await oidc.getDPoPHandle(config, key.pair).calculateThumbprint();
+      expect(dpopJkt).toBe(key.jkt);
+      const signIn = () =>
+        authorize(server, {
+          clientId: spa.clientId,
+          redirectUri: CALLBACK,
+          audience: api.identifier,
+          scope: 'openid read:x',
+          email: EMAIL,
+          password: PASSWORD,
+          extra: { dpop_jkt: dpopJkt },
+        });
+      const exchange = async (options?: oidc.DPoPOptions) => {
+        const { location, verifier } = await signIn();
+        return oidc.authorizationCodeGrant(
+          config,
+          new URL(location),
+          { pkceCodeVerifier: verifier, expectedState: 'st' },
+          undefined,
+          options,
+        );
+      };
+      await expect(exchange({ DPoP: oidc.getDPoPHandle(config, (await proofKey()).pair) })).rejects.toMatchObject({
+        error: 'invalid_grant',
+        error_description: expect.stringMatching(/dpop_jkt/),
+      });
+      await expect(exchange()).rejects.toMatchObject({ error: 'invalid_grant' });
+      const tokens = await exchange({ DPoP: oidc.getDPoPHandle(config, key.pair) });
+      expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt: key.jkt });
+    });
   });
 });
 

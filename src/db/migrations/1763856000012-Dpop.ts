@@ -1,8 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * DPoP (RFC 9449): each API's proof-of-possession policy; the key a refresh-token family is bound
- * to (public clients); and one replay store for every one-time JWT (client assertions and DPoP
+ * DPoP (RFC 9449): each API's proof-of-possession policy; the key an authorization code
+ * (`dpop_jkt`) and a refresh-token family (public clients) are bound to; and one replay store for every one-time JWT (client assertions and DPoP
  * proofs), keyed by who minted it, instead of a table per kind. The assertions remembered so far
  * are carried over, so none becomes replayable during the upgrade.
  */
@@ -12,6 +12,7 @@ export class Dpop1763856000012 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE resource_servers ADD COLUMN proof_of_possession varchar(16) NOT NULL DEFAULT 'NONE'`);
     await q.query(`ALTER TABLE refresh_tokens ADD COLUMN dpop_jkt varchar(43)`);
+    await q.query(`ALTER TABLE authorization_codes ADD COLUMN dpop_jkt varchar(43)`);
     await q.query(`
       CREATE TABLE used_jtis (
         issuer varchar(100) NOT NULL,
@@ -43,6 +44,9 @@ export class Dpop1763856000012 implements MigrationInterface {
     // Refresh tokens bound to a key the older code cannot check: revoked rather than left usable by anyone holding them.
     await q.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE dpop_jkt IS NOT NULL AND revoked_at IS NULL`);
     await q.query(`ALTER TABLE refresh_tokens DROP COLUMN dpop_jkt`);
+    // A code lives 60 seconds: one bound to a key is simply dropped.
+    await q.query(`DELETE FROM authorization_codes WHERE dpop_jkt IS NOT NULL AND issued_jti IS NULL`);
+    await q.query(`ALTER TABLE authorization_codes DROP COLUMN dpop_jkt`);
     await q.query(`ALTER TABLE resource_servers DROP COLUMN proof_of_possession`);
   }
 }

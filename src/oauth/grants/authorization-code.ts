@@ -72,6 +72,10 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
   if (!CODE_VERIFIER.test(verifier) || !pkceS256Matches(verifier, granted.codeChallenge)) {
     throw invalidGrant('code_verifier does not match the code challenge');
   }
+  // RFC 9449 §10: a code requested with dpop_jkt is exchanged only with a proof by that key.
+  if (granted.dpopJkt !== null && granted.dpopJkt !== request.dpopJkt) {
+    throw invalidGrant('The authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof signed by that key');
+  }
 
   const user = await deps.users.findById(granted.userId);
   if (!user || user.blocked) throw invalidGrant('The user of this authorization code can no longer sign in');
