@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { hkdfSync } from 'node:crypto';
 import Fastify, { FastifyInstance } from 'fastify';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import type { Config } from './config';
@@ -28,7 +29,7 @@ import { AuthorizationCodeService } from './domain/authorization/authorization-c
 import { UsedNonceService } from './domain/authorization/used-nonce.service';
 import { UsedTransactionService } from './domain/authorization/used-transaction.service';
 import { PushedAuthorizationRequestService } from './domain/authorization/pushed-authorization-request.service';
-import { UsedClientAssertionService } from './domain/client/used-client-assertion.service';
+import { UsedJtiService } from './domain/replay/used-jti.service';
 import { SessionService } from './domain/sign-in/session.service';
 import { LoginThrottleService } from './domain/sign-in/login-throttle.service';
 import { TokenReadModel } from './domain/token-read-model';
@@ -36,6 +37,9 @@ import { RevocationCheck } from './domain/revocation/revocation-check';
 import { EntityLookup } from './domain/entity-lookup';
 import { Registry } from './oauth/registry';
 import { TokenPipeline } from './oauth/tokens/pipeline';
+import { DpopNonces } from './oauth/dpop/nonce';
+import { DpopProofVerifier } from './oauth/dpop/proof';
+import { endpointUrl } from './lib/issuer-url';
 import type { CustomClaimsSource } from './oauth/tokens/token-context';
 import { GrantRegistry } from './oauth/grants/registry';
 import type { GrantDefinition } from './oauth/grants/grant';
@@ -175,7 +179,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;
-    const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
+    const masterKey = resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) });
+    const box = new SecretBox(masterKey);
     // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
     const applyChange = (payload: string, options: { reset?: boolean } = {}) => {
       if (options.reset) registry.clear(options);
@@ -275,11 +280,19 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       http.log,
     );
     // Client authentication of the token, introspection, revocation and PAR endpoints (assertions' jti claimed in the database).
+    const usedJtis = new UsedJtiService(dataSource, clock);
+    const dpop = new DpopProofVerifier({
+      clock,
+      replay: usedJtis,
+      // Nonces every instance accepts: an HMAC key derived from the master key.
+      nonces: new DpopNonces(Buffer.from(hkdfSync('sha256', masterKey, '', 'apiauth dpop nonce', 32)), clock),
+      nonceRequired: config.dpopNonceRequired,
+    });
     const clientAuth = new ClientAuthenticator({
       registry,
       clock,
       issuer: config.issuer,
-      assertions: new UsedClientAssertionService(dataSource, clock),
+      assertions: usedJtis,
     });
     registerTokenEndpoint(http, {
       origins,
@@ -287,6 +300,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       rateLimits: oauthLimits,
       grants,
       services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens, validator, verifier, roles },
+      dpop,
+      url: endpointUrl(config.issuer, '/oauth/token'),
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
     });
     registerIntrospectionEndpoint(http, {
@@ -297,7 +312,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)),
     });
     registerRevocationEndpoint(http, { clientAuth, validator, refreshTokens, revocations, origins, rateLimits: oauthLimits });
-    registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoAudience });
+    registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoAudience, dpop });
     const sessions = new SessionService(dataSource, clock, config.session);
     const audiences = { defaultAudience: config.defaultAudience, userinfo: userinfoAudience };
     // Pushed authorization requests (RFC 9126): pushed at /oauth/par, redeemed once by /authorize.
@@ -368,6 +383,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         audience: config.managementAudience,
         audit,
         introspection: config.graphql.introspection,
+        dpop,
+        url: endpointUrl(config.issuer, '/graphql'),
         limits: graphqlRateLimits(
           { perCaller: config.rateLimits.graphqlCaller, tokenlessPerAddress: config.rateLimits.graphqlTokenless },
           rateLimit,

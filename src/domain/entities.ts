@@ -2,7 +2,7 @@ import { ResourceServerEntity } from './resource-server/resource-server.entity';
 import { ScopeEntity } from './resource-server/scope.entity';
 import { ClientEntity } from './client/client.entity';
 import { ClientSecretEntity } from './client/client-secret.entity';
-import { UsedClientAssertionEntity } from './client/used-client-assertion.entity';
+import { UsedJtiEntity } from './replay/used-jti.entity';
 import { ClientGrantEntity } from './client-grant/client-grant.entity';
 import { ResourceServerSecretEntity, SigningKeyEntity } from '../crypto/signing-key.entity';
 import { RevokedTokenEntity, TokenWatermarkEntity } from './revocation/revocation.entities';
@@ -27,7 +27,7 @@ export const entities = [
   ScopeEntity,
   ClientEntity,
   ClientSecretEntity,
-  UsedClientAssertionEntity,
+  UsedJtiEntity,
   ClientGrantEntity,
   SigningKeyEntity,
   ResourceServerSecretEntity,

@@ -12,7 +12,7 @@ export interface PurgeCounts {
   userSessions: number;
   usedTransactions: number;
   usedNonces: number;
-  usedClientAssertions: number;
+  usedJtis: number;
   pushedAuthorizationRequests: number;
   loginFailures: number;
   refreshTokens: number;
@@ -83,7 +83,7 @@ export class Housekeeping {
       userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`),
       usedTransactions: await deleted(`DELETE FROM used_transactions WHERE expires_at <= $1`),
       usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= $1`),
-      usedClientAssertions: await deleted(`DELETE FROM used_client_assertions WHERE expires_at <= $1`),
+      usedJtis: await deleted(`DELETE FROM used_jtis WHERE expires_at <= $1`),
       pushedAuthorizationRequests: await deleted(`DELETE FROM pushed_authorization_requests WHERE expires_at <= $1`),
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(

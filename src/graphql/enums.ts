@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { SIGNING_ALGORITHMS, SigningAlgorithm, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
+import { PROOF_OF_POSSESSION, SIGNING_ALGORITHMS, SigningAlgorithm, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
 import { APP_TYPES, GRANT_TYPES, REFRESH_TOKEN_ROTATIONS, TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/client/client.rules';
 import { ASYMMETRIC_ALGORITHMS } from '../crypto/key-ring';
 
@@ -40,6 +40,17 @@ registerEnumType(TokenDialectEnum, {
     ACCESS_TOKEN_AUTHZ: { description: 'ACCESS_TOKEN plus a `permissions` array.' },
     RFC9068_PROFILE: { description: 'RFC 9068 JWT access token profile: typ at+jwt, client_id (default).' },
     RFC9068_PROFILE_AUTHZ: { description: 'RFC9068_PROFILE plus a `permissions` array.' },
+  },
+});
+
+export const ProofOfPossessionEnum = enumOf(PROOF_OF_POSSESSION);
+registerEnumType(ProofOfPossessionEnum, {
+  name: 'ProofOfPossession',
+  description: "Whether an API's access tokens are bound to the client's key (DPoP, RFC 9449).",
+  valuesConfig: {
+    NONE: { description: 'Bearer tokens; a DPoP proof sent anyway is checked, then ignored (default).' },
+    DPOP_ALLOWED: { description: 'Bound to the key of the DPoP proof when the token request carries one (token_type DPoP), else Bearer.' },
+    DPOP_REQUIRED: { description: 'Every token request needs a DPoP proof; every token is bound.' },
   },
 });
 

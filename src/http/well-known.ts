@@ -10,6 +10,7 @@ import { authMethodNames, authSigningAlgorithms, confidentialAuthMethodNames } f
 import { RESPONSE_MODES, RESPONSE_TYPES } from '../oauth/response-types';
 import { PAR_PATH } from '../oauth/par-endpoint';
 import { endpointUrl } from '../lib/issuer-url';
+import { DPOP_SIGNING_ALGORITHMS } from '../oauth/dpop/proof';
 import { PUBLIC_CORS_HEADERS, registerPublicPreflight } from './cors';
 
 export const JWKS_MAX_AGE = 300;
@@ -49,6 +50,8 @@ export function authorizationServerMetadata(issuer: string, grants: GrantRegistr
     require_pushed_authorization_requests: false,
     // RFC 9207: authorization responses carry `iss`.
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: the algorithms of DPoP proofs (token endpoint, Management API, userinfo).
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
     service_documentation: endpointUrl(issuer, '/graphql'),
   };
 }

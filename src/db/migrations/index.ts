@@ -9,6 +9,7 @@ import { OidcSessions1763856000007 } from './1763856000007-OidcSessions';
 import { ProtocolHardening1763856000008 } from './1763856000008-ProtocolHardening';
 import { ClientKeys1763856000009 } from './1763856000009-ClientKeys';
 import { PushedAuthorizationRequests1763856000010 } from './1763856000010-PushedAuthorizationRequests';
+import { Dpop1763856000012 } from './1763856000012-Dpop';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   ProtocolHardening1763856000008,
   ClientKeys1763856000009,
   PushedAuthorizationRequests1763856000010,
+  Dpop1763856000012,
 ];

@@ -31,6 +31,10 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'varchar', length: 255, nullable: true })
   nonce!: string | null;
 
+  /** The `dpop_jkt` of the authorization request (RFC 9449 §10); null: unbound. */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 43, nullable: true })
+  dpopJkt!: string | null;
+
   /** The public id of the sign-in session that granted the code (the ID token's `sid`). */
   @Column({ type: 'varchar', length: 64, nullable: true })
   sid!: string | null;

@@ -105,6 +105,7 @@ async function ensureBuiltinApi(
       tokenLifetimeForWeb: 7_200,
       enforcePolicies: false,
       tokenDialect: 'RFC9068_PROFILE',
+      proofOfPossession: 'NONE',
       isSystem: true,
       builtin,
     });

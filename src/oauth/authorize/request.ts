@@ -26,6 +26,9 @@ export type Prompt = 'none' | 'login' | 'consent';
 export const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent'];
 /** An S256 challenge is the base64url SHA-256 of the verifier: exactly 43 characters (RFC 7636 §4.2). */
 export const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** An RFC 7638 SHA-256 thumbprint, base64url (`dpop_jkt`). */
+const JKT = /^[A-Za-z0-9_-]{43}$/;
+
 /** Longest nonce (the used_nonces and authorization_codes columns). */
 export const NONCE_MAX = 255;
 /** Largest max_age accepted (seconds): ten years, far beyond any session. */
@@ -76,6 +79,8 @@ export interface AuthorizationRequest extends ResponseTarget {
   nonce: string | undefined;
   /** OpenID Connect max_age (seconds): a sign-in older than this must be done again. */
   maxAge: number | undefined;
+  /** RFC 9449 §10 `dpop_jkt`: the code is exchanged only with a DPoP proof by the key of this thumbprint. */
+  dpopJkt: string | undefined;
   /** The redirect URI's host is localhost or a loopback address. */
   loopbackRedirect: boolean;
   /** The client pushed these parameters first (RFC 9126), authenticated. */
@@ -258,6 +263,12 @@ export async function validateAuthorizationRequest(
     codeChallenge = challenge;
     codeChallengeMethod = 'S256';
   }
+  // 7b. dpop_jkt (RFC 9449 §10): the thumbprint (SHA-256, base64url) of the key the code is bound to.
+  const dpopJkt = get('dpop_jkt');
+  if (dpopJkt !== undefined) {
+    if (responseType !== 'code') throw fail('invalid_request', 'dpop_jkt is only for response_type=code');
+    if (!JKT.test(dpopJkt)) throw fail('invalid_request', 'dpop_jkt must be 43 base64url characters (a SHA-256 JWK thumbprint)');
+  }
   // 8. nonce: required with the implicit grant (remembered so a response cannot be replayed); with
   // a code, optional and repeated in the ID token (OpenID Connect Core §3.1.2.1).
   const nonce = get('nonce');
@@ -286,6 +297,7 @@ export async function validateAuthorizationRequest(
     codeChallengeMethod,
     nonce,
     maxAge,
+    dpopJkt,
     loopbackRedirect: isLoopbackRedirect(redirectUri),
     pushed,
   };

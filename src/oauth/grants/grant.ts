@@ -38,6 +38,8 @@ export interface GrantRequest {
   /** x-request-id of the HTTP request, for the token context. */
   requestId: string;
   services: GrantServices;
+  /** The key thumbprint of the request's valid DPoP proof (RFC 9449), if it had one. */
+  dpopJkt?: string;
 }
 
 /** The token response of a grant: the access token and, when issued, a refresh token and an ID token (OpenID Connect). */

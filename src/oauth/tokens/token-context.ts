@@ -22,6 +22,8 @@ export interface TokenContext {
   requestId?: string;
   /** Token exchange (RFC 8693) only: the subject's `sub` kept, `act`, and the tokens it is exchanged from. */
   delegation?: Delegation;
+  /** The RFC 7638 thumbprint of the key of the request's DPoP proof, when it carried a valid one. */
+  dpopJkt?: string;
 }
 
 /**
