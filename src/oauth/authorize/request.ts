@@ -1,5 +1,5 @@
 import { CLIENT_ID_MAX } from '../../domain/client/client.rules';
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import { isLoopbackHost } from '../../domain/validation';
 import { hasControlCharacter } from '../../lib/control-characters';
 import { DefaultAudiences, resolveAuthorizationApi } from '../audience';
@@ -68,7 +68,7 @@ export class AuthorizeError extends Error {
 export interface AuthorizationRequest extends ResponseTarget {
   /** The request parameters as received (re-validated at every step of the flow). */
   params: [string, string][];
-  client: ClientEntity;
+  client: TokenClient;
   api: CachedApi;
   responseType: ResponseType;
   scopes: string[];

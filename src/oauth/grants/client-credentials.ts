@@ -1,4 +1,4 @@
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import { resolveApi } from '../audience';
 import { accessDenied, invalidScope } from '../errors';
 import type { CachedApi } from '../registry';
@@ -25,7 +25,7 @@ export const clientCredentialsGrant: GrantDefinition = {
  */
 export async function issueClientCredentials(
   services: Pick<GrantServices, 'registry' | 'pipeline'>,
-  client: ClientEntity,
+  client: TokenClient,
   api: CachedApi,
   requested: string[] | undefined,
   requestId?: string,

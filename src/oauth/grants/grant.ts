@@ -1,4 +1,4 @@
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import type { GrantType } from '../../domain/client/client.rules';
 import type { UserEntity } from '../../domain/user/user.entity';
 import type { AuthorizationCodeService } from '../../domain/authorization/authorization-code.service';
@@ -33,7 +33,7 @@ export interface GrantServices {
 
 /** One token request, after client authentication and the client's grant-type check. */
 export interface GrantRequest {
-  client: ClientEntity;
+  client: TokenClient;
   params: Map<string, string>;
   /** x-request-id of the HTTP request, for the token context. */
   requestId: string;
@@ -66,12 +66,12 @@ export interface GrantDefinition {
 }
 
 /** Whether the client's settings allow it this grant. */
-export function isClientAllowed(client: ClientEntity, grant: Pick<GrantDefinition, 'requiredClientGrant'>): boolean {
+export function isClientAllowed(client: TokenClient, grant: Pick<GrantDefinition, 'requiredClientGrant'>): boolean {
   return client.grantTypes.includes(grant.requiredClientGrant);
 }
 
 /** `unauthorized_client` unless the client is allowed this grant. */
-export function assertClientAllowed(client: ClientEntity, grant: Pick<GrantDefinition, 'grantType' | 'requiredClientGrant'>): void {
+export function assertClientAllowed(client: TokenClient, grant: Pick<GrantDefinition, 'grantType' | 'requiredClientGrant'>): void {
   if (!isClientAllowed(client, grant)) {
     throw unauthorizedClient(`This client is not allowed the ${grant.grantType} grant`);
   }

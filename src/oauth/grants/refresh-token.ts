@@ -4,14 +4,14 @@ import { accessTokenScopes, isIdentityScope, OFFLINE_ACCESS } from '../standard-
 import { authenticationOf } from '../../domain/sign-in/authentication';
 import type { GrantDefinition, GrantRequest, GrantResponse } from './grant';
 import type { IssuedToken } from '../tokens/pipeline';
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import { isPublicClient } from '../../domain/client/client.rules';
 
 /**
  * The key a new refresh-token family is bound to (RFC 9449 §5): a public client's, when its access
  * token was bound (a confidential client's refresh tokens are bound to its authentication instead).
  */
-export function refreshTokenBinding(client: ClientEntity, token: IssuedToken): string | null {
+export function refreshTokenBinding(client: TokenClient, token: IssuedToken): string | null {
   return token.jkt !== undefined && isPublicClient(client.appType) ? token.jkt : null;
 }
 

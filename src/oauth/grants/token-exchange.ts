@@ -1,4 +1,4 @@
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import { isPublicClient } from '../../domain/client/client.rules';
 import { userIdOfSubject } from '../../domain/user/subject';
 import type { UserEntity } from '../../domain/user/user.entity';
@@ -132,7 +132,7 @@ async function exchangeToken({ client, params, requestId, services }: GrantReque
 /** A subject or actor token of a supported type, verified; `invalid_request` for anything else. */
 async function readToken(
   services: GrantServices,
-  client: ClientEntity,
+  client: TokenClient,
   token: string,
   type: string,
   name: string,

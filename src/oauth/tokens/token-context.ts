@@ -1,4 +1,4 @@
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import type { UserEntity } from '../../domain/user/user.entity';
 import type { CachedApi } from '../registry';
 import { type Delegation, EXCHANGED_FROM } from './delegation';
@@ -10,7 +10,7 @@ import { type Delegation, EXCHANGED_FROM } from './delegation';
 export interface TokenContext {
   /** The OAuth grant_type value (`client_credentials`, `authorization_code`, `refresh_token`, `implicit`, …). */
   grantType: string;
-  client: ClientEntity;
+  client: TokenClient;
   api: CachedApi;
   /** The user the token acts for; null for machine tokens. */
   user: UserEntity | null;
