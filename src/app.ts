@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { hkdfSync } from 'node:crypto';
 import Fastify, { FastifyInstance } from 'fastify';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import type { Config } from './config';
@@ -12,7 +13,7 @@ import { KeyRing, AsymmetricAlgorithm } from './crypto/key-ring';
 import { ResourceServerService } from './domain/resource-server/resource-server.service';
 import { ClientService } from './domain/client/client.service';
 import { ClientGrantService } from './domain/client-grant/client-grant.service';
-import { bootstrapManagement, BootstrapResult } from './domain/management/bootstrap';
+import { bootstrapManagement, BootstrapResult, createFirstManagementClient, ManagementCredentials } from './domain/management/bootstrap';
 import { AuditLog } from './domain/audit/audit-log';
 import { SigningKeyService } from './domain/signing-key/signing-key.service';
 import { RevocationService } from './domain/revocation/revocation.service';
@@ -27,7 +28,8 @@ import { Housekeeping } from './domain/housekeeping';
 import { AuthorizationCodeService } from './domain/authorization/authorization-code.service';
 import { UsedNonceService } from './domain/authorization/used-nonce.service';
 import { UsedTransactionService } from './domain/authorization/used-transaction.service';
-import { UsedClientAssertionService } from './domain/client/used-client-assertion.service';
+import { PushedAuthorizationRequestService } from './domain/authorization/pushed-authorization-request.service';
+import { UsedJtiService } from './domain/replay/used-jti.service';
 import { SessionService } from './domain/sign-in/session.service';
 import { LoginThrottleService } from './domain/sign-in/login-throttle.service';
 import { TokenReadModel } from './domain/token-read-model';
@@ -35,6 +37,9 @@ import { RevocationCheck } from './domain/revocation/revocation-check';
 import { EntityLookup } from './domain/entity-lookup';
 import { Registry } from './oauth/registry';
 import { TokenPipeline } from './oauth/tokens/pipeline';
+import { DpopNonces } from './oauth/dpop/nonce';
+import { DpopProofVerifier } from './oauth/dpop/proof';
+import { endpointUrl } from './lib/issuer-url';
 import type { CustomClaimsSource } from './oauth/tokens/token-context';
 import { GrantRegistry } from './oauth/grants/registry';
 import type { GrantDefinition } from './oauth/grants/grant';
@@ -43,6 +48,7 @@ import { TokenValidator } from './oauth/token-validator';
 import { registerIntrospectionEndpoint } from './oauth/introspection-endpoint';
 import { registerRevocationEndpoint } from './oauth/revocation-endpoint';
 import { registerTokenEndpoint } from './oauth/token-endpoint';
+import { registerPushedAuthorizationRequestEndpoint } from './oauth/par-endpoint';
 import { ClientOrigins } from './oauth/client-origins';
 import { ClientAuthenticator } from './oauth/client-auth/authenticate';
 import { registerAuthorizeEndpoint } from './oauth/authorize/endpoint';
@@ -95,6 +101,11 @@ export interface App {
   /** The sources of custom claims every token goes through (the per-API token hook). */
   customClaims: CustomClaimsSource[];
   bootstrap: BootstrapResult;
+  /**
+   * A first start without BOOTSTRAP_CLIENT_ID: creates the management client and returns its
+   * credentials, to be shown once; undefined when some client can already call the Management API.
+   */
+  createFirstManagementClient(): Promise<ManagementCredentials | undefined>;
   /** The Prometheus endpoint's server, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
   /** Marks the instance as shutting down: /readyz answers 503 from now on (close() does it too). */
@@ -171,7 +182,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
   let listener: ChangeListener | undefined;
   try {
     const dataSource = database.dataSource;
-    const box = new SecretBox(resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) }));
+    const masterKey = resolveMasterKey({ masterKey: config.masterKey, dataDir: config.dataDir, warn: (m) => http.log.warn(m) });
+    const box = new SecretBox(masterKey);
     // Cache invalidation, for changes committed here (at once) and on any instance (NOTIFY).
     const applyChange = (payload: string, options: { reset?: boolean } = {}) => {
       if (options.reset) registry.clear(options);
@@ -256,7 +268,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const grants = new GrantRegistry();
     for (const grant of options.grants ?? []) grants.register(grant);
     const verifier = new AccessTokenVerifier(keyRing, config.issuer, clock);
-    const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource));
+    const validator = new TokenValidator(registry, verifier, new RevocationCheck(dataSource), users);
     const testTokens = new TestTokenService({ registry, pipeline, audit }, reads);
 
     registerBodyParsers(http);
@@ -271,19 +283,29 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       rateLimit,
       http.log,
     );
-    // Client authentication of the token, introspection and revocation endpoints (assertions' jti claimed in the database).
+    // Client authentication of the token, introspection, revocation and PAR endpoints (assertions' jti claimed in the database).
+    const usedJtis = new UsedJtiService(dataSource, clock);
+    const dpop = new DpopProofVerifier({
+      clock,
+      replay: usedJtis,
+      // Nonces every instance accepts: an HMAC key derived from the master key.
+      nonces: new DpopNonces(Buffer.from(hkdfSync('sha256', masterKey, '', 'apiauth dpop nonce', 32)), clock),
+      nonceRequired: config.dpopNonceRequired,
+    });
     const clientAuth = new ClientAuthenticator({
       registry,
       clock,
       issuer: config.issuer,
-      assertions: new UsedClientAssertionService(dataSource, clock),
+      assertions: usedJtis,
     });
     registerTokenEndpoint(http, {
       origins,
       clientAuth,
       rateLimits: oauthLimits,
       grants,
-      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens, deviceAuthorizations },
+      services: { registry, pipeline, clock, users, authorizationCodes, refreshTokens, validator, verifier, roles, deviceAuthorizations },
+      dpop,
+      url: endpointUrl(config.issuer, '/oauth/token'),
       observe: metrics && ((grantType, outcome) => metrics.tokenRequest(grantType, outcome)),
     });
     registerIntrospectionEndpoint(http, {
@@ -294,13 +316,23 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       observe: metrics && ((outcome) => metrics.introspectionRequest(outcome)),
     });
     registerRevocationEndpoint(http, { clientAuth, validator, refreshTokens, revocations, origins, rateLimits: oauthLimits });
-    registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoAudience });
+    registerUserinfoEndpoint(http, { validator, registry, users, origins, audience: userinfoAudience, dpop });
     const sessions = new SessionService(dataSource, clock, config.session);
+    const audiences = { defaultAudience: config.defaultAudience, userinfo: userinfoAudience };
+    // Pushed authorization requests (RFC 9126): pushed at /oauth/par, redeemed once by /authorize.
+    const pushedRequests = new PushedAuthorizationRequestService(dataSource, clock);
+    registerPushedAuthorizationRequestEndpoint(http, {
+      clientAuth,
+      validation: { registry, audiences },
+      pushedRequests,
+      origins,
+      rateLimits: oauthLimits,
+    });
     // GET /authorize with its sign-in and consent pages (POST /authorize/login, /authorize/consent).
     registerAuthorizeEndpoint(http, {
       issuer: config.issuer,
       registry,
-      audiences: { defaultAudience: config.defaultAudience, userinfo: userinfoAudience },
+      audiences,
       box,
       clock,
       pipeline,
@@ -312,10 +344,10 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       authorizationCodes,
       usedNonces: new UsedNonceService(dataSource, clock),
       usedTransactions: new UsedTransactionService(dataSource),
+      pushedRequests,
     });
     // The device authorization grant (RFC 8628): POST /oauth/device/code, and the verification page
     // GET/POST /device with its sign-in and consent (POST /device/login, /device/consent).
-    const audiences = { defaultAudience: config.defaultAudience, userinfo: userinfoAudience };
     registerDeviceAuthorizationEndpoint(http, {
       issuer: config.issuer,
       registry,
@@ -379,6 +411,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         audience: config.managementAudience,
         audit,
         introspection: config.graphql.introspection,
+        dpop,
+        url: endpointUrl(config.issuer, '/graphql'),
         limits: graphqlRateLimits(
           { perCaller: config.rateLimits.graphqlCaller, tokenlessPerAddress: config.rateLimits.graphqlTokenless },
           rateLimit,
@@ -413,6 +447,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       refreshTokens,
       customClaims,
       bootstrap,
+      createFirstManagementClient: () => createFirstManagementClient(dataSource, changes),
       metricsServer,
       beginShutdown() {
         shuttingDown = true;

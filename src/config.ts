@@ -54,6 +54,8 @@ export interface Config {
   shutdownDelaySeconds: number;
   /** One JSON line per completed request (ACCESS_LOG). */
   accessLog: boolean;
+  /** DPOP_NONCE_REQUIRED: every DPoP proof must carry a server nonce (RFC 9449 §8, §9); off by default. */
+  dpopNonceRequired: boolean;
   /** Prometheus `GET /metrics` on a port of its own; undefined: no metrics endpoint (and no metric collection). */
   metrics: { port: number; host: string } | undefined;
   /**
@@ -209,6 +211,9 @@ export function loadConfig(env: Env = process.env): Config {
   if (shutdownDelaySeconds >= shutdownTimeoutSeconds) {
     problems.push('SHUTDOWN_DELAY_SECONDS must be shorter than SHUTDOWN_TIMEOUT_SECONDS');
   }
+  const dpopNonceText = (read('DPOP_NONCE_REQUIRED') ?? 'false').toLowerCase();
+  if (dpopNonceText !== 'true' && dpopNonceText !== 'false')
+    problems.push(`DPOP_NONCE_REQUIRED must be true or false (got "${dpopNonceText}")`);
   const accessLogText = (read('ACCESS_LOG') ?? 'true').toLowerCase();
   if (accessLogText !== 'true' && accessLogText !== 'false') problems.push(`ACCESS_LOG must be true or false (got "${accessLogText}")`);
   let metrics: Config['metrics'];
@@ -306,6 +311,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutSeconds,
     shutdownDelaySeconds,
     accessLog: accessLogText !== 'false',
+    dpopNonceRequired: dpopNonceText === 'true',
     metrics,
     tokenHookAllowedHosts,
     corsOrigins,

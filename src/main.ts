@@ -4,7 +4,8 @@ import { performance } from 'node:perf_hooks';
 import { Config, ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { runPrimary } from './primary';
-import { endpointUrl } from './lib/issuer-url';
+import { assertPortFree } from './lib/port-free';
+import { printManagementCredentials, printWhatNext } from './credentials-banner';
 import { isShutdownMessage } from './lib/worker-supervisor';
 
 /**
@@ -40,8 +41,16 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
     });
   }
 
+  // A cluster's workers share the port the primary holds; a single process checks it before it
+  // creates anything (database, keys, a management client).
+  if (worker === undefined) await assertPortFree(config.host, config.port);
   const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker } });
-  await app.http.listen({ port: config.port, host: config.host });
+  try {
+    await app.http.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const log = app.http.log;
   log.info(
     {
@@ -51,7 +60,10 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
     },
     'apiauth ready',
   );
-  if (app.bootstrap.createdClient) printBootstrapCredentials(config.issuer, config.managementAudience, app.bootstrap.createdClient);
+  // Made only now that the service listens: its secret is shown at once, or the start failed before it existed.
+  const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
+  if (created) printManagementCredentials(config, created);
+  else if (worker === undefined || worker === 1) printWhatNext(config);
 
   // Graceful shutdown: /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
   // balancers notice), then the listener closes, requests in flight finish, the database closes.
@@ -88,25 +100,6 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   process.on('SIGINT', () => void stop('SIGINT'));
   onStopAsked = (reason) => void stop(reason, { fromPrimary: true });
   if (stopAsked !== undefined) onStopAsked(stopAsked);
-}
-
-/** Printed once, on the first start, to the terminal (not the structured log). */
-function printBootstrapCredentials(issuer: string, audience: string, client: { clientId: string; clientSecret: string }): void {
-  process.stdout.write(
-    [
-      '',
-      '================ Management API credentials (shown once) ================',
-      `client_id:     ${client.clientId}`,
-      `client_secret: ${client.clientSecret}`,
-      '',
-      'Get a management token:',
-      `  curl -s -u '${client.clientId}:${client.clientSecret}' \\`,
-      `    -d grant_type=client_credentials -d 'audience=${audience}' \\`,
-      `    ${endpointUrl(issuer, '/oauth/token')}`,
-      '=========================================================================',
-      '',
-    ].join('\n'),
-  );
 }
 
 main().catch((error) => {

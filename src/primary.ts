@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { assertPortFree } from './lib/port-free';
 import pino from 'pino';
 import type { Config } from './config';
 import { loggerOptions } from './http/logging';
@@ -23,6 +24,8 @@ const SHUTDOWN_GRACE_MS = 2000;
  */
 export async function runPrimary(config: Config): Promise<void> {
   const started = performance.now();
+  // Before any worker creates anything (see main.ts).
+  await assertPortFree(config.host, config.port);
   const log = pino(loggerOptions(config.logLevel, undefined, 0) as pino.LoggerOptions);
   // Without Redis, one budget for the machine rather than one per worker.
   if (!config.redis) countClusterRateLimits();

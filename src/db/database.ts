@@ -3,6 +3,7 @@ import type { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import { createDataSource, DatabaseTimeouts } from './data-source';
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './embedded-postgres';
 import { embeddedTemplateFor } from './embedded-template';
+import { lockDataDir } from './data-dir-lock';
 
 export interface Database {
   dataSource: DataSource;
@@ -32,9 +33,15 @@ export async function openDatabase(
   },
 ): Promise<Database> {
   const pgdata = path.join(config.dataDir, 'pgdata');
+  const unlock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
   const embedded =
     config.databaseUrl === undefined
-      ? await startEmbeddedPostgres({ dataDir: pgdata, template: embeddedTemplateFor(pgdata, options.embeddedTemplateFile) })
+      ? await startEmbeddedPostgres({ dataDir: pgdata, template: embeddedTemplateFor(pgdata, options.embeddedTemplateFile) }).catch(
+          (error: unknown) => {
+            unlock?.();
+            throw error;
+          },
+        )
       : undefined;
   const url = embedded?.url ?? config.databaseUrl!;
   const poolSize = options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined);
@@ -54,6 +61,7 @@ export async function openDatabase(
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
     await embedded?.stop();
+    unlock?.();
     throw error;
   }
   return {
@@ -66,6 +74,7 @@ export async function openDatabase(
     async close() {
       await dataSource.destroy();
       await embedded?.stop();
+      unlock?.();
     },
   };
 }

@@ -2,7 +2,7 @@ import { ResourceServerEntity } from './resource-server/resource-server.entity';
 import { ScopeEntity } from './resource-server/scope.entity';
 import { ClientEntity } from './client/client.entity';
 import { ClientSecretEntity } from './client/client-secret.entity';
-import { UsedClientAssertionEntity } from './client/used-client-assertion.entity';
+import { UsedJtiEntity } from './replay/used-jti.entity';
 import { ClientGrantEntity } from './client-grant/client-grant.entity';
 import { ResourceServerSecretEntity, SigningKeyEntity } from '../crypto/signing-key.entity';
 import { RevokedTokenEntity, TokenWatermarkEntity } from './revocation/revocation.entities';
@@ -12,6 +12,7 @@ import { UserGrantEntity } from './user-grant/user-grant.entity';
 import {
   AuthorizationCodeEntity,
   LoginFailureEntity,
+  PushedAuthorizationRequestEntity,
   UsedNonceEntity,
   UsedTransactionEntity,
   UserSessionEntity,
@@ -27,7 +28,7 @@ export const entities = [
   ScopeEntity,
   ClientEntity,
   ClientSecretEntity,
-  UsedClientAssertionEntity,
+  UsedJtiEntity,
   ClientGrantEntity,
   SigningKeyEntity,
   ResourceServerSecretEntity,
@@ -41,6 +42,7 @@ export const entities = [
   LoginFailureEntity,
   UsedNonceEntity,
   UsedTransactionEntity,
+  PushedAuthorizationRequestEntity,
   RefreshTokenEntity,
   RoleEntity,
   RolePermissionEntity,

@@ -12,7 +12,8 @@ export interface PurgeCounts {
   userSessions: number;
   usedTransactions: number;
   usedNonces: number;
-  usedClientAssertions: number;
+  usedJtis: number;
+  pushedAuthorizationRequests: number;
   loginFailures: number;
   refreshTokens: number;
   deviceAuthorizations: number;
@@ -21,10 +22,11 @@ export interface PurgeCounts {
 /**
  * Periodic clean-up, so no table grows without bound: expired denylist entries and watermarks,
  * client and HS256 secrets past their grace period, audit events past retention, authorization codes
- * (an hour after they and the token they issued have expired), user sessions, used consent forms, implicit nonces and
- * client assertions past expiry, login-failure counters a day old and unlocked, refresh tokens past their absolute expiry or
- * revoked more than a day ago, device authorization requests past expiry. Every instance
- * runs it; the deletes are idempotent, so instances running together only repeat work.
+ * (an hour after they and the token they issued have expired), user sessions, used consent forms,
+ * implicit nonces, client assertions and pushed authorization requests past expiry, login-failure
+ * counters a day old and unlocked, refresh tokens past their absolute expiry or revoked more than a
+ * day ago, device authorization requests past expiry. Every instance runs it; the deletes are
+ * idempotent, so instances running together only repeat work.
  */
 export class Housekeeping {
   private timer: NodeJS.Timeout | undefined;
@@ -82,7 +84,8 @@ export class Housekeeping {
       userSessions: await deleted(`DELETE FROM user_sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`),
       usedTransactions: await deleted(`DELETE FROM used_transactions WHERE expires_at <= $1`),
       usedNonces: await deleted(`DELETE FROM used_nonces WHERE expires_at <= $1`),
-      usedClientAssertions: await deleted(`DELETE FROM used_client_assertions WHERE expires_at <= $1`),
+      usedJtis: await deleted(`DELETE FROM used_jtis WHERE expires_at <= $1`),
+      pushedAuthorizationRequests: await deleted(`DELETE FROM pushed_authorization_requests WHERE expires_at <= $1`),
       // Throttling rows whose lock is over and whose window started more than a day ago.
       loginFailures: await deleted(
         `DELETE FROM login_failures WHERE window_started_at < $1::timestamptz - interval '1 day' AND (locked_until IS NULL OR locked_until <= $1)`,

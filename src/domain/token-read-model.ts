@@ -10,12 +10,23 @@ import { ScopeEntity } from './resource-server/scope.entity';
 /** Grants read with their client (see clientForTokens); a client with more has them read one by one. */
 export const CLIENT_GRANTS_READ_MAX = 100;
 
+/**
+ * A client as the token service reads it: every setting, without what only the Management API
+ * shows (its description, position and timestamps). Cached for up to a million clients: each field
+ * left out is memory not held per client.
+ */
+export type TokenClient = Omit<ClientEntity, 'seq' | 'description' | 'createdAt' | 'updatedAt'>;
+const NOT_READ_FOR_TOKENS: ReadonlySet<string> = new Set(['seq', 'description', 'createdAt', 'updatedAt']);
+
+/** A client grant as the token service reads it: whose, for which API, which scopes. */
+export type TokenGrant = Pick<ClientGrantEntity, 'id' | 'clientUuid' | 'resourceServerId' | 'scopes'>;
+
 export interface ClientForTokens {
-  client: ClientEntity;
+  client: TokenClient;
   /** Its secrets that had not expired when read: SHA-256 hash and expiry. */
   secrets: { hash: string; expiresAt: Date | null }[];
   /** Every client grant of the client; null when it has more than CLIENT_GRANTS_READ_MAX. */
-  grants: ClientGrantEntity[] | null;
+  grants: TokenGrant[] | null;
 }
 
 /**
@@ -44,7 +55,8 @@ export class TokenReadModel {
     // change the prepared statement's result type ("cached plan must not change result type").
     this.clientColumns ??= this.dataSource
       .getMetadata(ClientEntity)
-      .columns.map((column) => `c.${column.databaseName}`)
+      .columns.filter((column) => !NOT_READ_FOR_TOKENS.has(column.propertyName))
+      .map((column) => `c.${column.databaseName}`)
       .join(', ');
     const rows = await preparedQuery(
       this.dataSource,
@@ -55,7 +67,7 @@ export class TokenReadModel {
             (SELECT secret_hash, expires_at FROM client_secrets WHERE client_id = c.id AND (expires_at IS NULL OR expires_at > $2)) s
          ) AS live_secrets,
          (SELECT COALESCE(json_agg(g), '[]') FROM
-            (SELECT * FROM client_grants WHERE client_id = c.id ORDER BY seq LIMIT ${CLIENT_GRANTS_READ_MAX + 1}) g
+            (SELECT id, client_id, resource_server_id, scopes FROM client_grants WHERE client_id = c.id ORDER BY seq LIMIT ${CLIENT_GRANTS_READ_MAX + 1}) g
          ) AS all_grants
        FROM clients c WHERE c.client_id = $1`,
         values: [clientId, this.clock.now()],
@@ -117,7 +129,7 @@ export class TokenReadModel {
   }
 
   /** The client grant of a client (uuid) for an API (uuid); null when there is none. */
-  grant(clientUuid: string, apiUuid: string): Promise<ClientGrantEntity | null> {
+  grant(clientUuid: string, apiUuid: string): Promise<TokenGrant | null> {
     return this.dataSource.manager.findOneBy(ClientGrantEntity, { clientUuid, resourceServerId: apiUuid });
   }
 }

@@ -1,5 +1,5 @@
 import { registerEnumType } from 'type-graphql';
-import { SIGNING_ALGORITHMS, SigningAlgorithm, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
+import { PROOF_OF_POSSESSION, SIGNING_ALGORITHMS, SigningAlgorithm, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
 import { APP_TYPES, GRANT_TYPES, REFRESH_TOKEN_ROTATIONS, TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/client/client.rules';
 import { ASYMMETRIC_ALGORITHMS } from '../crypto/key-ring';
 
@@ -43,6 +43,17 @@ registerEnumType(TokenDialectEnum, {
   },
 });
 
+export const ProofOfPossessionEnum = enumOf(PROOF_OF_POSSESSION);
+registerEnumType(ProofOfPossessionEnum, {
+  name: 'ProofOfPossession',
+  description: "Whether an API's access tokens are bound to the client's key (DPoP, RFC 9449).",
+  valuesConfig: {
+    NONE: { description: 'Bearer tokens; a DPoP proof sent anyway is checked, then ignored (default).' },
+    DPOP_ALLOWED: { description: 'Bound to the key of the DPoP proof when the token request carries one (token_type DPoP), else Bearer.' },
+    DPOP_REQUIRED: { description: 'Every token request needs a DPoP proof; every token is bound.' },
+  },
+});
+
 export const AppTypeEnum = enumOf(APP_TYPES);
 registerEnumType(AppTypeEnum, {
   name: 'ApplicationType',
@@ -56,7 +67,15 @@ registerEnumType(AppTypeEnum, {
 });
 
 export const GrantTypeEnum = enumOf(GRANT_TYPES);
-registerEnumType(GrantTypeEnum, { name: 'GrantType', description: 'OAuth 2.0 grant types a client may use.' });
+registerEnumType(GrantTypeEnum, {
+  name: 'GrantType',
+  description: 'OAuth 2.0 grant types a client may use.',
+  valuesConfig: {
+    TOKEN_EXCHANGE: {
+      description: 'RFC 8693 token exchange (confidential clients): a token of this service for another API, on behalf of its subject.',
+    },
+  },
+});
 
 export const TokenEndpointAuthMethodEnum = enumOf(TOKEN_ENDPOINT_AUTH_METHODS);
 registerEnumType(TokenEndpointAuthMethodEnum, {

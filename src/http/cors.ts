@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { allowOriginHeaders, isPreflight, preflightHeaders } from '../lib/cors';
 
-/** Request headers a management-API frontend sends (Apollo Client's CSRF opt-in included). */
-export const GRAPHQL_CORS_REQUEST_HEADERS = ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight'] as const;
+/** Request headers a management-API frontend sends (Apollo Client's CSRF opt-in included; `dpop` with DPoP-bound tokens). */
+export const GRAPHQL_CORS_REQUEST_HEADERS = ['content-type', 'authorization', 'x-request-id', 'apollo-require-preflight', 'dpop'] as const;
 const GRAPHQL_METHODS = ['GET', 'POST', 'OPTIONS'] as const;
 const PUBLIC_METHODS = ['GET', 'HEAD', 'OPTIONS'] as const;
 

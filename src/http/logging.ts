@@ -23,6 +23,8 @@ const SECRET_FIELDS = [
   'access_token',
   'refresh_token',
   'id_token',
+  'subject_token',
+  'actor_token',
   'code',
   'code_verifier',
   'password',

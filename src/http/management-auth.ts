@@ -1,4 +1,6 @@
-import { bearerChallenge, bearerToken } from '../oauth/bearer';
+import { bearerChallenge, dpopChallenge, presentedToken } from '../oauth/bearer';
+import { DpopError, type DpopProofVerifier } from '../oauth/dpop/proof';
+import { checkSenderConstraint } from '../oauth/dpop/sender-constraint';
 import { isDatabaseUnavailable } from '../db/database-errors';
 import { SERVICE_UNAVAILABLE } from './graphql-errors';
 import { Kind, parse, OperationDefinitionNode } from 'graphql';
@@ -54,6 +56,10 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
  * that static page first (graphql-route.ts, explorer.ts), so every request this hook sees is a
  * GraphQL request, or (introspection off) a request for the schema's SDL.
  *
+ * A DPoP-bound token (RFC 9449) is accepted as `Authorization: DPoP <token>` with a proof by its
+ * key for this request, never as Bearer (see checkSenderConstraint); a refused proof is a 401
+ * `WWW-Authenticate: DPoP` challenge (`invalid_dpop_proof`, or `use_dpop_nonce` with `DPoP-Nonce`).
+ *
  * Rate limits (`limits`): requests without a valid token count against their address's tokenless
  * budget (a spent one answers 429 instead of 401, and writes no audit event); valid ones against
  * their caller's budget.
@@ -64,20 +70,26 @@ export function createManagementAuth(deps: {
   audit: AuditLog;
   introspection: boolean;
   limits: GraphQLRateLimits;
+  dpop: DpopProofVerifier;
+  /** The URL of /graphql under the issuer: the `htu` of DPoP proofs. */
+  url: string;
 }) {
-  /** `reason`: why, for the log and the audit event only. */
-  const reject = async (request: FastifyRequest, reply: FastifyReply, reason: string) => {
+  /** `reason`: why, for the log and the audit event only; `proof`: a refused DPoP proof, answered with its own challenge. */
+  const reject = async (request: FastifyRequest, reply: FastifyReply, reason: string, proof?: DpopError) => {
     if (!(await deps.limits.admitTokenless(request, reply))) return;
     request.log.info({ reason }, 'management API token refused');
     deps.audit.recordDenied(
       { subject: null, clientId: null, requestId: String(request.id) },
-      { operation: 'authenticate', summary: { reason: 'invalid_token', description: reason } },
+      { operation: 'authenticate', summary: { reason: proof?.error ?? 'invalid_token', description: reason } },
     );
+    if (proof) reply.headers(proof.headers);
     return reply
       .code(401)
       .header(
         'WWW-Authenticate',
-        bearerChallenge({ realm: 'management', error: 'invalid_token', error_description: MANAGEMENT_TOKEN_REQUIRED }),
+        proof
+          ? dpopChallenge({ realm: 'management', error: proof.error, error_description: proof.description })
+          : bearerChallenge({ realm: 'management', error: 'invalid_token', error_description: MANAGEMENT_TOKEN_REQUIRED }),
       )
       .header('Cache-Control', 'no-store')
       .send({ errors: [{ message: MANAGEMENT_TOKEN_REQUIRED, extensions: { code: 'UNAUTHENTICATED' } }] });
@@ -95,13 +107,19 @@ export function createManagementAuth(deps: {
       await reject(request, reply, 'An access token for the Management API is required');
       return;
     }
-    const token = bearerToken(header);
-    if (!token) {
-      await reject(request, reply, 'The Authorization header must be: Bearer <access token>');
+    const presented = presentedToken(header);
+    if (!presented) {
+      await reject(request, reply, 'The Authorization header must be: Bearer <access token> (or DPoP <access token>)');
       return;
     }
     try {
-      const { payload, clientId } = await deps.validator.validate(token, { audience: deps.audience });
+      const { payload, clientId } = await deps.validator.validate(presented.token, { audience: deps.audience });
+      const proof = await checkSenderConstraint(deps.dpop, presented, payload, {
+        method: request.method,
+        url: deps.url,
+        headers: request.headers,
+      });
+      if (proof?.nonce !== undefined) reply.header('DPoP-Nonce', proof.nonce);
       const principal: Principal = {
         subject: String(payload.sub),
         clientId,
@@ -116,6 +134,10 @@ export function createManagementAuth(deps: {
           .code(503)
           .headers({ 'Retry-After': '1', 'Cache-Control': 'no-store' })
           .send({ errors: [SERVICE_UNAVAILABLE] });
+        return;
+      }
+      if (error instanceof DpopError) {
+        await reject(request, reply, error.description, error);
         return;
       }
       if (!(error instanceof InvalidTokenError)) throw error;

@@ -8,9 +8,11 @@ import { userinfoUrl } from '../oauth/userinfo-url';
 import type { GrantRegistry } from '../oauth/grants/registry';
 import { authMethodNames, authSigningAlgorithms, confidentialAuthMethodNames } from '../oauth/client-auth/registry';
 import { RESPONSE_MODES, RESPONSE_TYPES } from '../oauth/response-types';
+import { PAR_PATH } from '../oauth/par-endpoint';
 import { DEVICE_CODE_GRANT_TYPE } from '../oauth/grants/device-code';
 import { DEVICE_AUTHORIZATION_PATH } from '../oauth/device/authorization-endpoint';
 import { endpointUrl } from '../lib/issuer-url';
+import { DPOP_SIGNING_ALGORITHMS } from '../oauth/dpop/proof';
 import { PUBLIC_CORS_HEADERS, registerPublicPreflight } from './cors';
 
 export const JWKS_MAX_AGE = 300;
@@ -47,8 +49,13 @@ export function authorizationServerMetadata(issuer: string, grants: GrantRegistr
     response_types_supported: RESPONSE_TYPES.map((t) => t.responseType),
     response_modes_supported: RESPONSE_MODES,
     code_challenge_methods_supported: ['S256'],
+    // RFC 9126, authenticated like the token endpoint; required per client (requirePushedAuthorizationRequests), not by default.
+    pushed_authorization_request_endpoint: endpointUrl(issuer, PAR_PATH),
+    require_pushed_authorization_requests: false,
     // RFC 9207: authorization responses carry `iss`.
     authorization_response_iss_parameter_supported: true,
+    // RFC 9449 §5.1: the algorithms of DPoP proofs (token endpoint, Management API, userinfo).
+    dpop_signing_alg_values_supported: DPOP_SIGNING_ALGORITHMS,
     service_documentation: endpointUrl(issuer, '/graphql'),
   };
 }

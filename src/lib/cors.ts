@@ -37,8 +37,12 @@ export function isPreflight(method: string, headers: Record<string, string | str
   return method === 'OPTIONS' && typeof headers.origin === 'string' && headers['access-control-request-method'] !== undefined;
 }
 
-/** Response headers a page may read beyond the CORS-safelisted ones: when to retry, and the rate-limit budget. */
-const EXPOSED_HEADERS = 'Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy';
+/**
+ * Response headers a page may read beyond the CORS-safelisted ones: when to retry, the rate-limit
+ * budget, the DPoP nonce to use (RFC 9449 §8) and the challenge saying so.
+ */
+const EXPOSED_HEADERS =
+  'Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, RateLimit-Policy, DPoP-Nonce, WWW-Authenticate';
 
 /** The headers of a response readable by `origin` (`*`: any origin, no Vary needed). */
 export function allowOriginHeaders(origin: string): Record<string, string> {

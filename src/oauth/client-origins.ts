@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ClientEntity } from '../domain/client/client.entity';
+import type { TokenClient } from '../domain/token-read-model';
 import { allowOriginHeaders, isPreflight, isSameOrigin, originAllowed, preflightHeaders } from '../lib/cors';
 import { OAuthError } from './errors';
 import type { Registry } from './registry';
@@ -41,7 +41,7 @@ export class ClientOrigins {
    * After client authentication: throws OriginNotAllowedError unless the request has no `Origin`
    * or `client` allows it; when allowed, the response (errors included) becomes readable by it.
    */
-  admit(request: FastifyRequest, reply: FastifyReply, client: ClientEntity): void {
+  admit(request: FastifyRequest, reply: FastifyReply, client: TokenClient): void {
     const origin = request.headers.origin;
     if (origin === undefined || isSameOrigin(origin, request.headers.host)) return;
     if (!originAllowed(client.allowedOrigins, origin)) throw new OriginNotAllowedError();

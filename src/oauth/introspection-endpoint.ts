@@ -7,6 +7,7 @@ import type { OAuthRouteHooks } from './rate-limits';
 import { InvalidTokenError } from './token-verifier';
 import type { Registry } from './registry';
 import type { TokenValidator } from './token-validator';
+import { boundKeyOf } from './dpop/sender-constraint';
 
 /** The scope, defined on an API and held in a client's grant for it, that lets the client introspect its tokens. */
 export const INTROSPECT_SCOPE = 'introspect';
@@ -18,7 +19,8 @@ const INACTIVE = { active: false } as const;
  * the token endpoint. It learns about a token only if it holds a client grant on the token's API
  * that includes the scope `introspect`; for any other token, and for every token that is not
  * active (expired, revoked, denylisted, signed by a revoked key or an expired secret, issued
- * before a watermark, client deleted), the answer is `{"active": false}` and nothing more.
+ * before a watermark, client deleted), the answer is `{"active": false}` and nothing more. An
+ * active DPoP-bound token is answered with its `cnf` and `token_type: DPoP`.
  */
 export function registerIntrospectionEndpoint(
   app: FastifyInstance,
@@ -54,7 +56,9 @@ export function registerIntrospectionEndpoint(
       const grant = await deps.registry.grant(caller.client.id, valid.api.server.id);
       if (!grant?.scopes.includes(INTROSPECT_SCOPE)) return inactive(reply);
       deps.observe?.('active');
-      return reply.send({ active: true, ...valid.payload, client_id: valid.clientId, token_type: 'Bearer' });
+      // A DPoP-bound token keeps its `cnf` (RFC 9449 §6.2), so the resource can check the proof's key.
+      const tokenType = boundKeyOf(valid.payload) === undefined ? 'Bearer' : 'DPoP';
+      return reply.send({ active: true, ...valid.payload, client_id: valid.clientId, token_type: tokenType });
     } catch (error) {
       const oauthError = toOAuthError(error, request.log);
       deps.observe?.(oauthError.error);

@@ -1,7 +1,5 @@
-import type { ClientEntity } from '../domain/client/client.entity';
 import type { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
-import type { ClientGrantEntity } from '../domain/client-grant/client-grant.entity';
-import type { TokenReadModel } from '../domain/token-read-model';
+import type { TokenClient, TokenGrant, TokenReadModel } from '../domain/token-read-model';
 import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 import { grantChangeId } from '../db/change-feed';
@@ -9,12 +7,13 @@ import { LoadCache, type LoadCacheSize } from './load-cache';
 import { clientPublicKeys, ClientPublicKey } from '../domain/client/client-jwks';
 
 export interface CachedClient {
-  client: ClientEntity;
+  client: TokenClient;
   secrets: { hash: string; expiresAt: Date | null }[];
   /** Client.jwks, imported once per load (PRIVATE_KEY_JWT assertions are verified with them). */
   keys: ClientPublicKey[];
   /** Every client grant of the client by API uuid, read with it; undefined when it has too many (then read one by one). */
-  grants?: ReadonlyMap<string, ClientGrantEntity>;
+  /** (An array, searched: most clients hold one or a few, and a Map costs more memory than the search time it saves.) */
+  grants?: readonly TokenGrant[];
 }
 
 export interface CachedApi {
@@ -35,6 +34,46 @@ export interface RegistryStats {
   cache: 'clients' | 'apis' | 'api_ids' | 'grants';
   hits: number;
   misses: number;
+}
+
+/**
+ * What a million cached clients would otherwise each hold a copy of: one frozen empty array and one
+ * frozen empty object for clients without callbacks, origins, logout URLs, keys or metadata (most
+ * machine clients), and one string per setting value, API id and scope (the driver makes a new string per
+ * row). Frozen: a cached client is shared by every request and never changed.
+ */
+const NONE = Object.freeze([]) as never[];
+const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
+/** Setting values, API ids and scopes are few next to clients; past this many distinct ones, new ones are kept as read. */
+const SHARED_STRINGS_MAX = 100_000;
+const sharedStrings = new Map<string, string>();
+
+function shared<T extends string>(value: T): T {
+  const known = sharedStrings.get(value);
+  if (known !== undefined) return known as T;
+  if (sharedStrings.size < SHARED_STRINGS_MAX) sharedStrings.set(value, value);
+  return value;
+}
+
+function compactClient(client: TokenClient): TokenClient {
+  for (const key of ['callbacks', 'allowedOrigins', 'allowedLogoutUrls'] as const) {
+    if (client[key].length === 0) client[key] = NONE;
+  }
+  if (Object.keys(client.metadata).length === 0) client.metadata = NO_METADATA as Record<string, string>;
+  client.appType = shared(client.appType);
+  client.tokenEndpointAuthMethod = shared(client.tokenEndpointAuthMethod);
+  client.idTokenSigningAlgorithm = shared(client.idTokenSigningAlgorithm);
+  client.refreshTokenRotation = shared(client.refreshTokenRotation);
+  client.grantTypes = client.grantTypes.map(shared);
+  return client;
+}
+
+/** The grant of a cached client: its clientUuid the client's own id string, its API id and scopes shared. */
+function compactGrant(grant: TokenGrant, client: TokenClient): TokenGrant {
+  grant.clientUuid = client.id;
+  grant.resourceServerId = shared(grant.resourceServerId);
+  grant.scopes = grant.scopes.map(shared);
+  return grant;
 }
 
 /** key → the cached keys it covers (e.g. a client uuid → its grants' keys), for targeted invalidation. */
@@ -72,7 +111,7 @@ export class Registry {
   /** API uuid → identifier (then `apis`). */
   private readonly apiIdentifiers: LoadCache<string>;
   /** By `<client uuid>|<API uuid>`. */
-  private readonly grants: LoadCache<ClientGrantEntity>;
+  private readonly grants: LoadCache<TokenGrant>;
   /** One entry at most: the origins some client allows, as browsers send them (see allowedOrigins). */
   private readonly origins = new LoadCache<ReadonlySet<string>>({ entries: 1, missingEntries: 1 });
   /** Client uuid → client_id, API uuid → identifier, of the entries cached. */
@@ -94,11 +133,11 @@ export class Registry {
     this.clients = new LoadCache<CachedClient>(size, {
       add: (clientId, cached) => {
         this.clientIds.set(cached.client.id, clientId);
-        for (const serverUuid of cached.grants?.keys() ?? []) this.clientsOfApi.add(serverUuid, clientId);
+        for (const grant of cached.grants ?? NONE) this.clientsOfApi.add(grant.resourceServerId, clientId);
       },
       remove: (clientId, cached) => {
         this.clientIds.delete(cached.client.id);
-        for (const serverUuid of cached.grants?.keys() ?? []) this.clientsOfApi.remove(serverUuid, clientId);
+        for (const grant of cached.grants ?? NONE) this.clientsOfApi.remove(grant.resourceServerId, clientId);
       },
     });
     this.apis = new LoadCache<CachedApi>(size, {
@@ -106,7 +145,7 @@ export class Registry {
       remove: (_identifier, cached) => this.apiKeys.delete(cached.server.id),
     });
     this.apiIdentifiers = new LoadCache<string>(size);
-    this.grants = new LoadCache<ClientGrantEntity>(size, {
+    this.grants = new LoadCache<TokenGrant>(size, {
       add: (key, grant) => {
         this.grantsOfClient.add(grant.clientUuid, key);
         this.grantsOfApi.add(grant.resourceServerId, key);
@@ -190,10 +229,10 @@ export class Registry {
       const found = await this.reads.clientForTokens(clientId);
       if (!found) return null;
       return {
-        client: found.client,
+        client: compactClient(found.client),
         secrets: found.secrets,
-        keys: clientPublicKeys(found.client.jwks),
-        grants: found.grants ? new Map(found.grants.map((grant) => [grant.resourceServerId, grant])) : undefined,
+        keys: found.client.jwks ? clientPublicKeys(found.client.jwks) : NONE,
+        grants: found.grants?.map((grant) => compactGrant(grant, found.client)),
       };
     });
   }
@@ -217,12 +256,12 @@ export class Registry {
   }
 
   /** The client grant of a client for an API: from the cached client when it holds all its grants, else looked up. */
-  grant(clientUuid: string, serverUuid: string): Promise<ClientGrantEntity | null> {
+  grant(clientUuid: string, serverUuid: string): Promise<TokenGrant | null> {
     const clientId = this.clientIds.get(clientUuid);
     const embedded = clientId === undefined ? undefined : this.clients.peek(clientId)?.grants;
     if (embedded) {
       this.embeddedGrantHits++;
-      return Promise.resolve(embedded.get(serverUuid) ?? null);
+      return Promise.resolve(embedded.find((grant) => grant.resourceServerId === serverUuid) ?? null);
     }
     return this.grants.get(grantChangeId(clientUuid, serverUuid), () => this.reads.grant(clientUuid, serverUuid));
   }

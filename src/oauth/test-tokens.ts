@@ -13,6 +13,8 @@ const CODE_OF: Record<string, { code: UserErrorCode; field: string[] }> = {
   unauthorized_client: { code: 'INVALID', field: ['input', 'clientId'] },
   access_denied: { code: 'INVALID', field: ['input', 'resourceServerId'] },
   invalid_scope: { code: 'INVALID', field: ['input', 'scopes'] },
+  // A DPOP_REQUIRED API: a token without a proof (this mutation has none) is refused.
+  invalid_request: { code: 'INVALID', field: ['input', 'resourceServerId'] },
 };
 
 /** The client-credentials flow for a known client, without its secret (management "test" tokens). */

@@ -8,6 +8,7 @@ import { assertClientAllowed, GrantServices } from './grants/grant';
 import type { GrantRegistry } from './grants/registry';
 import type { ClientOrigins } from './client-origins';
 import { notAFailure, type OAuthRouteHooks } from './rate-limits';
+import { dpopHeader, type DpopProofVerifier } from './dpop/proof';
 
 export const TOKEN_BODY_LIMIT = 16 * 1024;
 
@@ -71,7 +72,10 @@ export function oauthRouteOptions(rateLimits: OAuthRouteHooks, origins?: ClientO
 /** Told the outcome of each token request: "success" or the OAuth error code (for metrics). */
 export type TokenOutcomeObserver = (grantType: string, outcome: string) => void;
 
-/** POST /oauth/token: parse → authenticate the client → dispatch on grant_type through the grant registry. */
+/**
+ * POST /oauth/token: parse → authenticate the client → check its DPoP proof, if it sent one →
+ * dispatch on grant_type through the grant registry. A request without a `DPoP` header does no DPoP work.
+ */
 export function registerTokenEndpoint(
   app: FastifyInstance,
   deps: {
@@ -83,6 +87,9 @@ export function registerTokenEndpoint(
     /** CORS: browsers on an origin the authenticating client allows. */
     origins: ClientOrigins;
     rateLimits: OAuthRouteHooks;
+    dpop: DpopProofVerifier;
+    /** The token endpoint's URL under the issuer: the `htu` of its DPoP proofs. */
+    url: string;
   },
 ): void {
   const { grants, services, origins } = deps;
@@ -96,11 +103,15 @@ export function registerTokenEndpoint(
       if (grantType === undefined) throw invalidRequest('grant_type is required');
       const grant = grants.get(grantType);
       if (grant === undefined) throw unsupportedGrantType('This grant type is not supported');
+      const proofHeader = dpopHeader(request.headers);
       const { client } = await authenticateClient(request, params);
       origins.admit(request, reply, client);
       assertClientAllowed(client, grant);
-      const token = await grant.handle({ client, params, requestId: request.id, services });
+      // After client authentication: only an authenticated client's proofs reach the replay store.
+      const proof = proofHeader === undefined ? undefined : await deps.dpop.verify(proofHeader, { method: 'POST', url: deps.url });
+      const token = await grant.handle({ client, params, requestId: request.id, services, dpopJkt: proof?.jkt });
       deps.observe?.(grantType, 'success');
+      if (proof?.nonce !== undefined) reply.header('DPoP-Nonce', proof.nonce);
       return reply.headers(NO_STORE).send({
         access_token: token.accessToken,
         token_type: token.tokenType,
@@ -108,6 +119,7 @@ export function registerTokenEndpoint(
         scope: token.scope,
         ...(token.refreshToken !== undefined ? { refresh_token: token.refreshToken } : {}),
         ...(token.idToken !== undefined ? { id_token: token.idToken } : {}),
+        ...(token.issuedTokenType !== undefined ? { issued_token_type: token.issuedTokenType } : {}),
       });
     } catch (error) {
       const oauthError = toOAuthError(error, request.log);

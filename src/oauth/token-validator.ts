@@ -5,6 +5,9 @@ import { hasControlCharacter } from '../lib/control-characters';
 import { tokenTyp } from './tokens/dialect';
 import type { CachedApi, Registry } from './registry';
 import type { RevocationCheck } from '../domain/revocation/revocation-check';
+import { exchangedFromOf } from './tokens/delegation';
+import { userIdOfSubject } from '../domain/user/subject';
+import type { UserEntity } from '../domain/user/user.entity';
 
 export interface ValidToken {
   payload: JWTPayload & { jti: string; iat: number; exp: number };
@@ -48,14 +51,18 @@ function refuseUnverifiedLookupKeys(token: string, audience: string): void {
 /**
  * Everything that makes an access token this service issued active: signature by a published
  * key in the API's one algorithm, `typ`, `iss`, `aud`, `exp`; a client that still exists; not
- * revoked (denylisted jti, or issued before a grant's watermark). Keys revoked or HS256 secrets
- * expired are simply absent from the key ring, so their tokens fail the signature step.
+ * revoked (denylisted jti, or issued before a grant's watermark); for an exchanged token, the same
+ * of every access token it was exchanged from (`exchanged_from`, tokens/delegation.ts), and its
+ * user not blocked. Keys revoked or HS256 secrets expired are simply absent from the key ring, so
+ * their tokens fail the signature step.
  */
 export class TokenValidator {
   constructor(
     private readonly registry: Registry,
     private readonly verifier: AccessTokenVerifier,
     private readonly revocations: RevocationCheck,
+    /** The user of an exchanged token, who must still be able to sign in. */
+    private readonly users: { findById(id: string): Promise<UserEntity | null> },
   ) {}
 
   /** `audience`: the API the token must be for; default: whichever API it names. */
@@ -72,17 +79,36 @@ export class TokenValidator {
       typ: tokenTyp(api.server.tokenDialect),
     });
     const clientId = payload.client_id ?? payload.azp;
-    if (typeof payload.jti !== 'string' || typeof clientId !== 'string' || typeof payload.iat !== 'number') {
+    const exchangedFrom = exchangedFromOf(payload);
+    if (typeof payload.jti !== 'string' || typeof clientId !== 'string' || typeof payload.iat !== 'number' || exchangedFrom === null) {
       throw new InvalidTokenError('The access token is invalid');
     }
-    if (!(await this.registry.client(clientId))) throw new InvalidTokenError('The client of this token no longer exists');
+    await this.assertNotRevoked({ jti: payload.jti, clientId, api, issuedAt: payload.iat });
+    // An exchanged token (RFC 8693) is active only while every access token it was exchanged from is.
+    for (const from of exchangedFrom) {
+      const fromApi = from.aud.length <= API_IDENTIFIER_MAX ? await this.registry.api(from.aud) : null;
+      if (!fromApi) throw new InvalidTokenError('The API of a token this one was exchanged from no longer exists');
+      await this.assertNotRevoked({ jti: from.jti, clientId: from.client_id, api: fromApi, issuedAt: from.iat });
+    }
+    // Delegated on behalf of a user (`act`): only while the user may still sign in, the one way to end
+    // a token exchanged from an ID token. A user's own tokens are not looked up (the hot path).
+    const userId = payload.act !== undefined && typeof payload.sub === 'string' ? userIdOfSubject(payload.sub) : null;
+    if (userId !== null) {
+      const user = await this.users.findById(userId);
+      if (!user || user.blocked) throw new InvalidTokenError('The user of this token can no longer sign in');
+    }
+    return { payload: payload as ValidToken['payload'], api, clientId };
+  }
+
+  /** Its client still exists and it is not revoked (denylisted jti, or issued before its client's watermark on the API). */
+  private async assertNotRevoked(token: { jti: string; clientId: string; api: CachedApi; issuedAt: number }): Promise<void> {
+    if (!(await this.registry.client(token.clientId))) throw new InvalidTokenError('The client of this token no longer exists');
     const revoked = await this.revocations.isRevoked({
-      jti: payload.jti,
-      clientId,
-      serverId: api.server.id,
-      issuedAt: payload.iat,
+      jti: token.jti,
+      clientId: token.clientId,
+      serverId: token.api.server.id,
+      issuedAt: token.issuedAt,
     });
     if (revoked) throw new InvalidTokenError('The access token was revoked');
-    return { payload: payload as ValidToken['payload'], api, clientId };
   }
 }

@@ -4,8 +4,8 @@ import type { Clock } from '../lib/clock';
 
 export interface VerifyOptions {
   audience: string;
-  /** Database id of the API named by `audience`: an HS256 secret verifies only its own API's tokens. */
-  serverId: string;
+  /** Database id of the API named by `audience`: an HS256 secret verifies only its own API's tokens (required for HS256). */
+  serverId?: string;
   /** The one algorithm the API signs with (RFC 8725: never accept another, never `none`). */
   algorithm: string;
   typ: 'at+jwt' | 'JWT';

@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserEntity } from '../domain/user/user.entity';
 import { standardClaims } from '../domain/user/standard-claims';
 import { subjectOf, userIdOfSubject } from '../domain/user/subject';
-import { bearerChallenge, bearerToken } from './bearer';
+import { bearerChallenge, dpopChallenge, presentedToken, type PresentedToken } from './bearer';
+import { DpopError, type DpopProofVerifier } from './dpop/proof';
+import { checkSenderConstraint } from './dpop/sender-constraint';
 import { ClientOrigins, OriginNotAllowedError } from './client-origins';
 import { OAuthError } from './errors';
 import { readParams } from './params';
@@ -32,14 +34,23 @@ class UserinfoError extends OAuthError {
   }
 }
 
+/** A refused DPoP proof at /userinfo: 401 with a `WWW-Authenticate: DPoP` challenge (and `DPoP-Nonce` for use_dpop_nonce). */
+function proofRefusal(error: DpopError): OAuthError {
+  return new OAuthError(error.error, error.description, 401, {
+    ...error.headers,
+    'WWW-Authenticate': dpopChallenge({ error: error.error, error_description: error.description }),
+  });
+}
+
 export interface UserinfoDeps {
   validator: TokenValidator;
   registry: Registry;
   users: { findById(id: string): Promise<UserEntity | null> };
   /** CORS: browsers on an origin the token's client allows. */
   origins: ClientOrigins;
-  /** The userinfo endpoint's URL: the audience a token must carry. */
+  /** The userinfo endpoint's URL: the audience a token must carry, and the `htu` of DPoP proofs. */
   audience: string;
+  dpop: DpopProofVerifier;
 }
 
 /**
@@ -59,10 +70,16 @@ export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDep
   const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const invalid = error instanceof OAuthError ? error : requestFault(error);
     const refusal =
-      error instanceof UserinfoError ? error : invalid ? new UserinfoError('invalid_request', invalid.description, 400) : undefined;
+      error instanceof UserinfoError
+        ? error
+        : error instanceof DpopError
+          ? proofRefusal(error)
+          : invalid
+            ? new UserinfoError('invalid_request', invalid.description, 400)
+            : undefined;
     // Not the token's fault (no Bearer challenge): 503 when the database is unreachable, else server_error.
     if (!refusal) return sendOAuthError(reply, toOAuthError(error, request.log));
-    await deps.origins.exposeError(request, reply, refusal.originRefusal ?? refusal);
+    await deps.origins.exposeError(request, reply, (refusal instanceof UserinfoError && refusal.originRefusal) || refusal);
     return reply
       .code(refusal.status)
       .headers({ ...NO_STORE, ...refusal.headers })
@@ -71,14 +88,21 @@ export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDep
 
   const handle = async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      const token = tokenOf(request);
+      const presented = tokenOf(request);
       let valid;
+      let proof;
       try {
-        valid = await deps.validator.validate(token);
+        valid = await deps.validator.validate(presented.token);
+        proof = await checkSenderConstraint(deps.dpop, presented, valid.payload, {
+          method: request.method,
+          url: deps.audience,
+          headers: request.headers,
+        });
       } catch (error) {
         if (error instanceof InvalidTokenError) throw new UserinfoError('invalid_token', error.message, 401);
         throw error;
       }
+      if (proof?.nonce !== undefined) reply.header('DPoP-Nonce', proof.nonce);
       const { payload } = valid;
       const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
       if (!audiences.includes(deps.audience))
@@ -107,16 +131,17 @@ export function registerUserinfoEndpoint(app: FastifyInstance, deps: UserinfoDep
   app.post(USERINFO_PATH, { bodyLimit: TOKEN_BODY_LIMIT, errorHandler: refuse }, handle);
 }
 
-/** The access token of the request: the Authorization header, or the POST form field (never both: RFC 6750 §2). */
-function tokenOf(request: FastifyRequest): string {
-  const fromHeader = bearerToken(request.headers.authorization);
-  if (fromHeader === null) throw new UserinfoError('invalid_request', 'The Authorization header must be: Bearer <access token>', 400);
+/** The access token of the request: the Authorization header, or the POST form field (as Bearer; never both: RFC 6750 §2). */
+function tokenOf(request: FastifyRequest): PresentedToken {
+  const fromHeader = presentedToken(request.headers.authorization);
+  if (fromHeader === null) {
+    throw new UserinfoError('invalid_request', 'The Authorization header must be: Bearer <access token> (or DPoP <access token>)', 400);
+  }
   const fromBody = request.method === 'POST' ? readParams(request.body).get('access_token') : undefined;
   if (fromHeader !== undefined && fromBody !== undefined) {
     throw new UserinfoError('invalid_request', 'Send the access token once: in the Authorization header or the body', 400);
   }
-  const token = fromHeader ?? fromBody;
   // No credentials at all: a bare challenge, without an error code (RFC 6750 §3.1).
-  if (token === undefined) throw new UserinfoError(undefined, 'An access token is required', 401);
-  return token;
+  if (fromHeader === undefined && fromBody === undefined) throw new UserinfoError(undefined, 'An access token is required', 401);
+  return fromHeader ?? { scheme: 'Bearer', token: fromBody! };
 }

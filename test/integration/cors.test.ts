@@ -309,7 +309,7 @@ describe('CORS', () => {
       expect(corsOf(res.headers)).toEqual({
         'access-control-allow-origin': DEV_SERVER,
         'access-control-allow-methods': 'GET, POST, OPTIONS',
-        'access-control-allow-headers': 'content-type, authorization, x-request-id, apollo-require-preflight',
+        'access-control-allow-headers': 'content-type, authorization, x-request-id, apollo-require-preflight, dpop',
         'access-control-max-age': '600',
         vary: 'Origin',
       });

@@ -56,6 +56,7 @@ describe('grant registry: an extension grant registered at run time', () => {
         'client_credentials',
         'authorization_code',
         'refresh_token',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
         'urn:ietf:params:oauth:grant-type:device_code',
         TEST_GRANT,
         'implicit',

@@ -114,6 +114,7 @@ describe('JWKS, discovery and secrets at rest', () => {
         'client_credentials',
         'authorization_code',
         'refresh_token',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
         'urn:ietf:params:oauth:grant-type:device_code',
         'implicit',
       ]);

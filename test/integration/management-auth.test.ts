@@ -245,7 +245,7 @@ describe('Management API authentication and authorization', () => {
       [
         'another scheme',
         async () => ({ authorization: basicAuth(BOOTSTRAP.clientId, BOOTSTRAP.clientSecret) }),
-        'The Authorization header must be: Bearer <access token>',
+        'The Authorization header must be: Bearer <access token> (or DPoP <access token>)',
       ],
       ['garbage', async () => 'a.b.c', 'The access token is invalid'],
       [

@@ -22,7 +22,8 @@ const TABLES = [
   'login_failures',
   'used_nonces',
   'used_transactions',
-  'used_client_assertions',
+  'used_jtis',
+  'pushed_authorization_requests',
   'refresh_tokens',
   'roles',
   'role_permissions',
@@ -122,6 +123,36 @@ describe('migrations', () => {
     }
   });
 
+  it('Dpop up carries the client assertions remembered into used_jtis, and down carries them back', async () => {
+    const dataSource = createDataSource(db.url, { entities, poolSize: 2 });
+    await dataSource.initialize();
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+      await undoThrough(dataSource, 'Dpop1763856000012');
+      const [row] = await db.query<{ id: string }>(
+        `INSERT INTO clients (client_id, name, app_type, is_first_party, grant_types, token_endpoint_auth_method, callbacks, allowed_origins, jwks)
+         VALUES ('dpop-migration-client', 'd', 'MACHINE_TO_MACHINE', true, '{CLIENT_CREDENTIALS}', 'PRIVATE_KEY_JWT', '{}', '{}', '{"keys": []}') RETURNING id`,
+      );
+      await db.query(
+        `INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES ($1, 'carried', now() + interval '1 minute')`,
+        [row.id],
+      );
+      await dataSource.runMigrations({ transaction: 'each' });
+      expect(await db.query(`SELECT issuer, jti FROM used_jtis WHERE jti = 'carried'`)).toEqual([
+        { issuer: `client:${row.id}`, jti: 'carried' },
+      ]);
+      // A DPoP proof's jti has no client: it does not go back.
+      await db.query(`INSERT INTO used_jtis (issuer, jti, expires_at) VALUES ('dpop:thumbprint', 'proof', now() + interval '1 minute')`);
+      await undoThrough(dataSource, 'Dpop1763856000012');
+      expect(await db.query(`SELECT client_id, jti FROM used_client_assertions WHERE jti IN ('carried', 'proof')`)).toEqual([
+        { client_id: row.id, jti: 'carried' },
+      ]);
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
   it('ClientKeys down: a PRIVATE_KEY_JWT client becomes a secret client without a secret, not a deleted one', async () => {
     const dataSource = createDataSource(db.url, { entities, poolSize: 2 });
     await dataSource.initialize();
@@ -131,6 +162,7 @@ describe('migrations', () => {
         `INSERT INTO clients (client_id, name, app_type, is_first_party, grant_types, token_endpoint_auth_method, callbacks, allowed_origins, jwks)
          VALUES ('key-client', 'k', 'MACHINE_TO_MACHINE', true, '{CLIENT_CREDENTIALS}', 'PRIVATE_KEY_JWT', '{}', '{}', '{"keys": []}') RETURNING id`,
       );
+      await undoThrough(dataSource, 'Dpop1763856000012');
       await db.query(`INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES ($1, 'j', now())`, [row.id]);
       await undoThrough(dataSource, 'ClientKeys1763856000009');
       expect(await db.query(`SELECT client_id, token_endpoint_auth_method FROM clients WHERE id = $1`, [row.id])).toEqual([

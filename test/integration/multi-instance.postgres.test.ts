@@ -14,8 +14,9 @@ describe('two instances on one database', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    a = await startTestServer({ db, masterKey, env: { ISSUER: issuer } });
-    b = await startTestServer({ db, masterKey, env: { ISSUER: issuer } });
+    // DPoP nonces required: only DPoP proofs see it (the DPoP test below).
+    a = await startTestServer({ db, masterKey, env: { ISSUER: issuer, DPOP_NONCE_REQUIRED: 'true' } });
+    b = await startTestServer({ db, masterKey, env: { ISSUER: issuer, DPOP_NONCE_REQUIRED: 'true' } });
   });
   afterAll(async () => {
     await a.close();
@@ -145,6 +146,40 @@ describe('two instances on one database', () => {
     });
     await within(1000, async () => (await a.token(params(await assertion(second.privateKey, 'k2')))).status === 200);
     expect((await a.token(params(await assertion(first.privateKey, 'k1')))).status).toBe(401);
+  });
+
+  it("DPoP: one instance's nonce is accepted by the other, a proof used on one is a replay on the other, a policy set on one applies on the other within 1 second", async () => {
+    const { server, params } = await setup('ES256', 'dpop');
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    // htu is the issuer's URL of the endpoint, whatever Host the request reached.
+    const proof = (nonce?: string) =>
+      new SignJWT({ htm: 'POST', htu: `${issuer}/oauth/token`, iat: Math.floor(Date.now() / 1000), jti: randomUUID(), nonce })
+        .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+        .sign(privateKey);
+    const challenged = await a.token(params, { dpop: await proof() });
+    expect(challenged.status).toBe(400);
+    expect(challenged.body.error).toBe('use_dpop_nonce');
+    const nonce = challenged.headers.get('dpop-nonce')!;
+    const once = await proof(nonce);
+    const first = await b.token(params, { dpop: once });
+    expect(first.status).toBe(200);
+    // The API's default, NONE: the proof was checked, the token is a Bearer token.
+    expect(first.body.token_type).toBe('Bearer');
+    const replayed = await a.token(params, { dpop: once });
+    expect(replayed.status).toBe(400);
+    expect(replayed.body).toEqual({ error: 'invalid_dpop_proof', error_description: expect.stringMatching(/already used/) });
+
+    await b.gql(
+      `mutation($id: ID!) { resourceServerUpdate(id: $id, input: { proofOfPossession: DPOP_REQUIRED }) { userErrors { code } } }`,
+      {
+        id: server.id,
+      },
+    );
+    await within(1000, async () => (await a.token(params)).body.error === 'invalid_request');
+    const bound = await a.token(params, { dpop: await proof(nonce) });
+    expect(bound.status).toBe(200);
+    expect(bound.body.token_type).toBe('DPoP');
   });
 
   it('a token revoked on one instance is refused by the other at once (introspection and Management API)', async () => {

@@ -52,7 +52,7 @@ describe('OAuth endpoints: every refusal of the body is an OAuth error', () => {
       'The request body must be application/x-www-form-urlencoded or a JSON object',
     ],
   ];
-  const cases = ['/oauth/token', '/oauth/revoke', '/oauth/introspect'].flatMap((path) =>
+  const cases = ['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/par'].flatMap((path) =>
     BODIES.map(([name, headers, body, description]) => [path, name, headers, body, description] as const),
   );
 

@@ -438,12 +438,11 @@ describe('private_key_jwt client authentication', () => {
     it('housekeeping purges the jtis of expired assertions and keeps the others', async () => {
       const jti = randomUUID();
       expect((await tokenWith(await assertion({ jti }))).status).toBe(200);
-      await server.db.query(
-        `INSERT INTO used_client_assertions (client_id, jti, expires_at) VALUES ($1, 'old', now() - interval '1 minute')`,
-        [uuidOf(client.id)],
-      );
-      expect((await server.app.housekeeping.runOnce()).usedClientAssertions).toBeGreaterThanOrEqual(1);
-      const left = (await server.db.query<{ jti: string }>(`SELECT jti FROM used_client_assertions`)).map((r) => r.jti);
+      await server.db.query(`INSERT INTO used_jtis (issuer, jti, expires_at) VALUES ($1, 'old', now() - interval '1 minute')`, [
+        `client:${uuidOf(client.id)}`,
+      ]);
+      expect((await server.app.housekeeping.runOnce()).usedJtis).toBeGreaterThanOrEqual(1);
+      const left = (await server.db.query<{ jti: string }>(`SELECT jti FROM used_jtis`)).map((r) => r.jti);
       expect(left).toContain(jti);
       expect(left).not.toContain('old');
     });

@@ -798,6 +798,10 @@ describe('token hooks (custom claims)', () => {
         client: { clientId: client.client.clientId, name: 'tested', metadata: { k: 'v' } },
         user: { sub: uuidOf(created.user.id), email: created.user.email, appMetadata: { a: 1 } },
       });
+      // An extension grant's hook sees its grant_type URI, as from the token endpoint.
+      const exchange = (await gqlData(HOOK_TEST, { id: api.id, input: { grantType: 'TOKEN_EXCHANGE', scopes: ['read:x'] } }))
+        .resourceServerTokenHookTest;
+      expect(exchange.claims).toEqual({ echo: 'urn:ietf:params:oauth:grant-type:token-exchange', who: 'sample.user@example.com' });
     });
 
     it('returns an error summary, never the body: status, invalid JSON, protected claims, timeouts, refused connections', async () => {

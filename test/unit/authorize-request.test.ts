@@ -278,4 +278,16 @@ describe('/authorize request validation step', () => {
       });
     }
   });
+
+  it('dpop_jkt (RFC 9449 §10): a SHA-256 thumbprint, kept; only with a code', async () => {
+    const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+    expect((await validate(code())).dpopJkt).toBeUndefined();
+    expect((await validate(code({ dpop_jkt: jkt }))).dpopJkt).toBe(jkt);
+    for (const bad of ['short', `${jkt}x`, `${jkt.slice(0, 42)}=`]) {
+      expect(await refusal(code({ dpop_jkt: bad }))).toMatchObject({
+        error: 'invalid_request',
+        description: expect.stringMatching(/^dpop_jkt must be/),
+      });
+    }
+  });
 });

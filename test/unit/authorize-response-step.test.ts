@@ -103,6 +103,7 @@ describe('/authorize response step', () => {
       await services.close();
     });
 
+    const JKT = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
     const request = (change: Partial<AuthorizationRequest> = {}): AuthorizationRequest => ({
       redirectUri: 'https://app.example/cb',
       responseMode: 'query',
@@ -117,13 +118,15 @@ describe('/authorize response step', () => {
       codeChallengeMethod: 'S256',
       nonce: undefined,
       maxAge: undefined,
+      dpopJkt: undefined,
       loopbackRedirect: false,
+      pushed: false,
       ...change,
     });
 
     it('code: a single-use code bound to the request, read back whole (entity mapping), living CODE_LIFETIME_SECONDS by the clock', async () => {
       const issuedAt = clock.now();
-      const { code, ...rest } = await grantResponse(deps, request({ nonce: 'n-0' }), signedIn());
+      const { code, ...rest } = await grantResponse(deps, request({ nonce: 'n-0', dpopJkt: JKT }), signedIn());
       expect(rest).toEqual({});
       expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);
       clock.advance(CODE_LIFETIME_SECONDS - 1);
@@ -141,6 +144,8 @@ describe('/authorize response step', () => {
           codeChallengeMethod: 'S256',
           // OpenID Connect: the request's nonce and the sign-in, for the ID token.
           nonce: 'n-0',
+          // RFC 9449 §10: the key the exchange must prove.
+          dpopJkt: JKT,
           sid: session.sid,
           authTime: session.authTime,
           createdAt: issuedAt,

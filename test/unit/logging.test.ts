@@ -49,7 +49,14 @@ describe('logging helpers', () => {
           headers: { authorization: 'Basic aGVhZGVy', cookie: 'sid=c-secret' },
         },
         headers: { authorization: 'Bearer h-secret' },
-        body: { client_secret: 'b-secret', token: 't-secret', code: 'code-secret', grant_type: 'client_credentials' },
+        body: {
+          client_secret: 'b-secret',
+          token: 't-secret',
+          code: 'code-secret',
+          subject_token: 's-secret',
+          actor_token: 'a-secret',
+          grant_type: 'client_credentials',
+        },
       },
       'careless line',
     );
@@ -60,6 +67,8 @@ describe('logging helpers', () => {
       client_secret: '[REDACTED]',
       token: '[REDACTED]',
       code: '[REDACTED]',
+      subject_token: '[REDACTED]',
+      actor_token: '[REDACTED]',
       grant_type: 'client_credentials',
     });
     expect(JSON.stringify(careless)).not.toMatch(/[a-z]-secret|aGVhZGVy/);

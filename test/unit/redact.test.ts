@@ -13,6 +13,8 @@ describe("redactSecrets (the audit log's safety net)", () => {
       tokenDialect: 'RFC9068_PROFILE',
       tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC',
       revokeIssuedTokens: true,
+      requirePushedAuthorizationRequests: true,
+      headers: { authorization: 'Basic abc', proxyAuthorization: 'Basic def' },
       nested: { privateKey: 'pem', jwk: { kty: 'RSA', n: 'modulus', e: 'AQAB', d: 'private', p: 'x', q: 'y', dp: 'a', dq: 'b', qi: 'c' } },
       list: [{ refreshToken: 'r' }],
     };
@@ -27,6 +29,8 @@ describe("redactSecrets (the audit log's safety net)", () => {
       tokenDialect: 'RFC9068_PROFILE',
       tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC',
       revokeIssuedTokens: true,
+      requirePushedAuthorizationRequests: true,
+      headers: { authorization: '[REDACTED]', proxyAuthorization: '[REDACTED]' },
       nested: {
         privateKey: '[REDACTED]',
         jwk: {

@@ -8,6 +8,8 @@ import { OidcClients1763856000006 } from './1763856000006-OidcClients';
 import { OidcSessions1763856000007 } from './1763856000007-OidcSessions';
 import { ProtocolHardening1763856000008 } from './1763856000008-ProtocolHardening';
 import { ClientKeys1763856000009 } from './1763856000009-ClientKeys';
+import { PushedAuthorizationRequests1763856000010 } from './1763856000010-PushedAuthorizationRequests';
+import { Dpop1763856000012 } from './1763856000012-Dpop';
 import { DeviceAuthorization1763856000013 } from './1763856000013-DeviceAuthorization';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
@@ -22,5 +24,7 @@ export const migrations = [
   OidcSessions1763856000007,
   ProtocolHardening1763856000008,
   ClientKeys1763856000009,
+  PushedAuthorizationRequests1763856000010,
+  Dpop1763856000012,
   DeviceAuthorization1763856000013,
 ];

@@ -1,7 +1,8 @@
 /** Keys whose values never enter the audit log, whatever an operation passes in its summary. */
-// Secret-bearing names, tokens, and the private members of a JWK (RFC 7518 §6).
+// Secret-bearing names, tokens, and the private members of a JWK (RFC 7518 §6). `authorization` at the end
+// only: an Authorization header is one, a setting about authorization requests is not.
 const SECRET_KEY =
-  /secret|password|passphrase|private|authorization|credential|^(access_?|refresh_?|id_?)?token$|^jwt$|^(k|d|p|q|dp|dq|qi)$/i;
+  /secret|password|passphrase|private|authorization$|credential|^(access_?|refresh_?|id_?)?token$|^jwt$|^(k|d|p|q|dp|dq|qi)$/i;
 const MAX_DEPTH = 6;
 const MAX_STRING = 1000;
 const MAX_ITEMS = 100;

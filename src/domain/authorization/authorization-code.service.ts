@@ -35,6 +35,8 @@ export interface AuthorizationCodeInput {
   /** OpenID Connect: the request's nonce, and the sign-in that granted the code. */
   nonce?: string | null;
   authentication?: Authentication | null;
+  /** RFC 9449 §10: the DPoP key (thumbprint) the exchange must prove possession of. */
+  dpopJkt?: string | null;
 }
 
 export type ConsumeResult =
@@ -65,6 +67,7 @@ export class AuthorizationCodeService {
       codeChallenge: input.codeChallenge,
       codeChallengeMethod: input.codeChallengeMethod,
       nonce: input.nonce ?? null,
+      dpopJkt: input.dpopJkt ?? null,
       sid: input.authentication?.sid ?? null,
       authTime: input.authentication?.authTime ?? null,
       createdAt: now,

@@ -31,6 +31,10 @@ export class AuthorizationCodeEntity {
   @Column({ type: 'varchar', length: 255, nullable: true })
   nonce!: string | null;
 
+  /** The `dpop_jkt` of the authorization request (RFC 9449 §10); null: unbound. */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 43, nullable: true })
+  dpopJkt!: string | null;
+
   /** The public id of the sign-in session that granted the code (the ID token's `sid`). */
   @Column({ type: 'varchar', length: 64, nullable: true })
   sid!: string | null;
@@ -124,6 +128,25 @@ export class UsedNonceEntity {
 export class UsedTransactionEntity {
   @PrimaryColumn({ type: 'varchar', length: 64 })
   id!: string;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt!: Date;
+}
+
+/**
+ * A pushed authorization request (RFC 9126), by the SHA-256 digest of its `request_uri` handle: the
+ * request's parameters, for the client that pushed them, until redeemed once or expired.
+ */
+@Entity({ name: 'pushed_authorization_requests' })
+export class PushedAuthorizationRequestEntity {
+  @PrimaryColumn({ name: 'request_hash', type: 'varchar', length: 64 })
+  requestHash!: string;
+
+  @Column({ name: 'client_id', type: 'uuid' })
+  clientUuid!: string;
+
+  @Column({ type: 'jsonb' })
+  params!: [string, string][];
 
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt!: Date;

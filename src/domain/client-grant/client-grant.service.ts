@@ -6,6 +6,7 @@ import { grantChangeId, type ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
 import { ClientEntity } from '../client/client.entity';
+import { mayHoldClientGrants } from '../client/client.rules';
 import { ResourceServerEntity } from '../resource-server/resource-server.entity';
 import { ScopeEntity } from '../resource-server/scope.entity';
 import { SCOPES_PER_SERVER_MAX } from '../resource-server/resource-server.rules';
@@ -41,8 +42,8 @@ export class ClientGrantService {
       });
       if (!server) issues.add('NOT_FOUND', ['input', 'resourceServerId'], 'resource server not found');
       issues.throwIfAny();
-      if (!client!.grantTypes.includes('CLIENT_CREDENTIALS')) {
-        issues.add('INVALID', ['input', 'clientId'], 'only clients allowed the CLIENT_CREDENTIALS grant type can hold a client grant');
+      if (!mayHoldClientGrants(client!.grantTypes)) {
+        issues.add('INVALID', ['input', 'clientId'], 'only clients allowed CLIENT_CREDENTIALS or TOKEN_EXCHANGE can hold a client grant');
       }
       await checkScopesExist(em, issues, input.resourceServerId, input.scopes);
       issues.throwIfAny();

@@ -75,6 +75,10 @@ export class ClientEntity {
   @Column({ type: 'jsonb', nullable: true })
   jwks!: ClientJwks | null;
 
+  /** /authorize accepts this client's requests only when pushed first (RFC 9126 §5, `require_pushed_authorization_requests`). */
+  @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
+  requirePushedAuthorizationRequests!: boolean;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -5,8 +5,26 @@ import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 export const APP_TYPES = ['NATIVE', 'SPA', 'REGULAR_WEB', 'MACHINE_TO_MACHINE'] as const;
 export type AppType = (typeof APP_TYPES)[number];
 
-export const GRANT_TYPES = ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS', 'DEVICE_CODE'] as const;
+export const GRANT_TYPES = [
+  'AUTHORIZATION_CODE',
+  'IMPLICIT',
+  'REFRESH_TOKEN',
+  'CLIENT_CREDENTIALS',
+  'TOKEN_EXCHANGE',
+  'DEVICE_CODE',
+] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
+
+/**
+ * The grant types whose tokens come from client grants (the client's own authorization for an
+ * API): a client holds client grants only while it is allowed one of them.
+ */
+export const CLIENT_GRANT_TYPES: readonly GrantType[] = ['CLIENT_CREDENTIALS', 'TOKEN_EXCHANGE'];
+
+/** Whether a client with these grant types may hold client grants. */
+export function mayHoldClientGrants(grantTypes: readonly GrantType[]): boolean {
+  return grantTypes.some((grant) => CLIENT_GRANT_TYPES.includes(grant));
+}
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['NONE', 'CLIENT_SECRET_BASIC', 'CLIENT_SECRET_POST', 'PRIVATE_KEY_JWT'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
@@ -30,8 +48,9 @@ export function isPublicClient(appType: AppType): boolean {
 export const ALLOWED_GRANT_TYPES: Record<AppType, readonly GrantType[]> = {
   NATIVE: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'DEVICE_CODE'],
   SPA: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN'],
-  REGULAR_WEB: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS', 'DEVICE_CODE'],
-  MACHINE_TO_MACHINE: ['CLIENT_CREDENTIALS'],
+  REGULAR_WEB: ['AUTHORIZATION_CODE', 'IMPLICIT', 'REFRESH_TOKEN', 'CLIENT_CREDENTIALS', 'TOKEN_EXCHANGE', 'DEVICE_CODE'],
+  // TOKEN_EXCHANGE: confidential clients only, a public one cannot prove who is exchanging.
+  MACHINE_TO_MACHINE: ['CLIENT_CREDENTIALS', 'TOKEN_EXCHANGE'],
 };
 
 export const DEFAULT_GRANT_TYPES: Record<AppType, readonly GrantType[]> = {

@@ -32,6 +32,7 @@ import {
   GrantType,
   isPublicClient,
   isValidRefreshTokenLifetime,
+  mayHoldClientGrants,
   RefreshTokenSettings,
   refreshTokenSettingsOf,
   TOKEN_ENDPOINT_AUTH_METHODS,
@@ -59,6 +60,8 @@ export interface ClientCreate {
   metadata?: MetadataEntry[] | null;
   /** A JWK Set of public keys (PRIVATE_KEY_JWT), see client-jwks.ts; replaces the stored one (update: `{ keys: [] }` removes them). */
   jwks?: Record<string, unknown> | null;
+  /** /authorize refuses this client's requests unless pushed first (RFC 9126). Default false. */
+  requirePushedAuthorizationRequests?: boolean | null;
 }
 
 export type ClientUpdate = { [K in keyof ClientCreate]?: ClientCreate[K] | null };
@@ -96,6 +99,7 @@ export class ClientService {
       allowedLogoutUrls: input.allowedLogoutUrls ?? [],
       idTokenSigningAlgorithm: input.idTokenSigningAlgorithm ?? DEFAULT_ID_TOKEN_SIGNING_ALGORITHM,
       idTokenLifetime: input.idTokenLifetime ?? DEFAULT_ID_TOKEN_LIFETIME,
+      requirePushedAuthorizationRequests: input.requirePushedAuthorizationRequests ?? false,
     };
     this.checkSettings(issues, values, (name) => field(name));
     const given = withoutNulls(input.refreshToken ?? {});
@@ -163,11 +167,15 @@ export class ClientService {
       if (jwks !== undefined && (jwksInput || changes.tokenEndpointAuthMethod)) checkKeys(issues, field('jwks'), next, jwks);
       if (
         changes.grantTypes !== undefined &&
-        client.grantTypes.includes('CLIENT_CREDENTIALS') &&
-        !next.grantTypes.includes('CLIENT_CREDENTIALS') &&
+        mayHoldClientGrants(client.grantTypes) &&
+        !mayHoldClientGrants(next.grantTypes) &&
         (await em.existsBy(ClientGrantEntity, { clientUuid: id }))
       ) {
-        issues.add('INVALID', field('grantTypes'), 'this client holds client grants: delete them before removing CLIENT_CREDENTIALS');
+        issues.add(
+          'INVALID',
+          field('grantTypes'),
+          'this client holds client grants: delete them before removing CLIENT_CREDENTIALS and TOKEN_EXCHANGE',
+        );
       }
       issues.throwIfAny();
       const { appType: _a, isFirstParty: _f, ...rest } = changes;

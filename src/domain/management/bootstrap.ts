@@ -16,16 +16,22 @@ export interface BootstrapResult {
   managementApi: ResourceServerEntity;
   /** The audience of access tokens from authorization requests that name no API: the userinfo endpoint's. */
   userinfoApi: ResourceServerEntity;
-  /** Set only when this start created a client whose secret nobody has seen yet. */
-  createdClient?: { clientId: string; clientSecret: string };
 }
+
+/** A management client's credentials, as shown once. */
+export interface ManagementCredentials {
+  clientId: string;
+  clientSecret: string;
+}
+
+/** The advisory lock that serializes bootstraps of instances starting together. */
+const lockBootstrap = (em: EntityManager) => em.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['apiauth:bootstrap']);
 
 /**
  * Makes sure the built-in APIs exist: the Management API with every management scope, and the
  * userinfo API (OpenID Connect requests that name no API get access tokens for the userinfo
- * endpoint). And that someone can call the Management API: the configured bootstrap client, or
- * (first start only) a generated one. Serialized by an advisory lock so instances starting
- * together agree.
+ * endpoint), and the configured bootstrap client (BOOTSTRAP_CLIENT_ID) when there is one. A
+ * generated client is made later, once the service listens (createFirstManagementClient).
  */
 export async function bootstrapManagement(
   dataSource: DataSource,
@@ -33,7 +39,7 @@ export async function bootstrapManagement(
   options: { audience: string; userinfoAudience: string; bootstrapClient?: { clientId: string; clientSecret: string } },
 ): Promise<BootstrapResult> {
   return dataSource.transaction(async (em) => {
-    await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['apiauth:bootstrap']);
+    await lockBootstrap(em);
     const api = await ensureManagementApi(em, options.audience);
     const userinfoApi = await ensureBuiltinApi(em, 'USERINFO', options.userinfoAudience, {
       name: USERINFO_API_NAME,
@@ -41,23 +47,45 @@ export async function bootstrapManagement(
       allowSkippingUserConsent: true,
       allowOfflineAccess: true,
     });
-    let createdClient: BootstrapResult['createdClient'];
     if (options.bootstrapClient) {
       await changes.publish(
         em,
         'client',
         await ensureClient(em, api, options.bootstrapClient.clientId, options.bootstrapClient.clientSecret),
       );
-    } else if (!(await em.existsBy(ClientGrantEntity, { resourceServerId: api.id }))) {
-      const clientSecret = generateSecret();
-      const clientId = generateClientId();
-      await changes.publish(em, 'client', await ensureClient(em, api, clientId, clientSecret));
-      createdClient = { clientId, clientSecret };
     }
     await changes.publish(em, 'resource_server', api.id);
     await changes.publish(em, 'resource_server', userinfoApi.id);
-    return { managementApi: api, userinfoApi, createdClient };
+    return { managementApi: api, userinfoApi };
   });
+}
+
+/**
+ * A generated management client, when no client holds a grant for the Management API yet (a first
+ * start without BOOTSTRAP_CLIENT_ID); undefined otherwise. Called once the service listens, so a
+ * start that fails (a port in use) creates no client whose secret nobody will see.
+ */
+export async function createFirstManagementClient(dataSource: DataSource, changes: ChangeFeed): Promise<ManagementCredentials | undefined> {
+  return dataSource.transaction(async (em) => {
+    await lockBootstrap(em);
+    const api = await em.findOneByOrFail(ResourceServerEntity, { builtin: 'MANAGEMENT' });
+    if (await em.existsBy(ClientGrantEntity, { resourceServerId: api.id })) return undefined;
+    const credentials = { clientId: generateClientId(), clientSecret: generateSecret() };
+    await changes.publish(em, 'client', await ensureClient(em, api, credentials.clientId, credentials.clientSecret));
+    return credentials;
+  });
+}
+
+/** The uuid of the generated management client (the oldest one, should there be several); null when there is none. */
+export async function findGeneratedManagementClient(dataSource: DataSource): Promise<{ id: string; clientId: string } | null> {
+  const rows: { id: string; client_id: string }[] = await dataSource.query(
+    `SELECT c.id, c.client_id FROM clients c
+       JOIN client_grants g ON g.client_id = c.id
+       JOIN resource_servers r ON r.id = g.resource_server_id AND r.builtin = 'MANAGEMENT'
+      WHERE c.name = $1 ORDER BY c.seq LIMIT 1`,
+    [BOOTSTRAP_CLIENT_NAME],
+  );
+  return rows.length === 0 ? null : { id: rows[0].id, clientId: rows[0].client_id };
 }
 
 /** A built-in API with its identifier from the configuration; created with `settings` the first time. */
@@ -77,6 +105,7 @@ async function ensureBuiltinApi(
       tokenLifetimeForWeb: 7_200,
       enforcePolicies: false,
       tokenDialect: 'RFC9068_PROFILE',
+      proofOfPossession: 'NONE',
       isSystem: true,
       builtin,
     });

@@ -35,6 +35,10 @@ export class RefreshTokenEntity {
   @Column({ name: 'auth_time', type: 'timestamptz', nullable: true })
   authTime!: Date | null;
 
+  /** The RFC 7638 thumbprint of the DPoP key the family is bound to (public clients, RFC 9449 §5); null: unbound. */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 43, nullable: true })
+  dpopJkt!: string | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -33,6 +33,8 @@ export interface RefreshTokenIssue {
   familyId?: string;
   /** The sign-in the family comes from, for the ID tokens of refreshes (OpenID Connect). */
   authentication?: Authentication | null;
+  /** The DPoP key (thumbprint) every use of the family must prove possession of; null or absent: none. */
+  dpopJkt?: string | null;
 }
 
 export type ExchangeResult =
@@ -97,6 +99,7 @@ export class RefreshTokenService {
       scopes: input.scopes,
       familyId: input.familyId ?? randomUUID(),
       authentication: input.authentication ?? null,
+      dpopJkt: input.dpopJkt ?? null,
       familyCreatedAt: now,
       expiresAt: addSeconds(now, input.client.refreshTokenAbsoluteLifetime),
       now,
@@ -274,6 +277,7 @@ export class RefreshTokenService {
       scopes: of.scopes,
       familyId: of.familyId,
       authentication: authenticationOf(of),
+      dpopJkt: of.dpopJkt,
       familyCreatedAt: of.familyCreatedAt,
       expiresAt: of.expiresAt,
       now,
@@ -289,6 +293,7 @@ export class RefreshTokenService {
       scopes: string[];
       familyId: string;
       authentication: Authentication | null;
+      dpopJkt: string | null;
       familyCreatedAt: Date;
       expiresAt: Date;
       now: Date;
@@ -304,6 +309,7 @@ export class RefreshTokenService {
       scopes: values.scopes,
       sid: values.authentication?.sid ?? null,
       authTime: values.authentication?.authTime ?? null,
+      dpopJkt: values.dpopJkt,
       createdAt: values.now,
       familyCreatedAt: values.familyCreatedAt,
       expiresAt: values.expiresAt,

@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn, Relation, UpdateDateColumn } from 'typeorm';
 import { ScopeEntity } from './scope.entity';
 import { API_IDENTIFIER_MAX } from '../../lib/api-identifier';
-import type { SigningAlgorithm, TokenDialect } from './resource-server.rules';
+import type { ProofOfPossession, SigningAlgorithm, TokenDialect } from './resource-server.rules';
 
 /** The built-in APIs: the Management API, and the userinfo endpoint's (requests that name no API). */
 export type BuiltinApi = 'MANAGEMENT' | 'USERINFO';
@@ -41,6 +41,10 @@ export class ResourceServerEntity {
 
   @Column({ name: 'token_dialect', type: 'varchar', length: 32 })
   tokenDialect!: TokenDialect;
+
+  /** Whether its tokens are bound to a DPoP key (RFC 9449); see PROOF_OF_POSSESSION. */
+  @Column({ name: 'proof_of_possession', type: 'varchar', length: 16 })
+  proofOfPossession!: ProofOfPossession;
 
   @Column({ name: 'is_system', type: 'boolean', default: false })
   isSystem!: boolean;

@@ -8,6 +8,14 @@ export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 export const TOKEN_DIALECTS = ['ACCESS_TOKEN', 'ACCESS_TOKEN_AUTHZ', 'RFC9068_PROFILE', 'RFC9068_PROFILE_AUTHZ'] as const;
 export type TokenDialect = (typeof TOKEN_DIALECTS)[number];
 
+/**
+ * Sender-constrained tokens (RFC 9449 DPoP, Auth0's proof_of_possession): NONE issues Bearer tokens
+ * (a DPoP proof sent anyway is checked, then ignored); DPOP_ALLOWED binds the token to the key of a
+ * proof when there is one; DPOP_REQUIRED refuses a token request without a proof.
+ */
+export const PROOF_OF_POSSESSION = ['NONE', 'DPOP_ALLOWED', 'DPOP_REQUIRED'] as const;
+export type ProofOfPossession = (typeof PROOF_OF_POSSESSION)[number];
+
 export const TOKEN_LIFETIME_MIN = 60;
 export const TOKEN_LIFETIME_MAX = 2_592_000;
 export const SCOPES_PER_SERVER_MAX = 1000;
@@ -21,10 +29,11 @@ export const RESOURCE_SERVER_DEFAULTS = {
   allowOfflineAccess: false,
   enforcePolicies: false,
   tokenDialect: 'RFC9068_PROFILE' as TokenDialect,
+  proofOfPossession: 'NONE' as ProofOfPossession,
 };
 
-/** The settings of a system resource server that may change; everything else is fixed. */
-export const SYSTEM_MUTABLE_FIELDS = ['tokenLifetime', 'tokenLifetimeForWeb'] as const;
+/** The settings of a system resource server that may change (DPoP for the Management API, say); everything else is fixed. */
+export const SYSTEM_MUTABLE_FIELDS = ['tokenLifetime', 'tokenLifetimeForWeb', 'proofOfPossession'] as const;
 
 export interface ScopeDraft {
   value: string;

@@ -18,6 +18,8 @@ import {
   SYSTEM_MUTABLE_FIELDS,
   TOKEN_DIALECTS,
   TokenDialect,
+  PROOF_OF_POSSESSION,
+  ProofOfPossession,
 } from './resource-server.rules';
 import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
@@ -34,6 +36,7 @@ export interface ResourceServerCreate {
   allowOfflineAccess?: boolean | null;
   enforcePolicies?: boolean | null;
   tokenDialect?: TokenDialect | null;
+  proofOfPossession?: ProofOfPossession | null;
   scopes?: ScopeDraft[] | null;
 }
 
@@ -73,6 +76,7 @@ export class ResourceServerService {
     }
     checkEnum(issues, field('signingAlgorithm'), values.signingAlgorithm, SIGNING_ALGORITHMS);
     checkEnum(issues, field('tokenDialect'), values.tokenDialect, TOKEN_DIALECTS);
+    checkEnum(issues, field('proofOfPossession'), values.proofOfPossession, PROOF_OF_POSSESSION);
     checkLifetimes(
       issues,
       { tokenLifetime: field('tokenLifetime'), tokenLifetimeForWeb: field('tokenLifetimeForWeb') },
@@ -97,6 +101,7 @@ export class ResourceServerService {
         allowOfflineAccess: values.allowOfflineAccess,
         enforcePolicies: values.enforcePolicies,
         tokenDialect: values.tokenDialect,
+        proofOfPossession: values.proofOfPossession,
         isSystem: false,
       });
       try {
@@ -141,6 +146,9 @@ export class ResourceServerService {
       if (changes.name !== undefined) checkName(issues, field('name'), changes.name);
       if (changes.tokenDialect !== undefined) {
         checkEnum(issues, field('tokenDialect'), changes.tokenDialect, TOKEN_DIALECTS);
+      }
+      if (changes.proofOfPossession !== undefined) {
+        checkEnum(issues, field('proofOfPossession'), changes.proofOfPossession, PROOF_OF_POSSESSION);
       }
       const next = { ...server, ...changes };
       if (changes.tokenLifetime !== undefined || changes.tokenLifetimeForWeb !== undefined) {

@@ -33,7 +33,9 @@ export class ClientGrantResolver {
   }
 
   @Authorized(S.createClientGrants)
-  @Mutation(() => ClientGrantCreatePayload, { description: 'Authorizes a client (allowed CLIENT_CREDENTIALS) for an API.' })
+  @Mutation(() => ClientGrantCreatePayload, {
+    description: 'Authorizes a client (allowed CLIENT_CREDENTIALS or TOKEN_EXCHANGE) for an API.',
+  })
   clientGrantCreate(@Ctx() ctx: GraphQLContext, @Arg('input') input: ClientGrantCreateInput) {
     return mutate(async () => {
       const ids = requireIds({

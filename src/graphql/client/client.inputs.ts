@@ -38,6 +38,9 @@ const JWKS =
 const METADATA =
   'Replaces the whole metadata: at most 10 entries (string keys and values, no control characters). Sent to the token hooks of the APIs the client gets tokens for.';
 
+const REQUIRE_PAR =
+  'True: `/authorize` refuses requests of this client that were not pushed first to `/oauth/par` (RFC 9126), so that every authorization request is authenticated and tamper-proof.';
+
 @InputType()
 export class ClientCreateInput {
   @Field({ description: '1–200 characters, no `<` or `>`.' })
@@ -89,6 +92,9 @@ export class ClientCreateInput {
 
   @Field(() => JSONObjectResolver, { nullable: true, description: `${JWKS} Default: none.` })
   jwks?: Record<string, unknown> | null;
+
+  @Field(() => Boolean, { nullable: true, description: `${REQUIRE_PAR} Default false.` })
+  requirePushedAuthorizationRequests?: boolean | null;
 }
 
 @InputType({ description: 'Fields to change; omitted fields keep their value.' })
@@ -138,6 +144,9 @@ export class ClientUpdateInput {
 
   @Field(() => JSONObjectResolver, { nullable: true, description: `${JWKS} Replaces the stored keys; \`{ "keys": [] }\` removes them.` })
   jwks?: Record<string, unknown> | null;
+
+  @Field(() => Boolean, { nullable: true, description: REQUIRE_PAR })
+  requirePushedAuthorizationRequests?: boolean | null;
 }
 
 @InputType()

@@ -111,6 +111,12 @@ export class Client extends Node {
   })
   jwks!: ClientJwks | null;
 
+  @Field({
+    description:
+      'True: `/authorize` accepts only requests this client pushed first to `/oauth/par` (RFC 9126 pushed authorization requests), by their `request_uri`.',
+  })
+  requirePushedAuthorizationRequests!: boolean;
+
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 
@@ -132,6 +138,7 @@ export class Client extends Node {
       'idTokenSigningAlgorithm',
       'idTokenLifetime',
       'jwks',
+      'requirePushedAuthorizationRequests',
       'createdAt',
       'updatedAt',
     ] as const;

@@ -1,8 +1,8 @@
 import { Field, InputType, Int } from 'type-graphql';
 import { GRACE_PERIOD_MAX } from '../../domain/validation';
 import { API_IDENTIFIER_MAX } from '../../lib/api-identifier';
-import { SigningAlgorithmEnum, TokenDialectEnum } from '../enums';
-import type { SigningAlgorithm, TokenDialect } from '../../domain/resource-server/resource-server.rules';
+import { ProofOfPossessionEnum, SigningAlgorithmEnum, TokenDialectEnum } from '../enums';
+import type { ProofOfPossession, SigningAlgorithm, TokenDialect } from '../../domain/resource-server/resource-server.rules';
 
 @InputType({ description: 'A scope to define on an API.' })
 export class ScopeInput {
@@ -44,6 +44,9 @@ export class ResourceServerCreateInput {
   @Field(() => TokenDialectEnum, { nullable: true, description: 'Default RFC9068_PROFILE.' })
   tokenDialect?: TokenDialect | null;
 
+  @Field(() => ProofOfPossessionEnum, { nullable: true, description: 'Default NONE.' })
+  proofOfPossession?: ProofOfPossession | null;
+
   @Field(() => [ScopeInput], { nullable: true, description: 'At most 1000.' })
   scopes?: ScopeInput[] | null;
 }
@@ -76,6 +79,12 @@ export class ResourceServerUpdateInput {
 
   @Field(() => TokenDialectEnum, { nullable: true })
   tokenDialect?: TokenDialect | null;
+
+  @Field(() => ProofOfPossessionEnum, {
+    nullable: true,
+    description: 'Applies to tokens issued from now on (tokens bound already stay bound).',
+  })
+  proofOfPossession?: ProofOfPossession | null;
 }
 
 @InputType()

@@ -1,10 +1,10 @@
 import { Field, Int, ObjectType } from 'type-graphql';
 import { DateTimeISOResolver } from 'graphql-scalars';
 import { Node, nodeObject } from '../relay/node';
-import { SigningAlgorithmEnum, TokenDialectEnum } from '../enums';
+import { ProofOfPossessionEnum, SigningAlgorithmEnum, TokenDialectEnum } from '../enums';
 import type { ResourceServerEntity } from '../../domain/resource-server/resource-server.entity';
 import type { ScopeEntity } from '../../domain/resource-server/scope.entity';
-import type { SigningAlgorithm, TokenDialect } from '../../domain/resource-server/resource-server.rules';
+import type { ProofOfPossession, SigningAlgorithm, TokenDialect } from '../../domain/resource-server/resource-server.rules';
 
 @ObjectType({ description: 'A permission an API defines.' })
 export class Scope {
@@ -48,7 +48,10 @@ export class ResourceServer extends Node {
   @Field(() => TokenDialectEnum)
   tokenDialect!: TokenDialect;
 
-  @Field({ description: 'Built-in API (such as the Management API): cannot be deleted; only lifetimes can change.' })
+  @Field(() => ProofOfPossessionEnum, { description: 'DPoP (RFC 9449): whether its tokens are bound to the key of a proof.' })
+  proofOfPossession!: ProofOfPossession;
+
+  @Field({ description: 'Built-in API (such as the Management API): cannot be deleted; only lifetimes and proofOfPossession can change.' })
   isSystem!: boolean;
 
   @Field(() => DateTimeISOResolver)
@@ -68,6 +71,7 @@ export class ResourceServer extends Node {
       'allowOfflineAccess',
       'enforcePolicies',
       'tokenDialect',
+      'proofOfPossession',
       'isSystem',
       'createdAt',
       'updatedAt',

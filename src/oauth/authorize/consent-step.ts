@@ -70,6 +70,8 @@ export interface ConsentFormInput {
   ask: string[];
   /** The parameters of the request that continues once the user answered (sealed in the form). */
   params: [string, string][];
+  /** The parameters were pushed (RFC 9126). */
+  pushed?: boolean;
   redirectUri?: string;
 }
 
@@ -89,7 +91,12 @@ export async function consentForm(
   );
   for (const scope of ask) if (isStandardScope(scope)) descriptions.set(scope, STANDARD_SCOPE_DESCRIPTIONS[scope]);
   // The transaction names the user shown the page: the answer counts only from the same sign-in.
-  const { tx, csrf, setCookies } = forms.seal(cookieHeader, { kind: 'consent', params: input.params, userId: input.user.id });
+  const { tx, csrf, setCookies } = forms.seal(cookieHeader, {
+    kind: 'consent',
+    params: input.params,
+    userId: input.user.id,
+    ...(input.pushed ? { pushed: true } : {}),
+  });
   return {
     page: {
       action: routes.consentAction,

@@ -12,7 +12,8 @@ import {
   scopesToConfirm,
   spendConsentForm,
 } from './consent-step';
-import { AUTHORIZE_ROUTES, continueUrl, formFields, InteractionForms } from './interaction';
+import { AUTHORIZE_ROUTES, continueUrl, formFields, InteractionForms, pushedContinuationOf } from './interaction';
+import { PushedRequestDeps, redeemPushedRequest } from './pushed-request';
 import { AUTHORIZE_HEADERS, consentPage, errorPage, formPostPage, loginPage, temporarilyUnavailablePage } from './pages';
 import {
   AuthorizationRequest,
@@ -44,7 +45,7 @@ import { TX_MAX_LENGTH, TxKind } from './transaction';
  * (request.ts validates, sign-in-step.ts, consent-step.ts, response-step.ts answers).
  */
 
-export interface AuthorizeDeps extends ValidateDeps, SignInDeps, ConsentDeps, ResponseDeps {
+export interface AuthorizeDeps extends ValidateDeps, SignInDeps, ConsentDeps, ResponseDeps, PushedRequestDeps {
   /** config.issuer: the `iss` of authorization responses (RFC 9207); https → Secure cookies. */
   issuer: string;
   /** Seals the forms' transactions. */
@@ -117,6 +118,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
   ) => {
     const { page, setCookies } = signInForm(forms, routes, request.headers.cookie, {
       params: afterSignIn(req.params),
+      pushed: req.pushed,
       applicationName: req.client.name,
       redirectUri: req.redirectUri,
       email: options.email,
@@ -147,16 +149,35 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
       subject,
       ask,
       params: req.params,
+      pushed: req.pushed,
       redirectUri: req.redirectUri,
     });
     if (setCookies.length > 0) reply.header('Set-Cookie', setCookies);
     return consentPage(reply, page);
   };
 
+  /**
+   * The request of a GET /authorize: the parameters a client pushed (RFC 9126), named by their
+   * request_uri (redeemed here, once) or, after sign-in, carried sealed by the continuation URL;
+   * else the query's own.
+   */
+  const requestOf = async (request: FastifyRequest): Promise<AuthorizationRequest> => {
+    const rawQuery = rawQueryOf(request.url);
+    const sealed = pushedContinuationOf(rawQuery);
+    if (sealed !== undefined) {
+      const tx = forms.openPushedContinuation(request.headers.cookie, sealed);
+      if (!tx) throw new PageError('Invalid request', FORM_EXPIRED);
+      return validateAuthorizationRequest(deps, tx.params, undefined, true);
+    }
+    const { params, repeated } = parseQuery(rawQuery);
+    const pushed = await redeemPushedRequest(deps, params, repeated);
+    if (pushed) return validateAuthorizationRequest(deps, pushed, undefined, true);
+    return validateAuthorizationRequest(deps, params, repeated);
+  };
+
   app.get(routes.continuePath, { exposeHeadRoute: false }, async (request, reply) => {
     try {
-      const { params, repeated } = parseQuery(rawQueryOf(request.url));
-      const req = await validateAuthorizationRequest(deps, params, repeated);
+      const req = await requestOf(request);
       // prompt=login, or a sign-in older than max_age: the user signs in again (OpenID Connect Core §3.1.2.1).
       const signedIn = req.prompts.has('login') ? null : await currentSignIn(deps, sessionIdOf(request));
       if (!signedIn || !isFreshEnough(signedIn.session, req.maxAge, deps.clock.now())) {
@@ -186,7 +207,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
       });
       const tx = openForm(request, reply, fields, 'login');
       if (!tx) return reply;
-      const req = await validateAuthorizationRequest(deps, tx.params);
+      const req = await validateAuthorizationRequest(deps, tx.params, undefined, tx.pushed === true);
       const email = (fields!.get('email') ?? '').trim();
       const result = await signIn(deps, { email, password: fields!.get('password') ?? '', ip: request.ip }, sessionIdOf(request));
       if (result.status === 'throttled') {
@@ -203,7 +224,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
         .code(303)
         .headers(AUTHORIZE_HEADERS)
         .header('Set-Cookie', [sessionCookie(result.sessionId, secure, deps.sessions.policy.lifetimeSeconds)])
-        .header('Location', continueUrl(routes, tx.params))
+        .header('Location', tx.pushed ? forms.pushedContinueUrl(routes, tx.csrf, tx.params) : continueUrl(routes, tx.params))
         .send();
     } catch (error) {
       return fail(request, reply, error, 303);
@@ -215,7 +236,7 @@ export function registerAuthorizeEndpoint(app: FastifyInstance, deps: AuthorizeD
       const fields = formFields(request.body, { tx: TX_MAX_LENGTH, csrf: 100, decision: 10 });
       const tx = openForm(request, reply, fields, 'consent');
       if (!tx) return reply;
-      const req = await validateAuthorizationRequest(deps, tx.params);
+      const req = await validateAuthorizationRequest(deps, tx.params, undefined, tx.pushed === true);
       const signedIn = await currentSignIn(deps, sessionIdOf(request));
       if (!signedIn || signedIn.user.id !== tx.userId) {
         return errorPage(reply, 400, 'Not signed in', 'Your sign-in has ended. Go back to the application and start again.');

@@ -36,6 +36,19 @@ export function continueUrl(routes: InteractionRoutes, params: [string, string][
   return `${routes.continuePath}?${new URLSearchParams(params).toString()}`;
 }
 
+/** The query parameter of a continuation URL of a pushed request (InteractionForms.pushedContinueUrl). */
+export const PUSHED_CONTINUATION_PARAM = 'pushed_request';
+
+/**
+ * The sealed request of a continuation URL (its query is PUSHED_CONTINUATION_PARAM alone); undefined
+ * for any other query. Read before the query's parameter limits, which a sealed request may exceed
+ * (it is limited by TX_MAX_LENGTH when opened).
+ */
+export function pushedContinuationOf(rawQuery: string): string | undefined {
+  if (!rawQuery.startsWith(`${PUSHED_CONTINUATION_PARAM}=`) || rawQuery.includes('&')) return undefined;
+  return rawQuery.slice(PUSHED_CONTINUATION_PARAM.length + 1);
+}
+
 /**
  * The fields of a POSTed form that `limits` names: one value each, at most its limit, without
  * control characters (no email, password, token or choice holds one; PostgreSQL cannot store
@@ -77,6 +90,25 @@ export class InteractionForms {
     }
     const sealed = sealTransaction(this.deps.box, { ...tx, csrf }, this.deps.clock.now().getTime());
     return { tx: sealed, csrf, setCookies };
+  }
+
+  /**
+   * The URL that continues a pushed request (RFC 9126) after sign-in: its redeemed request_uri cannot
+   * be used again, and its parameters must not appear in the clear (nor could a client that requires
+   * pushed requests accept them so), so they travel sealed, bound to this browser's CSRF token (`csrf`
+   * of the sign-in form) and valid as long as a form.
+   */
+  pushedContinueUrl(routes: InteractionRoutes, csrf: string, params: [string, string][]): string {
+    const sealed = sealTransaction(this.deps.box, { kind: 'continue', params, csrf, pushed: true }, this.deps.clock.now().getTime());
+    // Sealed text is base64url parts joined by dots: nothing to encode.
+    return `${routes.continuePath}?${PUSHED_CONTINUATION_PARAM}=${sealed}`;
+  }
+
+  /** The transaction of a pushedContinueUrl, or null when it is not valid (expired, tampered with, another browser's). */
+  openPushedContinuation(cookieHeader: string | undefined, sealed: string): Transaction | null {
+    const tx = openTransaction(this.deps.box, sealed, 'continue', this.deps.clock.now().getTime());
+    if (!tx || tx.pushed !== true || !csrfMatches(parseCookies(cookieHeader).get(this.csrfCookie), tx.csrf, tx.csrf)) return null;
+    return tx;
   }
 
   /** The transaction of a posted form (fields from `formFields`), or null when it must be refused. */

@@ -1,5 +1,5 @@
 import { CLIENT_ID_MAX } from '../../domain/client/client.rules';
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import { isLoopbackHost } from '../../domain/validation';
 import { hasControlCharacter } from '../../lib/control-characters';
 import type { DefaultAudiences } from '../audience';
@@ -25,6 +25,9 @@ export type Prompt = 'none' | 'login' | 'consent';
 export const PROMPTS: readonly Prompt[] = ['none', 'login', 'consent'];
 /** An S256 challenge is the base64url SHA-256 of the verifier: exactly 43 characters (RFC 7636 §4.2). */
 export const S256_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+/** An RFC 7638 SHA-256 thumbprint, base64url (`dpop_jkt`). */
+const JKT = /^[A-Za-z0-9_-]{43}$/;
+
 /** Longest nonce (the used_nonces and authorization_codes columns). */
 export const NONCE_MAX = 255;
 /** Largest max_age accepted (seconds): ten years, far beyond any session. */
@@ -64,7 +67,7 @@ export class AuthorizeError extends Error {
 export interface AuthorizationRequest extends ResponseTarget {
   /** The request parameters as received (re-validated at every step of the flow). */
   params: [string, string][];
-  client: ClientEntity;
+  client: TokenClient;
   api: CachedApi;
   responseType: ResponseType;
   scopes: string[];
@@ -75,8 +78,12 @@ export interface AuthorizationRequest extends ResponseTarget {
   nonce: string | undefined;
   /** OpenID Connect max_age (seconds): a sign-in older than this must be done again. */
   maxAge: number | undefined;
+  /** RFC 9449 §10 `dpop_jkt`: the code is exchanged only with a DPoP proof by the key of this thumbprint. */
+  dpopJkt: string | undefined;
   /** The redirect URI's host is localhost or a loopback address. */
   loopbackRedirect: boolean;
+  /** The client pushed these parameters first (RFC 9126), authenticated. */
+  pushed: boolean;
 }
 
 /**
@@ -122,11 +129,15 @@ export function rawQueryOf(url: string): string {
   return index === -1 ? '' : url.slice(index + 1);
 }
 
-/** Validates an authorization request against the current client and API configuration. */
+/**
+ * Validates an authorization request against the current client and API configuration; `pushed`:
+ * its parameters were pushed by the authenticated client (RFC 9126), at /oauth/par or redeemed from there.
+ */
 export async function validateAuthorizationRequest(
   deps: ValidateDeps,
   params: [string, string][],
   repeated: ReadonlySet<string> = repeatedNames(params),
+  pushed = false,
 ): Promise<AuthorizationRequest> {
   const get = (name: string) => params.find(([n]) => n === name)?.[1];
 
@@ -170,6 +181,11 @@ export async function validateAuthorizationRequest(
         : (flow?.responseModes[0] ?? 'query'),
   };
   const fail = (error: string, description: string) => new AuthorizeError(target, error, description);
+
+  // RFC 9126 §5: a client that must push its requests gets none through the browser's own query.
+  if (client.requirePushedAuthorizationRequests && !pushed) {
+    throw fail('invalid_request', 'This application must push its authorization requests to the pushed authorization request endpoint');
+  }
 
   if (repeated.size > 0) throw fail('invalid_request', `Parameter ${safeName([...repeated][0])} is repeated`);
   if (!modeValid)
@@ -228,6 +244,12 @@ export async function validateAuthorizationRequest(
     codeChallenge = challenge;
     codeChallengeMethod = 'S256';
   }
+  // 7b. dpop_jkt (RFC 9449 §10): the thumbprint (SHA-256, base64url) of the key the code is bound to.
+  const dpopJkt = get('dpop_jkt');
+  if (dpopJkt !== undefined) {
+    if (responseType !== 'code') throw fail('invalid_request', 'dpop_jkt is only for response_type=code');
+    if (!JKT.test(dpopJkt)) throw fail('invalid_request', 'dpop_jkt must be 43 base64url characters (a SHA-256 JWK thumbprint)');
+  }
   // 8. nonce: required with the implicit grant (remembered so a response cannot be replayed); with
   // a code, optional and repeated in the ID token (OpenID Connect Core §3.1.2.1).
   const nonce = get('nonce');
@@ -256,7 +278,9 @@ export async function validateAuthorizationRequest(
     codeChallengeMethod,
     nonce,
     maxAge,
+    dpopJkt,
     loopbackRedirect: isLoopbackRedirect(redirectUri),
+    pushed,
   };
 }
 

@@ -43,6 +43,7 @@ export async function grantResponse(
       scopes: req.scopes,
       codeChallenge: req.codeChallenge,
       codeChallengeMethod: req.codeChallengeMethod,
+      dpopJkt: req.dpopJkt,
     });
     return { code };
   }

@@ -120,6 +120,8 @@ export function clearedSessionCookie(secure: boolean): string {
 export interface SignInFormInput {
   /** The parameters of the request that continues once signed in (sealed in the form). */
   params: [string, string][];
+  /** The parameters were pushed (RFC 9126). */
+  pushed?: boolean;
   applicationName: string;
   redirectUri?: string;
   /** Shown again after a refused attempt. */
@@ -134,7 +136,11 @@ export function signInForm(
   cookieHeader: string | undefined,
   input: SignInFormInput,
 ): { page: LoginPageInput; setCookies: string[] } {
-  const { tx, csrf, setCookies } = forms.seal(cookieHeader, { kind: 'login', params: input.params });
+  const { tx, csrf, setCookies } = forms.seal(cookieHeader, {
+    kind: 'login',
+    params: input.params,
+    ...(input.pushed ? { pushed: true } : {}),
+  });
   return {
     page: {
       action: routes.signInAction,

@@ -15,8 +15,11 @@ export const TX_LIFETIME_SECONDS = 600;
 /** Longest sealed transaction accepted (the forms' body limit is larger). */
 export const TX_MAX_LENGTH = 40_000;
 
-/** `user_code`: the device verification page's code form. */
-export type TxKind = 'login' | 'consent' | 'user_code';
+/**
+ * `continue`: the URL that resumes a pushed request after sign-in (it carries no form, only the parameters).
+ * `user_code`: the device verification page's code form.
+ */
+export type TxKind = 'login' | 'consent' | 'continue' | 'user_code';
 
 export interface Transaction {
   /** Random, unique to this form: what a single-use form is remembered by once used. */
@@ -24,6 +27,8 @@ export interface Transaction {
   kind: TxKind;
   params: [string, string][];
   csrf: string;
+  /** The parameters were pushed by the client (RFC 9126): they stay out of the browser's URLs. */
+  pushed?: true;
   /** Consent only: the user who was shown the page. */
   userId?: string;
   /** Expiry, seconds since the epoch. */

@@ -3,7 +3,8 @@ import type { Clock } from '../../lib/clock';
 import { endpointUrl } from '../../lib/issuer-url';
 import { invalidClient } from '../errors';
 import type { CachedClient, Registry } from '../registry';
-import type { AssertionReplayStore, ClientAuthMethod, VerifyContext } from './method';
+import type { ClientAuthMethod, VerifyContext } from './method';
+import type { ReplayStore } from '../replay-store';
 import { CLIENT_AUTH_METHODS } from './registry';
 
 export interface AuthenticatedClient extends CachedClient {
@@ -32,7 +33,7 @@ export class ClientAuthenticator {
       clock: Clock;
       /** The issuer: an accepted `aud` of client assertions, and the base of the endpoints' URLs. */
       issuer: string;
-      assertions: AssertionReplayStore;
+      assertions: ReplayStore;
     },
   ) {}
 

@@ -1,6 +1,10 @@
 import type { TokenEndpointAuthMethod } from '../../domain/client/client.rules';
 import type { Clock } from '../../lib/clock';
 import type { CachedClient } from '../registry';
+import type { ReplayStore } from '../replay-store';
+
+/** Body parameters that carry a client's credentials (besides client_id): never part of what the request asks for. */
+export const CREDENTIAL_PARAMS: readonly string[] = ['client_secret', 'client_assertion_type', 'client_assertion'];
 
 /** What a request presents to authenticate a client. */
 export interface PresentedCredentials {
@@ -10,17 +14,12 @@ export interface PresentedCredentials {
   assertion?: string;
 }
 
-/** The replay store of client assertions: true the first time a client's `jti` is claimed (until `expiresAt`). */
-export interface AssertionReplayStore {
-  claim(clientUuid: string, jti: string, expiresAt: Date): Promise<boolean>;
-}
-
 /** What `verify` may use besides the request: the time, and for assertions their audiences and replay store. */
 export interface VerifyContext {
   clock: Clock;
   /** The `aud` values an assertion may carry here: the issuer, the token endpoint, the endpoint called. */
   audiences: readonly string[];
-  assertions: AssertionReplayStore;
+  assertions: ReplayStore;
 }
 
 /**

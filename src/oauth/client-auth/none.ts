@@ -1,7 +1,4 @@
-import type { ClientAuthMethod } from './method';
-
-/** Body parameters that carry another method's credentials. */
-const CREDENTIAL_PARAMS = ['client_secret', 'client_assertion_type', 'client_assertion'];
+import { CREDENTIAL_PARAMS, type ClientAuthMethod } from './method';
 
 /**
  * A public client (SPA, native) names itself with client_id alone: it proves nothing, so only

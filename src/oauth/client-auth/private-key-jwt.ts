@@ -1,6 +1,6 @@
 import { decodeJwt, decodeProtectedHeader, errors, jwtVerify, ProtectedHeaderParameters } from 'jose';
 import { CLIENT_ASSERTION_ALGORITHMS, ClientAssertionAlgorithm, ClientPublicKey } from '../../domain/client/client-jwks';
-import { CLIENT_ASSERTION_JTI_MAX } from '../../domain/client/used-client-assertion.service';
+import { clientAssertionIssuer, JTI_MAX } from '../../domain/replay/used-jti.service';
 import { invalidClient, invalidRequest } from '../errors';
 import { CLOCK_TOLERANCE_SECONDS } from '../token-verifier';
 import type { ClientAuthMethod } from './method';
@@ -92,9 +92,9 @@ export const privateKeyJwt: ClientAuthMethod = {
     if (exp > nowSeconds + CLIENT_ASSERTION_MAX_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) return 'exp more than five minutes ahead';
     if (payload.iat !== undefined && payload.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) return 'iat in the future';
     const jti = payload.jti;
-    if (typeof jti !== 'string' || jti.length === 0 || jti.length > CLIENT_ASSERTION_JTI_MAX) return 'jti missing or too long';
+    if (typeof jti !== 'string' || jti.length === 0 || jti.length > JTI_MAX) return 'jti missing or too long';
     // Remembered for as long as the assertion could be accepted (exp plus the tolerance).
-    const first = await assertions.claim(cached.client.id, jti, new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000));
+    const first = await assertions.claim(clientAssertionIssuer(cached.client.id), jti, new Date((exp + CLOCK_TOLERANCE_SECONDS) * 1000));
     return first ? undefined : 'jti already used (replay)';
   },
 };

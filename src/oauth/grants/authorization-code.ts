@@ -6,6 +6,7 @@ import { invalidGrant, invalidRequest, invalidTarget } from '../errors';
 import { accessTokenScopes } from '../standard-scopes';
 import type { GrantDefinition, GrantRequest, GrantResponse } from './grant';
 import { grantsRefreshToken } from './offline-access';
+import { refreshTokenBinding } from './refresh-token';
 
 /** RFC 7636 §4.1: 43 to 128 unreserved characters. */
 const CODE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
@@ -72,6 +73,10 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
   if (!CODE_VERIFIER.test(verifier) || !pkceS256Matches(verifier, granted.codeChallenge)) {
     throw invalidGrant('code_verifier does not match the code challenge');
   }
+  // RFC 9449 §10: a code requested with dpop_jkt is exchanged only with a proof by that key.
+  if (granted.dpopJkt !== null && granted.dpopJkt !== request.dpopJkt) {
+    throw invalidGrant('The authorization code is bound to a DPoP key (dpop_jkt): send a DPoP proof signed by that key');
+  }
 
   const user = await deps.users.findById(granted.userId);
   if (!user || user.blocked) throw invalidGrant('The user of this authorization code can no longer sign in');
@@ -88,7 +93,15 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
   const consented = accessTokenScopes(granted.scopes, api.scopes);
   const authentication = authenticationOf(granted);
   const { token, idToken } = await deps.pipeline.issueUserTokens(
-    { grantType: authorizationCodeGrant.grantType, client, api, user, scopes: consented, requestId: request.requestId },
+    {
+      grantType: authorizationCodeGrant.grantType,
+      client,
+      api,
+      user,
+      scopes: consented,
+      requestId: request.requestId,
+      dpopJkt: request.dpopJkt,
+    },
     { authentication, nonce: granted.nonce },
   );
   const scopes = token.scope.split(' ').filter((s) => s !== '');
@@ -104,6 +117,7 @@ async function exchangeConsumed(request: GrantRequest, granted: AuthorizationCod
         scopes,
         familyId: familyIdForCode(granted.codeHash),
         authentication,
+        dpopJkt: refreshTokenBinding(client, token),
       })
     : undefined;
   await deps.authorizationCodes.recordIssued(granted.codeHash, token.jti, token.expiresAt);

@@ -1,4 +1,4 @@
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import { resolveApi } from '../audience';
 import { accessDenied, invalidScope } from '../errors';
 import type { CachedApi } from '../registry';
@@ -11,10 +11,10 @@ export const clientCredentialsGrant: GrantDefinition = {
   grantType: 'client_credentials',
   requiredClientGrant: 'CLIENT_CREDENTIALS',
   params: ['audience', 'resource', 'scope'],
-  async handle({ client, params, requestId, services }) {
+  async handle({ client, params, requestId, services, dpopJkt }) {
     const api = await resolveApi(services.registry, params);
     const scope = params.get('scope');
-    return issueClientCredentials(services, client, api, scope === undefined ? undefined : parseScopeParam(scope), requestId);
+    return issueClientCredentials(services, client, api, scope === undefined ? undefined : parseScopeParam(scope), requestId, dpopJkt);
   },
 };
 
@@ -25,10 +25,11 @@ export const clientCredentialsGrant: GrantDefinition = {
  */
 export async function issueClientCredentials(
   services: Pick<GrantServices, 'registry' | 'pipeline'>,
-  client: ClientEntity,
+  client: TokenClient,
   api: CachedApi,
   requested: string[] | undefined,
   requestId?: string,
+  dpopJkt?: string,
 ): Promise<IssuedToken> {
   const grant = await services.registry.grant(client.id, api.server.id);
   if (!grant) throw accessDenied('This client is not authorized for this API');
@@ -42,5 +43,13 @@ export async function issueClientCredentials(
     }
     scopes = requested;
   }
-  return services.pipeline.issueAccessToken({ grantType: clientCredentialsGrant.grantType, client, api, user: null, scopes, requestId });
+  return services.pipeline.issueAccessToken({
+    grantType: clientCredentialsGrant.grantType,
+    client,
+    api,
+    user: null,
+    scopes,
+    requestId,
+    dpopJkt,
+  });
 }

@@ -4,6 +4,7 @@ import { invalidGrant, invalidRequest, OAuthError } from '../errors';
 import { accessTokenScopes } from '../standard-scopes';
 import type { GrantDefinition, GrantRequest, GrantResponse } from './grant';
 import { grantsRefreshToken } from './offline-access';
+import { refreshTokenBinding } from './refresh-token';
 
 /** RFC 8628 §3.4. */
 export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -66,6 +67,7 @@ async function exchangeDeviceCode(request: GrantRequest): Promise<GrantResponse>
       user,
       scopes: accessTokenScopes(granted.scopes, api.scopes),
       requestId: request.requestId,
+      dpopJkt: request.dpopJkt,
     },
     { authentication },
   );
@@ -78,6 +80,7 @@ async function exchangeDeviceCode(request: GrantRequest): Promise<GrantResponse>
         // Named after the device code, as a code's family is after the code.
         familyId: familyIdForCode(granted.deviceCodeHash),
         authentication,
+        dpopJkt: refreshTokenBinding(client, token),
       })
     : undefined;
   return { ...token, refreshToken, idToken };

@@ -1,4 +1,4 @@
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import type { CachedApi } from '../registry';
 import { OFFLINE_ACCESS } from '../standard-scopes';
 import { isClientAllowed } from './grant';
@@ -9,6 +9,6 @@ import { refreshTokenGrant } from './refresh-token';
  * token: offline_access was granted, the API still allows offline access, and the client may still
  * use refresh tokens.
  */
-export function grantsRefreshToken(grantedScopes: readonly string[], api: CachedApi, client: ClientEntity): boolean {
+export function grantsRefreshToken(grantedScopes: readonly string[], api: CachedApi, client: TokenClient): boolean {
   return grantedScopes.includes(OFFLINE_ACCESS) && api.server.allowOfflineAccess && isClientAllowed(client, refreshTokenGrant);
 }

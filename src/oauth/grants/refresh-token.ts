@@ -4,6 +4,16 @@ import { accessTokenScopes, isIdentityScope, OFFLINE_ACCESS } from '../standard-
 import { authenticationOf } from '../../domain/sign-in/authentication';
 import type { GrantDefinition, GrantRequest, GrantResponse } from './grant';
 import type { IssuedToken } from '../tokens/pipeline';
+import type { TokenClient } from '../../domain/token-read-model';
+import { isPublicClient } from '../../domain/client/client.rules';
+
+/**
+ * The key a new refresh-token family is bound to (RFC 9449 §5): a public client's, when its access
+ * token was bound (a confidential client's refresh tokens are bound to its authentication instead).
+ */
+export function refreshTokenBinding(client: TokenClient, token: IssuedToken): string | null {
+  return token.jkt !== undefined && isPublicClient(client.appType) ? token.jkt : null;
+}
 
 /**
  * RFC 6749 §6 for an authenticated client allowed the refresh_token grant. `scope` may narrow the
@@ -13,7 +23,8 @@ import type { IssuedToken } from '../tokens/pipeline';
  * (any other API: `invalid_target`). The access token carries the requested (or all the token's)
  * scopes the API still defines and the identity scopes, under the user's policy (RBAC) as it is
  * now; with `openid`, a new ID token for the same user and sign-in (OpenID Connect Core §12.2).
- * With rotation the response carries the successor.
+ * With rotation the response carries the successor. A family bound to a DPoP key (a public
+ * client's, RFC 9449 §5) is refreshed only with a proof by that key.
  */
 export const refreshTokenGrant: GrantDefinition = {
   grantType: 'refresh_token',
@@ -22,7 +33,7 @@ export const refreshTokenGrant: GrantDefinition = {
   handle: exchangeRefreshToken,
 };
 
-async function exchangeRefreshToken({ client, params, requestId, services: deps }: GrantRequest): Promise<GrantResponse> {
+async function exchangeRefreshToken({ client, params, requestId, services: deps, dpopJkt }: GrantRequest): Promise<GrantResponse> {
   const presented = params.get('refresh_token');
   if (presented === undefined) throw invalidRequest('refresh_token is required');
   const scopeParam = params.get('scope');
@@ -35,6 +46,9 @@ async function exchangeRefreshToken({ client, params, requestId, services: deps 
   const requested = asked?.filter((s) => !isIdentityScope(s) || stored?.scopes.includes(s));
   let issuing: Promise<{ token: IssuedToken; idToken?: string }> | undefined;
   if (stored !== null && stored.clientUuid === client.id && stored.revokedAt === null) {
+    if (stored.dpopJkt !== null && stored.dpopJkt !== dpopJkt) {
+      throw invalidGrant('The refresh token is bound to a DPoP key: send a DPoP proof signed by that key');
+    }
     const api = await deps.registry.apiById(stored.resourceServerId);
     if (!api) throw invalidGrant('The API of this refresh token no longer exists');
     for (const name of ['audience', 'resource']) {
@@ -46,7 +60,7 @@ async function exchangeRefreshToken({ client, params, requestId, services: deps 
     if (user !== null && !user.blocked) {
       const scopes = accessTokenScopes(requested ?? stored.scopes, api.scopes);
       issuing = deps.pipeline.issueUserTokens(
-        { grantType: refreshTokenGrant.grantType, client, api, user, scopes, requestId },
+        { grantType: refreshTokenGrant.grantType, client, api, user, scopes, requestId, dpopJkt },
         // The sign-in of the family; never the nonce again (OpenID Connect Core §12.2).
         { authentication: authenticationOf(stored) },
       );

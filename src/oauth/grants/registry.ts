@@ -4,12 +4,14 @@ import { clientCredentialsGrant } from './client-credentials';
 import { deviceCodeGrant } from './device-code';
 import type { GrantDefinition } from './grant';
 import { refreshTokenGrant } from './refresh-token';
+import { tokenExchangeGrant } from './token-exchange';
 
 /** The token endpoint's grants, in the order discovery lists them. A new grant is a file and a line here. */
 export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
   clientCredentialsGrant,
   authorizationCodeGrant,
   refreshTokenGrant,
+  tokenExchangeGrant,
   deviceCodeGrant,
 ];
 

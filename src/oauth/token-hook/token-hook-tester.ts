@@ -80,8 +80,7 @@ export class TokenHookTester {
 
     const scopes = input.scopes ?? api.scopes.slice(0, SAMPLE_SCOPES_MAX);
     const subject: TokenHookSubject = {
-      // The grant_type value the hook sees for real (an extension grant's is a URI); implicit has no grant of /oauth/token.
-      grantType: BUILT_IN_GRANTS.find((g) => g.requiredClientGrant === grantType)?.grantType ?? grantType.toLowerCase(),
+      grantType: grantTypeValue(grantType),
       api: { server },
       client: client!,
       user: grantType === 'CLIENT_CREDENTIALS' ? null : (user ?? SAMPLE_USER),
@@ -110,4 +109,9 @@ export class TokenHookTester {
     });
     return result;
   }
+}
+
+/** The grant_type value the token endpoint would give the hook for this client setting (implicit: its lowercase name). */
+function grantTypeValue(grantType: GrantType): string {
+  return BUILT_IN_GRANTS.find((grant) => grant.requiredClientGrant === grantType)?.grantType ?? grantType.toLowerCase();
 }

@@ -11,6 +11,7 @@ export function tokenTyp(dialect: string): 'at+jwt' | 'JWT' {
  * - RFC9068_PROFILE(_AUTHZ): sub client_id scope (sub = the client_id for machine tokens)
  * - ACCESS_TOKEN(_AUTHZ): sub azp scope, and for machine tokens sub = "<client_id>@clients" and
  *   `gty` (Auth0's spelling of the grant: client-credentials)
+ * - an exchanged token (context.delegation) keeps the `sub` of the token it was exchanged from
  * - *_AUTHZ add `permissions` (the user's permissions under RBAC; for machines, the scopes).
  * All of them are protected claims (PROTECTED_CLAIMS).
  */
@@ -18,12 +19,14 @@ export function setDialectClaims(payload: Record<string, unknown>, context: Toke
   const { tokenDialect } = context.api.server;
   const { clientId } = context.client;
   const user = context.user;
+  // An exchanged token keeps its subject token's `sub` (RFC 8693 §1.1); the client is the exchanging one.
+  const subject = context.delegation?.subject;
   if (tokenDialect.startsWith('RFC9068')) {
-    payload.sub = user !== null ? subjectOf(user) : clientId;
+    payload.sub = subject ?? (user !== null ? subjectOf(user) : clientId);
     payload.client_id = clientId;
     payload.scope = scope;
   } else {
-    payload.sub = user !== null ? subjectOf(user) : `${clientId}@clients`;
+    payload.sub = subject ?? (user !== null ? subjectOf(user) : `${clientId}@clients`);
     payload.azp = clientId;
     payload.scope = scope;
     if (user === null) payload.gty = auth0GrantType(context.grantType);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import type { Authentication } from '../../domain/sign-in/authentication';
 import { CLAIMS_BY_SCOPE, standardClaims } from '../../domain/user/standard-claims';
 import { subjectOf } from '../../domain/user/subject';
@@ -23,7 +23,7 @@ export const SUPPORTED_CLAIMS: readonly string[] = [
 
 /** Everything an ID token (OpenID Connect Core §2) says, besides what the pipeline stamps (`iss`, `iat`, `exp`). */
 export interface IdTokenContext {
-  client: ClientEntity;
+  client: TokenClient;
   user: UserEntity;
   /** The scopes granted (after the user policy): `profile` and `email` release their claims. */
   scopes: readonly string[];

@@ -5,16 +5,24 @@ import type { Clock } from '../../lib/clock';
 import { userinfoUrl } from '../userinfo-url';
 import { OPENID } from '../standard-scopes';
 import { applyUserPolicy, RolePermissions } from '../user-policy';
+import { setDelegationClaims } from './delegation';
 import { setDialectClaims, tokenTyp } from './dialect';
 import { IdTokenContext, idTokenClaims } from './id-token';
 import { CustomClaimsSource, PROTECTED_CLAIMS, TokenContext } from './token-context';
 import type { Authentication } from '../../domain/sign-in/authentication';
 import type { UserEntity } from '../../domain/user/user.entity';
+import { invalidRequest } from '../errors';
+
+/** The refusal of a token for a DPOP_REQUIRED API without a proof. */
+export const DPOP_PROOF_REQUIRED = 'This API requires DPoP-bound tokens: send a DPoP proof';
 
 /** An access token as the token endpoint (and the implicit response) returns it, with what callers record of it. */
 export interface IssuedToken {
   accessToken: string;
-  tokenType: 'Bearer';
+  /** DPoP when the token is bound to a key (`cnf.jkt`, RFC 9449). */
+  tokenType: 'Bearer' | 'DPoP';
+  /** The thumbprint of the key it is bound to (`cnf.jkt`), when it is. */
+  jkt?: string;
   /** Seconds. */
   expiresIn: number;
   /** The final scope string (after the user policy). */
@@ -41,7 +49,8 @@ export interface TokenPipelineDeps {
 
 /**
  * The one way a token is issued, whatever the grant: dialect claims → user policy (RBAC, user
- * tokens only) → custom claims → protected claims, set last → signature with the API's key.
+ * tokens only) → custom claims → protected claims (with a token exchange's `act`), set last →
+ * signature with the API's key.
  *
  * The client-credentials path is the hot path: with no custom-claims source answering, it awaits
  * nothing but the key and the signature.
@@ -56,6 +65,9 @@ export class TokenPipeline {
 
   async issueAccessToken(context: TokenContext, options?: IssueOptions): Promise<IssuedToken> {
     const { server } = context.api;
+    // RFC 9449: bound to the proof's key unless the API ignores proofs (NONE); a DPOP_REQUIRED API issues nothing unbound.
+    const jkt = server.proofOfPossession === 'NONE' ? undefined : context.dpopJkt;
+    if (jkt === undefined && server.proofOfPossession === 'DPOP_REQUIRED') throw invalidRequest(DPOP_PROOF_REQUIRED);
     let scopes = context.scopes;
     let permissions = scopes;
     if (context.user !== null) {
@@ -86,6 +98,8 @@ export class TokenPipeline {
     payload.exp = now + lifetime;
     payload.jti = jti;
     setDialectClaims(payload, context, scope, permissions);
+    if (jkt !== undefined) payload.cnf = { jkt };
+    if (context.delegation) setDelegationClaims(payload, context.delegation);
 
     const typ = tokenTyp(server.tokenDialect);
     let accessToken: string;
@@ -96,7 +110,9 @@ export class TokenPipeline {
       const key = await this.deps.keyRing.signingKey(server.signingAlgorithm as AsymmetricAlgorithm);
       accessToken = await signJws({ alg: key.algorithm, typ, kid: key.kid }, payload, key.privateKey);
     }
-    return { accessToken, tokenType: 'Bearer', expiresIn: lifetime, scope, jti, expiresAt: new Date((now + lifetime) * 1000) };
+    const expiresAt = new Date((now + lifetime) * 1000);
+    if (jkt === undefined) return { accessToken, tokenType: 'Bearer', expiresIn: lifetime, scope, jti, expiresAt };
+    return { accessToken, tokenType: 'DPoP', jkt, expiresIn: lifetime, scope, jti, expiresAt };
   }
 
   /**

@@ -1,6 +1,7 @@
-import type { ClientEntity } from '../../domain/client/client.entity';
+import type { TokenClient } from '../../domain/token-read-model';
 import type { UserEntity } from '../../domain/user/user.entity';
 import type { CachedApi } from '../registry';
+import { type Delegation, EXCHANGED_FROM } from './delegation';
 
 /**
  * Everything the token pipeline knows about one issuance: who asks (client), for what (API,
@@ -9,7 +10,7 @@ import type { CachedApi } from '../registry';
 export interface TokenContext {
   /** The OAuth grant_type value (`client_credentials`, `authorization_code`, `refresh_token`, `implicit`, …). */
   grantType: string;
-  client: ClientEntity;
+  client: TokenClient;
   api: CachedApi;
   /** The user the token acts for; null for machine tokens. */
   user: UserEntity | null;
@@ -19,6 +20,10 @@ export interface TokenContext {
   sessionId?: string;
   /** The HTTP request (x-request-id) that asked for it, for logs and audit. */
   requestId?: string;
+  /** Token exchange (RFC 8693) only: the subject's `sub` kept, `act`, and the tokens it is exchanged from. */
+  delegation?: Delegation;
+  /** The RFC 7638 thumbprint of the key of the request's DPoP proof, when it carried a valid one. */
+  dpopJkt?: string;
 }
 
 /**
@@ -43,6 +48,7 @@ export const PROTECTED_CLAIMS: ReadonlySet<string> = new Set([
   'sid',
   'auth_time',
   'nonce',
+  EXCHANGED_FROM,
 ]);
 
 /**

@@ -1,0 +1,43 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+/** The built service and CLI (`npm test`'s pretest builds them). */
+export const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
+export const CLI = path.resolve(__dirname, '../../bin/apiauth.js');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code once the process has exited and its output is read to the end. */
+  closed: Promise<number | null>;
+}
+
+/** Spawns `node <script> ...args` with exactly `env` (plus PATH), its output collected. */
+export function spawnNode(script: string, args: string[], env: Record<string, string>): ServiceProcess {
+  const child = spawn(process.execPath, [script, ...args], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  return { child, stdout: () => stdout, stderr: () => stderr, closed };
+}
+
+/** Waits until `url`/readyz answers 200; throws with the process's output if it exits or takes over 30 s. */
+export async function waitUntilReady(service: ServiceProcess, url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (service.child.exitCode !== null)
+      throw new Error(`the service exited at start (${service.child.exitCode}): ${service.stderr()}${service.stdout()}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`the service did not become ready: ${service.stderr()}${service.stdout()}`);
+    await sleep(100);
+  }
+}
