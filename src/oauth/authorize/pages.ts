@@ -55,7 +55,7 @@ h1{margin:0 0 .25rem;font-size:1.375rem}
 p{margin:.5rem 0}
 .sub{color:#4b5563;margin-bottom:1.25rem}
 label{display:block;margin:1rem 0 .25rem;font-weight:600;font-size:.9375rem}
-input[type=email],input[type=password]{width:100%;padding:.625rem .75rem;border:1px solid #9ca3af;border-radius:.375rem;font:inherit}
+input[type=email],input[type=password],input[type=text]{width:100%;padding:.625rem .75rem;border:1px solid #9ca3af;border-radius:.375rem;font:inherit}
 input:focus,button:focus{outline:3px solid #93c5fd;outline-offset:1px}
 button{font:inherit;font-weight:600;padding:.625rem 1rem;border-radius:.375rem;border:1px solid #1d4ed8;background:#1d4ed8;color:#fff;cursor:pointer}
 button.secondary{background:#fff;color:#1f2937;border-color:#9ca3af}
