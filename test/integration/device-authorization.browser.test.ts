@@ -1,5 +1,5 @@
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, decodeJwt, exportJWK, jwtVerify } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { openLoopbackBrowser } from '../helpers/browser';
 import { startTestServer, TestServer } from '../helpers/test-app';
@@ -102,6 +102,26 @@ describe('device authorization with openid-client, completed in a browser', () =
     expect(pageErrors).toEqual([]);
   });
 
+  it('with a DPoP key (RFC 9449): the tokens are bound to it, and so is the refresh token of this public client', async () => {
+    const dpopApi = await f.createApi({ proofOfPossession: 'DPOP_ALLOWED', allowOfflineAccess: true, scopes: [{ value: 'read:photos' }] });
+    const config = await discover();
+    const key = await oidc.randomDPoPKeyPair('ES256', { extractable: true });
+    const DPoP = oidc.getDPoPHandle(config, key);
+    const device = await oidc.initiateDeviceAuthorization(config, { scope: 'offline_access read:photos', audience: dpopApi.identifier });
+    const polled = oidc.pollDeviceAuthorizationGrant(config, device, undefined, { DPoP });
+    // Signed in already (the session cookie): straight to the consent page once the code is confirmed.
+    await confirmCode(device.verification_uri_complete!, device.user_code);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.getByRole('heading', { name: 'Device connected' }).waitFor();
+    const tokens = await polled;
+    expect(tokens.token_type).toBe('dpop');
+    const jkt = await calculateJwkThumbprint(await exportJWK(key.publicKey), 'sha256');
+    expect(decodeJwt(tokens.access_token).cnf).toEqual({ jkt });
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!, undefined, { DPoP });
+    expect(decodeJwt(refreshed.access_token).cnf).toEqual({ jkt });
+  });
+
   it('a user who denies: pollDeviceAuthorizationGrant rejects with access_denied', async () => {
     const config = await discover();
     const device = await oidc.initiateDeviceAuthorization(config, { scope: 'read:photos', audience: api.identifier });
@@ -109,7 +129,6 @@ describe('device authorization with openid-client, completed in a browser', () =
       () => null,
       (error: unknown) => error,
     );
-    // Signed in already (the session cookie): straight to the consent page once the code is confirmed.
     await confirmCode(device.verification_uri_complete!, device.user_code);
     await page.getByRole('button', { name: 'Deny' }).click();
     await page.getByRole('heading', { name: 'Request denied' }).waitFor();
