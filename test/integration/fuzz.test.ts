@@ -56,7 +56,7 @@ describe('fuzzing: arbitrary input never gives a 5xx', () => {
   const send = async (path: string, init: RequestInit): Promise<number> => (await fetch(`${server.url}${path}`, init)).status;
   const formBody = (values: Record<string, string>) => new URLSearchParams(values).toString();
 
-  it.each(['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/par', '/userinfo', '/oidc/logout'])(
+  it.each(['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/par', '/oauth/device/code', '/userinfo', '/oidc/logout'])(
     'POST %s, form and JSON bodies, with and without client credentials',
     async (path) => {
       await fc.assert(

@@ -52,7 +52,7 @@ describe('OAuth endpoints: every refusal of the body is an OAuth error', () => {
       'The request body must be application/x-www-form-urlencoded or a JSON object',
     ],
   ];
-  const cases = ['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/par'].flatMap((path) =>
+  const cases = ['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/par', '/oauth/device/code'].flatMap((path) =>
     BODIES.map(([name, headers, body, description]) => [path, name, headers, body, description] as const),
   );
 

@@ -55,7 +55,7 @@ describe('the endpoints clients authenticate to: requests per address (RATE_LIMI
   });
   afterAll(() => ctx.server.close());
 
-  it('counts /oauth/token, /oauth/introspect and /oauth/revoke against one budget, then answers 429 too_many_requests (/oauth/par too)', async () => {
+  it('counts /oauth/token, /oauth/introspect and /oauth/revoke against one budget, then answers 429 too_many_requests (/oauth/par and /oauth/device/code too)', async () => {
     const first = await ctx.tokenRequest(client, '198.51.100.1');
     expect(first.status).toBe(200);
     expect(first.headers.get('ratelimit-limit')).toBe('5');
@@ -86,11 +86,12 @@ describe('the endpoints clients authenticate to: requests per address (RATE_LIMI
       5,
       /address/,
     );
+    expectOAuthTooMany(await postForm(ctx.server, '/oauth/device/code', credentials, from('198.51.100.1')), 5, /address/);
     // Another address has a budget of its own.
     expect((await ctx.tokenRequest(client, '198.51.100.2')).status).toBe(200);
     // Operators see the refusals by budget.
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    expect(metrics).toContain('apiauth_rate_limited_total{limit="oauth-requests"} 4');
+    expect(metrics).toContain('apiauth_rate_limited_total{limit="oauth-requests"} 5');
   });
 
   it('lets a browser page of an allowed origin read the refusal and when to retry (CORS)', async () => {
