@@ -130,13 +130,7 @@ async function exchangeToken({ client, params, requestId, services }: GrantReque
 }
 
 /** A subject or actor token of a supported type, verified; `invalid_request` for anything else. */
-async function readToken(
-  services: GrantServices,
-  client: TokenClient,
-  token: string,
-  type: string,
-  name: string,
-): Promise<PresentedToken> {
+async function readToken(services: GrantServices, client: TokenClient, token: string, type: string, name: string): Promise<PresentedToken> {
   if (type === ACCESS_TOKEN_TYPE) {
     const valid = await refusingInvalid(name, services.validator.validate(token));
     const { payload, api, clientId } = valid;
