@@ -29,10 +29,10 @@ export const temporarilyUnavailable = () =>
   new OAuthError('temporarily_unavailable', 'The service is temporarily unavailable; retry shortly', 503, { 'Retry-After': '1' });
 
 /** One answer for unknown client, wrong secret or wrong method, so none can be told apart. */
-export function invalidClient(usedBasic: boolean): OAuthError {
+export function invalidClient(usedBasic: boolean, description = 'Client authentication failed'): OAuthError {
   return new OAuthError(
     'invalid_client',
-    'Client authentication failed',
+    description,
     401,
     usedBasic ? { 'WWW-Authenticate': 'Basic realm="token", charset="UTF-8"' } : {},
   );

@@ -355,7 +355,9 @@ describe('private_key_jwt client authentication', () => {
       expect(basic.clientSecret).toEqual(expect.any(String));
       await f.createGrant(basic, api, ['read:x']);
       logLines.length = 0;
-      expectInvalidClient(await tokenWith(await assertion({}, { key: keys.ES256, clientId: basic.clientId })));
+      const refused = await tokenWith(await assertion({}, { key: keys.ES256, clientId: basic.clientId }));
+      expect(refused.status).toBe(401);
+      expect(refused.body).toEqual({ error: 'invalid_client', error_description: 'This client is registered for client_secret_basic' });
       expect(loggedReasons()).toEqual(['client registered for CLIENT_SECRET_BASIC']);
       expect((await f.issueToken(basic, api)).length).toBeGreaterThan(0);
 
@@ -374,7 +376,7 @@ describe('private_key_jwt client authentication', () => {
         { authorization: basicAuth(basic.clientId, basic.clientSecret!) },
       );
       expect(withSecret.status).toBe(401);
-      expect(withSecret.body).toEqual(INVALID_CLIENT);
+      expect(withSecret.body).toEqual({ error: 'invalid_client', error_description: 'This client is registered for private_key_jwt' });
     });
 
     it('refuses a request that mixes methods or names another assertion type (invalid_request)', async () => {

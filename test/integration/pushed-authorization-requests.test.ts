@@ -335,10 +335,10 @@ describe('pushed authorization requests (RFC 9126)', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.body).toEqual(INVALID_CLIENT);
     expect(wrong.headers.get('www-authenticate')).toContain('Basic');
-    // A confidential client naming itself without credentials (as a public client would).
+    // A confidential client naming itself without credentials (as a public client would): told its method.
     const bare = await postForm(server, '/oauth/par', params);
     expect(bare.status).toBe(401);
-    expect(bare.body).toEqual(INVALID_CLIENT);
+    expect(bare.body).toEqual({ error: 'invalid_client', error_description: 'This client is registered for client_secret_basic' });
     expect(
       await server.db.query(`SELECT 1 FROM pushed_authorization_requests WHERE params::text LIKE $1`, [`%${params.code_challenge}%`]),
     ).toEqual([]);

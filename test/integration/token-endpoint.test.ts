@@ -171,6 +171,15 @@ describe('POST /oauth/token (client credentials)', () => {
         client_secret: basicClient.clientSecret,
       });
       expectOAuthError(res, 401, 'invalid_client');
+      expect(res.body.error_description).toBe('This client is registered for client_secret_basic');
+      // The same with a wrong secret: the method is named, the secret is not judged.
+      const wrong = await server.token({
+        grant_type: 'client_credentials',
+        audience: api.identifier,
+        client_id: basicClient.clientId,
+        client_secret: 'wrong',
+      });
+      expect(wrong.body).toEqual(res.body);
     });
 
     it('refuses client_secret_basic from a client registered for client_secret_post', async () => {
@@ -179,6 +188,7 @@ describe('POST /oauth/token (client credentials)', () => {
         { authorization: basicAuth(postClient.clientId, postClient.clientSecret) },
       );
       expectOAuthError(res, 401, 'invalid_client');
+      expect(res.body.error_description).toBe('This client is registered for client_secret_post');
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);
     });
 

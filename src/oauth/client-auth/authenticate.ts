@@ -23,8 +23,10 @@ export type AuthenticateClient = (request: ClientAuthRequest, params: Map<string
 /**
  * Authenticates the client of a token, introspection or revocation request with the one method it
  * is registered for. The method is the first of CLIENT_AUTH_METHODS the request uses; no
- * credentials at all, an unknown client, a wrong secret or assertion and a wrong method all give the
- * same `invalid_client`; the reason is logged at debug level only.
+ * credentials at all, an unknown client and a wrong secret or assertion give the same
+ * `invalid_client` (the reason is logged at debug level only). A known client presented by another
+ * method hears which one it is registered for: client_ids are not secrets, and the presented
+ * secret or assertion is not judged (it is verified as an unknown client's would be).
  */
 export class ClientAuthenticator {
   constructor(
@@ -71,7 +73,10 @@ export class ClientAuthenticator {
           { clientId: cached ? cached.client.clientId : undefined, method: method.name, reason },
           'client authentication failed',
         );
-        throw invalidClient(method.usesAuthorizationHeader);
+        throw invalidClient(
+          method.usesAuthorizationHeader,
+          cached && !registeredHere ? `This client is registered for ${cached.client.tokenEndpointAuthMethod.toLowerCase()}` : undefined,
+        );
       }
       return { ...cached!, method };
     }
