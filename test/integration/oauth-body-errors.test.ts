@@ -107,6 +107,8 @@ describe('OAuth endpoints: every refusal of the body is an OAuth error', () => {
     const body = await malformed.json();
     expect(body).not.toHaveProperty('error_description');
     expect(body.error).not.toBe('invalid_request');
-    expect(malformed.headers.get('cache-control')).not.toBe('no-store');
+    // Not the OAuth handler's answer (no-store *and* Pragma); GraphQL answers are no-store of their own.
+    expect(malformed.headers.get('pragma')).toBeNull();
+    expect(malformed.headers.get('cache-control')).toBe('no-store');
   });
 });
