@@ -7,13 +7,22 @@ const LOCK_FILE = 'apiauth.lock';
 /** Thrown when another live process uses the directory. */
 export class DataDirInUseError extends Error {}
 
-function alive(pid: number): boolean {
+/**
+ * Whether `pid` is a live Node.js process. After an unclean stop (a container restarted, a machine
+ * rebooted) the recorded pid may now belong to an unrelated process: on Linux its command line
+ * tells them apart, so a stale lock never keeps the service from starting.
+ */
+function aliveNode(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     // EPERM: it exists, under another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return /node/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+  } catch {
+    return true; // No /proc (not Linux) or not readable: assume it is.
   }
 }
 
@@ -34,8 +43,11 @@ export function lockDataDir(dir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(fs.readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-        throw new DataDirInUseError(`the embedded database in ${dir} is in use by process ${holder} (a running apiauth?): stop it first`);
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && aliveNode(holder)) {
+        throw new DataDirInUseError(
+          `the embedded database in ${dir} is in use by process ${holder} (a running apiauth?): stop it first ` +
+            `(if none runs, delete ${file})`,
+        );
       }
       fs.rmSync(file, { force: true });
     }
