@@ -11,8 +11,11 @@ export interface CachedClient {
   secrets: { hash: string; expiresAt: Date | null }[];
   /** Client.jwks, imported once per load (PRIVATE_KEY_JWT assertions are verified with them). */
   keys: ClientPublicKey[];
-  /** Every client grant of the client by API uuid, read with it; undefined when it has too many (then read one by one). */
-  /** (An array, searched: most clients hold one or a few, and a Map costs more memory than the search time it saves.) */
+  /**
+   * Every client grant of the client, read with it; undefined when it has too many (then read one
+   * by one). An array, searched by API uuid: most clients hold one or a few, and a Map per client
+   * costs more memory than the search time it saves.
+   */
   grants?: readonly TokenGrant[];
 }
 
