@@ -30,7 +30,7 @@ const NO_DATABASE_HANDLES = {
 const DATABASE_ACCESS = '^(query|manager|createQueryBuilder|getRepository|createQueryRunner|transaction)$';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'sdk/generated/**', 'test-output/**', '.data/**', 'coverage/**'] },
+  { ignores: ['dist/**', 'sdk/dist/**', 'node_modules/**', 'sdk/generated/**', 'test-output/**', '.data/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   { languageOptions: { globals: { ...globals.node } } },

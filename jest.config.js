@@ -24,6 +24,8 @@ module.exports = {
       },
     ],
   },
+  // The SDK's modules import each other as './x.js' (what its ES module build needs): here, the .ts file.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   // jose (and oauth4webapi/openid-client) ship ESM only: let swc turn them into CommonJS for Jest.
   transformIgnorePatterns: ['/node_modules/(?!(jose|oauth4webapi|openid-client)/)'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',

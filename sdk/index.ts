@@ -5,6 +5,6 @@
  *   const client = createManagementClient({ url: `${issuer}/graphql`, getToken: clientCredentialsTokenProvider({ … }) });
  *   const { resourceServer } = await client.request(ResourceServerDocument, { identifier: 'https://organizer.example/' });
  */
-export * from './generated/graphql';
-export * from './client';
-export * from './token';
+export * from './generated/graphql.js';
+export * from './client.js';
+export * from './token.js';
