@@ -4,6 +4,7 @@ import { checkSenderConstraint } from '../oauth/dpop/sender-constraint';
 import { isDatabaseUnavailable } from '../db/database-errors';
 import { SERVICE_UNAVAILABLE } from './graphql-errors';
 import { Kind, parse, OperationDefinitionNode } from 'graphql';
+import { decodeJwt } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../graphql/context';
 import { InvalidTokenError } from '../oauth/token-verifier';
@@ -26,6 +27,17 @@ export const MANAGEMENT_TOKEN_REQUIRED = 'A valid access token for the Managemen
  */
 export function anotherApiToken(aud: string, managementAudience: string): string {
   return `This token is for another API (aud ${aud}); the Management API needs a token with audience ${managementAudience}`;
+}
+
+/** A token's audience (the first of several: its API's), or undefined when it has none or cannot be read. */
+function firstAudience(read: () => unknown): string | undefined {
+  try {
+    const aud = read();
+    const first = Array.isArray(aud) ? aud[0] : aud;
+    return typeof first === 'string' ? first : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function principalOf(request: unknown): Principal | null {
@@ -114,10 +126,13 @@ export function createManagementAuth(deps: {
 
   /** The audience of a token refused here that is active (signature, expiry, revocation) for another API; else null. */
   const otherAudience = async (token: string): Promise<string | null> => {
+    // Only a token that claims another API is verified a second time.
+    const claimed = firstAudience(() => decodeJwt(token).aud);
+    if (claimed === undefined || claimed === deps.audience) return null;
     try {
       const { payload } = await deps.validator.validate(token);
-      const aud = Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
-      return typeof aud === 'string' && aud !== deps.audience ? aud : null;
+      const aud = firstAudience(() => payload.aud);
+      return aud !== undefined && aud !== deps.audience ? aud : null;
     } catch (error) {
       if (error instanceof InvalidTokenError) return null;
       throw error;
