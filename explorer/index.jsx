@@ -7,6 +7,7 @@ import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { buildSchema } from 'graphql';
 import { setNonce } from 'get-nonce';
+import { describeExpiry } from './expiry';
 import 'graphiql/style.css';
 import './explorer.css';
 
@@ -204,7 +205,7 @@ function TokenHelper({ onToken, schemaMissing }) {
       </button>
       <span className={`explorer-status explorer-status-${status.kind}`} role="status" aria-live="polite">
         {status.kind === 'busy' && 'Requesting a token…'}
-        {status.kind === 'ok' && `Token set in Headers${status.expiresAt ? `, valid until ${status.expiresAt.toLocaleTimeString()}` : ''}.`}
+        {status.kind === 'ok' && `Token set in Headers${status.expiresAt ? `, valid until ${describeExpiry(status.expiresAt)}` : ''}.`}
         {status.kind === 'error' && status.message}
         {status.kind === 'idle' &&
           `Gets a token for ${config.audience} with client_credentials.${schemaMissing ? ' The schema (documentation, completion) loads with it.' : ''}`}

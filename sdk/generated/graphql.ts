@@ -154,6 +154,7 @@ export type ClientUpdateInput = {
   callbacks?: Array<string> | null | undefined;
   description?: string | null | undefined;
   grantTypes?: Array<GrantType> | null | undefined;
+  /** Seconds, 60 to 2592000. */
   idTokenLifetime?: number | null | undefined;
   idTokenSigningAlgorithm?: IdTokenSigningAlgorithm | null | undefined;
   /** Immutable: accepted only when equal to the current value. */
@@ -290,7 +291,9 @@ export type ResourceServerUpdateInput = {
   /** Immutable: accepted only when equal to the current value. */
   signingAlgorithm?: SigningAlgorithm | null | undefined;
   tokenDialect?: TokenDialect | null | undefined;
+  /** Seconds, 60 to 2592000. */
   tokenLifetime?: number | null | undefined;
+  /** Seconds, at most tokenLifetime. */
   tokenLifetimeForWeb?: number | null | undefined;
 };
 

@@ -25,6 +25,13 @@ export function checkIntRange(issues: IssueList, field: string[], value: number,
   }
 }
 
+/** A duration: every lifetime and grace period of the API is in seconds, and its refusal says so. */
+export function checkSeconds(issues: IssueList, field: string[], value: number, min: number, max: number, note = ''): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    issues.add('INVALID', field, `must be a whole number of seconds from ${min} to ${max}${note}`);
+  }
+}
+
 export function checkListSize(issues: IssueList, field: string[], list: unknown[], max: number): boolean {
   if (list.length > max) {
     issues.add('LIMIT_EXCEEDED', field, `must have at most ${max} entries`);
@@ -88,7 +95,7 @@ export function rotationGrace(
 ): { seconds: number; previousExpiresAt: Date | null } {
   const seconds = input.previousSecretExpiresIn ?? 0;
   const issues = new IssueList();
-  checkIntRange(issues, ['input', 'previousSecretExpiresIn'], seconds, 0, GRACE_PERIOD_MAX);
+  checkSeconds(issues, ['input', 'previousSecretExpiresIn'], seconds, 0, GRACE_PERIOD_MAX);
   issues.throwIfAny();
   return { seconds, previousExpiresAt: seconds > 0 ? new Date(now.getTime() + seconds * 1000) : null };
 }

@@ -15,12 +15,14 @@ import { UserGrantReferences, UserGrantResolver } from './user-grant/user-grant.
 import { RefreshTokenReferences, RefreshTokenResolver } from './refresh-token/refresh-token.resolver';
 import { PermissionReferences, RoleResolver } from './role/role.resolver';
 import { UserRolesResolver } from './role/user-roles.resolver';
+import { listValidEnumValues } from './enum-values-hint';
 
 let schema: GraphQLSchema | undefined;
 
 /** The management API schema (built once per process: type-graphql metadata is global). */
 export function buildManagementSchema(): GraphQLSchema {
-  schema ??= buildSchemaSync({
+  if (schema) return schema;
+  schema = buildSchemaSync({
     resolvers: [
       createNodeResolver((ctx, scope, coordinate) => requireScopes(ctx, [scope], coordinate)),
       ResourceServerResolver,
@@ -47,5 +49,6 @@ export function buildManagementSchema(): GraphQLSchema {
     validate: false,
     emitSchemaFile: false,
   });
+  listValidEnumValues(schema);
   return schema;
 }

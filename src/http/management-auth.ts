@@ -4,6 +4,7 @@ import { checkSenderConstraint } from '../oauth/dpop/sender-constraint';
 import { isDatabaseUnavailable } from '../db/database-errors';
 import { SERVICE_UNAVAILABLE } from './graphql-errors';
 import { Kind, parse, OperationDefinitionNode } from 'graphql';
+import { decodeJwt } from 'jose';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../graphql/context';
 import { InvalidTokenError } from '../oauth/token-verifier';
@@ -14,11 +15,30 @@ import type { GraphQLRateLimits } from './graphql-rate-limits';
 const principals = new WeakMap<FastifyRequest, Principal>();
 
 /**
- * The one description of every refused /graphql token: why it was refused (expired, revoked, the
- * wrong API, …) would tell a token thief which tokens are worth trying. The reason is logged and
- * audited instead.
+ * The one description of every refused /graphql token: why it was refused (expired, revoked, …)
+ * would tell a token thief which tokens are worth trying. The reason is logged and audited instead.
+ * The one exception is anotherApiToken's.
  */
 export const MANAGEMENT_TOKEN_REQUIRED = 'A valid access token for the Management API is required';
+
+/**
+ * The description of a refused token that is active for another API: a mistake worth naming (the
+ * `audience` of the token request), and safe to name, since its holder can read its `aud` anyway.
+ */
+export function anotherApiToken(aud: string, managementAudience: string): string {
+  return `This token is for another API (aud ${aud}); the Management API needs a token with audience ${managementAudience}`;
+}
+
+/** A token's audience (the first of several: its API's), or undefined when it has none or cannot be read. */
+function firstAudience(read: () => unknown): string | undefined {
+  try {
+    const aud = read();
+    const first = Array.isArray(aud) ? aud[0] : aud;
+    return typeof first === 'string' ? first : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export function principalOf(request: unknown): Principal | null {
   return principals.get(request as FastifyRequest) ?? null;
@@ -51,7 +71,8 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
  * revoked: see TokenValidator); while `introspection` is on (INTROSPECTION), schema introspection
  * alone stays open so explorers and code generators work. Failures are HTTP 401 with
  * `WWW-Authenticate: Bearer error="invalid_token"` and an UNAUTHENTICATED GraphQL error, all with the
- * same description (MANAGEMENT_TOKEN_REQUIRED); the specific reason is logged and audited. A browser
+ * same description (MANAGEMENT_TOKEN_REQUIRED) but a token active for another API (anotherApiToken);
+ * the specific reason is logged and audited. A browser
  * navigating to /graphql for the explorer page never gets here: the route's onRequest hook serves
  * that static page first (graphql-route.ts, explorer.ts), so every request this hook sees is a
  * GraphQL request, or (introspection off) a request for the schema's SDL.
@@ -74,8 +95,16 @@ export function createManagementAuth(deps: {
   /** The URL of /graphql under the issuer: the `htu` of DPoP proofs. */
   url: string;
 }) {
-  /** `reason`: why, for the log and the audit event only; `proof`: a refused DPoP proof, answered with its own challenge. */
-  const reject = async (request: FastifyRequest, reply: FastifyReply, reason: string, proof?: DpopError) => {
+  /**
+   * `reason`: why, for the log and the audit event only; `proof`: a refused DPoP proof, answered with
+   * its own challenge; `description`: what the client is told, when not MANAGEMENT_TOKEN_REQUIRED.
+   */
+  const reject = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    reason: string,
+    { proof, description = MANAGEMENT_TOKEN_REQUIRED }: { proof?: DpopError; description?: string } = {},
+  ) => {
     if (!(await deps.limits.admitTokenless(request, reply))) return;
     request.log.info({ reason }, 'management API token refused');
     deps.audit.recordDenied(
@@ -89,10 +118,25 @@ export function createManagementAuth(deps: {
         'WWW-Authenticate',
         proof
           ? dpopChallenge({ realm: 'management', error: proof.error, error_description: proof.description })
-          : bearerChallenge({ realm: 'management', error: 'invalid_token', error_description: MANAGEMENT_TOKEN_REQUIRED }),
+          : bearerChallenge({ realm: 'management', error: 'invalid_token', error_description: description }),
       )
       .header('Cache-Control', 'no-store')
-      .send({ errors: [{ message: MANAGEMENT_TOKEN_REQUIRED, extensions: { code: 'UNAUTHENTICATED' } }] });
+      .send({ errors: [{ message: description, extensions: { code: 'UNAUTHENTICATED' } }] });
+  };
+
+  /** The audience of a token refused here that is active (signature, expiry, revocation) for another API; else null. */
+  const otherAudience = async (token: string): Promise<string | null> => {
+    // Only a token that claims another API is verified a second time.
+    const claimed = firstAudience(() => decodeJwt(token).aud);
+    if (claimed === undefined || claimed === deps.audience) return null;
+    try {
+      const { payload } = await deps.validator.validate(token);
+      const aud = firstAudience(() => payload.aud);
+      return aud !== undefined && aud !== deps.audience ? aud : null;
+    } catch (error) {
+      if (error instanceof InvalidTokenError) return null;
+      throw error;
+    }
   };
 
   return async function authenticate(request: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -137,11 +181,14 @@ export function createManagementAuth(deps: {
         return;
       }
       if (error instanceof DpopError) {
-        await reject(request, reply, error.description, error);
+        await reject(request, reply, error.description, { proof: error });
         return;
       }
       if (!(error instanceof InvalidTokenError)) throw error;
-      await reject(request, reply, error.message);
+      const aud = await otherAudience(presented.token);
+      await reject(request, reply, aud === null ? error.message : `The access token is for another API (${aud})`, {
+        description: aud === null ? undefined : anotherApiToken(aud, deps.audience),
+      });
     }
   };
 }

@@ -314,6 +314,15 @@ describe('GraphQL explorer', () => {
       await page.getByRole('button', { name: 'Get token' }).click();
       await page.getByRole('status').filter({ hasText: 'Token set in Headers' }).waitFor();
       expect(await page.getByLabel('Client secret').inputValue()).toBe('');
+      // The expiry as a date and a time, and how far off (the Management API's tokens live 86400 s).
+      const expiresAt = new Date(Date.now() + 86_400_000);
+      const shownDate = await page.evaluate(
+        (ms) => new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' }).format(new Date(ms)),
+        expiresAt.getTime(),
+      );
+      expect(await page.getByRole('status').textContent()).toMatch(
+        new RegExp(`^Token set in Headers, valid until ${shownDate.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.+ \\(in 24 hours\\)\\.$`),
+      );
       const headersText = await page.evaluate(
         () =>
           (

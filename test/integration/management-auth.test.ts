@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
 import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 import { startTestServer, TestServer, BOOTSTRAP } from '../helpers/test-app';
-import { MANAGEMENT_TOKEN_REQUIRED } from '../../src/http/management-auth';
+import { anotherApiToken, MANAGEMENT_TOKEN_REQUIRED } from '../../src/http/management-auth';
 import type { AsymmetricAlgorithm } from '../../src/crypto/key-ring';
 
 type Api = ApiFixture;
@@ -48,6 +48,20 @@ describe('Management API authentication and authorization', () => {
     // One description for every reason: the reason itself is logged and audited (see "why a token was refused").
     expect(res.body.errors).toEqual([{ message: MANAGEMENT_TOKEN_REQUIRED, extensions: { code: 'UNAUTHENTICATED' } }]);
     expect(challenge).toBe(`Bearer realm="management", error="invalid_token", error_description="${MANAGEMENT_TOKEN_REQUIRED}"`);
+  }
+
+  /** A token active for another API is the one refusal that says why: its holder can read its `aud` anyway. */
+  function expectAnotherApi(res: { status: number; headers: Headers; body: any }, aud: string) {
+    const description = anotherApiToken(aud, server.config.managementAudience);
+    expect(description).toBe(
+      `This token is for another API (aud ${aud}); the Management API needs a token with audience ${server.config.managementAudience}`,
+    );
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ errors: [{ message: description, extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(res.headers.get('www-authenticate')).toBe(
+      `Bearer realm="management", error="invalid_token", error_description="${description}"`,
+    );
+    expect(res.headers.get('cache-control')).toBe('no-store');
   }
 
   const QUERY = `{ resourceServers(first: 1) { edges { node { id } } } }`;
@@ -126,7 +140,7 @@ describe('Management API authentication and authorization', () => {
       expectUnauthenticated(await server.gql(QUERY, undefined, res.body.access_token));
     });
 
-    it('refuses a token issued for another API (same algorithm and dialect)', async () => {
+    it('refuses a token issued for another API (same algorithm and dialect), naming its audience', async () => {
       const other = await createApi({
         signingAlgorithm: 'RS256',
         tokenDialect: 'RFC9068_PROFILE',
@@ -141,10 +155,10 @@ describe('Management API authentication and authorization', () => {
       expect(res.status).toBe(200);
       const header = decodeProtectedHeader(res.body.access_token);
       expect(header.alg).toBe('RS256');
-      expectUnauthenticated(await server.gql(QUERY, undefined, res.body.access_token));
+      expectAnotherApi(await server.gql(QUERY, undefined, res.body.access_token), other.identifier);
     });
 
-    it('refuses a token for another API in another algorithm', async () => {
+    it('refuses a token for another API in another algorithm, naming its audience', async () => {
       const other = await createApi();
       const client = await createClient();
       await createGrant(client, other, ['read:x']);
@@ -153,7 +167,41 @@ describe('Management API authentication and authorization', () => {
         { authorization: basicAuth(client.clientId, client.clientSecret) },
       );
       expect(res.status).toBe(200);
-      expectUnauthenticated(await server.gql(QUERY, undefined, res.body.access_token));
+      expectAnotherApi(await server.gql(QUERY, undefined, res.body.access_token), other.identifier);
+    });
+
+    it('says nothing of the audience of a token for another API that is not active (revoked, tampered with, expired)', async () => {
+      const other = await createApi();
+      const client = await createClient();
+      await createGrant(client, other, ['read:x']);
+      const issue = async () =>
+        (
+          await server.token(
+            { grant_type: 'client_credentials', audience: other.identifier },
+            { authorization: basicAuth(client.clientId, client.clientSecret) },
+          )
+        ).body.access_token as string;
+
+      const revoked = await issue();
+      await gqlData(`mutation($input: AccessTokenRevokeInput!) { accessTokenRevoke(input: $input) { userErrors { message } } }`, {
+        input: { token: revoked },
+      });
+      expectUnauthenticated(await server.gql(QUERY, undefined, revoked));
+
+      const [header, payload, signature] = (await issue()).split('.');
+      const forged = b64url({ ...decodeJwt(`${header}.${payload}.${signature}`), scope: 'read:resource_servers' });
+      expectUnauthenticated(await server.gql(QUERY, undefined, `${header}.${forged}.${signature}`));
+
+      const realNow = Date.now();
+      const spy = jest.spyOn(Date, 'now').mockReturnValue(realNow - 3 * 86_400 * 1000);
+      let expired: string;
+      try {
+        expired = await issue();
+      } finally {
+        spy.mockRestore();
+      }
+      expect(decodeJwt(expired).exp!).toBeLessThan(realNow / 1000);
+      expectUnauthenticated(await server.gql(QUERY, undefined, expired));
     });
 
     it('refuses an unsigned token (alg none)', async () => {

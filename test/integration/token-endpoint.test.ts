@@ -190,6 +190,12 @@ describe('POST /oauth/token (client credentials)', () => {
       expectOAuthError(res, 401, 'invalid_client');
       expect(res.body.error_description).toBe('This client is registered for client_secret_post');
       expect(res.headers.get('www-authenticate')).toMatch(/^Basic/);
+      // The same with a wrong secret: the method is named, the secret is not judged.
+      const wrong = await server.token(
+        { grant_type: 'client_credentials', audience: api.identifier },
+        { authorization: basicAuth(postClient.clientId, 'wrong') },
+      );
+      expect({ status: wrong.status, body: wrong.body }).toEqual({ status: 401, body: res.body });
     });
 
     it('refuses two authentication methods at once (Basic and client_secret in the body)', async () => {

@@ -1,5 +1,5 @@
 import { IssueList } from '../errors';
-import { checkIntRange, checkListSize, checkNoDuplicates, isLoopbackHost, parseWebUrl, truncate } from '../validation';
+import { checkListSize, checkSeconds, checkNoDuplicates, isLoopbackHost, parseWebUrl, truncate } from '../validation';
 import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 
 export const APP_TYPES = ['NATIVE', 'SPA', 'REGULAR_WEB', 'MACHINE_TO_MACHINE'] as const;
@@ -197,25 +197,16 @@ export function refreshTokenSettingsOf(client: {
  */
 export function checkRefreshTokenSettings(issues: IssueList, field: string[], settings: RefreshTokenSettings, appType: AppType): void {
   const at = (name: string) => [...field, name];
-  const range = (name: string, value: number, min: number, max: number) => {
-    if (!Number.isInteger(value) || value < min || value > max) issues.add('INVALID', at(name), `must be an integer from ${min} to ${max}`);
-  };
   if (!(REFRESH_TOKEN_ROTATIONS as readonly string[]).includes(settings.rotation)) {
     issues.add('INVALID', at('rotation'), `must be one of ${REFRESH_TOKEN_ROTATIONS.join(', ')}`);
   } else if (settings.rotation === 'NON_ROTATING' && isPublicClient(appType)) {
     issues.add('INVALID', at('rotation'), `${appType} clients are public: their refresh tokens always rotate`);
   }
-  range('leeway', settings.leeway, 0, REFRESH_TOKEN_LEEWAY_MAX);
-  range('absoluteLifetime', settings.absoluteLifetime, REFRESH_TOKEN_LIFETIME_MIN, REFRESH_TOKEN_LIFETIME_MAX);
+  checkSeconds(issues, at('leeway'), settings.leeway, 0, REFRESH_TOKEN_LEEWAY_MAX);
+  checkSeconds(issues, at('absoluteLifetime'), settings.absoluteLifetime, REFRESH_TOKEN_LIFETIME_MIN, REFRESH_TOKEN_LIFETIME_MAX);
   // Against the absolute lifetime when that one is valid (else it alone is reported).
   const idleMax = isValidRefreshTokenLifetime(settings.absoluteLifetime) ? settings.absoluteLifetime : REFRESH_TOKEN_LIFETIME_MAX;
-  if (!Number.isInteger(settings.idleLifetime) || settings.idleLifetime < REFRESH_TOKEN_LIFETIME_MIN || settings.idleLifetime > idleMax) {
-    issues.add(
-      'INVALID',
-      at('idleLifetime'),
-      `must be an integer from ${REFRESH_TOKEN_LIFETIME_MIN} to ${idleMax} (at most absoluteLifetime)`,
-    );
-  }
+  checkSeconds(issues, at('idleLifetime'), settings.idleLifetime, REFRESH_TOKEN_LIFETIME_MIN, idleMax, ' (at most absoluteLifetime)');
 }
 
 /**
@@ -230,5 +221,5 @@ export const ID_TOKEN_LIFETIME_MAX = 2_592_000;
 export const DEFAULT_ID_TOKEN_LIFETIME = 36_000;
 
 export function checkIdTokenLifetime(issues: IssueList, field: string[], seconds: number): void {
-  checkIntRange(issues, field, seconds, ID_TOKEN_LIFETIME_MIN, ID_TOKEN_LIFETIME_MAX);
+  checkSeconds(issues, field, seconds, ID_TOKEN_LIFETIME_MIN, ID_TOKEN_LIFETIME_MAX);
 }

@@ -1,6 +1,6 @@
 import { IssueList } from '../errors';
 import { apiIdentifierProblem } from '../../lib/api-identifier';
-import { checkIntRange, checkListSize, checkNoDuplicates, checkText, SCOPE_TOKEN, SCOPE_VALUE_MAX, truncate } from '../validation';
+import { checkListSize, checkSeconds, checkNoDuplicates, checkText, SCOPE_TOKEN, SCOPE_VALUE_MAX, truncate } from '../validation';
 
 export const SIGNING_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA', 'HS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
@@ -53,10 +53,10 @@ export function checkLifetimes(
   tokenLifetimeForWeb: number,
 ): void {
   const before = issues.issues.length;
-  checkIntRange(issues, fields.tokenLifetime, tokenLifetime, TOKEN_LIFETIME_MIN, TOKEN_LIFETIME_MAX);
-  checkIntRange(issues, fields.tokenLifetimeForWeb, tokenLifetimeForWeb, TOKEN_LIFETIME_MIN, TOKEN_LIFETIME_MAX);
+  checkSeconds(issues, fields.tokenLifetime, tokenLifetime, TOKEN_LIFETIME_MIN, TOKEN_LIFETIME_MAX);
+  checkSeconds(issues, fields.tokenLifetimeForWeb, tokenLifetimeForWeb, TOKEN_LIFETIME_MIN, TOKEN_LIFETIME_MAX);
   if (issues.issues.length === before && tokenLifetimeForWeb > tokenLifetime) {
-    issues.add('INVALID', fields.tokenLifetimeForWeb, `must not exceed tokenLifetime (${tokenLifetime})`);
+    issues.add('INVALID', fields.tokenLifetimeForWeb, `must not exceed tokenLifetime (${tokenLifetime} seconds)`);
   }
 }
 

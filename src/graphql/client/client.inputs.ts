@@ -2,6 +2,7 @@ import { Field, InputType, Int } from 'type-graphql';
 import { JSONObjectResolver } from 'graphql-scalars';
 import { GRACE_PERIOD_MAX } from '../../domain/validation';
 import { AppTypeEnum, GrantTypeEnum, IdTokenSigningAlgorithmEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
+import { ID_TOKEN_LIFETIME_MAX, ID_TOKEN_LIFETIME_MIN } from '../../domain/client/client.rules';
 import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
 import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 
@@ -133,7 +134,7 @@ export class ClientUpdateInput {
   @Field(() => IdTokenSigningAlgorithmEnum, { nullable: true })
   idTokenSigningAlgorithm?: AsymmetricAlgorithm | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: `Seconds, ${ID_TOKEN_LIFETIME_MIN} to ${ID_TOKEN_LIFETIME_MAX}.` })
   idTokenLifetime?: number | null;
 
   @Field(() => ClientRefreshTokenInput, { nullable: true, description: 'Merged with the current settings.' })

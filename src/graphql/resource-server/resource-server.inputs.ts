@@ -2,6 +2,7 @@ import { Field, InputType, Int } from 'type-graphql';
 import { GRACE_PERIOD_MAX } from '../../domain/validation';
 import { API_IDENTIFIER_MAX } from '../../lib/api-identifier';
 import { ProofOfPossessionEnum, SigningAlgorithmEnum, TokenDialectEnum } from '../enums';
+import { TOKEN_LIFETIME_MAX, TOKEN_LIFETIME_MIN } from '../../domain/resource-server/resource-server.rules';
 import type { ProofOfPossession, SigningAlgorithm, TokenDialect } from '../../domain/resource-server/resource-server.rules';
 
 @InputType({ description: 'A scope to define on an API.' })
@@ -62,10 +63,10 @@ export class ResourceServerUpdateInput {
   @Field(() => SigningAlgorithmEnum, { nullable: true, description: 'Immutable: accepted only when equal to the current value.' })
   signingAlgorithm?: SigningAlgorithm | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: `Seconds, ${TOKEN_LIFETIME_MIN} to ${TOKEN_LIFETIME_MAX}.` })
   tokenLifetime?: number | null;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Seconds, at most tokenLifetime.' })
   tokenLifetimeForWeb?: number | null;
 
   @Field(() => Boolean, { nullable: true })
