@@ -5,17 +5,17 @@
  */
 import * as admin from './cli/admin';
 import * as apis from './cli/apis';
-import { commandHelp, EXIT_CODES_HELP, listing, parseCommandArgs, type Command } from './cli/args';
+import { commandHelp, GLOBAL_OPTIONS, listing, optionUsage, parseCommandArgs, type Command } from './cli/args';
 import * as audit from './cli/audit';
 import * as clients from './cli/clients';
 import * as demo from './cli/demo';
-import { errorLines, EXIT, exitCodeOf, UsageError } from './cli/errors';
+import { errorLines, EXIT, EXIT_CODES_HELP, exitCodeOf, UsageError } from './cli/errors';
 import * as grants from './cli/grants';
 import * as keys from './cli/keys';
 import * as login from './cli/login';
 import { createOutput } from './cli/output';
 import { openSession, type Session } from './cli/session';
-import { ManagementApiError } from '../sdk';
+import { ManagementApiError } from '../sdk/index';
 import * as token from './cli/token';
 
 /** The groups in the order `--help` lists them. */
@@ -33,8 +33,7 @@ const mainHelp = () =>
     listing(COMMANDS.map((command) => [command.path, command.summary])),
     '',
     'Options of every command:',
-    '  --json      Print the result as JSON (for scripts)',
-    '  -h, --help  Show the help of the command',
+    listing(Object.entries(GLOBAL_OPTIONS).map(([name, spec]) => [optionUsage(name, spec), spec.description])),
     '',
     EXIT_CODES_HELP,
     '',
@@ -47,8 +46,9 @@ const groupHelp = (prefix: string) =>
   )}\n\nRun \`apiauth <command> --help\` for its options.\n`;
 
 async function main(argv: string[]): Promise<number> {
-  // The command's words come first: the longest command path they start with.
-  const words = argv.slice(0, argv.findIndex((arg) => arg.startsWith('-')) >>> 0);
+  // The command's words come first (up to the first option): the longest command path they start with.
+  const firstOption = argv.findIndex((arg) => arg.startsWith('-'));
+  const words = firstOption < 0 ? argv : argv.slice(0, firstOption);
   const helpWanted = argv.includes('--help') || argv.includes('-h');
   if (words.length === 0 || (words.length === 1 && words[0] === 'help')) {
     if (helpWanted || words[0] === 'help') {

@@ -8,7 +8,7 @@ import {
   type ResourceServerFieldsFragment,
   type ScopeInput,
   type SigningAlgorithm,
-} from '../../sdk';
+} from '../../sdk/index';
 import { integerOption, listOption, type Command } from './args';
 import { requireApi } from './lookup';
 import type { Output } from './output';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './errors';
+import { EXIT_CODES_HELP, UsageError } from './errors';
 import type { Output } from './output';
 import type { Session } from './session';
 
@@ -46,13 +46,8 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'Show this help' },
 };
 
-export const EXIT_CODES_HELP = `Exit codes:
-  0  done
-  1  failed: the server refused (its message is printed) or could not be reached
-  2  usage error: unknown command or option, missing or malformed argument
-  3  not signed in, session expired, or credentials refused: run \`apiauth login\``;
-
-const optionUsage = (name: string, spec: OptionSpec) =>
+/** `-h, --help`, `--name <name>`: how an option is written. */
+export const optionUsage = (name: string, spec: OptionSpec) =>
   `${spec.short ? `-${spec.short}, ` : ''}--${name}${spec.type === 'string' ? ` ${spec.value ?? '<value>'}` : ''}`;
 
 /** Aligned `  name  description` lines. */

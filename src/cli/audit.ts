@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AuditEventsDocument, type AuditEventFieldsFragment } from '../../sdk';
+import { AuditEventsDocument, type AuditEventFieldsFragment } from '../../sdk/index';
 import { integerOption, type Command } from './args';
 import type { Output } from './output';
 import { PAGE_SIZE } from './pages';

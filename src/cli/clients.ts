@@ -5,7 +5,7 @@ import {
   ClientsDocument,
   type ApplicationType,
   type ClientFieldsFragment,
-} from '../../sdk';
+} from '../../sdk/index';
 import { enumOption, integerOption, listOption, type Command } from './args';
 import { requireClient } from './lookup';
 import type { Output } from './output';
@@ -28,7 +28,7 @@ function printClient(out: Output, client: ClientFieldsFragment): void {
 }
 
 const CLIENT_ARG = '<client>';
-const CLIENT_HELP = "<client> is the OAuth client_id or the client's ID.";
+const CLIENT_HELP = "<client> is the OAuth client_id or the client's ID (one starting with '-' goes after `--`).";
 
 /** A secret shown once: said so, and how to get another. */
 function printSecret(out: Output, secret: string | null | undefined): void {

@@ -7,7 +7,7 @@ import {
   ResourceServerCreateDocument,
   ResourceServerScopesAddDocument,
   type ScopeInput,
-} from '../../sdk';
+} from '../../sdk/index';
 import type { Command } from './args';
 import { findApi } from './lookup';
 import type { Output } from './output';

@@ -1,10 +1,16 @@
-import { ManagementApiError, TokenRequestError, UserErrorsError } from '../../sdk';
+import { ManagementApiError, TokenRequestError, UserErrorsError } from '../../sdk/index';
 
 /**
  * The CLI's exit codes, one meaning each (documented in `apiauth --help` and the README):
  * 0 done, 1 the server refused or failed, 2 bad usage, 3 not signed in or authentication refused.
  */
 export const EXIT = { ok: 0, failure: 1, usage: 2, auth: 3 } as const;
+
+export const EXIT_CODES_HELP = `Exit codes:
+  ${EXIT.ok}  done
+  ${EXIT.failure}  failed: the server refused (its message is printed) or could not be reached
+  ${EXIT.usage}  usage error: unknown command or option, missing or malformed argument
+  ${EXIT.auth}  not signed in, session expired, or credentials refused: run \`apiauth login\``;
 
 /** Bad command line: unknown command or option, a missing or malformed argument. */
 export class UsageError extends Error {

@@ -5,7 +5,7 @@ import {
   ClientGrantsDocument,
   ClientGrantUpdateDocument,
   type ClientGrantFieldsFragment,
-} from '../../sdk';
+} from '../../sdk/index';
 import { listOption, type Command } from './args';
 import { requireApi, requireClient } from './lookup';
 import type { Output } from './output';

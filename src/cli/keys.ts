@@ -6,7 +6,7 @@ import {
   type SigningAlgorithm,
   type SigningKeyFieldsFragment,
   type SigningKeyState,
-} from '../../sdk';
+} from '../../sdk/index';
 import { enumOption, type Command } from './args';
 import { UsageError } from './errors';
 import type { Output } from './output';

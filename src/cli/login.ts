@@ -1,4 +1,4 @@
-import { getClientCredentialsToken } from '../../sdk';
+import { getClientCredentialsToken } from '../../sdk/index';
 import type { Command } from './args';
 import { UsageError } from './errors';
 import { DEFAULT_URL, defaultAudience, describedFetch, removeSession, saveSession, sessionFile } from './session';

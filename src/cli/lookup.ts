@@ -4,7 +4,7 @@ import {
   ResourceServerDocument,
   type ClientFieldsFragment,
   type ResourceServerFieldsFragment,
-} from '../../sdk';
+} from '../../sdk/index';
 import { CommandFailedError } from './errors';
 import type { Session } from './session';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { clientCredentialsTokenProvider, createManagementClient, type ManagementClient } from '../../sdk';
+import { clientCredentialsTokenProvider, createManagementClient, type ManagementClient } from '../../sdk/index';
 import { endpointUrl } from '../lib/issuer-url';
 import { NotSignedInError } from './errors';
 import type { Output } from './output';

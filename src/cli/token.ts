@@ -1,4 +1,4 @@
-import { AccessTokenIssueDocument, assertNoUserErrors } from '../../sdk';
+import { AccessTokenIssueDocument, assertNoUserErrors } from '../../sdk/index';
 import { listOption, type Command } from './args';
 import { CommandFailedError } from './errors';
 import { requireApi, requireClient } from './lookup';

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,6 +42,22 @@ describe('apiauth CLI (the built binary against a running service)', () => {
     const run = await apiauth([...args, '--json'], env);
     if (run.code !== 0) throw new Error(`apiauth ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
     return run.json<T>();
+  }
+
+  /** `apiauth ...args` on a pseudo-terminal (util-linux `script`), as a person at a terminal sees it. */
+  async function onTerminal(args: string[], env: Record<string, string> = {}): Promise<string> {
+    const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+    const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+    const child = spawn('script', ['-qec', command, '/dev/null'], {
+      // A terminal that shows colours (styleText also reads TERM).
+      env: { PATH: process.env.PATH, TERM: 'xterm-256color', XDG_CONFIG_HOME: configHome, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+    if (code !== 0) throw new Error(`apiauth ${args.join(' ')} on a terminal exited ${code}: ${output}`);
+    return output;
   }
 
   async function clientCredentials(clientId: string, clientSecret: string, audience: string) {
@@ -105,7 +122,7 @@ describe('apiauth CLI (the built binary against a running service)', () => {
 
       const group = await apiauth(['grants', '--help']);
       expect(group.code).toBe(0);
-      expect(group.stdout).toMatch(/^  grants update  /m);
+      expect(group.stdout).toMatch(/^ {2}grants update {2}/m);
     });
 
     it('bad usage exits 2 with what is wrong and the usage, before asking the server anything', async () => {
@@ -247,6 +264,12 @@ describe('apiauth CLI (the built binary against a running service)', () => {
       const missing = await apiauth(['apis', 'show', 'https://nothing.example/']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toContain('NOT_FOUND: no API has the identifier or ID "https://nothing.example/"');
+      // Scripts read failures as JSON too.
+      const missingJson = await apiauth(['apis', 'show', 'https://nothing.example/', '--json']);
+      expect(missingJson).toMatchObject({ code: 1, stdout: '' });
+      expect(JSON.parse(missingJson.stderr)).toEqual({
+        error: { exitCode: 1, messages: ['NOT_FOUND: no API has the identifier or ID "https://nothing.example/"'] },
+      });
 
       const added = await json(['apis', 'scopes', 'add', IDENTIFIER, 'admin:x=Administer x']);
       expect(added.scopes.map((s: { value: string }) => s.value)).toEqual(['read:x', 'write:x', 'admin:x']);
@@ -254,7 +277,7 @@ describe('apiauth CLI (the built binary against a running service)', () => {
       expect(removed.scopes.map((s: { value: string }) => s.value)).toEqual(['read:x', 'admin:x']);
     });
 
-    it('people get aligned tables without colour codes when stdout is not a terminal', async () => {
+    it('people get aligned tables, coloured only on a terminal without NO_COLOR', async () => {
       const run = await apiauth(['apis', 'show', IDENTIFIER]);
       expect(run.code).toBe(0);
       expect(run.stdout).not.toContain('\x1b[');
@@ -265,6 +288,11 @@ describe('apiauth CLI (the built binary against a running service)', () => {
       const column = lines[header].indexOf('DESCRIPTION');
       expect(lines[header + 1]).toBe(`${'read:x'.padEnd(column)}Read x`);
       expect(lines[header + 2]).toBe(`${'admin:x'.padEnd(column)}Administer x`);
+
+      // On a terminal: bold headers, unless NO_COLOR says otherwise.
+      const BOLD = '\x1b[1m';
+      expect(await onTerminal(['apis', 'show', IDENTIFIER])).toContain(`${BOLD}SCOPE`);
+      expect(await onTerminal(['apis', 'show', IDENTIFIER], { NO_COLOR: '1' })).not.toContain('\x1b[');
     });
 
     it('clients create / list / show / rotate-secret', async () => {
