@@ -14,8 +14,8 @@ import * as grants from './cli/grants';
 import * as keys from './cli/keys';
 import * as login from './cli/login';
 import { createOutput } from './cli/output';
-import { openSession, type Session } from './cli/session';
 import { ManagementApiError } from '../sdk/index';
+import { openSession, type Session } from './cli/session';
 import * as token from './cli/token';
 
 /** The groups in the order `--help` lists them. */
@@ -39,11 +39,12 @@ const mainHelp = () =>
     '',
   ].join('\n');
 
-/** The commands under `prefix` (`apis` → apis list, apis create, …). */
-const groupHelp = (prefix: string) =>
-  `Commands of apiauth ${prefix}:\n${listing(
-    COMMANDS.filter((command) => command.path.startsWith(`${prefix} `)).map((command) => [command.path, command.summary]),
-  )}\n\nRun \`apiauth <command> --help\` for its options.\n`;
+/** The commands of the group `name` (`apis` → apis list, apis create, …). */
+function groupHelp(name: string): string {
+  const group = GROUPS.find((g) => g.commands.some((command) => command.path.startsWith(`${name} `)))!;
+  const commands = listing(group.commands.map((command) => [command.path, command.summary]));
+  return `apiauth ${name}: ${group.summary}\n\n${commands}\n\nRun \`apiauth <command> --help\` for its options.\n`;
+}
 
 async function main(argv: string[]): Promise<number> {
   // The command's words come first (up to the first option): the longest command path they start with.
