@@ -15,7 +15,15 @@ const LAYERS = [
   { type: 'oauth', allow: ['lib', 'db', 'crypto', 'domain'] },
   { type: 'graphql', allow: ['lib', 'db', 'crypto', 'domain', 'oauth'] },
   { type: 'http', allow: ['lib', 'db', 'crypto', 'domain', 'oauth', 'graphql'] },
+  // The `apiauth` CLI: a top layer on the typed SDK (sdk/, outside src/) and lib.
+  { type: 'cli', allow: ['lib'] },
 ];
+
+/**
+ * `apiauth admin reset-credentials` works on the local database, below the Management API: the one
+ * CLI file that may use every layer (and the configuration), like the composition root.
+ */
+const CLI_ADMIN = 'src/cli/admin-reset-credentials.ts';
 
 /** The composition root (src/app.ts, main.ts, primary.ts) wires every layer; no layer imports it. */
 const ROOT = { regex: '^(\\.\\./)+(app|main|primary)$', message: 'Layers do not import the composition root' };
@@ -74,6 +82,12 @@ export default tseslint.config(
     files: ['src/http/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { paths: [NO_DATABASE_HANDLES], patterns: [ROOT] }] },
   },
+  {
+    files: ['src/cli/**/*.ts'],
+    ignores: [CLI_ADMIN],
+    rules: { 'no-restricted-imports': ['error', { paths: [NO_DATABASE_HANDLES], patterns: [ROOT, CONFIG] }] },
+  },
+  { files: [CLI_ADMIN], rules: { 'boundaries/dependencies': 'off', 'no-restricted-imports': ['error', { patterns: [ROOT] }] } },
   {
     files: ['src/{oauth,graphql,http}/**/*.ts'],
     rules: {

@@ -1,96 +1,107 @@
-import 'reflect-metadata';
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from './config';
-import { printManagementCredentials } from './credentials-banner';
-import { openDatabase } from './db/database';
-import { DataDirInUseError } from './db/data-dir-lock';
-import { PgChangeFeed } from './db/pg-change-feed';
-import { AuditLog } from './domain/audit/audit-log';
-import { ClientService } from './domain/client/client.service';
-import { entities } from './domain/entities';
-import { bootstrapManagement, createFirstManagementClient, findGeneratedManagementClient } from './domain/management/bootstrap';
-import { systemClock } from './lib/clock';
-import { userinfoUrl } from './oauth/userinfo-url';
-
 /**
- * `apiauth`: commands run where the service runs, against its configuration and database (the same
- * environment variables as `npm start`). Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
+ * `apiauth`: the command line of the service (package.json "bin", via bin/apiauth.js). This file only
+ * dispatches: each command group is a file in src/cli/, written on the typed SDK (sdk/), except
+ * `admin`, which works on the local database.
  */
-const USAGE = `Usage: apiauth <command> [options]
+import * as admin from './cli/admin';
+import * as apis from './cli/apis';
+import { commandHelp, GLOBAL_OPTIONS, listing, optionUsage, parseCommandArgs, type Command } from './cli/args';
+import * as audit from './cli/audit';
+import * as clients from './cli/clients';
+import * as demo from './cli/demo';
+import { errorLines, EXIT, EXIT_CODES_HELP, exitCodeOf, UsageError } from './cli/errors';
+import * as grants from './cli/grants';
+import * as keys from './cli/keys';
+import * as login from './cli/login';
+import { createOutput } from './cli/output';
+import { ManagementApiError } from '../sdk/index';
+import { openSession, type Session } from './cli/session';
+import * as token from './cli/token';
 
-Commands:
-  admin reset-credentials   Gives the management client that the first start generated a new
-                            secret, ends its old one, and prints the new credentials once. Reads the
-                            service's configuration (DATABASE_URL or DATA_DIR, ISSUER, ...). On the
-                            embedded database, stop the service first.
+/** The groups in the order `--help` lists them. */
+const GROUPS: { summary: string; commands: Command[] }[] = [login, demo, apis, clients, grants, token, keys, audit, admin];
+const COMMANDS = GROUPS.flatMap((group) => group.commands);
 
-Options:
-  -h, --help                Show this help.
-`;
+const mainHelp = () =>
+  [
+    'Usage: apiauth <command> [options]',
+    '',
+    'Manage an apiauth service through its Management API. Sign in first (`apiauth login`), or set',
+    'APIAUTH_CLIENT_ID, APIAUTH_CLIENT_SECRET and APIAUTH_URL. `apiauth <command> --help` tells more.',
+    '',
+    'Commands:',
+    listing(COMMANDS.map((command) => [command.path, command.summary])),
+    '',
+    'Options of every command:',
+    listing(Object.entries(GLOBAL_OPTIONS).map(([name, spec]) => [optionUsage(name, spec), spec.description])),
+    '',
+    EXIT_CODES_HELP,
+    '',
+  ].join('\n');
 
-/** What `admin reset-credentials` does; the credentials shown once. */
-async function resetCredentials(): Promise<number> {
-  const config = loadConfig();
-  if (config.bootstrapClient) {
-    console.error('The management client is configured by BOOTSTRAP_CLIENT_ID and BOOTSTRAP_CLIENT_SECRET: change the secret there.');
-    return 1;
-  }
-  const database = await openDatabase(config, { entities });
-  try {
-    const { dataSource } = database;
-    // Instances serving the same PostgreSQL hear the change (NOTIFY) and drop the cached client.
-    const changes = new PgChangeFeed(() => undefined);
-    dataSource.subscribers.push(changes);
-    await bootstrapManagement(dataSource, changes, { audience: config.managementAudience, userinfoAudience: userinfoUrl(config.issuer) });
-    const existing = await findGeneratedManagementClient(dataSource);
-    if (!existing) {
-      const created = await createFirstManagementClient(dataSource, changes);
-      if (!created) {
-        console.error('No generated management client exists, and other clients hold Management API grants: use one of them.');
-        return 1;
-      }
-      printManagementCredentials(config, created);
-      return 0;
-    }
-    const clients = new ClientService(dataSource, changes, new AuditLog(dataSource), systemClock);
-    const actor = { subject: 'apiauth admin reset-credentials', clientId: null, requestId: null };
-    const { secret } = await clients.rotateSecret(existing.id, { previousSecretExpiresIn: 0 }, actor);
-    printManagementCredentials(config, { clientId: existing.clientId, clientSecret: secret });
-    return 0;
-  } finally {
-    await database.close();
-  }
+/** The commands of the group `name` (`apis` → apis list, apis create, …). */
+function groupHelp(name: string): string {
+  const group = GROUPS.find((g) => g.commands.some((command) => command.path.startsWith(`${name} `)))!;
+  const commands = listing(group.commands.map((command) => [command.path, command.summary]));
+  return `apiauth ${name}: ${group.summary}\n\n${commands}\n\nRun \`apiauth <command> --help\` for its options.\n`;
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { help: { type: 'boolean', short: 'h' } } });
-  const command = positionals.join(' ');
-  if (values.help || command === '' || command === 'help') {
-    process.stdout.write(USAGE);
-    return command === '' && !values.help ? 2 : 0;
+  // The command's words come first (up to the first option): the longest command path they start with.
+  const firstOption = argv.findIndex((arg) => arg.startsWith('-'));
+  const words = firstOption < 0 ? argv : argv.slice(0, firstOption);
+  const helpWanted = argv.includes('--help') || argv.includes('-h');
+  if (words.length === 0 || (words.length === 1 && words[0] === 'help')) {
+    if (helpWanted || words[0] === 'help') {
+      process.stdout.write(mainHelp());
+      return EXIT.ok;
+    }
+    throw new UsageError(argv.length === 0 ? 'which command?' : 'the command comes first, then its options', mainHelp());
   }
-  if (command === 'admin reset-credentials') return resetCredentials();
-  process.stderr.write(`apiauth: unknown command "${command.slice(0, 100)}"\n\n${USAGE}`);
-  return 2;
+  const command = COMMANDS.filter((c) => {
+    const path = c.path.split(' ');
+    return path.every((word, i) => words[i] === word);
+  }).sort((a, b) => b.path.length - a.path.length)[0];
+  if (!command) {
+    const group = words[0];
+    const known = COMMANDS.some((c) => c.path.startsWith(`${group} `));
+    if (known && words.length === 1) {
+      if (helpWanted) {
+        process.stdout.write(groupHelp(group));
+        return EXIT.ok;
+      }
+      throw new UsageError(`which ${group} command?`, groupHelp(group));
+    }
+    throw new UsageError(`unknown command "${words.join(' ').slice(0, 100)}"`, known ? groupHelp(group) : mainHelp());
+  }
+  const { values, positionals } = parseCommandArgs(command, argv.slice(command.path.split(' ').length));
+  if (values.help) {
+    process.stdout.write(commandHelp(command));
+    return EXIT.ok;
+  }
+  const out = createOutput({ json: values.json === true });
+  let session: Session | undefined;
+  await command.run({ values, positionals, out, session: async () => (session ??= openSession(out)) });
+  return EXIT.ok;
 }
 
-main(process.argv.slice(2)).then(
+/** Failures on stderr: the server's words, a hint where one helps; JSON under --json. */
+function report(error: unknown, json: boolean): number {
+  const code = exitCodeOf(error);
+  const lines = errorLines(error);
+  if (json) {
+    process.stderr.write(`${JSON.stringify({ error: { exitCode: code, messages: lines } })}\n`);
+    return code;
+  }
+  for (const line of lines) process.stderr.write(`apiauth: ${line}\n`);
+  if (error instanceof UsageError && error.help) process.stderr.write(`\n${error.help}`);
+  // The Management API refused the token: a stored session that no longer works.
+  if (code === EXIT.auth && error instanceof ManagementApiError) process.stderr.write('Sign in again: `apiauth login --help` tells how.\n');
+  return code;
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    if (error instanceof DataDirInUseError) {
-      console.error(`apiauth: ${error.message}`);
-      process.exit(1);
-    }
-    // parseArgs: an unknown option.
-    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      console.error(`apiauth: ${(error as Error).message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    console.error('apiauth:', error instanceof Error ? error.message : error);
-    process.exit(1);
-  },
+  (error: unknown) => process.exit(report(error, argv.includes('--json'))),
 );
