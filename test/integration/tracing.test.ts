@@ -249,6 +249,43 @@ describe('tracing (the built process)', () => {
   );
 
   it(
+    'sends http/protobuf by default, to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, as OTEL_SERVICE_NAME',
+    async () => {
+      const receivedBefore = exports.length;
+      const { service, url } = await start({
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${otlpUrl}/custom/traces`,
+        OTEL_SERVICE_NAME: 'apiauth-traced',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      });
+      let secrets: string[];
+      const received = () => exports.slice(receivedBefore);
+      const body = () =>
+        received()
+          .map((r) => r.body)
+          .join('\n');
+      try {
+        const { accessToken, clientSecret } = await tokenAndGraphql(url);
+        secrets = [BOOTSTRAP.clientSecret, accessToken, accessToken.split('.')[2], clientSecret];
+        // Protobuf carries strings as UTF-8 bytes: span names and attributes can be read in the raw body.
+        const deadline = Date.now() + 15_000;
+        while (!body().includes('oauth.token.issue') || !body().includes('TracedClientCreate')) {
+          if (Date.now() > deadline) throw new Error('no span received over http/protobuf');
+          await sleep(100);
+        }
+      } finally {
+        await stop(service);
+      }
+      for (const request of received()) {
+        expect(request.path).toBe('/custom/traces');
+        expect(request.headers['content-type']).toBe('application/x-protobuf');
+      }
+      for (const text of ['apiauth-traced', 'oauth.client_id', BOOTSTRAP.clientId, 'POST /oauth/token']) expect(body()).toContain(text);
+      for (const secret of secrets) expect(body()).not.toContain(secret);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'loads no OpenTelemetry module when OTEL_EXPORTER_OTLP_ENDPOINT is unset',
     async () => {
       const receivedBefore = exports.length;
