@@ -45,7 +45,9 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   // A cluster's workers share the port the primary holds; a single process checks it before it
   // creates anything (database, keys, a management client).
   if (worker === undefined) await assertPortFree(config.host, config.port);
-  const tracing = config.tracing ? (await import('./tracing.js')).startTracing(config) : undefined;
+  const tracing = config.tracing
+    ? (await import('./tracing.js')).startTracing(config.tracing, { metricsPort: config.metrics?.port })
+    : undefined;
   const { createApp } = await import('./app.js');
   const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker } });
   try {

@@ -11,7 +11,7 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { defaultResource, detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { Config } from './config';
+import type { TracingConfig } from './config';
 import { PROBE_PATHS } from './http/health';
 import { setSpanRunner } from './lib/trace-span';
 
@@ -31,8 +31,7 @@ export interface Tracing {
  * - token issuance (`oauth.token.issue`, through lib/trace-span.ts).
  * Spans go in batches over OTLP/HTTP to config.tracing.endpoint.
  */
-export function startTracing(config: Config): Tracing {
-  const tracing = config.tracing!;
+export function startTracing(tracing: TracingConfig, options: { metricsPort: number | undefined }): Tracing {
   const exporterOptions = { url: tracing.endpoint, headers: tracing.headers };
   const exporter = tracing.protocol === 'http/json' ? new JsonTraceExporter(exporterOptions) : new ProtobufTraceExporter(exporterOptions);
   const provider = new NodeTracerProvider({
@@ -44,13 +43,13 @@ export function startTracing(config: Config): Tracing {
   });
   provider.register();
 
-  const metricsPort = config.metrics?.port;
+  const { metricsPort } = options;
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
         disableOutgoingRequestInstrumentation: true,
-        ignoreIncomingRequestHook: (request) => request.socket.localPort === metricsPort || PROBE_PATHS.has(pathOf(request.url)),
+        ignoreIncomingRequestHook: (request) => request.socket.localPort === metricsPort || PROBE_PATHS.has(request.url ?? ''),
         startIncomingSpanHook: (request) => redactedQuery(request as IncomingMessage),
       }),
       new GraphQLInstrumentation({ depth: 1, mergeItems: true }),
@@ -90,11 +89,6 @@ function nameServerSpansByRoute(message: unknown): void {
     if (metadata?.type === RPCType.HTTP && route !== undefined) metadata.route = route;
     done();
   });
-}
-
-function pathOf(url: string | undefined): string {
-  const query = url?.indexOf('?') ?? -1;
-  return query === -1 ? (url ?? '') : url!.slice(0, query);
 }
 
 /** `url.query` with every value replaced: parameters such as `code`, `id_token_hint` or `login_hint` are secrets or personal data. */

@@ -165,16 +165,21 @@ describe('tracing (the built process)', () => {
   it(
     'exports HTTP, token issuance, GraphQL and pg spans over OTLP/HTTP, with nothing secret in them',
     async () => {
+      const metricsPort = await freePort();
       const { service, url } = await start({
         OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_EXPORTER_OTLP_HEADERS: 'x-collector-key=collector%20key',
+        METRICS_PORT: String(metricsPort),
         // The SDK's batch delay (default 5 s), shortened so spans arrive while the test waits.
         OTEL_BSP_SCHEDULE_DELAY: '100',
       });
       let modules: string[];
       let secrets: string[];
       try {
+        // Before the requests whose spans are awaited below: had these been traced, their spans would be exported first.
+        expect((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status).toBe(200);
+        expect((await fetch(`${url}/healthz`)).status).toBe(200);
         const { accessToken, clientSecret } = await tokenAndGraphql(url);
         secrets = [
           BOOTSTRAP.clientSecret,
@@ -235,6 +240,9 @@ describe('tracing (the built process)', () => {
 
         // A query string is kept as parameter names only.
         expect(serverSpan('/.well-known/openid-configuration')!.attributes['url.query']).toBe('probe=REDACTED');
+        // The probes (waitUntilReady polled /readyz) and the metrics port are not traced.
+        const paths = new Set(all.map((s) => s.attributes['url.path']));
+        for (const untraced of ['/readyz', '/healthz', '/metrics']) expect(paths.has(untraced)).toBe(false);
 
         // Nothing secret anywhere in what was exported: not the client secrets, the token, a GraphQL literal or a query value.
         const exported = exports.map((received) => received.body).join('\n');
