@@ -25,8 +25,8 @@ const LAYERS = [
  */
 const CLI_ADMIN = 'src/cli/admin-reset-credentials.ts';
 
-/** The composition root (src/app.ts, main.ts, primary.ts) wires every layer; no layer imports it. */
-const ROOT = { regex: '^(\\.\\./)+(app|main|primary)$', message: 'Layers do not import the composition root' };
+/** The composition root (src/app.ts, main.ts, primary.ts, tracing.ts) wires every layer; no layer imports it. */
+const ROOT = { regex: '^(\\.\\./)+(app|main|primary|tracing)$', message: 'Layers do not import the composition root' };
 /** The configuration is read by the root and the HTTP layer's wiring; lower layers get values passed in. */
 const CONFIG = { regex: '^(\\.\\./)+config$', message: 'Only the composition root and src/http read the configuration' };
 /** Persistence stays in the domain: above it, no TypeORM handle to query with. */

@@ -67,8 +67,7 @@ import { registerLandingPage } from './http/landing-page';
 import { registerBodyParsers } from './http/body-parsers';
 import { AccessLogController, loggerOptions, registerRequestCompletion, requestIdOf } from './http/logging';
 import { registerHealthRoutes } from './http/health';
-import { Metrics, MetricsServer, startMetricsServer } from './http/metrics';
-import { answerMetricsRequests } from './http/cluster-metrics';
+import type { MetricsServer } from './http/metrics';
 import { TokenHookService } from './domain/token-hook/token-hook.service';
 import { TokenHookCaller } from './oauth/token-hook/token-hook-caller';
 import { TokenHookClaims } from './oauth/token-hook/token-hook-claims';
@@ -151,7 +150,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     // trusts that many proxies in front whatever their addresses (Fastify 5 takes it as a function).
     trustProxy: typeof trustedProxies === 'number' ? (_address: string, hop: number) => hop < trustedProxies : trustedProxies,
   });
-  const metrics = config.metrics ? new Metrics() : undefined;
+  // prom-client (which loads @opentelemetry/api) is required only with METRICS_PORT set: no metrics, no module.
+  const metricsModule = config.metrics ? (require('./http/metrics') as typeof import('./http/metrics')) : undefined;
+  const metrics = metricsModule && new metricsModule.Metrics();
   registerRequestCompletion(http, { accessLog: config.accessLog, observe: metrics && ((...args) => metrics.httpRequest(...args)) });
   let shuttingDown = false;
   http.addHook('onSend', async (request, reply) => {
@@ -426,10 +427,13 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     await http.ready();
     // Off the public port: a server of its own, only when METRICS_PORT is set; a cluster's primary serves its workers' metrics.
     const metricsServer =
-      metrics && config.metrics && !options.clusterWorker
-        ? await startMetricsServer(metrics, { ...config.metrics, log: http.log })
+      metricsModule && metrics && config.metrics && !options.clusterWorker
+        ? await metricsModule.startMetricsServer(metrics, { ...config.metrics, log: http.log })
         : undefined;
-    const stopAnsweringMetrics = metrics && options.clusterWorker ? answerMetricsRequests(metrics.registry) : undefined;
+    const stopAnsweringMetrics =
+      metrics && options.clusterWorker
+        ? (require('./http/cluster-metrics') as typeof import('./http/cluster-metrics')).answerMetricsRequests(metrics.registry)
+        : undefined;
     housekeeping.start(config.purgeIntervalSeconds);
 
     const activeListener = listener;

@@ -84,6 +84,8 @@ export interface Config {
    * ever; more: a primary process forks that many workers (node:cluster), see src/primary.ts.
    */
   workers: number;
+  /** OpenTelemetry traces over OTLP/HTTP (OTEL_*, see parseTracing); undefined, the default: off, no OpenTelemetry module loaded. */
+  tracing: TracingConfig | undefined;
   /** REDIS_URL (and REDIS_KEY_PREFIX): where instances share rate-limit budgets; undefined: each process counts its own. */
   redis: { url: string; keyPrefix: string } | undefined;
   /** Rate-limit budgets (RATE_LIMIT_*, `<points>/<window>` or `off`); undefined: that limit is off. */
@@ -99,6 +101,19 @@ export interface Config {
     /** /graphql requests without a valid token per client address. */
     graphqlTokenless: Budget | undefined;
   };
+}
+
+export const OTLP_PROTOCOLS = ['http/protobuf', 'http/json'] as const;
+
+export interface TracingConfig {
+  /** Where spans are POSTed: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`. */
+  endpoint: string;
+  /** OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL, default http/protobuf (the specification's); grpc is not supported. */
+  protocol: (typeof OTLP_PROTOCOLS)[number];
+  /** OTEL_EXPORTER_OTLP_HEADERS, then OTEL_EXPORTER_OTLP_TRACES_HEADERS (which wins): sent with every export. */
+  headers: Record<string, string>;
+  /** The resource's `service.name`: OTEL_SERVICE_NAME, default `apiauth`. */
+  serviceName: string;
 }
 
 /** The defaults of RATE_LIMIT_*: above what one busy machine client does (`npm run bench:token`: 10 connections, a few thousand tokens/s). */
@@ -271,6 +286,8 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('WORKERS above 1 needs DATABASE_URL (PostgreSQL): the embedded database serves one process only');
   }
 
+  const tracing = parseTracing(read, problems);
+
   const redisUrl = read('REDIS_URL');
   if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) problems.push('REDIS_URL must be a redis:// or rediss:// URL');
   const redisKeyPrefix = read('REDIS_KEY_PREFIX') ?? 'apiauth:';
@@ -324,6 +341,7 @@ export function loadConfig(env: Env = process.env): Config {
       missingEntries: integer('REGISTRY_CACHE_MISSING_ENTRIES', 100_000, 100, 10_000_000),
     },
     workers,
+    tracing,
     redis: redisUrl === undefined ? undefined : { url: redisUrl, keyPrefix: redisKeyPrefix },
     rateLimits: {
       oauthRequests: budget('RATE_LIMIT_OAUTH_REQUESTS'),
@@ -348,6 +366,68 @@ export function parseBudget(raw: string): Budget | undefined | null {
   const seconds = Number(match[2]) * WINDOW_UNIT_SECONDS[match[3]];
   if (points < 1 || points > 10_000_000 || seconds < 1 || seconds > 86_400) return null;
   return { points, seconds };
+}
+
+/**
+ * Tracing is on when an OTLP endpoint is set (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT or
+ * OTEL_EXPORTER_OTLP_ENDPOINT), unless OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none, as the
+ * OpenTelemetry specification reads these variables. Header values are never quoted back: they
+ * carry the collector's credentials.
+ */
+function parseTracing(read: (name: string) => string | undefined, problems: string[]): TracingConfig | undefined {
+  const exporter = (read('OTEL_TRACES_EXPORTER') ?? 'otlp').toLowerCase();
+  if (exporter !== 'otlp' && exporter !== 'none')
+    problems.push(`OTEL_TRACES_EXPORTER must be otlp or none (got "${exporter.slice(0, 100)}")`);
+  const tracesEndpoint = read('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const baseEndpoint = read('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (read('OTEL_SDK_DISABLED')?.toLowerCase() === 'true' || exporter === 'none') return undefined;
+  if (tracesEndpoint === undefined && baseEndpoint === undefined) return undefined;
+
+  const endpointName = tracesEndpoint !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT' : 'OTEL_EXPORTER_OTLP_ENDPOINT';
+  const endpoint = tracesEndpoint ?? `${baseEndpoint!.replace(/\/+$/, '')}/v1/traces`;
+  if (!isHttpUrl(endpoint)) problems.push(`${endpointName} must be an http(s) URL`);
+
+  const protocolName =
+    read('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = (read(protocolName) ?? 'http/protobuf') as TracingConfig['protocol'];
+  if (!OTLP_PROTOCOLS.includes(protocol)) {
+    problems.push(`${protocolName} must be ${OTLP_PROTOCOLS.join(' or ')} (got "${protocol.slice(0, 100)}")`);
+  }
+
+  const headers: Record<string, string> = {};
+  for (const name of ['OTEL_EXPORTER_OTLP_HEADERS', 'OTEL_EXPORTER_OTLP_TRACES_HEADERS']) {
+    if (!parseOtlpHeaders(read(name) ?? '', headers)) {
+      problems.push(`${name} must be a comma-separated list of key=value pairs, values percent-encoded`);
+    }
+  }
+  return { endpoint, protocol, headers, serviceName: read('OTEL_SERVICE_NAME') ?? 'apiauth' };
+}
+
+/** The W3C Baggage-like list of OTEL_EXPORTER_OTLP_HEADERS (`api-key=abc,x-team=a%20b`) into `into`; false when malformed. */
+function parseOtlpHeaders(raw: string, into: Record<string, string>): boolean {
+  for (const entry of raw.split(',')) {
+    if (entry.trim() === '') continue;
+    const equals = entry.indexOf('=');
+    const name = entry.slice(0, equals).trim();
+    if (equals < 1 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return false;
+    try {
+      const value = decodeURIComponent(entry.slice(equals + 1).trim());
+      if (hasControlCharacter(value)) return false;
+      into[name.toLowerCase()] = value;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 /** WORKERS: unset (1), `auto` (one per CPU, at most MAX_WORKERS) or an integer from 1 to MAX_WORKERS. */

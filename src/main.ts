@@ -2,15 +2,16 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Config, ConfigError, loadConfig } from './config';
-import { createApp } from './app';
-import { runPrimary } from './primary';
 import { assertPortFree } from './lib/port-free';
 import { printManagementCredentials, printWhatNext } from './credentials-banner';
 import { isShutdownMessage } from './lib/worker-supervisor';
 
 /**
- * Composition root: config → database → keys → HTTP server. With WORKERS>1 this process is the
- * cluster's primary (src/primary.ts), and each worker it forks runs this file again and serves.
+ * Composition root: config → tracing → database → keys → HTTP server. With WORKERS>1 this process
+ * is the cluster's primary (src/primary.ts), and each worker it forks runs this file again and
+ * serves. The app (and the primary) are imported only once the configuration is read: with
+ * tracing on, src/tracing.ts must come first so its instrumentations see `http` and `pg` load;
+ * with it off, no OpenTelemetry module is loaded at all.
  */
 async function main(): Promise<void> {
   let config;
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config);
+  if (config.workers > 1 && cluster.isPrimary) return (await import('./primary.js')).runPrimary(config);
   await serve(config, cluster.isWorker ? cluster.worker?.id : undefined);
 }
 
@@ -44,11 +45,16 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   // A cluster's workers share the port the primary holds; a single process checks it before it
   // creates anything (database, keys, a management client).
   if (worker === undefined) await assertPortFree(config.host, config.port);
+  const tracing = config.tracing
+    ? (await import('./tracing.js')).startTracing(config.tracing, { metricsPort: config.metrics?.port })
+    : undefined;
+  const { createApp } = await import('./app.js');
   const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker } });
   try {
     await app.http.listen({ port: config.port, host: config.host });
   } catch (error) {
     await app.close().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     throw error;
   }
   const log = app.http.log;
@@ -89,6 +95,8 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
     if (delaySeconds > 0) await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
     try {
       await app.close();
+      // Last: the spans of the requests that just finished are exported too.
+      await tracing?.shutdown();
     } catch (err) {
       log.error({ err }, 'shutdown failed');
       process.exit(1);

@@ -24,6 +24,9 @@ async function passes(check: ReadinessCheck, timeoutMs: number): Promise<boolean
   }
 }
 
+/** The probes' paths, polled often: logged at debug only, and not traced. */
+export const PROBE_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
 /**
  * GET /healthz: the process serves (no dependency is touched). GET /readyz: every named check
  * passes (200 `ready`), else 503 naming the failing check ("unavailable") with no internal detail;

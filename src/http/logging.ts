@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { FastifyInstance, FastifyLoggerOptions, FastifyReply, FastifyRequest, LogController, FastifyBaseLogger } from 'fastify';
 import { SerializedError, stdSerializers } from 'pino';
 import type { LogLevel } from '../config';
+import { PROBE_PATHS } from './health';
 
 /** A caller's `x-request-id` is kept only when it looks like an id (no spaces, quotes or control characters). */
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,100}$/;
@@ -118,9 +119,6 @@ export class AccessLogController extends LogController {
   }
 }
 
-/** Polled often: their access lines are logged at debug only. */
-const PROBE_ROUTES = new Set(['/healthz', '/readyz']);
-
 /**
  * One hook at the end of every request: the access line (`request`, at info; probes at debug) and
  * the request-duration metric. Both are optional; with neither, no hook is added.
@@ -137,7 +135,7 @@ export function registerRequestCompletion(
     if (accessLog) {
       const log: FastifyBaseLogger = request.log;
       const line = { method: request.method, path: pathOf(request.url), route, status: reply.statusCode, ms: Math.round(ms * 10) / 10 };
-      if (PROBE_ROUTES.has(route)) log.debug(line, 'request');
+      if (PROBE_PATHS.has(route)) log.debug(line, 'request');
       else log.info(line, 'request');
     }
     observe?.(request.method, route, reply.statusCode, ms / 1000);

@@ -26,9 +26,9 @@ export function spawnNode(script: string, args: string[], env: Record<string, st
   return { child, stdout: () => stdout, stderr: () => stderr, closed };
 }
 
-/** Waits until `url`/readyz answers 200; throws with the process's output if it exits or takes over 30 s. */
-export async function waitUntilReady(service: ServiceProcess, url: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+/** Waits until `url`/readyz answers 200; throws with the process's output if it exits or takes over `timeoutMs` (30 s). */
+export async function waitUntilReady(service: ServiceProcess, url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (service.child.exitCode !== null)
       throw new Error(`the service exited at start (${service.child.exitCode}): ${service.stderr()}${service.stdout()}`);

@@ -20,6 +20,7 @@ describe('configuration', () => {
       trustProxy: false,
       passwordHashing: { concurrency: Math.max(1, Math.min(os.availableParallelism(), 3)), queue: 32 },
       workers: 1,
+      tracing: undefined,
     });
     expect(config.dataDir.endsWith('.data')).toBe(true);
   });
@@ -221,5 +222,63 @@ describe('configuration', () => {
     expect(() => loadConfig({ WORKERS: '2' })).toThrow(
       'WORKERS above 1 needs DATABASE_URL (PostgreSQL): the embedded database serves one process only',
     );
+  });
+
+  it('reads tracing from the OTEL_* variables: on with an OTLP endpoint, off without one or when disabled', () => {
+    expect(loadConfig({}).tracing).toBeUndefined();
+    expect(loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      endpoint: 'http://collector:4318/v1/traces',
+      protocol: 'http/protobuf',
+      headers: {},
+      serviceName: 'apiauth',
+    });
+    // The traces endpoint is used as given and wins; the traces protocol and headers win too.
+    expect(
+      loadConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example/otlp',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_HEADERS: 'api-key=one,x-team=a%20b',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'API-Key=two',
+        OTEL_SERVICE_NAME: 'auth-eu',
+      }).tracing,
+    ).toEqual({
+      endpoint: 'https://traces.example/otlp',
+      protocol: 'http/json',
+      headers: { 'api-key': 'two', 'x-team': 'a b' },
+      serviceName: 'auth-eu',
+    });
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(loadConfig({ ...endpoint, OTEL_SDK_DISABLED: 'true' }).tracing).toBeUndefined();
+    expect(loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' }).tracing).toBeUndefined();
+  });
+
+  it('refuses bad OTEL_* values by name, never quoting a header value', () => {
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' };
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
+      'OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL',
+    );
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'ftp://collector' })).toThrow(
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL',
+    );
+    expect(() => loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' })).toThrow(
+      'OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (got "grpc")',
+    );
+    expect(() => loadConfig({ ...endpoint, OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(
+      'OTEL_TRACES_EXPORTER must be otlp or none (got "zipkin")',
+    );
+    for (const bad of ['api-key', 'api key=s3cret-value', '=s3cret-value', 'api-key=%E0%A4%A']) {
+      let error: unknown;
+      try {
+        loadConfig({ ...endpoint, OTEL_EXPORTER_OTLP_HEADERS: bad });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        'OTEL_EXPORTER_OTLP_HEADERS must be a comma-separated list of key=value pairs, values percent-encoded',
+      ]);
+    }
   });
 });

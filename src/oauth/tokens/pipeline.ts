@@ -2,6 +2,7 @@ import { signJws } from '../../crypto/jws';
 import { randomToken } from '../../crypto/random';
 import type { AsymmetricAlgorithm, KeyRing } from '../../crypto/key-ring';
 import type { Clock } from '../../lib/clock';
+import { traceSpan } from '../../lib/trace-span';
 import { userinfoUrl } from '../userinfo-url';
 import { OPENID } from '../standard-scopes';
 import { applyUserPolicy, RolePermissions } from '../user-policy';
@@ -63,7 +64,17 @@ export class TokenPipeline {
     this.userinfoAudience = userinfoUrl(deps.issuer);
   }
 
-  async issueAccessToken(context: TokenContext, options?: IssueOptions): Promise<IssuedToken> {
+  /** Traced as a span of its own (`oauth.token.issue`) when tracing is on: what was asked for, never the token. */
+  issueAccessToken(context: TokenContext, options?: IssueOptions): Promise<IssuedToken> {
+    const attributes = {
+      'oauth.grant_type': context.grantType,
+      'oauth.client_id': context.client.clientId,
+      'oauth.audience': context.api.server.identifier,
+    };
+    return traceSpan('oauth.token.issue', attributes, () => this.issue(context, options));
+  }
+
+  private async issue(context: TokenContext, options: IssueOptions | undefined): Promise<IssuedToken> {
     const { server } = context.api;
     // RFC 9449: bound to the proof's key unless the API ignores proofs (NONE); a DPOP_REQUIRED API issues nothing unbound.
     const jkt = server.proofOfPossession === 'NONE' ? undefined : context.dpopJkt;
