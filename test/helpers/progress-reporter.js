@@ -1,6 +1,6 @@
 // A Jest reporter: one line per test file as it finishes, with the count, the time and the tests
-// that failed by name (`summary`, listed after it in jest.config.js, prints the failures in full at
-// the end). Plain CommonJS: Jest loads reporters untransformed.
+// that failed, each with the first line of why (`summary`, listed after it in jest.config.js,
+// prints the failures in full at the end). Plain CommonJS: Jest loads reporters untransformed.
 const path = require('node:path');
 
 class ProgressReporter {
@@ -26,11 +26,18 @@ class ProgressReporter {
       `[${String(this.done).padStart(width)}/${this.total}] ${failed ? 'FAIL' : 'PASS'} ${file} (${seconds} s, ${elapsed} s in)`,
     ];
     for (const assertion of result.testResults) {
-      if (assertion.status === 'failed') lines.push(`      ✕ ${assertion.fullName}`);
+      if (assertion.status === 'failed') lines.push(`      ✕ ${assertion.fullName}: ${firstLine(assertion.failureMessages[0])}`);
     }
-    if (result.testExecError) lines.push(`      ✕ ${result.testExecError.message.split('\n')[0]}`);
+    if (result.testExecError) lines.push(`      ✕ ${firstLine(result.testExecError.message)}`);
     process.stderr.write(`${lines.join('\n')}\n`);
   }
+}
+
+/** The first non-empty line of a failure message, without colours: why, at a glance. */
+function firstLine(message = '') {
+  // eslint-disable-next-line no-control-regex
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
+  return plain.split('\n').find((line) => line.trim() !== '') ?? '';
 }
 
 module.exports = ProgressReporter;
