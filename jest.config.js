@@ -31,5 +31,8 @@ module.exports = {
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   globalTeardown: '<rootDir>/test/helpers/global-teardown.ts',
   testTimeout: 60_000,
-  maxWorkers: 1,
+  // Files run in parallel: each has its own database (PGlite, or a schema on PostgreSQL), its own
+  // ports and Redis key prefix. Two workers for the 2-core machines the suite is measured on.
+  maxWorkers: 2,
+  reporters: ['<rootDir>/test/helpers/progress-reporter.js', 'summary'],
 };

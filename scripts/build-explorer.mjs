@@ -1,23 +1,22 @@
-// Bundles the GraphQL explorer (explorer/index.jsx: GraphiQL, React and their CSS and fonts) into
-// dist/explorer/explorer.js and dist/explorer/explorer.css, served by src/http/explorer.ts.
-// Everything the page needs is in these two files: it loads nothing from a CDN.
+// Bundles the browser pages into dist/: the GraphQL explorer (explorer/index.jsx: GraphiQL, React
+// and their CSS and fonts) into dist/explorer/explorer.js and dist/explorer/explorer.css, served by
+// src/http/explorer.ts. Everything a page needs is in its own files: it loads nothing from a CDN.
 // Run by `npm run build` after tsc; plain Node ESM so tsc never compiles it.
-import { build } from 'esbuild';
+//
+// Each bundle is skipped while its inputs are unchanged (scripts/build-cache.mjs): the files
+// esbuild's metafile listed at its last build, the entry folder's file names, the lockfile and
+// the esbuild version and options. A new bundle is one more entry in BUNDLES.
+import { build, version as esbuildVersion } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { filesUnder, recordStamp, ROOT, upToDate } from './build-cache.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const outdir = path.join(root, 'dist', 'explorer');
+/** name: the output folder dist/<name>/ and file names <name>.js/.css; entry: its source. */
+const BUNDLES = [{ name: 'explorer', entry: 'explorer/index.jsx' }];
 
-rmSync(outdir, { recursive: true, force: true });
-mkdirSync(outdir, { recursive: true });
-
-await build({
-  absWorkingDir: root,
-  entryPoints: { explorer: 'explorer/index.jsx' },
-  outdir,
+/** esbuild options every bundle shares. */
+const OPTIONS = {
   bundle: true,
   minify: true,
   target: 'es2020',
@@ -30,12 +29,38 @@ await build({
   loader: { '.woff': 'dataurl', '.woff2': 'dataurl', '.ttf': 'dataurl', '.svg': 'dataurl', '.png': 'dataurl' },
   legalComments: 'eof',
   logLevel: 'warning',
-});
+};
 
-// Pre-compressed copies, so the server sends ~400 KiB instead of ~1.7 MiB without compressing per request.
-for (const file of ['explorer.js', 'explorer.css']) {
-  const content = readFileSync(path.join(outdir, file));
-  const gzipped = gzipSync(content, { level: 9 });
-  writeFileSync(path.join(outdir, `${file}.gz`), gzipped);
-  console.log(`explorer: dist/explorer/${file} ${(content.length / 1024).toFixed(0)} KiB (gzip ${(gzipped.length / 1024).toFixed(0)} KiB)`);
+for (const bundle of BUNDLES) await buildBundle(bundle);
+
+async function buildBundle({ name, entry }) {
+  const outdir = path.join('dist', name);
+  const outputs = ['js', 'css'].flatMap((ext) => [`${outdir}/${name}.${ext}`, `${outdir}/${name}.${ext}.gz`]);
+  // Adding a file to the entry's folder may change what an import resolves to: its names are part of the key.
+  const key = JSON.stringify({ entry, esbuildVersion, OPTIONS, folder: filesUnder(path.dirname(entry)).sort() });
+  const stamp = `bundle-${name}`;
+  if (upToDate(stamp, key, { outputs })) {
+    console.log(`${name}: ${outdir}/ is up to date`);
+    return;
+  }
+
+  rmSync(path.join(ROOT, outdir), { recursive: true, force: true });
+  mkdirSync(path.join(ROOT, outdir), { recursive: true });
+  const result = await build({
+    ...OPTIONS,
+    absWorkingDir: ROOT,
+    entryPoints: { [name]: entry },
+    outdir: path.join(ROOT, outdir),
+    metafile: true,
+  });
+
+  // Pre-compressed copies, so the server sends ~400 KiB instead of ~1.7 MiB without compressing per request.
+  for (const file of [`${name}.js`, `${name}.css`]) {
+    const content = readFileSync(path.join(ROOT, outdir, file));
+    const gzipped = gzipSync(content, { level: 9 });
+    writeFileSync(path.join(ROOT, outdir, `${file}.gz`), gzipped);
+    console.log(`${name}: ${outdir}/${file} ${(content.length / 1024).toFixed(0)} KiB (gzip ${(gzipped.length / 1024).toFixed(0)} KiB)`);
+  }
+  // Metafile inputs are relative to absWorkingDir; the lockfile stands for how packages resolve.
+  recordStamp(stamp, key, [...Object.keys(result.metafile.inputs), 'package-lock.json']);
 }

@@ -6,6 +6,7 @@ import type { Config } from './config';
 import { openDatabase, Database } from './db/database';
 import { entities } from './domain/entities';
 import { PgChangeFeed } from './db/pg-change-feed';
+import { changeChannel } from './db/schema-scoped';
 import { listenForChanges, ChangeListener } from './db/change-listener';
 import { resolveMasterKey } from './crypto/master-key';
 import { SecretBox } from './crypto/secret-box';
@@ -199,7 +200,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         keyRing.forgetSecrets();
       }
     };
-    const changes = new PgChangeFeed(applyChange);
+    const channel = await changeChannel(dataSource);
+    const changes = new PgChangeFeed(channel, applyChange);
     dataSource.subscribers.push(changes);
     const keyRing = new KeyRing(dataSource, box, changes, clock);
     const reads = new TokenReadModel(dataSource, clock, { preparedStatements: !database.embedded });
@@ -207,7 +209,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const registry = new Registry(reads, (serverId) => tokenHooks.activeHook(serverId), config.registryCache);
     metrics?.observeRegistry(() => registry.stats());
 
-    listener = await listenForChanges(database.url, dataSource, {
+    listener = await listenForChanges(database.url, dataSource, channel, {
       onChange: applyChange,
       // Notices may have been missed while disconnected: drop every cache and reload the keys.
       onReset: () => applyChange('signing_key:*', { reset: true }),

@@ -4,6 +4,7 @@ import { printManagementCredentials } from '../credentials-banner';
 import { openDatabase } from '../db/database';
 import { DataDirInUseError } from '../db/data-dir-lock';
 import { PgChangeFeed } from '../db/pg-change-feed';
+import { changeChannel } from '../db/schema-scoped';
 import { AuditLog } from '../domain/audit/audit-log';
 import { ClientService } from '../domain/client/client.service';
 import { entities } from '../domain/entities';
@@ -38,7 +39,7 @@ export async function resetCredentials(): Promise<void> {
   try {
     const { dataSource } = database;
     // Instances serving the same PostgreSQL hear the change (NOTIFY) and drop the cached client.
-    const changes = new PgChangeFeed(() => undefined);
+    const changes = new PgChangeFeed(await changeChannel(dataSource), () => undefined);
     dataSource.subscribers.push(changes);
     await bootstrapManagement(dataSource, changes, { audience: config.managementAudience, userinfoAudience: userinfoUrl(config.issuer) });
     const existing = await findGeneratedManagementClient(dataSource);

@@ -5,6 +5,7 @@ import { SecretBox } from './secret-box';
 import { randomToken } from './random';
 import { ResourceServerSecretEntity, SigningKeyEntity } from './signing-key.entity';
 import type { ChangeFeed } from '../db/change-feed';
+import { lockInSchema } from '../db/schema-scoped';
 import type { Clock } from '../lib/clock';
 
 export const ASYMMETRIC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
@@ -151,7 +152,7 @@ export class KeyRing {
 
   /** The advisory lock that serializes every change to one algorithm's ring (across instances). */
   static lockRing(em: EntityManager, algorithm: string): Promise<unknown> {
-    return em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`apiauth:keyring:${algorithm}`]);
+    return lockInSchema(em, `apiauth:keyring:${algorithm}`);
   }
 
   /** Generates and stores an HS256 API's secret; returns it in plain text, once. */

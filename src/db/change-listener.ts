@@ -1,14 +1,13 @@
 import { Client, Notification } from 'pg';
 import { poolNotifications } from './data-source';
 import type { DataSource } from 'typeorm';
-import { CHANGE_CHANNEL } from './pg-change-feed';
 
 export interface ChangeListener {
   close(): Promise<void>;
 }
 
 /**
- * Delivers every committed change (PostgreSQL NOTIFY on CHANGE_CHANNEL, from any instance) to
+ * Delivers every committed change (PostgreSQL NOTIFY on `channel`, from any instance) to
  * `onChange`. A dedicated connection LISTENs and reconnects on failure; after a reconnect
  * `onReset` runs, since notifications may have been missed meanwhile.
  *
@@ -18,13 +17,14 @@ export interface ChangeListener {
 export async function listenForChanges(
   url: string,
   dataSource: DataSource,
+  channel: string,
   handlers: { onChange(payload: string): void; onReset(): void; onError(error: unknown): void },
 ): Promise<ChangeListener> {
   let closed = false;
   let client: Client | undefined;
   let retry: NodeJS.Timeout | undefined;
   const onNotification = (message: Notification) => {
-    if (message.channel === CHANGE_CHANNEL) handlers.onChange(message.payload ?? '');
+    if (message.channel === channel) handlers.onChange(message.payload ?? '');
   };
 
   const pooled = poolNotifications.get(dataSource);
@@ -38,7 +38,7 @@ export async function listenForChanges(
       scheduleReconnect();
     });
     await next.connect();
-    await next.query(`LISTEN ${CHANGE_CHANNEL}`);
+    await next.query(`LISTEN ${channel}`);
     client = next;
   };
   const scheduleReconnect = () => {

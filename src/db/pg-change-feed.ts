@@ -1,10 +1,8 @@
 import type { EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import type { ChangeFeed, ChangeTopic } from './change-feed';
 
-export const CHANGE_CHANNEL = 'apiauth_changes';
-
 /**
- * Publishes through PostgreSQL NOTIFY, which is delivered only when the transaction commits, to
+ * Publishes through PostgreSQL NOTIFY on the schema's channel (`changeChannel`, db/schema-scoped.ts), which is delivered only when the transaction commits, to
  * every instance. The instance that commits also applies its own changes the moment the commit
  * returns (a TypeORM subscriber), so its caches are never stale after its own write: on PostgreSQL
  * the NOTIFY reaches it later, on the listening connection.
@@ -12,11 +10,14 @@ export const CHANGE_CHANNEL = 'apiauth_changes';
 export class PgChangeFeed implements ChangeFeed, EntitySubscriberInterface {
   private readonly pending = new WeakMap<QueryRunner, string[]>();
 
-  constructor(private readonly onCommitted: (payload: string) => void) {}
+  constructor(
+    private readonly channel: string,
+    private readonly onCommitted: (payload: string) => void,
+  ) {}
 
   async publish(em: EntityManager, topic: ChangeTopic, id: string): Promise<void> {
     const payload = `${topic}:${id}`;
-    await em.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, payload]);
+    await em.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
     const runner = em.queryRunner;
     if (runner?.isTransactionActive) {
       const list = this.pending.get(runner) ?? [];

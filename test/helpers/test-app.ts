@@ -34,15 +34,28 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
+/**
+ * A free loopback port, held by a listening socket until `release()`. Test files run in parallel:
+ * a port found free long before it is bound (the service is created in between) could be taken
+ * by another file's server meanwhile; held until just before the bind, it cannot.
+ */
+export async function reservePort(): Promise<{ port: number; release(): Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
   });
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** A loopback port free now (for a port nobody listens on, or one a child process binds). */
+export async function freePort(): Promise<number> {
+  const { port, release } = await reservePort();
+  await release();
+  return port;
 }
 
 /** True when nothing listens on 127.0.0.1:`port` (the connection is refused). */
@@ -87,7 +100,8 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
   // env.PORT: a test that must know the port before the start (an ISSUER naming it).
-  const port = options.env?.PORT !== undefined ? Number(options.env.PORT) : await freePort();
+  const reserved = options.env?.PORT !== undefined ? undefined : await reservePort();
+  const port = reserved?.port ?? Number(options.env!.PORT);
   const config = loadConfig({
     PORT: String(port),
     HOST: '127.0.0.1',
@@ -108,7 +122,11 @@ export async function startTestServer(
     logStream: options.logStream,
     clock: options.clock,
     claimsSources: options.claimsSources,
+  }).catch(async (error: unknown) => {
+    await reserved?.release();
+    throw error;
   });
+  await reserved?.release();
   await app.http.listen({ port, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${port}`;
   /** Basic credentials of the client behind each cached token ('*': the bootstrap client, every scope). */

@@ -191,4 +191,34 @@ describe('targeted cache invalidation across two instances', () => {
     expect((await unknown()).status).toBe(401);
     expect(missesSince(before, await lookups())).toEqual({ clients: 1 });
   });
+  it('hears only its own schema: a deployment in another schema of the same database drops nothing here', async () => {
+    const otherDb = await createTestDatabase();
+    const other = await startTestServer({ db: otherDb });
+    try {
+      await warmAll();
+      const unknown = () =>
+        a.token({ grant_type: 'client_credentials', client_id: 'not-in-this-schema', client_secret: 'x', audience: api1.identifier });
+      expect((await unknown()).status).toBe(401);
+      // A client created in the other schema (a notice that would make A forget every unknown client_id) …
+      await fixtures(() => other, 'elsewhere').createClient();
+      // … then a change A must hear, committed after it and keeping unknown client_ids: once A has
+      // dropped api2, the earlier notice would have arrived too, had it been sent to A.
+      const renamed = await b.gql(
+        `mutation($id: ID!) { resourceServerUpdate(id: $id, input: { name: "marker" }) { userErrors { code } } }`,
+        { id: api2.id },
+      );
+      expect(renamed.body.data.resourceServerUpdate.userErrors).toEqual([]);
+      await within(5000, async () => {
+        const before = await lookups();
+        expect((await token(a, c1, api2)).status).toBe(200);
+        return missesSince(before, await lookups()).apis === 1;
+      });
+      const before = await lookups();
+      expect((await unknown()).status).toBe(401);
+      expect(missesSince(before, await lookups())).toEqual({});
+    } finally {
+      await other.close();
+      await otherDb.drop();
+    }
+  });
 });

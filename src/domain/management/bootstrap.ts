@@ -7,6 +7,7 @@ import { ClientGrantEntity } from '../client-grant/client-grant.entity';
 import { ALL_MANAGEMENT_SCOPES, MANAGEMENT_SCOPE_DESCRIPTIONS } from '../management-scopes';
 import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random';
 import type { ChangeFeed } from '../../db/change-feed';
+import { lockInSchema } from '../../db/schema-scoped';
 
 export const MANAGEMENT_API_NAME = 'Management API';
 export const USERINFO_API_NAME = 'OpenID Connect userinfo';
@@ -25,7 +26,7 @@ export interface ManagementCredentials {
 }
 
 /** The advisory lock that serializes bootstraps of instances starting together. */
-const lockBootstrap = (em: EntityManager) => em.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['apiauth:bootstrap']);
+const lockBootstrap = (em: EntityManager) => lockInSchema(em, 'apiauth:bootstrap');
 
 /**
  * Makes sure the built-in APIs exist: the Management API with every management scope, and the
