@@ -89,7 +89,8 @@ export function createManagementAuth(deps: {
 }) {
   /** The scopes a valid token grants now, or why it grants nothing (for the log and the audit event). */
   const grantedScopes = async (sub: string, clientId: string, claimed: Set<string>): Promise<Set<string> | string> => {
-    const userId = userIdOfSubject(sub);
+    // A machine token's sub is its client_id (the Management API's RFC 9068 profile), whatever that looks like.
+    const userId = sub === clientId ? null : userIdOfSubject(sub);
     if (userId === null) return claimed;
     if (clientId !== deps.people.consoleClientId) return 'A token issued to a user is accepted from the console only';
     const user = await deps.people.users.findById(userId);
