@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Config, ConfigError, loadConfig } from './config';
 import { assertPortFree } from './lib/port-free';
-import { printManagementCredentials, printWhatNext } from './credentials-banner';
+import { printAdminSetupLink, printManagementCredentials, printWhatNext } from './credentials-banner';
 import { isShutdownMessage } from './lib/worker-supervisor';
 
 /**
@@ -68,8 +68,11 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   );
   // Made only now that the service listens: its secret is shown at once, or the start failed before it existed.
   const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
+  // Likewise the link that sets the first administrator; one worker makes it (each new link voids the previous).
+  const setupToken = !config.bootstrapAdmin && (worker === undefined || worker === 1) ? await app.createAdminSetupToken() : undefined;
   if (created) printManagementCredentials(config, created);
   else if (worker === undefined || worker === 1) printWhatNext(config);
+  if (setupToken) printAdminSetupLink(config, setupToken);
 
   // Graceful shutdown: /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
   // balancers notice), then the listener closes, requests in flight finish, the database closes.

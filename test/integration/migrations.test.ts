@@ -30,6 +30,7 @@ const TABLES = [
   'user_roles',
   'token_hooks',
   'device_authorizations',
+  'admin_setup_tokens',
 ];
 
 /** Undoes the latest migrations, down to and including the one named `name`. */
