@@ -63,6 +63,7 @@ import { mountGraphQL } from './http/graphql-route';
 import { createManagementAuth, principalOf } from './http/management-auth';
 import { registerWellKnown } from './http/well-known';
 import { registerExplorer } from './http/explorer';
+import { registerConsole } from './http/console';
 import { registerBodyParsers } from './http/body-parsers';
 import { AccessLogController, loggerOptions, registerRequestCompletion, requestIdOf } from './http/logging';
 import { registerHealthRoutes } from './http/health';
@@ -386,6 +387,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     });
     registerWellKnown(http, { issuer: config.issuer, keyRing, grants });
     const explorer = config.explorer ? registerExplorer(http, { audience: config.managementAudience }) : undefined;
+    registerConsole(http, { issuer: config.issuer });
     await mountGraphQL(http, {
       config,
       lookup: new EntityLookup(dataSource),
