@@ -196,27 +196,36 @@ export function SecretOnce({ label, value }) {
   );
 }
 
-/** Previous / next page of a connection (keyset cursors). */
-export function Pager({ pageInfo, onPage, label }) {
+/**
+ * Previous / next page of a connection (keyset cursors). `newestFirst`: the page is shown reversed,
+ * so the buttons read "Newer" (after the end cursor) and "Older" (before the start cursor).
+ */
+export function Pager({ pageInfo, onPage, label, newestFirst = false }) {
   if (!pageInfo.hasNextPage && !pageInfo.hasPreviousPage) return null;
+  const back = (
+    <button
+      type="button"
+      className="secondary"
+      disabled={!pageInfo.hasPreviousPage}
+      onClick={() => onPage({ last: PAGE_SIZE, before: pageInfo.startCursor })}
+    >
+      {newestFirst ? 'Older' : 'Previous page'}
+    </button>
+  );
+  const forward = (
+    <button
+      type="button"
+      className="secondary"
+      disabled={!pageInfo.hasNextPage}
+      onClick={() => onPage({ first: PAGE_SIZE, after: pageInfo.endCursor })}
+    >
+      {newestFirst ? 'Newer' : 'Next page'}
+    </button>
+  );
   return (
     <nav className="pager" aria-label={`${label} pages`}>
-      <button
-        type="button"
-        className="secondary"
-        disabled={!pageInfo.hasPreviousPage}
-        onClick={() => onPage({ last: PAGE_SIZE, before: pageInfo.startCursor })}
-      >
-        Previous page
-      </button>
-      <button
-        type="button"
-        className="secondary"
-        disabled={!pageInfo.hasNextPage}
-        onClick={() => onPage({ first: PAGE_SIZE, after: pageInfo.endCursor })}
-      >
-        Next page
-      </button>
+      {newestFirst ? forward : back}
+      {newestFirst ? back : forward}
     </nav>
   );
 }

@@ -5,7 +5,9 @@ import { createManagementClient } from '../sdk/client';
 import { accessTokenOf, createUserManager, loadConsoleConfig } from './auth';
 import { Alert, Loading } from './components';
 import { currentRoute, Link, navigate, useRoute } from './router';
-import { SessionProvider } from './session';
+import { SessionProvider, useCan } from './session';
+import { useQuery } from './data';
+import { UsersDocument } from '../sdk/generated/graphql';
 import { Page } from './routes';
 
 const CALLBACK_ROUTE = 'callback';
@@ -131,9 +133,7 @@ function Shell({ config, manager, user }) {
           </ul>
         </nav>
         <div className="account">
-          <span className="who" title={user.profile.sub}>
-            Signed in
-          </span>
+          <WhoAmI subject={user.profile.sub} />
           <button type="button" className="secondary" onClick={signOut}>
             Sign out
           </button>
@@ -144,4 +144,12 @@ function Shell({ config, manager, user }) {
       </main>
     </SessionProvider>
   );
+}
+
+/** Who is signed in: the person's email when the token may read users, else "Signed in". */
+function WhoAmI({ subject }) {
+  const can = useCan();
+  const query = useQuery(UsersDocument, { first: 1, filter: { sub: subject } }, { skip: !can('read:users') });
+  const email = query.data?.users.nodes[0]?.email;
+  return <span className="who">{email ? `Signed in as ${email}` : 'Signed in'}</span>;
 }

@@ -2,7 +2,7 @@
 // target and time, paged with the connection's cursors.
 import { useState } from 'react';
 import { AuditEventsDocument } from '../../sdk/generated/graphql';
-import { FIRST_PAGE, formatDate, Loaded, MissingPermission, Pager, TextField, useTitle } from '../components';
+import { formatDate, Loaded, MissingPermission, PAGE_SIZE, Pager, TextField, useTitle } from '../components';
 import { useQuery } from '../data';
 import { useCan } from '../session';
 
@@ -16,23 +16,45 @@ function filterOf(form) {
   return filter;
 }
 
+const SUMMARY_VALUE_MAX = 120;
+const shorten = (text) => (text.length > SUMMARY_VALUE_MAX ? `${text.slice(0, SUMMARY_VALUE_MAX)}…` : text);
+
+/** What an event changed, as key: value lines (the service never records secrets in it). */
+function Summary({ summary }) {
+  const entries = Object.entries(summary ?? {});
+  if (entries.length === 0) return null;
+  return (
+    <ul className="summary">
+      {entries.map(([key, value]) => (
+        <li key={key}>
+          <span className="subtle">{key}:</span>{' '}
+          <span className="mono">{shorten(typeof value === 'string' ? value : JSON.stringify(value))}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Newest first: the last page of the (oldest-first) connection, shown reversed. */
+const NEWEST = { last: PAGE_SIZE };
+
 export function AuditLogPage() {
   useTitle('Audit log');
   const can = useCan();
   const [form, setForm] = useState(EMPTY);
   const [filter, setFilter] = useState({});
-  const [page, setPage] = useState(FIRST_PAGE);
+  const [page, setPage] = useState(NEWEST);
   const query = useQuery(AuditEventsDocument, { ...page, filter }, { skip: !can('read:audit_events') });
   const set = (key) => (value) => setForm((f) => ({ ...f, [key]: value }));
   const apply = (event) => {
     event.preventDefault();
     setFilter(filterOf(form));
-    setPage(FIRST_PAGE);
+    setPage(NEWEST);
   };
   const clear = () => {
     setForm(EMPTY);
     setFilter({});
-    setPage(FIRST_PAGE);
+    setPage(NEWEST);
   };
 
   return (
@@ -82,22 +104,31 @@ export function AuditLogPage() {
                       </tr>
                     </thead>
                     <tbody>
-                      {auditEvents.nodes.map((e) => (
+                      {[...auditEvents.nodes].reverse().map((e) => (
                         <tr key={e.id}>
                           <td>{formatDate(e.occurredAt)}</td>
                           <td className="mono">{e.operation}</td>
                           <td>{e.outcome}</td>
                           <td>
                             {e.actor?.subject && <div className="mono">{e.actor.subject}</div>}
-                            {e.actor?.clientId && <div className="mono subtle">via {e.actor.clientId}</div>}
+                            {e.actor?.clientId && e.actor.clientId !== e.actor.subject && (
+                              <div className="mono subtle">via {e.actor.clientId}</div>
+                            )}
                           </td>
-                          <td>{e.summary}</td>
+                          <td>
+                            <Summary summary={e.summary} />
+                            {e.targetType && (
+                              <div className="subtle">
+                                {e.targetType} <span className="mono">{e.targetId}</span>
+                              </div>
+                            )}
+                          </td>
                         </tr>
                       ))}
                     </tbody>
                   </table>
                 </div>
-                <Pager label="Audit log" pageInfo={auditEvents.pageInfo} onPage={setPage} />
+                <Pager label="Audit log" pageInfo={auditEvents.pageInfo} onPage={setPage} newestFirst />
               </>
             )}
           </Loaded>
