@@ -178,18 +178,19 @@ export function CopyButton({ value, label }) {
   );
 }
 
-/** A secret shown once, right after it was made. */
+/** A secret shown once, right after it was made, in a read-only field to select or copy. */
 export function SecretOnce({ label, value }) {
   const id = useId();
   return (
-    <div className="secret" role="region" aria-labelledby={id}>
-      <p id={id}>
+    <div className="secret" role="region" aria-labelledby={`${id}-title`}>
+      <p id={`${id}-title`}>
         <strong>{label}</strong> — shown once: copy it now, it cannot be read again.
       </p>
       <div className="secret-row">
-        <code className="secret-value" aria-label={label}>
-          {value}
-        </code>
+        <label htmlFor={id} className="visually-hidden">
+          {label}
+        </label>
+        <input id={id} className="secret-value mono" readOnly value={value} onFocus={(e) => e.target.select()} />
         <CopyButton value={value} label={label.toLowerCase()} />
       </div>
     </div>

@@ -79,24 +79,21 @@ function TestToken({ api, grants }) {
             {result.tokenType}, valid {result.expiresIn} seconds; scope: <span className="mono">{result.scope || '(none)'}</span>
           </p>
           <div className="secret-row">
-            <code className="token" aria-label="Access token">
-              {result.accessToken}
-            </code>
+            <label htmlFor="test-access-token" className="visually-hidden">
+              Access token
+            </label>
+            <textarea id="test-access-token" className="token mono" readOnly rows={5} value={result.accessToken} />
             <CopyButton value={result.accessToken} label="access token" />
           </div>
           <div className="columns">
-            <div>
-              <h3 id="token-header">Header</h3>
-              <pre aria-labelledby="token-header" tabIndex={0}>
-                {JSON.stringify(result.decoded.header, null, 2)}
-              </pre>
-            </div>
-            <div>
-              <h3 id="token-payload">Payload</h3>
-              <pre aria-labelledby="token-payload" tabIndex={0} data-testid="token-payload">
-                {JSON.stringify(result.decoded.payload, null, 2)}
-              </pre>
-            </div>
+            <figure>
+              <figcaption>Decoded header</figcaption>
+              <pre tabIndex={0}>{JSON.stringify(result.decoded.header, null, 2)}</pre>
+            </figure>
+            <figure>
+              <figcaption>Decoded payload</figcaption>
+              <pre tabIndex={0}>{JSON.stringify(result.decoded.payload, null, 2)}</pre>
+            </figure>
           </div>
         </section>
       )}
@@ -108,15 +105,17 @@ function TestToken({ api, grants }) {
   );
 }
 
+/** Code to copy: a figure named by its caption. */
 export function Snippet({ label, code }) {
   return (
-    <figure className="snippet">
-      <figcaption>
-        {label} <CopyButton value={code} label={label} />
-      </figcaption>
-      <pre tabIndex={0} aria-label={label}>
-        <code>{code}</code>
-      </pre>
-    </figure>
+    <div className="snippet">
+      <figure>
+        <figcaption>{label}</figcaption>
+        <pre tabIndex={0}>
+          <code>{code}</code>
+        </pre>
+      </figure>
+      <CopyButton value={code} label={label} />
+    </div>
   );
 }
