@@ -77,6 +77,9 @@ import { openRedis, RedisConnection } from './db/redis';
 import { rateLimitFactory, type RateLimitStore } from './lib/rate-limit';
 import { oauthRateLimitHooks } from './oauth/rate-limits';
 import { graphqlRateLimits } from './http/graphql-rate-limits';
+import { AdministratorService } from './domain/management/administrator';
+import { registerConsoleConfig } from './http/console-config';
+import { registerConsoleSetup } from './http/console-setup';
 
 export interface App {
   config: Config;
@@ -107,6 +110,11 @@ export interface App {
    * credentials, to be shown once; undefined when some client can already call the Management API.
    */
   createFirstManagementClient(): Promise<ManagementCredentials | undefined>;
+  /**
+   * Without BOOTSTRAP_ADMIN_*: while no user holds the Administrator role, a new token for the link
+   * that sets the first administrator (the previous link stops working); undefined once one does.
+   */
+  createAdminSetupToken(): Promise<string | undefined>;
   /** The Prometheus endpoint's server, when METRICS_PORT is set. */
   metricsServer: MetricsServer | undefined;
   /** Marks the instance as shutting down: /readyz answers 503 from now on (close() does it too). */
@@ -228,7 +236,9 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const signingKeys = new SigningKeyService(dataSource, changes, audit, keyRing, clock);
     const revocations = new RevocationService(dataSource, audit, clock);
     const passwordWork = new WorkLimiter(config.passwordHashing);
-    const users = new UserService(dataSource, changes, audit, new PasswordHasher(passwordWork));
+    const passwords = new PasswordHasher(passwordWork);
+    const users = new UserService(dataSource, changes, audit, passwords);
+    const administrators = new AdministratorService(dataSource, changes, audit, passwords, clock);
     const refreshTokens = new RefreshTokenService(dataSource, audit, clock);
     const userGrants = new UserGrantService(dataSource, audit, refreshTokens);
     const roles = new RoleService(dataSource, changes, audit);
@@ -252,10 +262,12 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     // The userinfo endpoint's URL: the built-in userinfo API's identifier and the endpoint's audience.
     const userinfoAudience = userinfoUrl(config.issuer);
     const bootstrap = await bootstrapManagement(dataSource, changes, {
+      issuer: config.issuer,
       audience: config.managementAudience,
       userinfoAudience,
       bootstrapClient: config.bootstrapClient,
     });
+    if (config.bootstrapAdmin) await administrators.ensureBootstrapAdministrator(config.bootstrapAdmin);
     // Creates the ring if needed and loads every published key.
     await keyRing.ensureRing(bootstrap.managementApi.signingAlgorithm as AsymmetricAlgorithm);
 
@@ -386,6 +398,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       },
     });
     registerWellKnown(http, { issuer: config.issuer, keyRing, grants });
+    registerConsoleConfig(http, { issuer: config.issuer, clientId: bootstrap.consoleClient.clientId, audience: config.managementAudience });
+    registerConsoleSetup(http, { issuer: config.issuer, box, clock, administrators });
     const explorer = config.explorer ? registerExplorer(http, { audience: config.managementAudience }) : undefined;
     registerConsole(http, { issuer: config.issuer });
     await mountGraphQL(http, {
@@ -415,6 +429,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         introspection: config.graphql.introspection,
         dpop,
         url: endpointUrl(config.issuer, '/graphql'),
+        people: { consoleClientId: bootstrap.consoleClient.clientId, managementApiId: bootstrap.managementApi.id, users, roles },
         limits: graphqlRateLimits(
           { perCaller: config.rateLimits.graphqlCaller, tokenlessPerAddress: config.rateLimits.graphqlTokenless },
           rateLimit,
@@ -450,6 +465,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       customClaims,
       bootstrap,
       createFirstManagementClient: () => createFirstManagementClient(dataSource, changes),
+      createAdminSetupToken: () => administrators.issueSetupToken(),
       metricsServer,
       beginShutdown() {
         shuttingDown = true;

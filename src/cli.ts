@@ -41,7 +41,11 @@ async function resetCredentials(): Promise<number> {
     // Instances serving the same PostgreSQL hear the change (NOTIFY) and drop the cached client.
     const changes = new PgChangeFeed(() => undefined);
     dataSource.subscribers.push(changes);
-    await bootstrapManagement(dataSource, changes, { audience: config.managementAudience, userinfoAudience: userinfoUrl(config.issuer) });
+    await bootstrapManagement(dataSource, changes, {
+      issuer: config.issuer,
+      audience: config.managementAudience,
+      userinfoAudience: userinfoUrl(config.issuer),
+    });
     const existing = await findGeneratedManagementClient(dataSource);
     if (!existing) {
       const created = await createFirstManagementClient(dataSource, changes);

@@ -6,6 +6,7 @@ import { parseHostEntry } from './lib/hostname';
 import { apiIdentifierProblem } from './lib/api-identifier';
 import { hasControlCharacter } from './lib/control-characters';
 import { endpointUrl } from './lib/issuer-url';
+import { emailProblem, passwordProblem } from './domain/user/user.rules';
 import type { Budget } from './lib/rate-limit';
 
 /**
@@ -42,6 +43,8 @@ export interface Config {
   /** Identifier (audience) of the built-in Management API. */
   managementAudience: string;
   bootstrapClient: { clientId: string; clientSecret: string } | undefined;
+  /** BOOTSTRAP_ADMIN_EMAIL + BOOTSTRAP_ADMIN_PASSWORD: the administrator created (or reset) at every start. */
+  bootstrapAdmin: { email: string; password: string } | undefined;
   /** The GraphQL explorer at GET /explorer and for browsers at GET /graphql (EXPLORER). */
   explorer: boolean;
   /** Seconds between purges of expired revocations, secrets and old audit events. */
@@ -206,6 +209,20 @@ export function loadConfig(env: Env = process.env): Config {
     bootstrapClient = { clientId: bootstrapId, clientSecret: bootstrapSecret };
   }
 
+  const adminEmail = read('BOOTSTRAP_ADMIN_EMAIL');
+  const adminPassword = env.BOOTSTRAP_ADMIN_PASSWORD;
+  let bootstrapAdmin: Config['bootstrapAdmin'];
+  if ((adminEmail === undefined) !== (adminPassword === undefined || adminPassword === '')) {
+    problems.push('Set both BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD, or neither');
+  } else if (adminEmail !== undefined && adminPassword !== undefined) {
+    const emailIssue = emailProblem(adminEmail);
+    if (emailIssue) problems.push(`BOOTSTRAP_ADMIN_EMAIL ${emailIssue}`);
+    // The user directory's password policy, as for any password set through the Management API.
+    const passwordIssue = passwordProblem(adminPassword, adminEmail);
+    if (passwordIssue) problems.push(`BOOTSTRAP_ADMIN_PASSWORD ${passwordIssue}`);
+    bootstrapAdmin = { email: adminEmail, password: adminPassword };
+  }
+
   const shutdownTimeoutSeconds = integer('SHUTDOWN_TIMEOUT_SECONDS', 10, 1, 300);
   const shutdownDelaySeconds = integer('SHUTDOWN_DELAY_SECONDS', 0, 0, 120);
   if (shutdownDelaySeconds >= shutdownTimeoutSeconds) {
@@ -305,6 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
     masterKey,
     managementAudience,
     bootstrapClient,
+    bootstrapAdmin,
     explorer: explorerText !== 'false',
     purgeIntervalSeconds: integer('PURGE_INTERVAL_SECONDS', 300, 10, 86_400),
     auditRetentionDays: integer('AUDIT_RETENTION_DAYS', 365, 1, 36_500),

@@ -1,6 +1,8 @@
 import type { Config } from './config';
 import type { ManagementCredentials } from './domain/management/bootstrap';
 import { endpointUrl } from './lib/issuer-url';
+import { ADMIN_SETUP_LIFETIME_SECONDS } from './domain/management/administrator';
+import { adminSetupLink } from './http/console-setup';
 
 /** What a terminal shows once a start or `apiauth admin reset-credentials` made a management secret (stdout, not the log). */
 export function printManagementCredentials(config: Pick<Config, 'issuer' | 'managementAudience'>, client: ManagementCredentials): void {
@@ -31,4 +33,21 @@ export function printWhatNext(config: Pick<Config, 'issuer' | 'explorer' | 'boot
     ...(config.bootstrapClient ? [] : ['lost the management credentials? npx apiauth admin reset-credentials']),
   ];
   process.stdout.write(`apiauth: ${parts.join(' · ')}\n`);
+}
+
+/** The one-time link that sets the first administrator (no BOOTSTRAP_ADMIN_*, no one holds the Administrator role yet). */
+export function printAdminSetupLink(config: Pick<Config, 'issuer'>, token: string): void {
+  process.stdout.write(
+    [
+      '',
+      '================ Set up the first administrator (link shown once) ================',
+      adminSetupLink(config.issuer, token),
+      '',
+      `Open it within ${ADMIN_SETUP_LIFETIME_SECONDS / 3600} hours to choose the administrator's email and password;`,
+      'it works once, and the next start prints a new one (this one then stops working).',
+      'Or set BOOTSTRAP_ADMIN_EMAIL and BOOTSTRAP_ADMIN_PASSWORD.',
+      '===================================================================================',
+      '',
+    ].join('\n'),
+  );
 }

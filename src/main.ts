@@ -5,7 +5,7 @@ import { Config, ConfigError, loadConfig } from './config';
 import { createApp } from './app';
 import { runPrimary } from './primary';
 import { assertPortFree } from './lib/port-free';
-import { printManagementCredentials, printWhatNext } from './credentials-banner';
+import { printAdminSetupLink, printManagementCredentials, printWhatNext } from './credentials-banner';
 import { isShutdownMessage } from './lib/worker-supervisor';
 
 /**
@@ -64,6 +64,11 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
   if (created) printManagementCredentials(config, created);
   else if (worker === undefined || worker === 1) printWhatNext(config);
+  // One worker makes the link: each new one would void the one printed before it.
+  if (!config.bootstrapAdmin && (worker === undefined || worker === 1)) {
+    const setupToken = await app.createAdminSetupToken();
+    if (setupToken) printAdminSetupLink(config, setupToken);
+  }
 
   // Graceful shutdown: /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
   // balancers notice), then the listener closes, requests in flight finish, the database closes.

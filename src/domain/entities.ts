@@ -21,6 +21,7 @@ import { RefreshTokenEntity } from './refresh-token/refresh-token.entity';
 import { RoleEntity, RolePermissionEntity, UserRoleEntity } from './role/role.entities';
 import { TokenHookEntity } from './token-hook/token-hook.entity';
 import { DeviceAuthorizationEntity } from './device-authorization/device-authorization.entity';
+import { AdminSetupTokenEntity } from './management/admin-setup-token.entity';
 
 /** Every TypeORM entity of the service: the data source is opened with this list (db/ knows no entity). */
 export const entities = [
@@ -49,4 +50,5 @@ export const entities = [
   UserRoleEntity,
   TokenHookEntity,
   DeviceAuthorizationEntity,
+  AdminSetupTokenEntity,
 ];

@@ -10,6 +10,8 @@ import { InvalidTokenError } from '../oauth/token-verifier';
 import type { TokenValidator } from '../oauth/token-validator';
 import type { AuditLog } from '../domain/audit/audit-log';
 import type { GraphQLRateLimits } from './graphql-rate-limits';
+import type { UserEntity } from '../domain/user/user.entity';
+import { userIdOfSubject } from '../domain/user/subject';
 
 const principals = new WeakMap<FastifyRequest, Principal>();
 
@@ -60,6 +62,10 @@ export function isIntrospectionOnly(query: unknown, operationName: unknown): boo
  * key for this request, never as Bearer (see checkSenderConstraint); a refused proof is a 401
  * `WWW-Authenticate: DPoP` challenge (`invalid_dpop_proof`, or `use_dpop_nonce` with `DPoP-Nonce`).
  *
+ * A person's token (its `sub` names a user) counts only when issued to the console, while the
+ * user exists and is not blocked, and with the scopes their roles still give: a role taken away or
+ * a block applies from the next request, not the token's expiry.
+ *
  * Rate limits (`limits`): requests without a valid token count against their address's tokenless
  * budget (a spent one answers 429 instead of 401, and writes no audit event); valid ones against
  * their caller's budget.
@@ -73,7 +79,25 @@ export function createManagementAuth(deps: {
   dpop: DpopProofVerifier;
   /** The URL of /graphql under the issuer: the `htu` of DPoP proofs. */
   url: string;
+  /** People's tokens: the console's client_id, the user directory, their roles' permissions on the Management API (uuid). */
+  people: {
+    consoleClientId: string;
+    managementApiId: string;
+    users: { findById(id: string): Promise<UserEntity | null> };
+    roles: { permissionsOf(userId: string, resourceServerId: string): Promise<string[]> };
+  };
 }) {
+  /** The scopes a valid token grants now, or why it grants nothing (for the log and the audit event). */
+  const grantedScopes = async (sub: string, clientId: string, claimed: Set<string>): Promise<Set<string> | string> => {
+    const userId = userIdOfSubject(sub);
+    if (userId === null) return claimed;
+    if (clientId !== deps.people.consoleClientId) return 'A token issued to a user is accepted from the console only';
+    const user = await deps.people.users.findById(userId);
+    if (!user || user.blocked) return 'The user of this token can no longer sign in';
+    const held = new Set(await deps.people.roles.permissionsOf(userId, deps.people.managementApiId));
+    return new Set([...claimed].filter((s) => held.has(s)));
+  };
+
   /** `reason`: why, for the log and the audit event only; `proof`: a refused DPoP proof, answered with its own challenge. */
   const reject = async (request: FastifyRequest, reply: FastifyReply, reason: string, proof?: DpopError) => {
     if (!(await deps.limits.admitTokenless(request, reply))) return;
@@ -120,11 +144,14 @@ export function createManagementAuth(deps: {
         headers: request.headers,
       });
       if (proof?.nonce !== undefined) reply.header('DPoP-Nonce', proof.nonce);
-      const principal: Principal = {
-        subject: String(payload.sub),
-        clientId,
-        scopes: new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []),
-      };
+      const subject = String(payload.sub);
+      const claimed = new Set(typeof payload.scope === 'string' ? payload.scope.split(' ').filter(Boolean) : []);
+      const scopes = await grantedScopes(subject, clientId, claimed);
+      if (typeof scopes === 'string') {
+        await reject(request, reply, scopes);
+        return;
+      }
+      const principal: Principal = { subject, clientId, scopes };
       if (!(await deps.limits.admitCaller(principal, reply))) return;
       principals.set(request, principal);
     } catch (error) {

@@ -1,6 +1,6 @@
 import type { ClientEntity } from '../domain/client/client.entity';
 import { DefaultAudiences, resolveAuthorizationApi } from './audience';
-import { invalidTarget } from './errors';
+import { assertUserTokenAllowed } from './management-user-tokens';
 import type { CachedApi, Registry } from './registry';
 import { parseScopeParam } from './scope';
 import { isIdentityScope, isStandardScope, OFFLINE_ACCESS } from './standard-scopes';
@@ -16,22 +16,20 @@ export interface RequestedAccess {
  * email offline_access) need no API to define them; any other scope the API does not define is
  * dropped (Auth0 behaves so): what is granted shows on the consent page and in the token's `scope`.
  * `offline_access` is kept when the API allows offline access, the client may refresh and the flow
- * returns a refresh token (`refreshable`). The Management API never takes user tokens. Failures
- * are OAuthErrors (invalid_scope, invalid_request, invalid_target).
+ * returns a refresh token (`refreshable`). The Management API takes user tokens from the console
+ * only (management-user-tokens.ts). Failures are OAuthErrors (invalid_scope, invalid_request,
+ * invalid_target).
  */
 export async function resolveRequestedAccess(
   deps: { registry: Registry; audiences: DefaultAudiences },
   params: Map<string, string>,
-  client: Pick<ClientEntity, 'grantTypes'>,
+  client: Pick<ClientEntity, 'grantTypes' | 'builtin'>,
   refreshable: boolean,
 ): Promise<RequestedAccess> {
   const scopeText = params.get('scope');
   const requested = scopeText === undefined ? [] : parseScopeParam(scopeText);
   const api = await resolveAuthorizationApi(deps.registry, params, deps.audiences, requested.every(isStandardScope));
-  if (api.server.builtin === 'MANAGEMENT') {
-    // The Management API authorizes machines through client grants; it never accepts user tokens.
-    throw invalidTarget('This API does not accept tokens issued to users');
-  }
+  assertUserTokenAllowed(api.server, client);
   const offlineAllowed = api.server.allowOfflineAccess && client.grantTypes.includes('REFRESH_TOKEN') && refreshable;
   const scopes = requested.filter((s) => (s === OFFLINE_ACCESS ? offlineAllowed : isIdentityScope(s) || api.scopes.has(s)));
   return { api, scopes };

@@ -21,6 +21,8 @@ export interface RolePermissions {
  * about the user, never an API's permissions: they pass through untouched when requested,
  * whatever the user's roles, and never go into `permissions`.
  *
+ * The Management API always enforces (rbacEnforced): a person holds there what their roles give.
+ *
  * Only for user tokens: machine clients (client_credentials) keep their client grants as the
  * source of their scopes, `enforcePolicies` or not.
  */
@@ -30,11 +32,16 @@ export async function applyUserPolicy(
   userId: string,
   requested: string[],
 ): Promise<{ scopes: string[]; permissions: string[] }> {
-  if (!api.server.enforcePolicies) {
+  if (!rbacEnforced(api)) {
     return { scopes: requested, permissions: requested.filter((s) => !isStandardScope(s)) };
   }
   const permissions = (await roles.permissionsOf(userId, api.server.id)).filter((s) => api.scopes.has(s));
   const held = new Set(permissions);
   const scopes = requested.filter((s) => isStandardScope(s) || held.has(s));
   return { scopes, permissions };
+}
+
+/** Whether a user's tokens for `api` carry only what their roles give: `enforcePolicies`, always on for the Management API. */
+export function rbacEnforced(api: CachedApi): boolean {
+  return api.server.enforcePolicies || api.server.builtin === 'MANAGEMENT';
 }

@@ -83,12 +83,14 @@ export async function startTestServer(
     clock?: Clock;
     /** Custom-claims sources of the token pipeline (none by default). */
     claimsSources?: CustomClaimsSource[];
+    /** Settings laid over the configuration read from `env` (e.g. `bootstrapAdmin`). */
+    config?: Partial<Config>;
   } = {},
 ): Promise<TestServer> {
   const db = options.db ?? (await createTestDatabase());
   // env.PORT: a test that must know the port before the start (an ISSUER naming it).
   const port = options.env?.PORT !== undefined ? Number(options.env.PORT) : await freePort();
-  const config = loadConfig({
+  const loaded = loadConfig({
     PORT: String(port),
     HOST: '127.0.0.1',
     ISSUER: `http://127.0.0.1:${port}`,
@@ -100,6 +102,7 @@ export async function startTestServer(
     ...UNLIMITED,
     ...options.env,
   });
+  const config: Config = { ...loaded, ...options.config };
   // Embedded runs reach PGlite through its URL: give the app the embedded pool size, as in production.
   const poolSize = process.env.DATABASE_URL ? undefined : EMBEDDED_POOL_SIZE;
   const app = await createApp(config, {

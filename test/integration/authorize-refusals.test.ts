@@ -276,12 +276,12 @@ describe('GET /authorize: refusals', () => {
         'invalid_target',
         'audience and resource name different APIs',
       );
-      // The Management API never accepts user tokens.
+      // The Management API accepts user tokens from the built-in console only.
       expectRedirectError(
         await get({ audience: server.config.managementAudience }),
         THIRD_CB,
         'invalid_target',
-        'This API does not accept tokens issued to users',
+        'This API does not accept tokens issued to users of this application',
       );
       expectRedirectError(await get({ prompt: 'select_account' }), THIRD_CB, 'invalid_request', 'prompt must be none, login or consent');
       expectRedirectError(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestServer, TestServer, CountingLogger } from '../helpers/test-app';
 import { ApiFixture, fixtures, globalId, userErrors, uuidOf } from '../helpers/fixtures';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
+import { userinfoUrl } from '../../src/oauth/userinfo-url';
 
 const ROLE_FIELDS = `id name description createdAt updatedAt permissions { resourceServerIdentifier scope resourceServer { id } }`;
 const ROLE_CREATE = `mutation($input: RoleCreateInput!) {
@@ -34,6 +35,7 @@ describe('roles (RBAC management)', () => {
   let api: ApiFixture; // read:x write:x delete:x
   let other: ApiFixture; // read:x write:x
   let managementApiId: string;
+  let userinfoApiId: string;
 
   beforeAll(async () => {
     server = await startTestServer({ sqlLogger: sql });
@@ -43,6 +45,10 @@ describe('roles (RBAC management)', () => {
       identifier: server.config.managementAudience,
     });
     managementApiId = data.resourceServer.id;
+    const userinfo = await gqlData(`query($identifier: String!) { resourceServer(identifier: $identifier) { id } }`, {
+      identifier: userinfoUrl(server.config.issuer),
+    });
+    userinfoApiId = userinfo.resourceServer.id;
   });
   afterAll(async () => {
     await server?.close();
@@ -208,7 +214,7 @@ describe('roles (RBAC management)', () => {
       expect(read.role.permissions[0]).toEqual({ scope: 'write:x', resourceServer: { id: api.id, identifier: api.identifier } });
     });
 
-    it('refuses scopes not defined on the API, unknown APIs and the Management API, each at its index; nothing is added', async () => {
+    it('refuses scopes not defined on the API, unknown APIs and the userinfo API, each at its index; nothing is added', async () => {
       const role = await createRole();
       const res = await gqlData(PERMS_ADD, {
         id: role.id,
@@ -217,7 +223,7 @@ describe('roles (RBAC management)', () => {
           { resourceServerId: api.id, scope: 'nope' },
           { resourceServerId: globalId('ResourceServer', randomUUID()), scope: 'read:x' },
           { resourceServerId: role.id, scope: 'read:x' },
-          { resourceServerId: managementApiId, scope: 'read:users' },
+          { resourceServerId: userinfoApiId, scope: 'openid' },
           { resourceServerId: other.id, scope: 'delete:x' },
         ],
       });
@@ -238,6 +244,15 @@ describe('roles (RBAC management)', () => {
         permissions: [{ resourceServerId: api.id, scope: 'read:x' }],
       });
       expect(missingRole.rolePermissionsAdd.userErrors).toEqual(userErrors([['id'], 'NOT_FOUND']));
+    });
+
+    it("gives the Management API's scopes (what a person may do in the console)", async () => {
+      const role = await createRole();
+      const res = await gqlData(PERMS_ADD, { id: role.id, permissions: [{ resourceServerId: managementApiId, scope: 'read:users' }] });
+      expect(res.rolePermissionsAdd.userErrors).toEqual([]);
+      expect(res.rolePermissionsAdd.role.permissions).toEqual([
+        { resourceServerIdentifier: server.config.managementAudience, scope: 'read:users' },
+      ]);
     });
 
     it('limits a role to 1000 permissions (LIMIT_EXCEEDED)', async () => {

@@ -10,6 +10,7 @@ describe('/authorize rules', () => {
   describe('consent (scopesToAsk)', () => {
     const base: ConsentInput = {
       isFirstParty: false,
+      builtinConsole: false,
       allowSkippingUserConsent: true,
       loopbackRedirect: false,
       promptConsent: false,
@@ -32,6 +33,11 @@ describe('/authorize rules', () => {
       ],
       ['prompt=consent: always, everything', { consented: ['a', 'b'], promptConsent: true }, ['a', 'b']],
       ['prompt=consent beats skipping', { isFirstParty: true, promptConsent: true }, ['a', 'b']],
+      [
+        'the built-in console: never asks, loopback redirect and API without skipping included',
+        { isFirstParty: true, builtinConsole: true, loopbackRedirect: true, allowSkippingUserConsent: false },
+        null,
+      ],
     ])('%s', (_name, change, expected) => {
       expect(scopesToAsk({ ...base, ...change })).toEqual(expected);
     });

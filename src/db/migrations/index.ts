@@ -11,6 +11,7 @@ import { ClientKeys1763856000009 } from './1763856000009-ClientKeys';
 import { PushedAuthorizationRequests1763856000010 } from './1763856000010-PushedAuthorizationRequests';
 import { Dpop1763856000012 } from './1763856000012-Dpop';
 import { DeviceAuthorization1763856000013 } from './1763856000013-DeviceAuthorization';
+import { Console1763856000014 } from './1763856000014-Console';
 
 /** Every migration, in order. Append; never edit one that has shipped. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   PushedAuthorizationRequests1763856000010,
   Dpop1763856000012,
   DeviceAuthorization1763856000013,
+  Console1763856000014,
 ];

@@ -3,6 +3,9 @@ import type { AppType, GrantType, TokenEndpointAuthMethod } from './client.rules
 import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
 import type { ClientJwks } from './client-jwks';
 
+/** The built-in clients (ensured at start, see domain/management/console-client.ts). */
+export type BuiltinClient = 'CONSOLE';
+
 @Entity({ name: 'clients' })
 export class ClientEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -78,6 +81,10 @@ export class ClientEntity {
   /** /authorize accepts this client's requests only when pushed first (RFC 9126 §5, `require_pushed_authorization_requests`). */
   @Column({ name: 'require_pushed_authorization_requests', type: 'boolean', default: false })
   requirePushedAuthorizationRequests!: boolean;
+
+  /** Which built-in client this is (null for clients created through the API): a system client, changed only by the service. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  builtin!: BuiltinClient | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

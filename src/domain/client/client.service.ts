@@ -40,6 +40,7 @@ import {
   usesSecret,
 } from './client.rules';
 import type { Clock } from '../../lib/clock';
+import { CONSOLE_FIXED_FIELDS } from '../management/console-client';
 
 export interface ClientCreate {
   name: string;
@@ -153,6 +154,19 @@ export class ClientService {
           issues.add('IMMUTABLE', field(name), `${name} cannot be changed after creation`);
         }
       }
+      if (client.builtin !== null) {
+        // A system client (the console): what makes it work is the service's to set (bootstrap).
+        const given: Record<string, unknown> = { ...changes, ...(jwksInput ? { jwks: jwksInput } : {}) };
+        for (const name of CONSOLE_FIXED_FIELDS) {
+          if (
+            given[name] !== undefined &&
+            JSON.stringify(given[name]) !== JSON.stringify(client[name]) &&
+            !IMMUTABLE_FIELDS.includes(name as never)
+          ) {
+            issues.add('SYSTEM_RESOURCE', field(name), `${name} of a system application cannot be changed`);
+          }
+        }
+      }
       issues.throwIfAny();
       const next = { ...client, ...changes };
       this.checkSettings(issues, next, field, Object.keys(changes));
@@ -209,6 +223,7 @@ export class ClientService {
   async delete(id: string, actor: Actor): Promise<void> {
     await this.dataSource.transaction(async (em) => {
       const client = await this.lockOrFail(em, id);
+      if (client.builtin !== null) throw DomainError.of('SYSTEM_RESOURCE', ['id'], 'a system application cannot be deleted');
       await em.delete(ClientEntity, { id });
       await this.audit.record(em, actor, {
         operation: 'clientDelete',

@@ -7,6 +7,9 @@ import { ClientGrantEntity } from '../client-grant/client-grant.entity';
 import { ALL_MANAGEMENT_SCOPES, MANAGEMENT_SCOPE_DESCRIPTIONS } from '../management-scopes';
 import { generateClientId, generateSecret, sha256Hex } from '../../crypto/random';
 import type { ChangeFeed } from '../../db/change-feed';
+import { ensureConsoleClient } from './console-client';
+import { lockBootstrap } from './bootstrap-lock';
+import { ensureAdministratorRole } from './administrator';
 
 export const MANAGEMENT_API_NAME = 'Management API';
 export const USERINFO_API_NAME = 'OpenID Connect userinfo';
@@ -16,6 +19,8 @@ export interface BootstrapResult {
   managementApi: ResourceServerEntity;
   /** The audience of access tokens from authorization requests that name no API: the userinfo endpoint's. */
   userinfoApi: ResourceServerEntity;
+  /** The built-in console (a public SPA client): the one client people get Management API tokens through. */
+  consoleClient: { id: string; clientId: string };
 }
 
 /** A management client's credentials, as shown once. */
@@ -24,19 +29,17 @@ export interface ManagementCredentials {
   clientSecret: string;
 }
 
-/** The advisory lock that serializes bootstraps of instances starting together. */
-const lockBootstrap = (em: EntityManager) => em.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['apiauth:bootstrap']);
-
 /**
  * Makes sure the built-in APIs exist: the Management API with every management scope, and the
  * userinfo API (OpenID Connect requests that name no API get access tokens for the userinfo
- * endpoint), and the configured bootstrap client (BOOTSTRAP_CLIENT_ID) when there is one. A
+ * endpoint); the console client with its URLs under `issuer`, the Administrator role with every
+ * management scope; and the configured bootstrap client (BOOTSTRAP_CLIENT_ID) when there is one. A
  * generated client is made later, once the service listens (createFirstManagementClient).
  */
 export async function bootstrapManagement(
   dataSource: DataSource,
   changes: ChangeFeed,
-  options: { audience: string; userinfoAudience: string; bootstrapClient?: { clientId: string; clientSecret: string } },
+  options: { issuer: string; audience: string; userinfoAudience: string; bootstrapClient?: { clientId: string; clientSecret: string } },
 ): Promise<BootstrapResult> {
   return dataSource.transaction(async (em) => {
     await lockBootstrap(em);
@@ -54,9 +57,12 @@ export async function bootstrapManagement(
         await ensureClient(em, api, options.bootstrapClient.clientId, options.bootstrapClient.clientSecret),
       );
     }
+    const consoleClient = await ensureConsoleClient(em, options.issuer);
+    if (consoleClient.changed) await changes.publish(em, 'client', consoleClient.id);
+    await changes.publish(em, 'role', await ensureAdministratorRole(em, api.id));
     await changes.publish(em, 'resource_server', api.id);
     await changes.publish(em, 'resource_server', userinfoApi.id);
-    return { managementApi: api, userinfoApi };
+    return { managementApi: api, userinfoApi, consoleClient: { id: consoleClient.id, clientId: consoleClient.clientId } };
   });
 }
 
@@ -93,17 +99,17 @@ async function ensureBuiltinApi(
   em: EntityManager,
   builtin: BuiltinApi,
   identifier: string,
-  settings: Pick<ResourceServerEntity, 'name' | 'allowSkippingUserConsent' | 'allowOfflineAccess'>,
+  settings: Pick<ResourceServerEntity, 'name' | 'allowSkippingUserConsent' | 'allowOfflineAccess'> & { enforcePolicies?: boolean },
 ): Promise<ResourceServerEntity> {
   const api = await em.findOneBy(ResourceServerEntity, { builtin });
   if (!api) {
     const created = em.create(ResourceServerEntity, {
-      ...settings,
       identifier,
       signingAlgorithm: 'RS256',
       tokenLifetime: 86_400,
       tokenLifetimeForWeb: 7_200,
       enforcePolicies: false,
+      ...settings,
       tokenDialect: 'RFC9068_PROFILE',
       proofOfPossession: 'NONE',
       isSystem: true,
@@ -123,8 +129,15 @@ async function ensureManagementApi(em: EntityManager, audience: string): Promise
   const api = await ensureBuiltinApi(em, 'MANAGEMENT', audience, {
     name: MANAGEMENT_API_NAME,
     allowSkippingUserConsent: false,
-    allowOfflineAccess: false,
+    allowOfflineAccess: true,
+    enforcePolicies: true,
   });
+  // Installed before people could sign in to it: they do through the console only
+  // (oauth/management-user-tokens.ts), with their roles' scopes (RBAC, applied whatever this says:
+  // oauth/user-policy.ts) and refresh tokens.
+  if (!api.enforcePolicies || !api.allowOfflineAccess) {
+    await em.update(ResourceServerEntity, { id: api.id }, { enforcePolicies: true, allowOfflineAccess: true });
+  }
   const existing = new Set((await em.findBy(ScopeEntity, { resourceServerId: api.id })).map((s) => s.value));
   const missing = ALL_MANAGEMENT_SCOPES.filter((s) => !existing.has(s));
   if (missing.length > 0) {

@@ -1,5 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
+/** The built-in roles (ensured at start, see domain/management/administrator.ts). */
+export type BuiltinRole = 'ADMINISTRATOR';
+
 /** A named set of permissions (scopes of APIs) given to users. */
 @Entity({ name: 'roles' })
 export class RoleEntity {
@@ -15,6 +18,10 @@ export class RoleEntity {
 
   @Column({ type: 'varchar', length: 500, default: '' })
   description!: string;
+
+  /** Which built-in role this is (null for roles created through the API): not deletable, not renamed, its permissions kept. */
+  @Column({ type: 'varchar', length: 16, nullable: true })
+  builtin!: BuiltinRole | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

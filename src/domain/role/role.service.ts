@@ -52,8 +52,10 @@ export interface RolePermission {
  * through roles (see oauth/user-policy.ts), evaluated at each issuance: a change applies from the
  * next token or refresh. A permission is removed with its scope or API (foreign key).
  *
- * The Management API's scopes cannot be permissions: management access is given to machine
- * clients through client grants only.
+ * The Management API's scopes may be permissions: they are what a person signed in to the console
+ * may do (its tokens always apply RBAC). The userinfo API's may not: it has none of its own (the
+ * OpenID Connect scopes are about the user, never permissions). The built-in Administrator role
+ * (domain/management/administrator.ts) keeps its name and every management scope, and is not deleted.
  */
 export class RoleService {
   constructor(
@@ -106,6 +108,9 @@ export class RoleService {
     issues.throwIfAny();
     return this.dataSource.transaction(async (em) => {
       const role = await this.lockOrFail(em, id);
+      if (role.builtin !== null && changes.name !== undefined && changes.name !== role.name) {
+        throw DomainError.of('SYSTEM_RESOURCE', ['input', 'name'], 'a built-in role cannot be renamed');
+      }
       if (changes.name !== undefined && changes.name.toLowerCase() !== role.name.toLowerCase()) {
         if (await this.nameTaken(em, changes.name, id)) throw nameTaken();
       }
@@ -127,6 +132,7 @@ export class RoleService {
   async delete(id: string, actor: Actor): Promise<RoleEntity> {
     return this.dataSource.transaction(async (em) => {
       const role = await this.lockOrFail(em, id);
+      if (role.builtin !== null) throw DomainError.of('SYSTEM_RESOURCE', ['id'], 'a built-in role cannot be deleted');
       const users = await em.countBy(UserRoleEntity, { roleId: id });
       const permissions = await em.countBy(RolePermissionEntity, { roleId: id });
       await em.delete(RoleEntity, { id });
@@ -141,7 +147,7 @@ export class RoleService {
   }
 
   /**
-   * Gives the role permissions: each a scope defined on an API (not the system Management API).
+   * Gives the role permissions: each a scope defined on an API (the Management API's included, not the userinfo API's).
    * Permissions the role already holds, and repeats, are no-ops.
    */
   async addPermissions(id: string, permissions: PermissionRef[], actor: Actor): Promise<RoleEntity> {
@@ -167,12 +173,8 @@ export class RoleService {
         const field = ['permissions', String(index)];
         const api = apis.get(p.resourceServerId);
         if (!api) issues.add('NOT_FOUND', [...field, 'resourceServerId'], 'resource server not found');
-        else if (api.isSystem) {
-          issues.add(
-            'SYSTEM_RESOURCE',
-            [...field, 'resourceServerId'],
-            'management scopes are given to clients through client grants only',
-          );
+        else if (api.builtin === 'USERINFO') {
+          issues.add('SYSTEM_RESOURCE', [...field, 'resourceServerId'], 'the userinfo API has no permissions to give');
         } else if (!defined.has(key(api.id, p.scope))) {
           issues.add('INVALID', [...field, 'scope'], `scope "${truncate(p.scope)}" is not defined on this API`);
         }
@@ -221,7 +223,16 @@ export class RoleService {
     }
     issues.throwIfAny();
     return this.dataSource.transaction(async (em) => {
-      await this.lockOrFail(em, id);
+      const role = await this.lockOrFail(em, id);
+      if (role.builtin === 'ADMINISTRATOR') {
+        const managementApi = await em.findOneByOrFail(ResourceServerEntity, { builtin: 'MANAGEMENT' });
+        permissions.forEach((p, index) => {
+          if (p.resourceServerId.toLowerCase() === managementApi.id) {
+            issues.add('SYSTEM_RESOURCE', ['permissions', String(index)], 'the Administrator role keeps every management scope');
+          }
+        });
+        issues.throwIfAny();
+      }
       const distinct = dedupe(permissions);
       const removed: { resource_server_id: string; scope: string }[] = distinct.length
         ? (

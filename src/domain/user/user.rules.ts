@@ -22,7 +22,8 @@ export function checkEmail(issues: IssueList, field: string[], email: string): b
   return problem === null;
 }
 
-function emailProblem(email: string): string | null {
+/** What is wrong with an email address (checkEmail's rule), or null. */
+export function emailProblem(email: string): string | null {
   if (email.length === 0) return 'must not be blank';
   if (email.length > EMAIL_MAX) return `must be at most ${EMAIL_MAX} characters`;
   if (/\s/.test(email) || hasControlCharacter(email)) return 'must not contain spaces or control characters';
@@ -45,7 +46,8 @@ export function checkPassword(issues: IssueList, field: string[], password: stri
   return problem === null;
 }
 
-function passwordProblem(password: string, email: string): string | null {
+/** What is wrong with a password for this email (checkPassword's rule), or null. */
+export function passwordProblem(password: string, email: string): string | null {
   if (password.length < PASSWORD_MIN) return `must be at least ${PASSWORD_MIN} characters`;
   if (password.length > PASSWORD_MAX) return `must be at most ${PASSWORD_MAX} characters`;
   if (hasControlCharacter(password)) return 'must not contain control characters';

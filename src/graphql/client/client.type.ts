@@ -117,6 +117,12 @@ export class Client extends Node {
   })
   requirePushedAuthorizationRequests!: boolean;
 
+  @Field({
+    description:
+      'Built-in application (the console): cannot be deleted; its grant types, authentication, URLs and origins are set by the service.',
+  })
+  isSystem!: boolean;
+
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 
@@ -143,6 +149,7 @@ export class Client extends Node {
       'updatedAt',
     ] as const;
     return nodeObject(new Client(), 'Client', entity, fields, {
+      isSystem: entity.builtin !== null,
       refreshToken: Object.assign(new ClientRefreshTokenSettings(), refreshTokenSettingsOf(entity)),
       metadata: metadataEntries(entity.metadata ?? {}).map((entry) => Object.assign(new ClientMetadataEntry(), entry)),
     });

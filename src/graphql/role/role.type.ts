@@ -36,6 +36,11 @@ export class Role extends Node {
   @Field({ description: 'Empty when not set.' })
   description!: string;
 
+  @Field({
+    description: 'Built-in role (Administrator: every management scope): cannot be deleted or renamed, its management scopes stay.',
+  })
+  isSystem!: boolean;
+
   @Field(() => DateTimeISOResolver)
   createdAt!: Date;
 
@@ -43,7 +48,7 @@ export class Role extends Node {
   updatedAt!: Date;
 
   static from(entity: RoleEntity): Role {
-    return nodeObject(new Role(), 'Role', entity, ['name', 'description', 'createdAt', 'updatedAt']);
+    return nodeObject(new Role(), 'Role', entity, ['name', 'description', 'createdAt', 'updatedAt'], { isSystem: entity.builtin !== null });
   }
 }
 

@@ -2,6 +2,7 @@ import type { ClientEntity } from '../../domain/client/client.entity';
 import type { CachedApi } from '../registry';
 import { isStandardScope, STANDARD_SCOPE_DESCRIPTIONS } from '../standard-scopes';
 import { scopesToAsk } from './consent';
+import { isConsole } from '../../domain/management/console-client';
 import type { InteractionForms, InteractionRoutes } from './interaction';
 import type { ConsentPageInput } from './pages';
 import type { Transaction } from './transaction';
@@ -41,7 +42,7 @@ const USED_FORM_MARGIN_SECONDS = 60;
 
 /** What consent is asked for: a client's access to an API with some scopes. */
 export interface ConsentSubject {
-  client: Pick<ClientEntity, 'id' | 'name' | 'isFirstParty'>;
+  client: Pick<ClientEntity, 'id' | 'name' | 'isFirstParty' | 'builtin'>;
   api: CachedApi;
   scopes: string[];
   /** The redirect URI's host is a loopback address (never skips consent); false for a flow without one. */
@@ -55,6 +56,7 @@ export async function scopesToConfirm(deps: ConsentDeps, userId: string, subject
   const consented = await deps.userGrants.consentedScopes(userId, subject.client.id, subject.api.server.id);
   return scopesToAsk({
     isFirstParty: subject.client.isFirstParty,
+    builtinConsole: isConsole(subject.client),
     allowSkippingUserConsent: subject.api.server.allowSkippingUserConsent,
     loopbackRedirect: subject.loopbackRedirect,
     promptConsent: subject.promptConsent,

@@ -18,8 +18,9 @@ export const TX_MAX_LENGTH = 40_000;
 /**
  * `continue`: the URL that resumes a pushed request after sign-in (it carries no form, only the parameters).
  * `user_code`: the device verification page's code form.
+ * `admin_setup`: the form that sets the first administrator (http/console-setup.ts).
  */
-export type TxKind = 'login' | 'consent' | 'continue' | 'user_code';
+export type TxKind = 'login' | 'consent' | 'continue' | 'user_code' | 'admin_setup';
 
 export interface Transaction {
   /** Random, unique to this form: what a single-use form is remembered by once used. */

@@ -12,6 +12,7 @@ import { CustomClaimsSource, PROTECTED_CLAIMS, TokenContext } from './token-cont
 import type { Authentication } from '../../domain/sign-in/authentication';
 import type { UserEntity } from '../../domain/user/user.entity';
 import { invalidRequest } from '../errors';
+import { assertUserTokenAllowed } from '../management-user-tokens';
 
 /** The refusal of a token for a DPOP_REQUIRED API without a proof. */
 export const DPOP_PROOF_REQUIRED = 'This API requires DPoP-bound tokens: send a DPoP proof';
@@ -71,6 +72,7 @@ export class TokenPipeline {
     let scopes = context.scopes;
     let permissions = scopes;
     if (context.user !== null) {
+      assertUserTokenAllowed(server, context.client);
       // Evaluated at every issuance, so a role removed applies from the next token.
       ({ scopes, permissions } = await applyUserPolicy(this.deps.roles, context.api, context.user.id, scopes));
     }
