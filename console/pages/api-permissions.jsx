@@ -24,7 +24,7 @@ export function ApiPermissions({ api, reload }) {
         <p>No permission yet.</p>
       ) : (
         <Requires scope="update:resource_servers" action="remove permissions">
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>

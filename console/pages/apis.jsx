@@ -30,7 +30,7 @@ export function ApisPage() {
         <Loaded query={query}>
           {({ resourceServers }) => (
             <>
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table>
                   <caption className="visually-hidden">APIs ({resourceServers.totalCount})</caption>
                   <thead>

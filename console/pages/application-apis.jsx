@@ -16,7 +16,7 @@ export function ApplicationApis({ client }) {
         if (grants.length === 0)
           return <p>Not authorized for any API. Authorize it on an API&apos;s Machine to Machine Applications tab.</p>;
         return (
-          <div className="table-wrap">
+          <div className="table-wrap" tabIndex={0}>
             <table>
               <thead>
                 <tr>

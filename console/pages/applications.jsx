@@ -31,7 +31,7 @@ export function ApplicationsPage() {
         <Loaded query={query}>
           {({ clients }) => (
             <>
-              <div className="table-wrap">
+              <div className="table-wrap" tabIndex={0}>
                 <table>
                   <caption className="visually-hidden">Applications ({clients.totalCount})</caption>
                   <thead>

@@ -91,7 +91,7 @@ export function AuditLogPage() {
                   {auditEvents.totalCount} event{auditEvents.totalCount === 1 ? '' : 's'}
                   {query.loading ? ' (updating…)' : ''}
                 </p>
-                <div className="table-wrap">
+                <div className="table-wrap" tabIndex={0}>
                   <table className="events">
                     <caption className="visually-hidden">Audit events</caption>
                     <thead>

@@ -49,7 +49,7 @@ export function SigningKeysPage() {
                     {keys.length === 0 ? (
                       <p>No key yet: one is made when a token needs it, or by a rotation.</p>
                     ) : (
-                      <div className="table-wrap">
+                      <div className="table-wrap" tabIndex={0}>
                         <table>
                           <thead>
                             <tr>

@@ -40,7 +40,7 @@ export function UsersPage() {
           <Loaded query={query}>
             {({ users }) => (
               <>
-                <div className="table-wrap">
+                <div className="table-wrap" tabIndex={0}>
                   <table>
                     <caption className="visually-hidden">Users ({users.totalCount})</caption>
                     <thead>

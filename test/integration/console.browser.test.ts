@@ -2,6 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser, Page } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
 import { openLoopbackBrowser } from '../helpers/browser';
 import { startTestServer, TestServer } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
@@ -333,6 +334,55 @@ describe('Admin console', () => {
       await page.getByRole('button', { name: 'Sign out' }).click();
       await page.getByRole('button', { name: 'Sign in' }).waitFor();
       expect(seen).toEqual({ blocked: [], cspViolations: [], pageErrors: [] });
+    }, 180_000);
+
+    it('has no serious or critical accessibility violation (axe) on any page, at 1280 px and 390 px', async () => {
+      const api = await server.gql('query($identifier: String!) { resourceServer(identifier: $identifier) { id } }', {
+        identifier: 'https://orders.example/',
+      });
+      const apiId = api.body.data.resourceServer.id;
+      const clients = await server.gql('{ clients(first: 100) { nodes { id name } } }');
+      const clientId = clients.body.data.clients.nodes.find((c: { name: string }) => c.name === 'Orders worker').id;
+      const users = await server.gql('query($email: String!) { users(first: 1, filter: { email: $email }) { nodes { id } } }', {
+        email: ADMIN.email,
+      });
+      const routes = [
+        'apis',
+        'apis/new',
+        ...['settings', 'permissions', 'applications', 'test', 'quick-start'].map((tab) => `apis/${apiId}/${tab}`),
+        'applications',
+        'applications/new',
+        ...['settings', 'credentials', 'apis'].map((tab) => `applications/${clientId}/${tab}`),
+        'users',
+        `users/${users.body.data.users.nodes[0].id}`,
+        'roles',
+        'signing-keys',
+        'audit-log',
+      ];
+      const serious = async (where: string) =>
+        (await new AxeBuilder({ page }).analyze()).violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => ({ where, rule: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+
+      await page.goto(`${server.url}/console/`);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      const found = await serious('sign-in');
+      await signIn(ADMIN);
+      for (const viewport of [DESKTOP, PHONE]) {
+        await page.setViewportSize(viewport);
+        for (const route of routes) {
+          // Followed as a link inside the app (a reload would sign in again).
+          await page.evaluate((href) => {
+            window.history.pushState(null, '', href);
+            window.dispatchEvent(new PopStateEvent('popstate'));
+          }, `/console/${route}`);
+          await page.getByRole('heading', { level: 1 }).waitFor();
+          await page.waitForFunction(() => document.querySelector('.loading') === null);
+          found.push(...(await serious(`${route} at ${viewport.width} px`)));
+        }
+      }
+      expect(found).toEqual([]);
+      await page.setViewportSize(DESKTOP);
     }, 180_000);
   });
 
