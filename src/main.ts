@@ -62,13 +62,11 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   );
   // Made only now that the service listens: its secret is shown at once, or the start failed before it existed.
   const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
+  // Likewise the link that sets the first administrator; one worker makes it (each new link voids the previous).
+  const setupToken = !config.bootstrapAdmin && (worker === undefined || worker === 1) ? await app.createAdminSetupToken() : undefined;
   if (created) printManagementCredentials(config, created);
   else if (worker === undefined || worker === 1) printWhatNext(config);
-  // One worker makes the link: each new one would void the one printed before it.
-  if (!config.bootstrapAdmin && (worker === undefined || worker === 1)) {
-    const setupToken = await app.createAdminSetupToken();
-    if (setupToken) printAdminSetupLink(config, setupToken);
-  }
+  if (setupToken) printAdminSetupLink(config, setupToken);
 
   // Graceful shutdown: /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
   // balancers notice), then the listener closes, requests in flight finish, the database closes.

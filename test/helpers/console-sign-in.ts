@@ -12,7 +12,7 @@ export interface ConsoleConfig {
   scopes: string[];
 }
 
-export async function consoleConfig(server: TestServer): Promise<ConsoleConfig> {
+export async function consoleConfig(server: Pick<TestServer, 'url'>): Promise<ConsoleConfig> {
   const response = await fetch(`${server.url}/console/config.json`);
   if (response.status !== 200) throw new Error(`config.json: ${response.status}`);
   return response.json();
@@ -24,7 +24,7 @@ export async function consoleConfig(server: TestServer): Promise<ConsoleConfig> 
  * so redirects are followed by hand and stop there. `pages` gets each page shown (sign-in, consent).
  */
 export async function consoleAuthorize(
-  server: TestServer,
+  server: Pick<TestServer, 'url'>,
   input: {
     email: string;
     password: string;
@@ -51,10 +51,12 @@ export async function consoleAuthorize(
     code_challenge_method: 'S256',
   });
   let page = await agent.get(`/authorize?${query}`);
+  let signedIn = false;
   for (let step = 0; step < 6; step++) {
     if (page.status === 200) {
       input.pages?.push(page);
-      if (!page.text.includes('/authorize/login')) throw new Error(`unexpected page: ${page.text.slice(0, 300)}`);
+      if (!page.text.includes('/authorize/login') || signedIn) throw new Error(`unexpected page: ${page.text.slice(0, 300)}`);
+      signedIn = true;
       page = await agent.submit(page, { email: input.email, password: input.password });
       continue;
     }
@@ -68,7 +70,7 @@ export async function consoleAuthorize(
 
 /** The console's tokens for the person: the code exchanged as a public client. */
 export async function consoleSignIn(
-  server: TestServer,
+  server: Pick<TestServer, 'url' | 'token'>,
   email: string,
   password: string,
 ): Promise<{ access_token: string; refresh_token: string; id_token: string; scope: string; config: ConsoleConfig }> {

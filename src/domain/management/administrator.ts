@@ -107,7 +107,7 @@ export class AdministratorService {
     return this.dataSource.transaction(async (em) => {
       await lockBootstrap(em);
       if (await this.hasAdministrator(em)) {
-        await em.delete(AdminSetupTokenEntity, {});
+        await em.delete(AdminSetupTokenEntity, { id: 1 });
         return undefined;
       }
       const token = randomToken(32);
