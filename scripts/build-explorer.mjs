@@ -1,6 +1,9 @@
-// Bundles the browser pages into dist/: the GraphQL explorer (explorer/index.jsx: GraphiQL, React
-// and their CSS and fonts) into dist/explorer/explorer.js and dist/explorer/explorer.css, served by
-// src/http/explorer.ts. Everything a page needs is in its own files: it loads nothing from a CDN.
+// Bundles the browser apps into dist/<name>/<name>.js and dist/<name>/<name>.css:
+// - the GraphQL explorer (explorer/index.jsx: GraphiQL, React and their CSS and fonts), served by
+//   src/http/explorer.ts;
+// - the admin console (console/index.jsx: React, oidc-client-ts and the typed SDK), served by
+//   src/http/console.ts.
+// Everything a page needs is in its two files: it loads nothing from a CDN.
 // Run by `npm run build` after tsc; plain Node ESM so tsc never compiles it.
 //
 // Each bundle is skipped while its inputs are unchanged (scripts/build-cache.mjs): the files
@@ -13,7 +16,10 @@ import { gzipSync } from 'node:zlib';
 import { filesUnder, recordStamp, ROOT, upToDate } from './build-cache.mjs';
 
 /** name: the output folder dist/<name>/ and file names <name>.js/.css; entry: its source. */
-const BUNDLES = [{ name: 'explorer', entry: 'explorer/index.jsx' }];
+const BUNDLES = [
+  { name: 'explorer', entry: 'explorer/index.jsx' },
+  { name: 'console', entry: 'console/index.jsx' },
+];
 
 /** esbuild options every bundle shares. */
 const OPTIONS = {
@@ -54,7 +60,7 @@ async function buildBundle({ name, entry }) {
     metafile: true,
   });
 
-  // Pre-compressed copies, so the server sends ~400 KiB instead of ~1.7 MiB without compressing per request.
+  // Pre-compressed copies, so the server sends a fraction of the bytes without compressing per request.
   for (const file of [`${name}.js`, `${name}.css`]) {
     const content = readFileSync(path.join(ROOT, outdir, file));
     const gzipped = gzipSync(content, { level: 9 });

@@ -65,6 +65,7 @@ import { createManagementAuth, principalOf } from './http/management-auth';
 import { registerWellKnown } from './http/well-known';
 import { registerExplorer } from './http/explorer';
 import { registerLandingPage } from './http/landing-page';
+import { registerConsole } from './http/console';
 import { registerBodyParsers } from './http/body-parsers';
 import { AccessLogController, loggerOptions, registerRequestCompletion, requestIdOf } from './http/logging';
 import { registerHealthRoutes } from './http/health';
@@ -405,6 +406,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     registerConsoleSetup(http, { issuer: config.issuer, box, clock, administrators });
     const explorer = config.explorer ? registerExplorer(http, { audience: config.managementAudience }) : undefined;
     registerLandingPage(http, { issuer: config.issuer, explorer: config.explorer });
+    registerConsole(http, { issuer: config.issuer });
     await mountGraphQL(http, {
       config,
       lookup: new EntityLookup(dataSource),

@@ -1,9 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCHEMA_SDL_PATH } from './graphql-route';
+import { Asset, escapeAttribute, jsonForHtml, loadAsset, sendAsset } from './bundle-assets';
+
+export { acceptsGzip } from './bundle-assets';
 
 /**
  * The GraphQL explorer: GraphiQL with a token helper (explorer/index.jsx), bundled by
@@ -43,16 +45,6 @@ const NOT_BUILT =
   'The GraphQL explorer is not built: dist/explorer/explorer.js is missing.\n' +
   'Run `npm run build` (it compiles the service and bundles the explorer), then reload this page.\n';
 
-interface Asset {
-  /** Content-addressed name used in URLs, e.g. explorer.3f2a9c0d1e4b5a69.js */
-  name: string;
-  body: Buffer;
-  gzip: Buffer | undefined;
-  contentType: string;
-  /** Content hash (hex), in the name and the ETag. */
-  hash: string;
-}
-
 interface Bundle {
   assets: Map<string, Asset>;
   css: Asset;
@@ -83,50 +75,6 @@ export function prefersHtml(accept: string | undefined): boolean {
   }
   return html > 0 && html >= json;
 }
-
-/** The build's pre-compressed copy, if there is one and it matches the file. */
-function readGzip(file: string, body: Buffer): Buffer | undefined {
-  if (!existsSync(`${file}.gz`)) return undefined;
-  const gzip = readFileSync(`${file}.gz`);
-  try {
-    return gunzipSync(gzip).equals(body) ? gzip : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** True when Accept-Encoding admits gzip (`gzip` or `*`, without `q=0`). */
-export function acceptsGzip(acceptEncoding: string | string[] | undefined): boolean {
-  let gzip: boolean | undefined;
-  let any = false;
-  for (const coding of String(acceptEncoding ?? '')
-    .toLowerCase()
-    .split(',')) {
-    const [name, ...params] = coding.split(';').map((s) => s.trim());
-    const q = params.find((p) => p.startsWith('q='));
-    const admitted = q === undefined || Number(q.slice(2)) > 0;
-    if (name === 'gzip' || name === 'x-gzip') gzip = admitted;
-    else if (name === '*') any = admitted;
-  }
-  return gzip ?? any;
-}
-
-function loadAsset(dir: string, file: string, contentType: string): Asset {
-  const body = readFileSync(path.join(dir, file));
-  const hash = createHash('sha256').update(body).digest('hex').slice(0, 16);
-  const ext = path.extname(file);
-  return {
-    name: `${path.basename(file, ext)}.${hash}${ext}`,
-    body,
-    gzip: readGzip(path.join(dir, file), body),
-    contentType,
-    hash,
-  };
-}
-
-/** `<` escaped so the JSON can never close its <script> element. */
-const jsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
-const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 function renderPage(css: Asset, js: Asset, pageConfig: Record<string, string>): string {
   // Relative URLs: the page lives at /graphql or /explorer, so they resolve from the site root,
@@ -203,25 +151,7 @@ export function registerExplorer(app: FastifyInstance, options: { audience: stri
   app.get(EXPLORER_PATH, async (_request, reply) => sendPage(reply));
 
   app.get<{ Params: { name: string } }>(`${EXPLORER_ASSETS_PREFIX}:name`, async (request, reply) => {
-    const asset = load()?.assets.get(request.params.name);
-    reply.header('X-Content-Type-Options', 'nosniff');
-    if (!asset) return reply.code(404).header('Cache-Control', 'no-store').type('text/plain; charset=utf-8').send('Not found\n');
-    const gzip = asset.gzip !== undefined && acceptsGzip(request.headers['accept-encoding']);
-    // Each encoding is its own representation, with its own ETag.
-    const etag = gzip ? `"${asset.hash}-gzip"` : `"${asset.hash}"`;
-    reply
-      .header('Cache-Control', 'public, max-age=31536000, immutable')
-      .header('ETag', etag)
-      .header('Vary', 'Accept-Encoding')
-      .type(asset.contentType);
-    if (
-      String(request.headers['if-none-match'] ?? '')
-        .split(/\s*,\s*/)
-        .includes(etag)
-    )
-      return reply.code(304).send();
-    if (gzip) reply.header('Content-Encoding', 'gzip');
-    return reply.send(gzip ? asset.gzip : asset.body);
+    return sendAsset(request, reply, load()?.assets.get(request.params.name));
   });
 
   return {

@@ -26,6 +26,7 @@ const escapeHtml = (text: string) =>
  */
 export function registerLandingPage(app: FastifyInstance, options: { issuer: string; explorer: boolean }): void {
   const links: [string, string, string][] = [
+    ['Admin console', '/console', 'APIs, applications, users and keys, signed in as a person'],
     ...(options.explorer ? ([['GraphQL explorer', '/graphql', 'the Management API in a browser']] as [string, string, string][]) : []),
     ['OpenID Connect discovery', '/.well-known/openid-configuration', 'the endpoints, grant types and algorithms'],
     ['JSON Web Key Set', '/.well-known/jwks.json', 'the public keys that verify the tokens'],

@@ -30,12 +30,13 @@ describe('GET / (landing page)', () => {
 
     const links = linksOf(html);
     expect(links).toEqual([
+      `${server.url}/console`,
       `${server.url}/graphql`,
       `${server.url}/.well-known/openid-configuration`,
       `${server.url}/.well-known/jwks.json`,
       `${server.url}/readyz`,
     ]);
-    // Each link answers: the explorer to a browser, the JSON documents, readiness.
+    // Each link answers: the console and the explorer to a browser, the JSON documents, readiness.
     for (const link of links) {
       const target = await fetch(link, { headers: { accept: 'text/html' } });
       expect({ link, status: target.status }).toEqual({ link, status: 200 });
@@ -47,6 +48,7 @@ describe('GET / (landing page)', () => {
     try {
       const html = await (await fetch(`${plain.url}/`)).text();
       expect(linksOf(html)).toEqual([
+        `${plain.url}/console`,
         `${plain.url}/.well-known/openid-configuration`,
         `${plain.url}/.well-known/jwks.json`,
         `${plain.url}/readyz`,
