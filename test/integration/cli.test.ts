@@ -9,6 +9,7 @@ import { createOrganizerApi } from '../../examples/organizer-api/src/app';
 import { basicAuth } from '../helpers/fixtures';
 import { CLI, spawnNode } from '../helpers/service-process';
 import { BOOTSTRAP, freePort, startTestServer, TestServer } from '../helpers/test-app';
+import { CONSOLE_CLIENT_NAME } from '../../src/domain/management/console-client';
 
 /**
  * The `apiauth` binary (bin/apiauth.js → dist/src/cli.js, built by `npm test`'s pretest), driven as
@@ -304,7 +305,8 @@ describe('apiauth CLI (the built binary against a running service)', () => {
 
       const listed = await json(['clients', 'list', '--type', 'machine-to-machine']);
       expect(listed.map((c: { clientId: string }) => c.clientId)).toEqual(expect.arrayContaining([BOOTSTRAP.clientId, client.clientId]));
-      expect(await json(['clients', 'list', '--type', 'spa'])).toEqual([]);
+      // The only single-page application is the built-in console.
+      expect((await json(['clients', 'list', '--type', 'spa'])).map((c: { name: string }) => c.name)).toEqual([CONSOLE_CLIENT_NAME]);
       const badType = await apiauth(['clients', 'list', '--type', 'robot']);
       expect(badType.code).toBe(1);
       expect(badType.stderr).toContain('"ROBOT" does not exist in "ApplicationType" enum');
