@@ -168,7 +168,11 @@ describe('/authorize request validation step', () => {
   it('later refusals go back to the redirect URI, in the response mode asked', async () => {
     const cases: [Record<string, string>, string, string][] = [
       [code({ response_type: 'id_token' }), 'unsupported_response_type', 'response_type must be code or token'],
-      [code({ audience: 'https://manage.example' }), 'invalid_target', 'This API does not accept tokens issued to users'],
+      [
+        code({ audience: 'https://manage.example' }),
+        'invalid_target',
+        'This API does not accept tokens issued to users of this application',
+      ],
       [code({ code_challenge_method: 'plain' }), 'invalid_request', 'code_challenge_method must be S256'],
       [code({ prompt: 'none login' }), 'invalid_request', 'prompt=none cannot be combined with other values'],
     ];
