@@ -50,31 +50,9 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
     : undefined;
   const { createApp } = await import('./app.js');
   const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker } });
-  try {
-    await app.http.listen({ port: config.port, host: config.host });
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    await tracing?.shutdown().catch(() => undefined);
-    throw error;
-  }
   const log = app.http.log;
-  log.info(
-    {
-      issuer: config.issuer,
-      database: app.database.embedded ? `embedded (${config.dataDir})` : 'postgresql',
-      startupMs: Math.round(performance.now() - started),
-    },
-    'apiauth ready',
-  );
-  // Made only now that the service listens: its secret is shown at once, or the start failed before it existed.
-  const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
-  // Likewise the link that sets the first administrator; one worker makes it (each new link voids the previous).
-  const setupToken = !config.bootstrapAdmin && (worker === undefined || worker === 1) ? await app.createAdminSetupToken() : undefined;
-  if (created) printManagementCredentials(config, created);
-  else if (worker === undefined || worker === 1) printWhatNext(config);
-  if (setupToken) printAdminSetupLink(config, setupToken);
-
-  // Graceful shutdown: /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
+  // Graceful shutdown, heard from before the listener opens (a signal during the start still shuts
+  // down cleanly): /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
   // balancers notice), then the listener closes, requests in flight finish, the database closes.
   // Past SHUTDOWN_TIMEOUT_SECONDS, or on a second signal, the process exits with 1 at once. A
   // worker's signal and its primary's request are one request (Ctrl-C signals both): only a
@@ -111,6 +89,30 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   process.on('SIGINT', () => void stop('SIGINT'));
   onStopAsked = (reason) => void stop(reason, { fromPrimary: true });
   if (stopAsked !== undefined) onStopAsked(stopAsked);
+  if (stopping) return;
+
+  try {
+    await app.http.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
+    throw error;
+  }
+  log.info(
+    {
+      issuer: config.issuer,
+      database: app.database.embedded ? `embedded (${config.dataDir})` : 'postgresql',
+      startupMs: Math.round(performance.now() - started),
+    },
+    'apiauth ready',
+  );
+  // Made only now that the service listens: its secret is shown at once, or the start failed before it existed.
+  const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
+  // Likewise the link that sets the first administrator; one worker makes it (each new link voids the previous).
+  const setupToken = !config.bootstrapAdmin && (worker === undefined || worker === 1) ? await app.createAdminSetupToken() : undefined;
+  if (created) printManagementCredentials(config, created);
+  else if (worker === undefined || worker === 1) printWhatNext(config);
+  if (setupToken) printAdminSetupLink(config, setupToken);
 }
 
 main().catch((error) => {

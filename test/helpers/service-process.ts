@@ -41,3 +41,19 @@ export async function waitUntilReady(service: ServiceProcess, url: string, timeo
     await sleep(100);
   }
 }
+
+/**
+ * Waits until the service is ready and has printed its start banner (the management credentials,
+ * or the one-line "what next"): a single process prints it just after it listens, so /readyz can
+ * answer 200 a moment before.
+ */
+export async function waitUntilStarted(service: ServiceProcess, url: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await waitUntilReady(service, url, timeoutMs);
+  while (!/^(apiauth: |client_secret: )/m.test(service.stdout())) {
+    if (service.child.exitCode !== null)
+      throw new Error(`the service exited (${service.child.exitCode}): ${service.stderr()}${service.stdout()}`);
+    if (Date.now() > deadline) throw new Error(`the service printed no start banner: ${service.stderr()}${service.stdout()}`);
+    await sleep(50);
+  }
+}

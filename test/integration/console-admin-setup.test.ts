@@ -4,7 +4,7 @@ import { FakeClock, freePort, startTestServer, TestServer } from '../helpers/tes
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { MAIN, spawnNode, waitUntilReady } from '../helpers/service-process';
+import { MAIN, spawnNode, waitUntilStarted } from '../helpers/service-process';
 import { fixtures } from '../helpers/fixtures';
 
 const ADMIN_EMAIL = 'first@setup.example';
@@ -156,9 +156,7 @@ describe('the setup link and BOOTSTRAP_ADMIN_* (the built process)', () => {
   ) {
     const child = spawnNode(MAIN, [], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: url, LOG_LEVEL: 'warn', ...env });
     try {
-      await waitUntilReady(child, url);
-      // Its banner is the last thing a start prints before it handles SIGTERM.
-      for (let i = 0; i < 100 && !/^(apiauth: |client_secret: )/m.test(child.stdout()); i++) await new Promise((r) => setTimeout(r, 100));
+      await waitUntilStarted(child, url);
       await during(child.stdout);
     } finally {
       child.child.kill('SIGTERM');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
-import { CLI, MAIN, spawnNode, waitUntilReady } from '../helpers/service-process';
+import { CLI, MAIN, spawnNode, waitUntilStarted } from '../helpers/service-process';
 
 /**
  * A first start cannot lose the management credentials (the built process on its embedded
@@ -50,7 +50,7 @@ describe('first start and management credentials (the built process)', () => {
   async function serve(during: (stdout: () => string) => Promise<void> = async () => undefined): Promise<string> {
     const service = spawnNode(MAIN, [], env());
     try {
-      await waitUntilReady(service, url);
+      await waitUntilStarted(service, url);
       await during(service.stdout);
     } finally {
       service.child.kill('SIGTERM');
