@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * The files of a browser bundle built by scripts/build-explorer.mjs (the explorer's, the console's),
@@ -55,6 +55,34 @@ export function loadAsset(dir: string, file: string, contentType: string): Asset
     gzip: readGzip(path.join(dir, file), body),
     contentType,
     hash,
+  };
+}
+
+/** A bundle's two files (dist/<name>/<name>.js and .css), and both by their content-addressed names. */
+export interface Bundle {
+  assets: Map<string, Asset>;
+  css: Asset;
+  js: Asset;
+}
+
+/**
+ * Reads the bundle `name` from the first of `dirs` that has it, once: later calls return the same
+ * copy. Undefined while no folder has it (not built yet: each call looks again) or it cannot be read.
+ */
+export function bundleLoader(name: string, dirs: string[], log: FastifyBaseLogger): () => Bundle | undefined {
+  let bundle: Bundle | undefined;
+  return () => {
+    if (bundle) return bundle;
+    const dir = dirs.find((d) => existsSync(path.join(d, `${name}.js`)) && existsSync(path.join(d, `${name}.css`)));
+    if (!dir) return undefined;
+    try {
+      const js = loadAsset(dir, `${name}.js`, 'text/javascript; charset=utf-8');
+      const css = loadAsset(dir, `${name}.css`, 'text/css; charset=utf-8');
+      bundle = { assets: new Map([js, css].map((a) => [a.name, a])), css, js };
+    } catch (err) {
+      log.error({ err, dir }, `could not read the ${name} bundle`);
+    }
+    return bundle;
   };
 }
 

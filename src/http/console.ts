@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { endpointUrl } from '../lib/issuer-url';
-import { Asset, escapeAttribute, jsonForHtml, loadAsset, sendAsset } from './bundle-assets';
+import { Asset, Bundle, bundleLoader, escapeAttribute, jsonForHtml, sendAsset } from './bundle-assets';
 
 /**
  * The admin console (console/: React on the typed SDK), bundled by `npm run build`
@@ -37,12 +36,6 @@ const NOT_BUILT =
   'The console is not built: dist/console/console.js is missing.\n' +
   'Run `npm run build` (it compiles the service and bundles the console), then reload this page.\n';
 
-interface Bundle {
-  assets: Map<string, Asset>;
-  css: Asset;
-  js: Asset;
-}
-
 function renderPage(basePath: string, bundle: Bundle): string {
   // Root-relative URLs from the issuer's path: a deep link (/console/apis/…) resolves them alike.
   const asset = (a: Asset) => escapeAttribute(`${basePath}assets/${a.name}`);
@@ -73,21 +66,7 @@ function renderPage(basePath: string, bundle: Bundle): string {
 export function registerConsole(app: FastifyInstance, options: { issuer: string; bundleDirs?: string[] }): void {
   const basePath = new URL(endpointUrl(options.issuer, `${CONSOLE_PATH}/`)).pathname;
   const dirs = options.bundleDirs ?? CONSOLE_BUNDLE_DIRS;
-  let bundle: Bundle | undefined;
-
-  const load = (): Bundle | undefined => {
-    if (bundle) return bundle;
-    const dir = dirs.find((d) => existsSync(path.join(d, 'console.js')) && existsSync(path.join(d, 'console.css')));
-    if (!dir) return undefined;
-    try {
-      const js = loadAsset(dir, 'console.js', 'text/javascript; charset=utf-8');
-      const css = loadAsset(dir, 'console.css', 'text/css; charset=utf-8');
-      bundle = { assets: new Map([js, css].map((a) => [a.name, a])), css, js };
-    } catch (err) {
-      app.log.error({ err, dir }, 'could not read the console bundle');
-    }
-    return bundle;
-  };
+  const load = bundleLoader('console', dirs, app.log);
 
   const sendPage = async (_request: unknown, reply: FastifyReply): Promise<FastifyReply> => {
     const loaded = load();

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SCHEMA_SDL_PATH } from './graphql-route';
-import { Asset, escapeAttribute, jsonForHtml, loadAsset, sendAsset } from './bundle-assets';
+import { Asset, bundleLoader, escapeAttribute, jsonForHtml, sendAsset } from './bundle-assets';
 
 export { acceptsGzip } from './bundle-assets';
 
@@ -44,12 +43,6 @@ export const explorerCsp = (styleNonce: string) =>
 const NOT_BUILT =
   'The GraphQL explorer is not built: dist/explorer/explorer.js is missing.\n' +
   'Run `npm run build` (it compiles the service and bundles the explorer), then reload this page.\n';
-
-interface Bundle {
-  assets: Map<string, Asset>;
-  css: Asset;
-  js: Asset;
-}
 
 export interface Explorer {
   /** True for a browser navigating to /graphql: GET, preferring HTML, with no GraphQL operation in the URL. */
@@ -115,21 +108,7 @@ export function registerExplorer(app: FastifyInstance, options: { audience: stri
     audience: options.audience,
   };
   const dirs = options.bundleDirs ?? EXPLORER_BUNDLE_DIRS;
-  let bundle: Bundle | undefined;
-
-  const load = (): Bundle | undefined => {
-    if (bundle) return bundle;
-    const dir = dirs.find((d) => existsSync(path.join(d, 'explorer.js')) && existsSync(path.join(d, 'explorer.css')));
-    if (!dir) return undefined;
-    try {
-      const js = loadAsset(dir, 'explorer.js', 'text/javascript; charset=utf-8');
-      const css = loadAsset(dir, 'explorer.css', 'text/css; charset=utf-8');
-      bundle = { assets: new Map([js, css].map((a) => [a.name, a])), css, js };
-    } catch (err) {
-      app.log.error({ err, dir }, 'could not read the GraphQL explorer bundle');
-    }
-    return bundle;
-  };
+  const load = bundleLoader('explorer', dirs, app.log);
 
   const sendPage = (reply: FastifyReply): FastifyReply => {
     const loaded = load();
