@@ -42,6 +42,7 @@ export function ApiTokenHook({ api, reload }) {
             reload();
           }}
         />
+        <p role="status">{notice}</p>
         {secret && <SecretOnce label="Hook secret" value={secret} />}
         {hook && <TestHook api={api} />}
         {hook && (
@@ -55,7 +56,6 @@ export function ApiTokenHook({ api, reload }) {
           />
         )}
       </Requires>
-      <p role="status">{notice}</p>
     </section>
   );
 }
