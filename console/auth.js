@@ -6,7 +6,7 @@
 import { InMemoryWebStorage, UserManager, WebStorageStateStore } from 'oidc-client-ts';
 import { pageConfig } from './page-config';
 
-/** GET /console/config.json: issuer, clientId, audience, redirectUri, postLogoutRedirectUri, scopes. */
+/** GET /console/config.json: issuer, clientId, audience, redirectUri, postLogoutRedirectUri, scopes, tokenHookTimeoutMs. */
 export async function loadConsoleConfig() {
   const response = await fetch(`${pageConfig.basePath}config.json`, { cache: 'no-store', credentials: 'omit' });
   if (!response.ok) throw new Error(`config.json: HTTP ${response.status}`);

@@ -105,6 +105,7 @@ function Shell({ config, manager, user }) {
       scopes: new Set((user.scope ?? '').split(' ').filter(Boolean)),
       issuer: config.issuer,
       audience: config.audience,
+      tokenHookTimeoutMs: config.tokenHookTimeoutMs,
       subject: user.profile.sub,
     }),
     [config, manager, user],

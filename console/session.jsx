@@ -5,7 +5,7 @@ import { createContext, useContext } from 'react';
 const SessionContext = createContext(null);
 export const SessionProvider = SessionContext.Provider;
 
-/** { client, scopes: Set, issuer, audience, graphqlUrl, user } */
+/** { client, scopes: Set, issuer, audience, tokenHookTimeoutMs: { min, max, default }, subject } */
 export function useSession() {
   return useContext(SessionContext);
 }

@@ -1,5 +1,6 @@
 // An API's Settings tab: name, token lifetimes, RBAC, consent, offline access; identifier and
-// algorithm read-only; HS256 secret rotation; delete with typed confirmation.
+// algorithm read-only; the token hook (api-token-hook.jsx); HS256 secret rotation; delete with typed
+// confirmation.
 import { useState } from 'react';
 import {
   ResourceServerDeleteDocument,
@@ -9,6 +10,7 @@ import {
 import { CheckboxField, FormErrors, Requires, SecretOnce, SelectField, TextField } from '../components';
 import { useMutation } from '../data';
 import { navigate } from '../router';
+import { ApiTokenHook } from './api-token-hook';
 
 /** The longest token lifetime the service accepts (TOKEN_LIFETIME_MAX in resource-server.rules.ts). */
 const THIRTY_DAYS = 2592000;
@@ -37,6 +39,7 @@ export function ApiSettings({ api, reload }) {
       <Requires scope="update:resource_servers" action="change this API's settings">
         <SettingsForm api={api} reload={reload} />
       </Requires>
+      <ApiTokenHook api={api} reload={reload} />
       {api.signingAlgorithm === 'HS256' && (
         <Requires scope="update:resource_servers" action="rotate the signing secret">
           <RotateSecret api={api} />
@@ -148,11 +151,6 @@ function SettingsForm({ api, reload }) {
           hint="Applications may ask for refresh tokens for this API (offline_access)."
         />
       </fieldset>
-      {api.tokenHook && (
-        <p>
-          Token hook: <span className="mono">{api.tokenHook.url}</span> (managed through the Management API).
-        </p>
-      )}
       <div className="actions">
         <button type="submit" disabled={state.pending}>
           {state.pending ? 'Saving…' : 'Save'}

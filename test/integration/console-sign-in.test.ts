@@ -60,7 +60,7 @@ describe('signing in to the Management API as a person (the console)', () => {
     return id;
   }
 
-  it('serves /console/config.json: the console client, the Management API audience and every management scope', async () => {
+  it('serves /console/config.json: the console client, the Management API audience, every management scope and the token hook timeout limits', async () => {
     const response = await fetch(`${server.url}/console/config.json`);
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
@@ -91,6 +91,7 @@ describe('signing in to the Management API as a person (the console)', () => {
       redirectUri: `${server.url}/console/callback`,
       postLogoutRedirectUri: `${server.url}/console/`,
       scopes: ALL_MANAGEMENT_SCOPES,
+      tokenHookTimeoutMs: { min: 100, max: 10000, default: 2000 },
     });
     expect(body.scopes[0]).toBe('read:resource_servers');
   });

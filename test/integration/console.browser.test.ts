@@ -4,11 +4,11 @@ import { createRemoteJWKSet, jwtVerify } from 'jose';
 import type { Browser, Page } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
 import { openLoopbackBrowser } from '../helpers/browser';
+import { h1, navTo, OUTPUT_DIR, screenshot, signInAs, tabTo } from '../helpers/console-pages';
 import { startTestServer, TestServer } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
 import { CONSOLE_BUNDLE_DIRS, CONSOLE_CSP } from '../../src/http/console';
 
-const OUTPUT_DIR = path.resolve(__dirname, '../../test-output');
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
 const ADMIN = { email: 'admin@console.example', password: 'console admin password 1' };
 const READER = { email: 'reader@console.example', password: 'console reader password 1' };
@@ -25,26 +25,6 @@ async function getPage(server: TestServer, pathname: string) {
 }
 
 const assetUrls = (html: string) => [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]).filter((u) => u !== 'data:,');
-
-const screenshot = (page: Page, name: string) => page.screenshot({ path: path.join(OUTPUT_DIR, `console-${name}.png`), fullPage: true });
-const h1 = (page: Page, name: string) => page.getByRole('heading', { name, level: 1 }).waitFor();
-const navTo = (page: Page, name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
-const tabTo = (page: Page, name: string) =>
-  page
-    .getByRole('navigation', { name: /sections/ })
-    .getByRole('link', { name, exact: true })
-    .click();
-
-/** Through the console's Sign in button, the service's sign-in page, and back to the APIs page. */
-async function signInAs(page: Page, server: TestServer, who: { email: string; password: string }) {
-  await page.goto(`${server.url}/console/`);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await h1(page, 'APIs');
-}
 
 describe('Admin console', () => {
   let server: TestServer;
@@ -446,6 +426,9 @@ describe('Admin console', () => {
       expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
       expect(await page.getByLabel('Name', { exact: true }).isDisabled()).toBe(true);
       expect(await page.getByRole('button', { name: 'Delete API' }).isDisabled()).toBe(true);
+      await page.getByText("To change this API's token hook, you need the update:resource_servers permission").waitFor();
+      expect(await page.getByLabel('Hook URL').isDisabled()).toBe(true);
+      expect(await page.getByRole('button', { name: 'Set token hook' }).isDisabled()).toBe(true);
       await screenshot(page, 'read-only');
 
       await tabTo(page, 'Permissions');
