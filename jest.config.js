@@ -6,8 +6,11 @@ module.exports = {
   // Several instances share one database only with PostgreSQL: the embedded PGlite lives inside
   // one process, so the multi-instance suite runs in the PostgreSQL pass of .ci/run.
   // Rate limits shared through Redis need several instances too, and REDIS_URL.
+  // Files that start the service on its embedded database whatever DATABASE_URL says (a data
+  // directory's first start, its template, its lock) run in the embedded pass only.
   testPathIgnorePatterns: [
     '/node_modules/',
+    ...(process.env.DATABASE_URL ? ['\\.embedded\\.test\\.ts$'] : []),
     ...(process.env.DATABASE_URL ? [] : ['\\.postgres\\.test\\.ts$']),
     ...(process.env.DATABASE_URL && process.env.REDIS_URL ? [] : ['\\.redis\\.test\\.ts$']),
   ],

@@ -137,10 +137,14 @@ export class KeyRing {
     const run = async (tx: EntityManager) => {
       await KeyRing.lockRing(tx, algorithm);
       const states = (await tx.find(SigningKeyEntity, { where: { algorithm, state: In(['CURRENT', 'NEXT']) } })).map((k) => k.state);
-      if (!states.includes('CURRENT')) {
-        await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'CURRENT', activatedAt: this.clock.now() });
-      }
-      if (!states.includes('NEXT')) await tx.insert(SigningKeyEntity, { ...(await this.generate(algorithm)), state: 'NEXT' });
+      // Both keys of a new ring are generated at once (in the thread pool): a first start waits
+      // for one RSA key generation, not two in a row.
+      const [current, next] = await Promise.all([
+        states.includes('CURRENT') ? undefined : this.generate(algorithm),
+        states.includes('NEXT') ? undefined : this.generate(algorithm),
+      ]);
+      if (current) await tx.insert(SigningKeyEntity, { ...current, state: 'CURRENT', activatedAt: this.clock.now() });
+      if (next) await tx.insert(SigningKeyEntity, { ...next, state: 'NEXT' });
       if (states.length < 2) await this.changes.publish(tx, 'signing_key', algorithm);
     };
     if (em) await run(em);

@@ -2,12 +2,12 @@ import { spawn, ChildProcess } from 'node:child_process';
 import { within } from '../helpers/within';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { BOOTSTRAP, connectionRefused, freePort } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
+import { DATA_ROOT } from '../helpers/data-root';
 
 /**
  * Graceful shutdown of the real process (`node dist/src/main.js`, built by `npm test`'s pretest):
@@ -28,7 +28,7 @@ interface Instance {
 }
 
 describe('graceful shutdown (the built process)', () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apiauth-shutdown-'));
+  const dataDir = fs.mkdtempSync(path.join(DATA_ROOT, 'apiauth-shutdown-'));
   const masterKey = randomBytes(32).toString('base64');
   let databaseUrl: string | undefined;
   let schema: string | undefined;

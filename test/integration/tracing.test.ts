@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { BOOTSTRAP, freePort } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
 import { MAIN, ServiceProcess, spawnNode, waitUntilReady } from '../helpers/service-process';
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
+import { DATA_ROOT } from '../helpers/data-root';
 
 /**
  * OpenTelemetry tracing of the real process (`node dist/src/main.js`): with
@@ -64,7 +64,7 @@ function decodeSpans(body: any): Span[] {
 }
 
 describe('tracing (the built process)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'apiauth-tracing-'));
+  const root = fs.mkdtempSync(path.join(DATA_ROOT, 'apiauth-tracing-'));
   const dataDir = path.join(root, 'data');
   const modulesFile = path.join(root, 'modules.json');
   const preload = path.join(root, 'report-modules.cjs');

@@ -48,6 +48,12 @@ describe('configuration', () => {
     for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'ISSUER', 'MASTER_KEY']) expect(problems).toContain(name);
   });
 
+  it('reads PURGE_INTERVAL_SECONDS (default 300 s) and refuses less than 10 s', () => {
+    expect(loadConfig({}).purgeIntervalSeconds).toBe(300);
+    expect(loadConfig({ PURGE_INTERVAL_SECONDS: '10' }).purgeIntervalSeconds).toBe(10);
+    expect(() => loadConfig({ PURGE_INTERVAL_SECONDS: '9' })).toThrow(/PURGE_INTERVAL_SECONDS/);
+  });
+
   it('refuses to run production on PostgreSQL without MASTER_KEY', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x/y' })).toThrow(/MASTER_KEY is required/);
     const key = Buffer.alloc(32, 7).toString('base64');

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
 import { CLI, MAIN, spawnNode, waitUntilStarted } from '../helpers/service-process';
+import { DATA_ROOT } from '../helpers/data-root';
 
 /**
  * A first start cannot lose the management credentials (the built process on its embedded
@@ -13,7 +13,7 @@ import { CLI, MAIN, spawnNode, waitUntilStarted } from '../helpers/service-proce
  * `apiauth admin reset-credentials` gives the client a new secret (refused while the service runs).
  */
 describe('first start and management credentials (the built process)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'apiauth-first-start-'));
+  const root = fs.mkdtempSync(path.join(DATA_ROOT, 'apiauth-first-start-'));
   const dataDir = path.join(root, 'data');
   let port: number;
   let url: string;

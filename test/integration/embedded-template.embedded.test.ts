@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'typeorm';
+import { DATA_ROOT } from '../helpers/data-root';
 import { openDatabase } from '../../src/db/database';
 import { migratedEmbeddedDump } from '../../src/db/embedded-template';
 import { migrations } from '../../src/db/migrations';
@@ -12,7 +12,7 @@ import { entities } from '../../src/domain/entities';
  * fresh DATA_DIR gets every migration from the template, an existing one is never overwritten by it.
  */
 describe('embedded database template', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'apiauth-template-'));
+  const root = fs.mkdtempSync(path.join(DATA_ROOT, 'apiauth-template-'));
   const templateFile = path.join(root, 'template.tar');
 
   beforeAll(async () => {

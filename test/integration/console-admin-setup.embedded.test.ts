@@ -2,10 +2,10 @@ import { BrowserAgent, AgentResponse, parseForms, textOf } from '../helpers/brow
 import { consoleAuthorize, consoleSignIn } from '../helpers/console-sign-in';
 import { FakeClock, freePort, startTestServer, TestServer } from '../helpers/test-app';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { MAIN, spawnNode, waitUntilStarted } from '../helpers/service-process';
 import { fixtures } from '../helpers/fixtures';
+import { DATA_ROOT } from '../helpers/data-root';
 
 const ADMIN_EMAIL = 'first@setup.example';
 const PASSWORD = 'the first administrator';
@@ -121,7 +121,7 @@ describe('the one-time link that sets the first administrator', () => {
  * while no one is administrator, none after; BOOTSTRAP_ADMIN_* read from the environment.
  */
 describe('the setup link and BOOTSTRAP_ADMIN_* (the built process)', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'apiauth-console-setup-'));
+  const root = fs.mkdtempSync(path.join(DATA_ROOT, 'apiauth-console-setup-'));
   const linkDir = path.join(root, 'link');
   let url: string;
   let port: number;
