@@ -69,7 +69,7 @@ function rowOf(n: number): Record<string, unknown> {
     "require_pushed_authorization_requests": false,
     "builtin": null,
     "live_secrets": [{ "secret_hash": "${hash}", "expires_at": null }],
-    "all_grants": [{ "id": "${randomUUID()}", "client_id": "${id}", "resource_server_id": "${apiIds[n % APIS]}", "scopes": ["read:items"] }]
+    "all_grants": [{ "client_id": "${id}", "resource_server_id": "${apiIds[n % APIS]}", "scopes": ["read:items"] }]
   }`) as Record<string, unknown>;
 }
 
