@@ -18,8 +18,8 @@ export const CLIENT_GRANTS_READ_MAX = 100;
 export type TokenClient = Omit<ClientEntity, 'seq' | 'description' | 'createdAt' | 'updatedAt'>;
 const NOT_READ_FOR_TOKENS: ReadonlySet<string> = new Set(['seq', 'description', 'createdAt', 'updatedAt']);
 
-/** A client grant as the token service reads it: whose, for which API, which scopes. */
-export type TokenGrant = Pick<ClientGrantEntity, 'id' | 'clientUuid' | 'resourceServerId' | 'scopes'>;
+/** A client grant as the token service reads it: whose, for which API, which scopes (its own id is never read). */
+export type TokenGrant = Pick<ClientGrantEntity, 'clientUuid' | 'resourceServerId' | 'scopes'>;
 
 export interface ClientForTokens {
   client: TokenClient;
@@ -67,7 +67,7 @@ export class TokenReadModel {
             (SELECT secret_hash, expires_at FROM client_secrets WHERE client_id = c.id AND (expires_at IS NULL OR expires_at > $2)) s
          ) AS live_secrets,
          (SELECT COALESCE(json_agg(g), '[]') FROM
-            (SELECT id, client_id, resource_server_id, scopes FROM client_grants WHERE client_id = c.id ORDER BY seq LIMIT ${CLIENT_GRANTS_READ_MAX + 1}) g
+            (SELECT client_id, resource_server_id, scopes FROM client_grants WHERE client_id = c.id ORDER BY seq LIMIT ${CLIENT_GRANTS_READ_MAX + 1}) g
          ) AS all_grants
        FROM clients c WHERE c.client_id = $1`,
         values: [clientId, this.clock.now()],

@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import { isDatabaseUnavailable } from '../db/database-errors';
 
 /** How many entries a LoadCache keeps: values found, and keys known to name nothing. */
@@ -13,12 +12,121 @@ export interface CacheIndex<T> {
   remove(key: string, value: T): void;
 }
 
-interface Entry<T> {
-  promise: Promise<T | null>;
+/**
+ * A key's load in flight, or a value read before the change feed reconnected (stale). A value
+ * loaded and current is held as itself, and a key known to name nothing as MISSING: no wrapper and
+ * no promise per entry, which a million cached clients would each pay for.
+ */
+class Slot<T> {
+  /** The load in flight; undefined once settled. */
+  promise: Promise<T | null> | undefined = undefined;
+  /** Settled: `value` is what the load found (null: nothing). */
+  settled = false;
   /** The value once loaded: what a stale entry falls back on while the database is unreachable. */
-  settled?: { value: T | null };
-  /** Loaded before a reconnection of the change feed: reload on next use (see markAllStale). */
-  stale: boolean;
+  value: T | null = null;
+  /** Loaded (or loading) before a reconnection of the change feed: reload on next use (see markAllStale). */
+  stale = false;
+
+  static stale<T>(value: T | null): Slot<T> {
+    const slot = new Slot<T>();
+    slot.settled = true;
+    slot.value = value;
+    slot.stale = true;
+    return slot;
+  }
+}
+
+/** A key known to name nothing, fresh. */
+const MISSING = Object.freeze({ missing: true });
+type Held<T> = T | Slot<T> | typeof MISSING;
+
+/** The value an entry holds for its index: a found value, loaded; undefined for a load in flight or a key naming nothing. */
+function foundValue<T>(held: Held<T>): T | undefined {
+  if (held === MISSING) return undefined;
+  if (held instanceof Slot) return held.settled ? (held.value ?? undefined) : undefined;
+  return held as T;
+}
+
+/**
+ * A least-recently-used map on a Map's insertion order: a use moves the key to the end, the first
+ * live key is the least recently used. One Map entry per key (~30 to ~60 bytes), where lru-cache
+ * keeps a Map entry and five array slots (~80 bytes at a million entries).
+ */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  /**
+   * Walks the keys oldest first across evictions. A Map iterator visits the keys added after it was
+   * made (always at the end) and skips the ones deleted, so every key before its position is gone:
+   * the next key it yields is the oldest. (A new iterator each time would step over every key
+   * deleted from the front since the Map was last compacted.)
+   */
+  private oldest: Iterator<string> | undefined;
+
+  constructor(
+    private readonly max: number,
+    /** Told of every value that leaves: evicted, deleted, cleared or replaced by another (not by `replace`). */
+    private readonly onRemove?: (key: string, value: V) => void,
+  ) {}
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** The value of `key`, which becomes the most recently used. */
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+
+  /** The value of `key`, leaving its place as it is. */
+  peek(key: string): V | undefined {
+    return this.map.get(key);
+  }
+
+  /** Sets `key` as the most recently used, evicting the least recently used keys past `max`. */
+  set(key: string, value: V): void {
+    const old = this.map.get(key);
+    if (old !== undefined) {
+      this.map.delete(key);
+      if (old !== value) this.onRemove?.(key, old);
+    }
+    this.map.set(key, value);
+    while (this.map.size > this.max) {
+      let next = this.oldest?.next();
+      if (next === undefined || next.done) next = (this.oldest = this.map.keys()).next();
+      const evicted = next.value as string;
+      const gone = this.map.get(evicted) as V;
+      this.map.delete(evicted);
+      this.onRemove?.(evicted, gone);
+    }
+  }
+
+  /** Replaces the value of a key present, in its place and without telling onRemove: the same value, held differently. */
+  replace(key: string, value: V): void {
+    this.map.set(key, value);
+  }
+
+  delete(key: string): void {
+    const value = this.map.get(key);
+    if (value === undefined) return;
+    this.map.delete(key);
+    this.onRemove?.(key, value);
+  }
+
+  clear(): void {
+    const entries = [...this.map];
+    this.map.clear();
+    this.oldest = undefined;
+    if (this.onRemove) for (const [key, value] of entries) this.onRemove(key, value);
+  }
+
+  entries(): IterableIterator<[string, V]> {
+    return this.map.entries();
+  }
 }
 
 /**
@@ -33,8 +141,8 @@ interface Entry<T> {
  *   reload on next use, and answer from its last value if the database cannot be reached.
  */
 export class LoadCache<T extends NonNullable<unknown>> {
-  private readonly found: LRUCache<string, Entry<T>>;
-  private readonly missing: LRUCache<string, Entry<T>>;
+  private readonly found: Lru<Held<T>>;
+  private readonly missing: Lru<Held<T>>;
   /** Keys whose load is in flight (see dropLoading). */
   private readonly loading = new Set<string>();
   hits = 0;
@@ -45,76 +153,92 @@ export class LoadCache<T extends NonNullable<unknown>> {
     /** Told when a found value enters the cache and when it leaves (evicted, deleted, replaced): keeps secondary indexes exact. */
     private readonly index?: CacheIndex<T>,
   ) {
-    // Bounded by a size of 1 per entry rather than `max`, which would allocate room for every entry
-    // up front (tens of MB for a million): the caches grow with what they hold.
-    const one = () => 1;
-    this.found = new LRUCache<string, Entry<T>>({
-      maxSize: size.entries,
-      sizeCalculation: one,
-      dispose: index && ((entry, key) => entry.settled?.value != null && index.remove(key, entry.settled.value)),
-    });
-    this.missing = new LRUCache<string, Entry<T>>({ maxSize: size.missingEntries, sizeCalculation: one });
+    this.found = new Lru<Held<T>>(
+      size.entries,
+      index &&
+        ((key, held) => {
+          const value = foundValue(held);
+          if (value !== undefined) index.remove(key, value);
+        }),
+    );
+    this.missing = new Lru<Held<T>>(size.missingEntries);
   }
 
   get size(): number {
     return this.found.size + this.missing.size;
   }
 
+  /** What is held for `key`, found or missing, without touching its place. */
+  private current(key: string): Held<T> | undefined {
+    return this.found.peek(key) ?? this.missing.peek(key);
+  }
+
   get(key: string, load: () => Promise<T | null>): Promise<T | null> {
-    const previous = this.found.get(key) ?? this.missing.get(key);
-    if (previous && !previous.stale) {
+    const held = this.found.get(key) ?? this.missing.get(key);
+    if (held !== undefined && !(held instanceof Slot && held.stale)) {
       this.hits++;
-      return previous.promise;
+      if (held === MISSING) return Promise.resolve(null);
+      if (held instanceof Slot) return held.promise ?? Promise.resolve(held.value);
+      return Promise.resolve(held as T);
     }
     this.misses++;
-    const entry: Entry<T> = { promise: undefined as unknown as Promise<T | null>, stale: false };
-    const isCurrent = () => (this.found.peek(key) ?? this.missing.peek(key)) === entry;
+    // A stale entry (the only kind held here), whose value, if it has one, is the fallback.
+    const previous = held instanceof Slot ? held : undefined;
+    const slot = new Slot<T>();
     this.loading.add(key);
     // Settled: no longer loading, unless a newer load of the key has taken its place.
     const settled = () => {
-      const current = this.found.peek(key) ?? this.missing.peek(key);
-      if (current === undefined || current === entry) this.loading.delete(key);
+      const current = this.current(key);
+      if (current === undefined || current === slot) this.loading.delete(key);
     };
-    entry.promise = load().then(
+    slot.promise = load().then(
       (value) => {
         settled();
-        if (!isCurrent()) return value;
-        entry.settled = { value };
+        if (this.current(key) !== slot) return value;
+        slot.promise = undefined;
+        if (slot.stale) {
+          // Marked stale while loading: kept as read, reloaded on next use.
+          slot.settled = true;
+          slot.value = value;
+        }
+        const held: Held<T> = slot.stale ? slot : (value ?? MISSING);
         if (value === null) {
           this.found.delete(key);
-          this.missing.set(key, entry);
+          this.missing.set(key, held);
         } else {
+          this.found.replace(key, held);
           this.index?.add(key, value);
         }
         return value;
       },
       (error: unknown) => {
         settled();
-        if (isCurrent()) {
+        const fallback = previous?.settled === true && isDatabaseUnavailable(error) ? previous : undefined;
+        if (this.current(key) === slot) {
           this.found.delete(key);
           // Unreachable database: the last value, kept (stale) for the next request to try again.
-          if (previous?.settled && isDatabaseUnavailable(error)) {
-            const value = previous.settled.value;
-            if (value === null) this.missing.set(key, previous);
+          if (fallback) {
+            const value = fallback.value;
+            if (value === null) this.missing.set(key, fallback);
             else {
-              this.found.set(key, previous);
+              this.found.set(key, fallback);
               this.index?.add(key, value);
             }
           }
         }
-        if (previous?.settled && isDatabaseUnavailable(error)) return previous.settled.value;
+        if (fallback) return fallback.value;
         throw error;
       },
     );
     this.missing.delete(key);
-    this.found.set(key, entry);
-    return entry.promise;
+    this.found.set(key, slot);
+    return slot.promise;
   }
 
   /** The value cached for `key`, fresh and loaded, without loading it or counting a lookup; undefined otherwise. */
   peek(key: string): T | undefined {
-    const entry = this.found.peek(key);
-    return entry && !entry.stale ? (entry.settled?.value ?? undefined) : undefined;
+    const held = this.found.peek(key);
+    return held === undefined || (held instanceof Slot && held.stale) ? undefined : foundValue(held);
   }
 
   /** Drops one key (found or missing). */
@@ -131,8 +255,8 @@ export class LoadCache<T extends NonNullable<unknown>> {
    */
   dropLoading(): void {
     for (const key of this.loading) {
-      const entry = this.found.peek(key);
-      if (entry && entry.settled === undefined) this.found.delete(key);
+      const held = this.found.peek(key);
+      if (held instanceof Slot && !held.settled) this.found.delete(key);
     }
     this.loading.clear();
   }
@@ -150,6 +274,11 @@ export class LoadCache<T extends NonNullable<unknown>> {
 
   /** Every entry reloads on next use, falling back on its last value while the database is unreachable. */
   markAllStale(): void {
-    for (const cache of [this.found, this.missing]) for (const entry of cache.values()) entry.stale = true;
+    for (const cache of [this.found, this.missing]) {
+      for (const [key, held] of cache.entries()) {
+        if (held instanceof Slot) held.stale = true;
+        else cache.replace(key, Slot.stale(held === MISSING ? null : (held as T)));
+      }
+    }
   }
 }

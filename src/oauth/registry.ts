@@ -1,5 +1,5 @@
 import type { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
-import type { TokenClient, TokenGrant, TokenReadModel } from '../domain/token-read-model';
+import type { ClientForTokens, TokenClient, TokenGrant, TokenReadModel } from '../domain/token-read-model';
 import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 import { grantChangeId } from '../db/change-feed';
@@ -8,15 +8,37 @@ import { clientPublicKeys, ClientPublicKey } from '../domain/client/client-jwks'
 
 export interface CachedClient {
   client: TokenClient;
-  secrets: { hash: string; expiresAt: Date | null }[];
+  /**
+   * Its secrets that had not expired when read (SHA-256 hex hashes): the usual one secret that never
+   * expires as its hash alone, otherwise a list (read them with liveSecretHashes).
+   */
+  secrets: string | readonly CachedSecret[];
   /** Client.jwks, imported once per load (PRIVATE_KEY_JWT assertions are verified with them). */
   keys: ClientPublicKey[];
   /**
    * Every client grant of the client, read with it; undefined when it has too many (then read one
-   * by one). An array, searched by API uuid: most clients hold one or a few, and a Map per client
-   * costs more memory than the search time it saves.
+   * by one). One grant as itself, more as an array searched by API uuid: most clients hold one or a
+   * few, and an array (or a Map) per client costs more memory than the search time it saves.
    */
-  grants?: readonly TokenGrant[];
+  grants?: TokenGrant | readonly TokenGrant[];
+}
+
+/** A client secret as cached: its SHA-256 hex hash and expiry (ms since the epoch; null: never). */
+export interface CachedSecret {
+  hash: string;
+  expiresAt: number | null;
+}
+
+/** The hashes of a cached client's secrets that have not expired at `now` (ms since the epoch). */
+export function liveSecretHashes(cached: Pick<CachedClient, 'secrets'>, now: number): string[] {
+  if (typeof cached.secrets === 'string') return [cached.secrets];
+  return cached.secrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.hash);
+}
+
+/** The grants of a cached client as a list; undefined when they were not read with it. */
+function grantsOf(cached: CachedClient): readonly TokenGrant[] | undefined {
+  const grants = cached.grants;
+  return grants === undefined || Array.isArray(grants) ? (grants as readonly TokenGrant[] | undefined) : [grants as TokenGrant];
 }
 
 export interface CachedApi {
@@ -42,41 +64,86 @@ export interface RegistryStats {
 /**
  * What a million cached clients would otherwise each hold a copy of: one frozen empty array and one
  * frozen empty object for clients without callbacks, origins, logout URLs, keys or metadata (most
- * machine clients), and one string per setting value, API id and scope (the driver makes a new string per
- * row). Frozen: a cached client is shared by every request and never changed.
+ * machine clients), one string per setting value, API id and scope (the driver makes a new string per
+ * row), and one frozen array per list of grant types or scopes. Frozen: a cached client is shared
+ * by every request and never changed.
  */
 const NONE = Object.freeze([]) as never[];
 const NO_METADATA: Readonly<Record<string, string>> = Object.freeze({});
-/** Setting values, API ids and scopes are few next to clients; past this many distinct ones, new ones are kept as read. */
-const SHARED_STRINGS_MAX = 100_000;
+/** Setting values, API ids, scopes and their lists are few next to clients; past this many distinct ones, new ones are kept as read. */
+const SHARED_MAX = 100_000;
 const sharedStrings = new Map<string, string>();
+const sharedLists = new Map<string, readonly string[]>();
 
 function shared<T extends string>(value: T): T {
   const known = sharedStrings.get(value);
   if (known !== undefined) return known as T;
-  if (sharedStrings.size < SHARED_STRINGS_MAX) sharedStrings.set(value, value);
+  if (sharedStrings.size < SHARED_MAX) sharedStrings.set(value, value);
   return value;
 }
 
-function compactClient(client: TokenClient): TokenClient {
-  for (const key of ['callbacks', 'allowedOrigins', 'allowedLogoutUrls'] as const) {
-    if (client[key].length === 0) client[key] = NONE;
-  }
-  if (Object.keys(client.metadata).length === 0) client.metadata = NO_METADATA as Record<string, string>;
-  client.appType = shared(client.appType);
-  client.tokenEndpointAuthMethod = shared(client.tokenEndpointAuthMethod);
-  client.idTokenSigningAlgorithm = shared(client.idTokenSigningAlgorithm);
-  client.refreshTokenRotation = shared(client.refreshTokenRotation);
-  client.grantTypes = client.grantTypes.map(shared);
-  return client;
+/** One frozen array per list of values (grant types, a grant's scopes), its values shared. */
+function sharedList<T extends string>(values: readonly T[]): T[] {
+  if (values.length === 0) return NONE;
+  // A separator no value holds (grant types and scopes have no control characters; a list that
+  // had one would still only share with an equal list).
+  const key = values.join('\u0000');
+  const known = sharedLists.get(key);
+  if (known !== undefined && known.length === values.length && known.every((v, i) => v === values[i])) return known as T[];
+  const list = Object.freeze(values.map(shared)) as T[];
+  if (known === undefined && sharedLists.size < SHARED_MAX) sharedLists.set(key, list);
+  return list;
+}
+
+/**
+ * The client as cached: a plain object with exactly TokenClient's fields (TypeScript holds it to
+ * every one), all in the object itself, where the entity TypeORM made keeps most in a second
+ * array; its client_id the string the cache is keyed by.
+ */
+function compactClient(client: TokenClient, clientId: string): TokenClient {
+  const none = <T>(list: T[]): T[] => (list.length === 0 ? NONE : list);
+  const compact: TokenClient = {
+    id: client.id,
+    clientId: client.clientId === clientId ? clientId : client.clientId,
+    name: client.name,
+    appType: shared(client.appType),
+    isFirstParty: client.isFirstParty,
+    grantTypes: sharedList(client.grantTypes),
+    tokenEndpointAuthMethod: shared(client.tokenEndpointAuthMethod),
+    callbacks: none(client.callbacks),
+    allowedOrigins: none(client.allowedOrigins),
+    allowedLogoutUrls: none(client.allowedLogoutUrls),
+    idTokenSigningAlgorithm: shared(client.idTokenSigningAlgorithm),
+    idTokenLifetime: client.idTokenLifetime,
+    refreshTokenRotation: shared(client.refreshTokenRotation),
+    refreshTokenLeeway: client.refreshTokenLeeway,
+    refreshTokenAbsoluteLifetime: client.refreshTokenAbsoluteLifetime,
+    refreshTokenIdleLifetime: client.refreshTokenIdleLifetime,
+    metadata: Object.keys(client.metadata).length === 0 ? (NO_METADATA as Record<string, string>) : client.metadata,
+    jwks: client.jwks,
+    requirePushedAuthorizationRequests: client.requirePushedAuthorizationRequests,
+    builtin: client.builtin,
+  };
+  return compact;
+}
+
+/** The secrets of a cached client (see CachedClient.secrets). */
+function compactSecrets(secrets: ClientForTokens['secrets']): CachedClient['secrets'] {
+  if (secrets.length === 1 && secrets[0].expiresAt === null) return secrets[0].hash;
+  if (secrets.length === 0) return NONE;
+  return secrets.map((s) => ({ hash: s.hash, expiresAt: s.expiresAt === null ? null : s.expiresAt.getTime() }));
 }
 
 /** The grant of a cached client: its clientUuid the client's own id string, its API id and scopes shared. */
 function compactGrant(grant: TokenGrant, client: TokenClient): TokenGrant {
-  grant.clientUuid = client.id;
-  grant.resourceServerId = shared(grant.resourceServerId);
-  grant.scopes = grant.scopes.map(shared);
-  return grant;
+  return { clientUuid: client.id, resourceServerId: shared(grant.resourceServerId), scopes: sharedList(grant.scopes) };
+}
+
+/** The grants of a cached client (see CachedClient.grants). */
+function compactGrants(grants: TokenGrant[] | null, client: TokenClient): CachedClient['grants'] {
+  if (grants === null) return undefined;
+  if (grants.length === 0) return NONE;
+  return grants.length === 1 ? compactGrant(grants[0], client) : grants.map((grant) => compactGrant(grant, client));
 }
 
 /** key → the cached keys it covers (e.g. a client uuid → its grants' keys), for targeted invalidation. */
@@ -136,11 +203,11 @@ export class Registry {
     this.clients = new LoadCache<CachedClient>(size, {
       add: (clientId, cached) => {
         this.clientIds.set(cached.client.id, clientId);
-        for (const grant of cached.grants ?? NONE) this.clientsOfApi.add(grant.resourceServerId, clientId);
+        for (const grant of grantsOf(cached) ?? NONE) this.clientsOfApi.add(grant.resourceServerId, clientId);
       },
       remove: (clientId, cached) => {
         this.clientIds.delete(cached.client.id);
-        for (const grant of cached.grants ?? NONE) this.clientsOfApi.remove(grant.resourceServerId, clientId);
+        for (const grant of grantsOf(cached) ?? NONE) this.clientsOfApi.remove(grant.resourceServerId, clientId);
       },
     });
     this.apis = new LoadCache<CachedApi>(size, {
@@ -231,11 +298,12 @@ export class Registry {
     return this.clients.get(clientId, async () => {
       const found = await this.reads.clientForTokens(clientId);
       if (!found) return null;
+      const client = compactClient(found.client, clientId);
       return {
-        client: compactClient(found.client),
-        secrets: found.secrets,
-        keys: found.client.jwks ? clientPublicKeys(found.client.jwks) : NONE,
-        grants: found.grants?.map((grant) => compactGrant(grant, found.client)),
+        client,
+        secrets: compactSecrets(found.secrets),
+        keys: client.jwks ? clientPublicKeys(client.jwks) : NONE,
+        grants: compactGrants(found.grants, client),
       };
     });
   }
@@ -264,7 +332,12 @@ export class Registry {
     const embedded = clientId === undefined ? undefined : this.clients.peek(clientId)?.grants;
     if (embedded) {
       this.embeddedGrantHits++;
-      return Promise.resolve(embedded.find((grant) => grant.resourceServerId === serverUuid) ?? null);
+      const found = Array.isArray(embedded)
+        ? (embedded as readonly TokenGrant[]).find((grant) => grant.resourceServerId === serverUuid)
+        : (embedded as TokenGrant).resourceServerId === serverUuid
+          ? (embedded as TokenGrant)
+          : undefined;
+      return Promise.resolve(found ?? null);
     }
     return this.grants.get(grantChangeId(clientUuid, serverUuid), () => this.reads.grant(clientUuid, serverUuid));
   }

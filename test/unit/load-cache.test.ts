@@ -115,3 +115,57 @@ describe('LoadCache', () => {
     expect(await cache.get('a', async () => ({ v: 'A3' }))).toEqual({ v: 'A3' });
   });
 });
+
+describe('LoadCache eviction order', () => {
+  /** A reference LRU: keys oldest first. */
+  class ReferenceLru {
+    keys: string[] = [];
+    constructor(private readonly max: number) {}
+    use(key: string) {
+      this.drop(key);
+      this.keys.push(key);
+      if (this.keys.length > this.max) this.keys.shift();
+    }
+    drop(key: string) {
+      const at = this.keys.indexOf(key);
+      if (at >= 0) this.keys.splice(at, 1);
+    }
+    has(key: string) {
+      return this.keys.includes(key);
+    }
+  }
+
+  it('evicts exactly the least recently used key, over many uses, loads, deletions and evictions', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 7, missingEntries: 3 });
+    const found = new ReferenceLru(7);
+    let seed = 42;
+    const random = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let step = 0; step < 5000; step++) {
+      const key = `k${random(20)}`;
+      if (random(10) === 0) {
+        cache.delete(key);
+        found.drop(key);
+      } else {
+        expect(await cache.get(key, async () => ({ v: key }))).toEqual({ v: key });
+        found.use(key);
+      }
+      for (let k = 0; k < 20; k++) expect([`k${k}`, cache.peek(`k${k}`) !== undefined]).toEqual([`k${k}`, found.has(`k${k}`)]);
+      expect(cache.size).toBe(found.keys.length);
+    }
+  });
+
+  it('markAllStale keeps each entry in its place: reloading one makes it the most recent, the others keep their order', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 3, missingEntries: 3 });
+    for (const key of ['a', 'b', 'c']) await cache.get(key, async () => ({ v: key }));
+    cache.markAllStale();
+    expect(await cache.get('a', async () => ({ v: 'a2' }))).toEqual({ v: 'a2' });
+    await cache.get('d', async () => ({ v: 'd' })); // evicts b, the oldest now
+    expect(['a', 'b', 'c', 'd'].map((key) => cache.peek(key)?.v)).toEqual(['a2', undefined, undefined, 'd']);
+    // c is still held, stale: a failed reload on an unreachable database answers its last value.
+    expect(await cache.get('c', () => Promise.reject(unavailable()))).toEqual({ v: 'c' });
+    expect(await cache.get('b', () => Promise.reject(unavailable())).catch((e: Error) => e.message)).toBe('connect ECONNREFUSED');
+  });
+});

@@ -1,5 +1,5 @@
 import { secretMatchesAnyHash, sha256Hex } from '../../crypto/random';
-import type { CachedClient } from '../registry';
+import { liveSecretHashes, type CachedClient } from '../registry';
 import type { PresentedCredentials, VerifyContext } from './method';
 
 /** Hash compared against when the client is unknown (or has no live secret), so every failure costs the same. */
@@ -13,7 +13,7 @@ export async function verifyClientSecret(
 ): Promise<string | undefined> {
   if (presented.secret === undefined) return 'no secret';
   const now = clock.now().getTime();
-  const hashes = cached?.secrets.filter((s) => s.expiresAt === null || s.expiresAt.getTime() > now).map((s) => s.hash) ?? [];
+  const hashes = cached ? liveSecretHashes(cached, now) : [];
   const matched = secretMatchesAnyHash(presented.secret, hashes.length > 0 ? hashes : DUMMY_HASH) && hashes.length > 0;
   return matched ? undefined : 'wrong or expired secret';
 }
