@@ -10,7 +10,7 @@ import { changeChannel } from './db/schema-scoped';
 import { listenForChanges, ChangeListener } from './db/change-listener';
 import { resolveMasterKey } from './crypto/master-key';
 import { SecretBox } from './crypto/secret-box';
-import { KeyRing, AsymmetricAlgorithm } from './crypto/key-ring';
+import { KeyRing, AsymmetricAlgorithm, type KeyPairSource } from './crypto/key-ring';
 import { ResourceServerService } from './domain/resource-server/resource-server.service';
 import { ClientService } from './domain/client/client.service';
 import { ClientGrantService } from './domain/client-grant/client-grant.service';
@@ -135,6 +135,8 @@ export interface CreateAppOptions {
   grants?: readonly GrantDefinition[];
   /** Custom-claims sources every token goes through, in order (none by default). */
   claimsSources?: readonly CustomClaimsSource[];
+  /** Where new signing key pairs come from (default: generated; tests use a pool of RSA pairs made once per run). */
+  keyPairs?: KeyPairSource;
   /**
    * Set when the app runs as worker `id` of a cluster (WORKERS>1, src/primary.ts): its log lines
    * carry `worker`, its rate limits are counted in the primary (unless REDIS_URL), and its metrics
@@ -212,7 +214,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const channel = await changeChannel(dataSource);
     const changes = new PgChangeFeed(channel, applyChange);
     dataSource.subscribers.push(changes);
-    const keyRing = new KeyRing(dataSource, box, changes, clock);
+    const keyRing = new KeyRing(dataSource, box, changes, clock, options.keyPairs);
     const reads = new TokenReadModel(dataSource, clock, { preparedStatements: !database.embedded });
     // Each API is cached with its token hook (secret opened once per load, kept in memory only).
     const registry = new Registry(reads, (serverId) => tokenHooks.activeHook(serverId), config.registryCache);

@@ -43,6 +43,19 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   ]);
 }
 
+/** A new key pair for `algorithm`, as JWKs (private and public parts). */
+export type KeyPairSource = (algorithm: AsymmetricAlgorithm) => Promise<{ publicJwk: JWK; privateJwk: JWK }>;
+
+/** Fresh key pairs from node:crypto (through jose): RSA 2048 for RS256/PS256, P-256, Ed25519. */
+export const generateKeyPairJwks: KeyPairSource = async (algorithm) => {
+  const { publicKey, privateKey } = await generateKeyPair(algorithm, {
+    extractable: true,
+    ...(algorithm === 'EdDSA' ? { crv: 'Ed25519' } : {}),
+    ...(algorithm.startsWith('RS') || algorithm.startsWith('PS') ? { modulusLength: 2048 } : {}),
+  });
+  return { publicJwk: await exportJWK(publicKey), privateJwk: await exportJWK(privateKey) };
+};
+
 /** Keys that verify and are published: everything not revoked. */
 const PUBLISHED_STATES = ['CURRENT', 'NEXT', 'PREVIOUS'];
 
@@ -68,6 +81,8 @@ export class KeyRing {
     private readonly changes: ChangeFeed,
     /** When a key became current, and whether a rotated-away HS256 secret still verifies. */
     private readonly clock: Clock,
+    /** Where new key pairs come from (tests draw RSA pairs from a pool made once per run). */
+    private readonly keyPairs: KeyPairSource = generateKeyPairJwks,
   ) {}
 
   /**
@@ -223,14 +238,8 @@ export class KeyRing {
 
   /** A new key pair of `algorithm` as a row to insert: kid = RFC 7638 thumbprint, private part sealed. */
   async generate(algorithm: AsymmetricAlgorithm) {
-    const { publicKey, privateKey } = await generateKeyPair(algorithm, {
-      extractable: true,
-      ...(algorithm === 'EdDSA' ? { crv: 'Ed25519' } : {}),
-      ...(algorithm.startsWith('RS') || algorithm.startsWith('PS') ? { modulusLength: 2048 } : {}),
-    });
-    const publicJwk = await exportJWK(publicKey);
+    const { publicJwk, privateJwk } = await this.keyPairs(algorithm);
     const kid = await calculateJwkThumbprint(publicJwk, 'sha256');
-    const privateJwk = await exportJWK(privateKey);
     return {
       kid,
       algorithm,

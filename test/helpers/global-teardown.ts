@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import path from 'node:path';
 
+/** Removes what global-setup.ts prepared. */
 export default async function globalTeardown(): Promise<void> {
-  const file = process.env.APIAUTH_TEST_TEMPLATE;
-  if (file) fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  const dir = process.env.APIAUTH_TEST_DIR;
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 import { createApp, App } from '../../src/app';
 import { Config, loadConfig } from '../../src/config';
 import { createTestDatabase, TestDatabase } from './test-database';
+import { pooledKeyPairs } from './key-pairs';
 import { EMBEDDED_POOL_SIZE } from '../../src/db/embedded-postgres';
 import type { Clock } from '../../src/lib/clock';
 import type { CustomClaimsSource } from '../../src/oauth/tokens/token-context';
@@ -125,6 +126,7 @@ export async function startTestServer(
     logStream: options.logStream,
     clock: options.clock,
     claimsSources: options.claimsSources,
+    keyPairs: pooledKeyPairs(),
   }).catch(async (error: unknown) => {
     await reserved?.release();
     throw error;
