@@ -384,6 +384,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
       users,
       sessions,
       throttle: new LoginThrottleService(dataSource, clock),
+      userCodeAttempts: config.deviceUserCodeAttempts,
       userGrants,
       resourceServers,
       usedTransactions: new UsedTransactionService(dataSource),

@@ -80,6 +80,12 @@ export interface Config {
   trustProxy: false | number | string[];
   /** Argon2 computations (sign-in checks, password hashing) running at once in the process, and waiting beyond (PASSWORD_HASH_*). */
   passwordHashing: { concurrency: number; queue: number };
+  /**
+   * User codes the device verification page (/device) accepts per throttle window before it makes
+   * callers wait: from one address, and from everywhere (DEVICE_USER_CODE_ATTEMPTS_*). A code
+   * naming a pending request is given back; only guesses count.
+   */
+  deviceUserCodeAttempts: { perAddress: number; global: number };
   /** Entries each token-endpoint cache keeps (clients, APIs, grants; LRU), and unknown ids it remembers (REGISTRY_CACHE_*). */
   registryCache: { entries: number; missingEntries: number };
   /**
@@ -354,6 +360,10 @@ export function loadConfig(env: Env = process.env): Config {
     defaultAudience,
     trustProxy,
     passwordHashing,
+    deviceUserCodeAttempts: {
+      perAddress: integer('DEVICE_USER_CODE_ATTEMPTS_PER_ADDRESS', 10, 1, 1000),
+      global: integer('DEVICE_USER_CODE_ATTEMPTS', 1000, 10, 1_000_000),
+    },
     registryCache: {
       entries: integer('REGISTRY_CACHE_ENTRIES', 1_000_000, 100, 100_000_000),
       missingEntries: integer('REGISTRY_CACHE_MISSING_ENTRIES', 100_000, 100, 10_000_000),

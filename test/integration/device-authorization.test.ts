@@ -4,7 +4,6 @@ import { ApiFixture, basicAuth, ClientFixture, fixtures, userErrors } from '../h
 import { AgentResponse, BrowserAgent, parseForms, textOf } from '../helpers/browser-agent';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 import { DEVICE_CODE_LIFETIME_SECONDS } from '../../src/domain/device-authorization/device-authorization.service';
-import { USER_CODE_GLOBAL_LIMIT, USER_CODE_IP_LIMIT } from '../../src/oauth/device/user-code-throttle';
 import { WRONG_USER_CODE } from '../../src/oauth/device/verification-endpoint';
 
 const GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -32,7 +31,8 @@ describe('device authorization grant (RFC 8628)', () => {
   const agent = () => new BrowserAgent(server.url, { 'x-forwarded-for': `198.51.100.${++addresses}` });
 
   beforeAll(async () => {
-    server = await startTestServer({ clock, env: { TRUST_PROXY: '1' } });
+    // 200 user codes per window from everywhere (default 1000): the throttle test sends that many.
+    server = await startTestServer({ clock, env: { TRUST_PROXY: '1', DEVICE_USER_CODE_ATTEMPTS: '200' } });
     api = await f.createApi({ allowOfflineAccess: true });
     tv = await f.createClient({ appType: 'NATIVE', name: 'Living-room TV', grantTypes: ['DEVICE_CODE', 'REFRESH_TOKEN'] });
     otherTv = await f.createClient({ appType: 'NATIVE', grantTypes: ['DEVICE_CODE'] });
@@ -244,7 +244,7 @@ describe('device authorization grant (RFC 8628)', () => {
     // Unknown, mistyped, not from the alphabet, too long, expired, already answered: one answer.
     const wrong = ['BBBB-BBBB', 'bcdf ghjk', 'AAAA-AAAA', 'x'.repeat(40), expired.user_code, used.user_code];
     const alerts = new Set<string>();
-    for (let i = 0; i < USER_CODE_IP_LIMIT; i++) {
+    for (let i = 0; i < server.config.deviceUserCodeAttempts.perAddress; i++) {
       const page = await guesser.submit(await guesser.get('/device'), { user_code: wrong[i % wrong.length] });
       expect(page.status).toBe(200);
       alerts.add(/id="user-code-error">([^<]*)</.exec(page.text)![1]);
@@ -326,14 +326,16 @@ describe('device authorization grant (RFC 8628)', () => {
     const guess = (ip: string, code: string) =>
       guesser.request('/device', { form: { ...form.fields, user_code: code }, headers: { 'x-forwarded-for': ip } });
     let refusedAt = -1;
-    for (let i = 0; i <= USER_CODE_GLOBAL_LIMIT && refusedAt < 0; i++) {
+    const globalLimit = server.config.deviceUserCodeAttempts.global;
+    expect(globalLimit).toBe(200);
+    for (let i = 0; i <= globalLimit && refusedAt < 0; i++) {
       // Two guesses per address: far below the per-address limit.
       const address = Math.floor(i / 2);
       const page = await guess(`10.${address >> 8}.${address & 255}.1`, 'BBBB-BBBB');
       if (page.status === 429) refusedAt = i;
       else expect(page.status).toBe(200);
     }
-    expect(refusedAt).toBeGreaterThan(USER_CODE_GLOBAL_LIMIT - 50);
+    expect(refusedAt).toBeGreaterThan(globalLimit - 50);
     // Now even the right code, from an address never seen, waits.
     const fresh = await guess('192.0.2.200', user_code);
     expect(fresh.status).toBe(429);

@@ -48,6 +48,15 @@ describe('configuration', () => {
     for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'ISSUER', 'MASTER_KEY']) expect(problems).toContain(name);
   });
 
+  it('limits user codes on /device to 10 per address and 1000 in all per window unless DEVICE_USER_CODE_ATTEMPTS_* say otherwise', () => {
+    expect(loadConfig({}).deviceUserCodeAttempts).toEqual({ perAddress: 10, global: 1000 });
+    expect(loadConfig({ DEVICE_USER_CODE_ATTEMPTS_PER_ADDRESS: '5', DEVICE_USER_CODE_ATTEMPTS: '50000' }).deviceUserCodeAttempts).toEqual({
+      perAddress: 5,
+      global: 50000,
+    });
+    expect(() => loadConfig({ DEVICE_USER_CODE_ATTEMPTS: '0' })).toThrow(/DEVICE_USER_CODE_ATTEMPTS/);
+  });
+
   it('reads PURGE_INTERVAL_SECONDS (default 300 s) and refuses less than 10 s', () => {
     expect(loadConfig({}).purgeIntervalSeconds).toBe(300);
     expect(loadConfig({ PURGE_INTERVAL_SECONDS: '10' }).purgeIntervalSeconds).toBe(10);

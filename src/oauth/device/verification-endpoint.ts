@@ -34,6 +34,8 @@ export interface DeviceVerificationDeps extends SignInDeps, ConsentDeps {
   deviceAuthorizations: Pick<DeviceAuthorizationService, 'findPending' | 'decide'>;
   /** Counts user codes entered (userCodeAttemptKeys), as it counts sign-ins. */
   throttle: SignInDeps['throttle'] & Pick<LoginThrottleService, 'reserve' | 'refund'>;
+  /** config.deviceUserCodeAttempts. */
+  userCodeAttempts: { perAddress: number; global: number };
 }
 
 /** One answer for every code that names no pending request: unknown, mistyped, expired or already used. */
@@ -122,7 +124,7 @@ export function registerDeviceVerification(app: FastifyInstance, deps: DeviceVer
       const fields = formFields(request.body, { tx: TX_MAX_LENGTH, csrf: 100, user_code: 100 });
       if (!forms.open(request.headers.cookie, fields, 'user_code')) return errorPage(reply, 400, 'Invalid form', FORM_EXPIRED);
       const typed = fields!.get('user_code') ?? '';
-      const keys = userCodeAttemptKeys(request.ip);
+      const keys = userCodeAttemptKeys(request.ip, deps.userCodeAttempts);
       const reservation = await deps.throttle.reserve(keys);
       if (!reservation.allowed) {
         reply.header('Retry-After', String(reservation.retryAfterSeconds));
