@@ -4,14 +4,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EMBEDDED_TEMPLATE_FILE, migratedEmbeddedDump } from '../src/db/embedded-template';
+import { buildEmbeddedTemplate, EMBEDDED_TEMPLATE_DIR } from '../src/db/embedded-template';
+
+/** Bytes of the files under `dir`. */
+function sizeOf(dir: string): number {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((sum, entry) => sum + fs.statSync(path.join(entry.parentPath, entry.name)).size, 0);
+}
 
 async function main(): Promise<void> {
-  const dump = await migratedEmbeddedDump();
-  const partial = `${EMBEDDED_TEMPLATE_FILE}.partial`;
-  fs.writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
-  fs.renameSync(partial, EMBEDDED_TEMPLATE_FILE);
-  console.log(`embedded template: ${path.relative(process.cwd(), EMBEDDED_TEMPLATE_FILE)} ${Math.round(dump.size / 1024)} KiB`);
+  await buildEmbeddedTemplate(EMBEDDED_TEMPLATE_DIR);
+  // The tarball earlier builds made.
+  fs.rmSync(path.join(path.dirname(EMBEDDED_TEMPLATE_DIR), 'embedded-template.tar'), { force: true });
+  console.log(
+    `embedded template: ${path.relative(process.cwd(), EMBEDDED_TEMPLATE_DIR)}/ ${Math.round(sizeOf(EMBEDDED_TEMPLATE_DIR) / 1024)} KiB`,
+  );
 }
 
 main().catch((error) => {

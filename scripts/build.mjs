@@ -37,9 +37,9 @@ function embeddedTemplate() {
     'scripts/build-embedded-template.ts',
     ...['@electric-sql/pglite', '@electric-sql/pglite-socket', 'typeorm', 'pg'].map((name) => `node_modules/${name}/package.json`),
   ];
-  const outputs = ['dist/embedded-template.tar'];
+  const outputs = ['dist/embedded-template/PG_VERSION'];
   if (upToDate('embedded-template', '', { inputs, outputs })) {
-    console.log('embedded template: dist/embedded-template.tar is up to date');
+    console.log('embedded template: dist/embedded-template/ is up to date');
     return;
   }
   run(process.execPath, [path.join(ROOT, 'dist', 'scripts', 'build-embedded-template.js')]);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import { createDataSource, DatabaseTimeouts } from './data-source';
 import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './embedded-postgres';
-import { embeddedTemplateFor } from './embedded-template';
+import { seedFromTemplate } from './embedded-template';
 import { lockDataDir } from './data-dir-lock';
 
 export interface Database {
@@ -28,20 +28,22 @@ export async function openDatabase(
     poolSize?: number;
     /** Of the serving connections; migrations run without a statement limit. */
     timeouts?: DatabaseTimeouts;
-    /** The embedded database's first-start template (default: the one `npm run build` made). */
-    embeddedTemplateFile?: string;
+    /** The embedded database's first-start template directory (default: the one `npm run build` made). */
+    embeddedTemplateDir?: string;
   },
 ): Promise<Database> {
   const pgdata = path.join(config.dataDir, 'pgdata');
   const unlock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
+  const startEmbedded = async () => {
+    seedFromTemplate(pgdata, options.embeddedTemplateDir);
+    return startEmbeddedPostgres({ dataDir: pgdata });
+  };
   const embedded =
     config.databaseUrl === undefined
-      ? await startEmbeddedPostgres({ dataDir: pgdata, template: embeddedTemplateFor(pgdata, options.embeddedTemplateFile) }).catch(
-          (error: unknown) => {
-            unlock?.();
-            throw error;
-          },
-        )
+      ? await startEmbedded().catch((error: unknown) => {
+          unlock?.();
+          throw error;
+        })
       : undefined;
   const url = embedded?.url ?? config.databaseUrl!;
   const poolSize = options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined);

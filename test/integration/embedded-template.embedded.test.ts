@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'typeorm';
 import { DATA_ROOT } from '../helpers/data-root';
 import { openDatabase } from '../../src/db/database';
-import { migratedEmbeddedDump } from '../../src/db/embedded-template';
+import { buildEmbeddedTemplate } from '../../src/db/embedded-template';
 import { migrations } from '../../src/db/migrations';
 import { entities } from '../../src/domain/entities';
 
@@ -13,12 +13,9 @@ import { entities } from '../../src/domain/entities';
  */
 describe('embedded database template', () => {
   const root = fs.mkdtempSync(path.join(DATA_ROOT, 'apiauth-template-'));
-  const templateFile = path.join(root, 'template.tar');
+  const templateDir = path.join(root, 'template');
 
-  beforeAll(async () => {
-    const dump = await migratedEmbeddedDump();
-    fs.writeFileSync(templateFile, Buffer.from(await dump.arrayBuffer()));
-  });
+  beforeAll(() => buildEmbeddedTemplate(templateDir));
   afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
   /** Migrations the last open() ran (TypeORM logs each one it executes). */
@@ -31,15 +28,20 @@ describe('embedded database template', () => {
     logMigration: () => undefined,
     log: () => undefined,
   };
-  const open = (dataDir: string, embeddedTemplateFile: string) => {
+  const open = (dataDir: string, embeddedTemplateDir: string) => {
     ran = [];
-    return openDatabase({ dataDir, databaseUrl: undefined }, { entities, embeddedTemplateFile, poolSize: 1, logger });
+    return openDatabase({ dataDir, databaseUrl: undefined }, { entities, embeddedTemplateDir, poolSize: 1, logger });
   };
 
-  it('a first start loads the template: every migration is there and the service tables answer', async () => {
+  it('a first start copies the template: every migration is there and the service tables answer; the template stays as it was', async () => {
     const dataDir = path.join(root, 'first');
-    const database = await open(dataDir, templateFile);
+    const templateFiles = fs.readdirSync(templateDir, { recursive: true }).sort();
+    // What a start that stopped while copying left beside the directory changes nothing.
+    fs.mkdirSync(path.join(dataDir, 'pgdata.partial-1'), { recursive: true });
+    fs.writeFileSync(path.join(dataDir, 'pgdata.partial-1', 'PG_VERSION'), 'half-copied');
+    const database = await open(dataDir, templateDir);
     try {
+      await database.dataSource.query('CREATE TABLE written_after_start (value text)');
       const applied = await database.dataSource.query('SELECT name FROM migrations ORDER BY id');
       expect(applied.map((row: { name: string }) => row.name)).toEqual(migrations.map((migration) => migration.name));
       expect(await database.dataSource.query('SELECT count(*)::int AS n FROM clients')).toEqual([{ n: 0 }]);
@@ -48,16 +50,19 @@ describe('embedded database template', () => {
       await database.close();
     }
     expect(fs.readdirSync(path.join(dataDir, 'pgdata'))).toContain('PG_VERSION');
+    // Only the service's user may read the database.
+    expect(fs.statSync(path.join(dataDir, 'pgdata')).mode & 0o777).toBe(0o700);
+    expect(fs.readdirSync(templateDir, { recursive: true }).sort()).toEqual(templateFiles);
   });
 
   it('a restart keeps what the database holds: the template is only for an empty directory', async () => {
     const dataDir = path.join(root, 'restart');
-    const first = await open(dataDir, templateFile);
+    const first = await open(dataDir, templateDir);
     await first.dataSource.query(`CREATE TABLE kept (value text)`);
     await first.dataSource.query(`INSERT INTO kept VALUES ('written after the first start')`);
     await first.close();
 
-    const again = await open(dataDir, templateFile);
+    const again = await open(dataDir, templateDir);
     try {
       expect(await again.dataSource.query('SELECT value FROM kept')).toEqual([{ value: 'written after the first start' }]);
     } finally {
@@ -66,7 +71,7 @@ describe('embedded database template', () => {
   });
 
   it('without a template a first start creates the database and runs every migration', async () => {
-    const database = await open(path.join(root, 'no-template'), path.join(root, 'missing.tar'));
+    const database = await open(path.join(root, 'no-template'), path.join(root, 'missing'));
     try {
       const applied = await database.dataSource.query('SELECT count(*)::int AS n FROM migrations');
       expect(applied).toEqual([{ n: migrations.length }]);
