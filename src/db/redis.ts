@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export interface RedisConnection {
   client: Redis;
@@ -15,6 +15,8 @@ export async function openRedis(
   log: { warn(details: object, message: string): void; info(message: string): void },
   options: { connectTimeoutMs: number },
 ): Promise<RedisConnection> {
+  // Loaded only when REDIS_URL is set: most installations never need it at start-up.
+  const { Redis } = await import('ioredis');
   const client = new Redis(url, {
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs,
