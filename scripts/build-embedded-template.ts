@@ -4,7 +4,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildEmbeddedTemplate, EMBEDDED_TEMPLATE_DIR } from '../src/db/embedded-template';
+import { EMBEDDED_TEMPLATE_DIR } from '../src/db/embedded-database';
+import { buildEmbeddedTemplate } from '../src/db/embedded-template';
 
 /** Bytes of the files under `dir`. */
 function sizeOf(dir: string): number {

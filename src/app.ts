@@ -4,6 +4,7 @@ import Fastify, { FastifyInstance } from 'fastify';
 import type { Logger as TypeOrmLogger } from 'typeorm';
 import type { Config } from './config';
 import { openDatabase, Database } from './db/database';
+import type { EmbeddedDatabase } from './db/embedded-database';
 import { entities } from './domain/entities';
 import { PgChangeFeed } from './db/pg-change-feed';
 import { changeChannel } from './db/schema-scoped';
@@ -135,6 +136,8 @@ export interface CreateAppOptions {
   grants?: readonly GrantDefinition[];
   /** Custom-claims sources every token goes through, in order (none by default). */
   claimsSources?: readonly CustomClaimsSource[];
+  /** The embedded database, already opening (see openDatabase); else opened by createApp. */
+  embeddedDatabase?: Promise<EmbeddedDatabase>;
   /** Where new signing key pairs come from (default: generated; tests use a pool of RSA pairs made once per run). */
   keyPairs?: KeyPairSource;
   /**
@@ -189,6 +192,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     logger: options.sqlLogger,
     poolSize: options.poolSize,
     timeouts: config.databaseTimeouts,
+    embedded: options.embeddedDatabase,
   }).catch(async (error: unknown) => {
     await redis?.close();
     throw error;

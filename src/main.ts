@@ -5,6 +5,7 @@ import { Config, ConfigError, loadConfig } from './config';
 import { assertPortFree } from './lib/port-free';
 import { printAdminSetupLink, printManagementCredentials, printWhatNext } from './credentials-banner';
 import { isShutdownMessage } from './lib/worker-supervisor';
+import { openEmbeddedDatabase } from './db/embedded-database';
 
 /**
  * Composition root: config → tracing → database → keys → HTTP server. With WORKERS>1 this process
@@ -48,8 +49,12 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   const tracing = config.tracing
     ? (await import('./tracing.js')).startTracing(config.tracing, { metricsPort: config.metrics?.port })
     : undefined;
+  // The embedded database opens in its own thread while this one loads the service's code.
+  const embeddedDatabase = config.databaseUrl === undefined ? openEmbeddedDatabase(config.dataDir, { thread: true }) : undefined;
+  // Awaited by createApp; a failure before that (a start that fails first) is not also an unhandled rejection.
+  embeddedDatabase?.catch(() => undefined);
   const { createApp } = await import('./app.js');
-  const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker } });
+  const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker }, embeddedDatabase });
   const log = app.http.log;
   // Graceful shutdown, heard from before the listener opens (a signal during the start still shuts
   // down cleanly): /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
@@ -58,6 +63,9 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   // worker's signal and its primary's request are one request (Ctrl-C signals both): only a
   // second signal exits at once.
   let stopping = false;
+  // What the start does once listening (the first credentials, the setup link): a shutdown lets it
+  // finish first, so a secret created is also shown, and its database is not closed under it.
+  let banner: Promise<unknown> = Promise.resolve();
   const stop = async (signal: string, { fromPrimary = false } = {}) => {
     if (stopping) {
       if (fromPrimary) return;
@@ -75,6 +83,7 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
     app.beginShutdown();
     if (delaySeconds > 0) await new Promise((resolve) => setTimeout(resolve, delaySeconds * 1000));
     try {
+      await banner.catch(() => undefined);
       await app.close();
       // Last: the spans of the requests that just finished are exported too.
       await tracing?.shutdown();
@@ -106,13 +115,16 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
     },
     'apiauth ready',
   );
-  // Made only now that the service listens: its secret is shown at once, or the start failed before it existed.
-  const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
-  // Likewise the link that sets the first administrator; one worker makes it (each new link voids the previous).
-  const setupToken = !config.bootstrapAdmin && (worker === undefined || worker === 1) ? await app.createAdminSetupToken() : undefined;
-  if (created) printManagementCredentials(config, created);
-  else if (worker === undefined || worker === 1) printWhatNext(config);
-  if (setupToken) printAdminSetupLink(config, setupToken);
+  banner = (async () => {
+    // Made only now that the service listens: its secret is shown at once, or the start failed before it existed.
+    const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
+    // Likewise the link that sets the first administrator; one worker makes it (each new link voids the previous).
+    const setupToken = !config.bootstrapAdmin && (worker === undefined || worker === 1) ? await app.createAdminSetupToken() : undefined;
+    if (created) printManagementCredentials(config, created);
+    else if (worker === undefined || worker === 1) printWhatNext(config);
+    if (setupToken) printAdminSetupLink(config, setupToken);
+  })();
+  await banner;
 }
 
 main().catch((error) => {

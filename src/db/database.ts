@@ -1,9 +1,7 @@
-import path from 'node:path';
 import type { DataSource, DataSourceOptions, Logger } from 'typeorm';
 import { createDataSource, DatabaseTimeouts } from './data-source';
-import { EMBEDDED_POOL_SIZE, startEmbeddedPostgres } from './embedded-postgres';
-import { seedFromTemplate } from './embedded-template';
-import { lockDataDir } from './data-dir-lock';
+import { EMBEDDED_POOL_SIZE } from './embedded-postgres';
+import { EmbeddedDatabase, openEmbeddedDatabase } from './embedded-database';
 
 export interface Database {
   dataSource: DataSource;
@@ -30,20 +28,13 @@ export async function openDatabase(
     timeouts?: DatabaseTimeouts;
     /** The embedded database's first-start template directory (default: the one `npm run build` made). */
     embeddedTemplateDir?: string;
+    /** The embedded database, already opening (src/main.ts opens it while the service loads its code); else opened here, in this thread. */
+    embedded?: Promise<EmbeddedDatabase>;
   },
 ): Promise<Database> {
-  const pgdata = path.join(config.dataDir, 'pgdata');
-  const unlock = config.databaseUrl === undefined ? lockDataDir(config.dataDir) : undefined;
-  const startEmbedded = async () => {
-    seedFromTemplate(pgdata, options.embeddedTemplateDir);
-    return startEmbeddedPostgres({ dataDir: pgdata });
-  };
   const embedded =
     config.databaseUrl === undefined
-      ? await startEmbedded().catch((error: unknown) => {
-          unlock?.();
-          throw error;
-        })
+      ? await (options.embedded ?? openEmbeddedDatabase(config.dataDir, { templateDir: options.embeddedTemplateDir }))
       : undefined;
   const url = embedded?.url ?? config.databaseUrl!;
   const poolSize = options.poolSize ?? (embedded ? EMBEDDED_POOL_SIZE : undefined);
@@ -62,8 +53,7 @@ export async function openDatabase(
     await dataSource.initialize();
   } catch (error) {
     if (dataSource.isInitialized) await dataSource.destroy();
-    await embedded?.stop();
-    unlock?.();
+    await embedded?.close();
     throw error;
   }
   return {
@@ -75,8 +65,7 @@ export async function openDatabase(
     },
     async close() {
       await dataSource.destroy();
-      await embedded?.stop();
-      unlock?.();
+      await embedded?.close();
     },
   };
 }

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { Worker } from 'node:worker_threads';
 
 /**
  * Connections the embedded server accepts: the service's pool (EMBEDDED_POOL_SIZE), its LISTEN
@@ -22,31 +21,101 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+const urlOf = (address: string) => `postgres://postgres@${address}/postgres?sslmode=disable`;
+
 /**
  * PGlite behind the Postgres wire protocol on a loopback port, so the service reaches it through
  * the same `pg` driver, pool and migrations as a real PostgreSQL. (`typeorm-pglite` shares one
  * session across connections, which mixes transactions; the socket server keeps them apart.)
  *
  * `dataDir` undefined means in memory; `template` is a `dumpDataDir()` tarball to start from.
+ * `thread`: in a thread of its own (startEmbeddedPostgresThread), else in this one.
  */
-export async function startEmbeddedPostgres(options: { dataDir?: string; template?: Blob }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: { dataDir?: string; template?: Blob; thread?: boolean }): Promise<EmbeddedPostgres> {
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const db = await PGlite.create({
-    dataDir: options.dataDir,
-    loadDataDir: options.template,
-  });
-  const server = new PGLiteSocketServer({
-    db,
-    host: '127.0.0.1',
-    port: 0,
-    maxConnections: EMBEDDED_MAX_CONNECTIONS,
-  });
+  if (options.thread) {
+    if (options.template) throw new Error('a database thread starts from a directory, not a dump');
+    return startEmbeddedPostgresThread(options.dataDir);
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.template });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_MAX_CONNECTIONS });
   await server.start();
   return {
-    url: `postgres://postgres@${server.getServerConn()}/postgres?sslmode=disable`,
+    url: urlOf(server.getServerConn()),
     async stop() {
       await server.stop();
       await db.close();
+    },
+  };
+}
+
+/** What the database thread tells the service. */
+type ThreadMessage = { kind: 'ready'; address: string } | { kind: 'failed'; message: string };
+
+/**
+ * The database thread's code: PGlite behind the socket server, stopped on the first message.
+ * Source text rather than a module of its own, so that the same code runs from the build and from
+ * the TypeScript sources under Jest; the packages come as resolved paths.
+ */
+const THREAD_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { PGlite } = require(workerData.pglite);
+const { PGLiteSocketServer } = require(workerData.socket);
+(async () => {
+  const db = await PGlite.create({ dataDir: workerData.dataDir });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: workerData.maxConnections });
+  await server.start();
+  parentPort.once('message', async () => {
+    await server.stop();
+    await db.close();
+    parentPort.close();
+  });
+  parentPort.postMessage({ kind: 'ready', address: server.getServerConn() });
+})().catch((error) => {
+  parentPort.postMessage({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
+  parentPort.close();
+});
+`;
+
+/**
+ * The embedded database in a thread of its own (the service's start, src/main.ts): its work
+ * (WebAssembly and the file system it runs on) uses another core than the event loop serving
+ * requests, and it opens while the service loads the rest of its code. Tests start many small
+ * databases in-process instead: a thread loads PGlite and compiles its WebAssembly anew each time.
+ */
+async function startEmbeddedPostgresThread(dataDir: string | undefined): Promise<EmbeddedPostgres> {
+  const thread = new Worker(THREAD_SOURCE, {
+    eval: true,
+    workerData: {
+      pglite: require.resolve('@electric-sql/pglite'),
+      socket: require.resolve('@electric-sql/pglite-socket'),
+      dataDir,
+      maxConnections: EMBEDDED_MAX_CONNECTIONS,
+    },
+  });
+  const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+  const started = await new Promise<ThreadMessage>((resolve, reject) => {
+    thread.once('message', resolve);
+    thread.once('error', reject);
+    void exited.then(() => reject(new Error('the embedded database stopped while starting')));
+  });
+  if (started.kind === 'failed') {
+    await exited;
+    throw new Error(started.message);
+  }
+  // The database failing once serving is the service failing, as when it ran in this thread.
+  const crash = (error: Error) => {
+    throw error;
+  };
+  thread.on('error', crash);
+  return {
+    url: urlOf(started.address),
+    async stop() {
+      thread.off('error', crash);
+      thread.postMessage('stop');
+      await exited;
     },
   };
 }

@@ -1,17 +1,12 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { createDataSource } from './data-source';
 
 /**
- * A migrated, empty embedded database directory, made by `npm run build`
- * (scripts/build-embedded-template.ts) next to the compiled code. A first start on the embedded
- * database copies it (a file copy: ~0.2 s, where loading a dump through PGlite's file system takes
- * ~2 s, and creating a cluster and running every migration 3–4 s); migrations newer than it still
- * run. It holds no keys, secrets or rows: those are made at first start, per installation.
+ * Making the embedded database template (scripts/build-embedded-template.ts, at `npm run build`;
+ * see EMBEDDED_TEMPLATE_DIR) and the dump test databases start from.
  */
-export const EMBEDDED_TEMPLATE_DIR = path.resolve(__dirname, '..', '..', 'embedded-template');
 
 /** Runs every migration on the PGlite `db` (migrations are SQL of their own: no entity is needed). */
 async function migrate(db: PGlite): Promise<void> {
@@ -54,21 +49,4 @@ export async function migratedEmbeddedDump(): Promise<Blob> {
   const dump = await db.dumpDataDir('none');
   await db.close();
   return dump;
-}
-
-/**
- * A database directory that holds nothing yet gets a copy of the template (when one was built):
- * copied beside it and renamed into place, so a start that stops half-way leaves no half-copied
- * database behind. True when it did.
- */
-export function seedFromTemplate(pgdataDir: string, templateDir = EMBEDDED_TEMPLATE_DIR): boolean {
-  const fresh = !fs.existsSync(pgdataDir) || fs.readdirSync(pgdataDir).length === 0;
-  if (!fresh || !fs.existsSync(path.join(templateDir, 'PG_VERSION'))) return false;
-  const partial = `${pgdataDir}.partial-${process.pid}`;
-  fs.rmSync(partial, { recursive: true, force: true });
-  fs.cpSync(templateDir, partial, { recursive: true });
-  fs.chmodSync(partial, 0o700);
-  fs.rmSync(pgdataDir, { recursive: true, force: true });
-  fs.renameSync(partial, pgdataDir);
-  return true;
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { freePort } from '../helpers/test-app';
 import { basicAuth } from '../helpers/fixtures';
-import { CLI, MAIN, spawnNode, waitUntilStarted } from '../helpers/service-process';
+import { CLI, MAIN, spawnNode, waitUntilReady, waitUntilStarted } from '../helpers/service-process';
 import { DATA_ROOT } from '../helpers/data-root';
 
 /**
@@ -124,5 +124,26 @@ describe('first start and management credentials (the built process)', () => {
     const unknown = spawnNode(CLI, ['admin', 'frobnicate'], {});
     expect(await unknown.closed).toBe(2);
     expect(unknown.stderr()).toContain('unknown command "admin frobnicate"');
+  });
+
+  it('a SIGTERM as soon as a first start is ready waits for the credentials to be made and printed, then exits 0', async () => {
+    const fresh = path.join(root, 'stopped-at-once');
+    const service = spawnNode(MAIN, [], { ...env(), DATA_DIR: fresh });
+    // /readyz answers 200 as the listener opens, while the first client is still being made.
+    await waitUntilReady(service, url);
+    service.child.kill('SIGTERM');
+    expect(await service.closed).toBe(0);
+    expect(service.stderr()).not.toContain('failed to start');
+    const printed = credentialsIn(service.stdout());
+    expect(printed).toBeDefined();
+    // What was printed is what was stored: the next start on the directory serves that client.
+    const again = spawnNode(MAIN, [], { ...env(), DATA_DIR: fresh });
+    try {
+      await waitUntilStarted(again, url);
+      expect(await tokenStatus(printed!)).toBe(200);
+    } finally {
+      again.child.kill('SIGTERM');
+      expect(await again.closed).toBe(0);
+    }
   });
 });
