@@ -1,4 +1,17 @@
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
+
+/** The columns an entity loads (TypeORM's `select: true` ones), computed once per entity. */
+const selectedColumns = new WeakMap<EntityMetadata, readonly ColumnMetadata[]>();
+
+function columnsOf(metadata: EntityMetadata): readonly ColumnMetadata[] {
+  let columns = selectedColumns.get(metadata);
+  if (!columns) {
+    columns = metadata.columns.filter((column) => column.isSelect && !column.isVirtual);
+    selectedColumns.set(metadata, columns);
+  }
+  return columns;
+}
 
 /**
  * Builds an entity from a raw row (a raw query's, or a RETURNING clause's) by the entity's column
@@ -15,4 +28,21 @@ export function hydrate<T extends ObjectLiteral>(dataSource: DataSource, entity:
     }
   }
   return instance;
+}
+
+/**
+ * The select list of the columns an entity loads, each named by its database name (`"t"."client_id"`
+ * with `alias` t): what a raw query selects for `hydrate` to build the entity as TypeORM's `find`
+ * would, without TypeORM's query builder and result transformer (a list page's cost).
+ */
+export function selectList(dataSource: DataSource, entity: EntityTarget<ObjectLiteral>, alias?: string): string {
+  const prefix = alias === undefined ? '' : `"${alias}".`;
+  return columnsOf(dataSource.getMetadata(entity))
+    .map((column) => `${prefix}"${column.databaseName}"`)
+    .join(', ');
+}
+
+/** The database names of the columns an entity loads (see `selectList`). */
+export function selectedColumnNames(metadata: EntityMetadata): string[] {
+  return columnsOf(metadata).map((column) => column.databaseName);
 }
