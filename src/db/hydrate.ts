@@ -13,6 +13,29 @@ function columnsOf(metadata: EntityMetadata): readonly ColumnMetadata[] {
   return columns;
 }
 
+/** How `hydrate` reads a column: its database name, and whether it is a plain property (set directly). */
+interface ColumnPlan {
+  name: string;
+  column: ColumnMetadata;
+  plain: boolean;
+}
+
+const plans = new WeakMap<EntityMetadata, readonly ColumnPlan[]>();
+
+function planOf(metadata: EntityMetadata): readonly ColumnPlan[] {
+  let plan = plans.get(metadata);
+  if (!plan) {
+    // What ColumnMetadata.setEntityValue does for a column neither embedded nor virtual: one assignment.
+    plan = metadata.columns.map((column) => ({
+      name: column.databaseName,
+      column,
+      plain: !column.embeddedMetadata && !column.isVirtual,
+    }));
+    plans.set(metadata, plan);
+  }
+  return plan;
+}
+
 /**
  * Builds an entity from a raw row (a raw query's, or a RETURNING clause's) by the entity's column
  * metadata: each column is read by its database name and converted as TypeORM converts a loaded
@@ -22,10 +45,13 @@ function columnsOf(metadata: EntityMetadata): readonly ColumnMetadata[] {
 export function hydrate<T extends ObjectLiteral>(dataSource: DataSource, entity: EntityTarget<T>, row: Record<string, unknown>): T {
   const metadata = dataSource.getMetadata(entity);
   const instance = metadata.create() as T;
-  for (const column of metadata.columns) {
-    if (column.databaseName in row) {
-      column.setEntityValue(instance, dataSource.driver.prepareHydratedValue(row[column.databaseName], column));
-    }
+  const driver = dataSource.driver;
+  for (const { name, column, plain } of planOf(metadata)) {
+    const raw = row[name];
+    if (raw === undefined && !(name in row)) continue;
+    const value = driver.prepareHydratedValue(raw, column);
+    if (plain) (instance as Record<string, unknown>)[column.propertyName] = value;
+    else column.setEntityValue(instance, value);
   }
   return instance;
 }
