@@ -53,7 +53,7 @@ function workerCount(raw: string | undefined): number {
 /** Waits until `workers` processes logged `apiauth ready` and the server answers. */
 async function waitForServer(url: string, child: ChildProcess, logFile: string, workers: number): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error('server exited during start');
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error('server exited during start');
     // One process: it answers once ready. A cluster: every worker's "apiauth ready" line (at info;
     // a higher LOG_LEVEL hides them, so WORKERS > 1 benchmarks run at info or below).
     const ready =
@@ -112,7 +112,8 @@ export async function startBenchServer(env: Record<string, string> = {}): Promis
   });
   closeSync(logFd);
   const stop = async () => {
-    if (child.exitCode === null) {
+    // Killed by a signal, a process has no exit code: its exit event is past, not to be awaited.
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }

@@ -23,6 +23,7 @@
 import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { basicAuth, BenchServer, machineClientFor, startBenchServer } from './bench-server';
+import { CLIENTS_PAGE, seedClients } from './seed';
 import { intSetting } from './settings';
 
 const CLIENTS = intSetting('SCALE_CLIENTS', 1_000_000, 100, 10_000_000);
@@ -83,52 +84,11 @@ function graphqlLoad(server: BenchServer, body: string): Promise<autocannon.Resu
   });
 }
 
-/**
- * Copies of the row `where` of `table`, one per n in [from, to], with `overrides` (column → SQL
- * expression of n) and every other column (except id and generated ones) as in the template row.
- */
-async function copyRows(db: Client, table: string, where: string, from: number, to: number, overrides: Record<string, string>) {
-  const { rows } = await db.query(
-    `SELECT column_name FROM information_schema.columns
-      WHERE table_schema = current_schema() AND table_name = $1 AND column_name <> 'id'
-        AND is_generated = 'NEVER' AND is_identity = 'NO' ORDER BY ordinal_position`,
-    [table],
-  );
-  const columns = rows.map((r) => r.column_name as string);
-  const values = columns.map((column) => overrides[column] ?? `t.${column}`);
-  await db.query(
-    `INSERT INTO ${table} (${columns.join(', ')})
-     SELECT ${values.join(', ')} FROM ${table} t, generate_series(${from}, ${to}) AS n WHERE ${where}`,
-  );
-}
-
 async function seed(server: BenchServer, db: Client): Promise<void> {
   // Templates made by the service itself: an ES256 API with one scope, a machine client, its grant.
   const template = await machineClientFor(server, 'ES256', ['read:items']);
   const began = Date.now();
-  await copyRows(db, 'resource_servers', `t.identifier = '${template.identifier}'`, 0, APIS - 1, {
-    name: `'Scale API ' || n`,
-    identifier: `'https://scale-' || n || '.example/'`,
-  });
-  await db.query(
-    `INSERT INTO scopes (resource_server_id, value) SELECT id, 'read:items' FROM resource_servers WHERE identifier LIKE 'https://scale-%'`,
-  );
-  await copyRows(db, 'clients', `t.client_id = '${template.clientId}'`, 0, CLIENTS - 1, {
-    client_id: `'scale-' || n`,
-    name: `'Scale client ' || n`,
-  });
-  await db.query(
-    `INSERT INTO client_secrets (client_id, secret_hash, last_four)
-     SELECT id, encode(sha256(convert_to('scale-secret-' || substr(client_id, 7), 'UTF8')), 'hex'), right(client_id, 4)
-       FROM clients WHERE client_id LIKE 'scale-%'`,
-  );
-  await db.query(
-    `INSERT INTO client_grants (client_id, resource_server_id, scopes)
-     SELECT c.id, a.id, ARRAY['read:items'] FROM clients c
-       JOIN resource_servers a ON a.identifier = 'https://scale-' || (substr(c.client_id, 7)::int % ${APIS}) || '.example/'
-      WHERE c.client_id LIKE 'scale-%'`,
-  );
-  await db.query('ANALYZE');
+  await seedClients(db, template, CLIENTS, APIS);
   console.log(
     JSON.stringify({ phase: 'seed', clients: CLIENTS, apis: APIS, grants: CLIENTS, seconds: Math.round((Date.now() - began) / 1000) }),
   );
@@ -160,10 +120,6 @@ function churn(server: BenchServer, clients: string[]): { stop(): Promise<number
     },
   };
 }
-
-const CLIENTS_PAGE = `query($after: String) { clients(first: 50, after: $after) {
-  edges { cursor node { id clientId name appType clientGrants(first: 10) { nodes { id scopes resourceServer { identifier } } } } }
-  pageInfo { hasNextPage endCursor } } }`;
 
 /** The cursor of the client at `position` (0-based), paging 100 at a time from the start. */
 async function cursorAt(server: BenchServer, position: number): Promise<string> {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityTarget, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
-import { hydrate } from '../db/hydrate';
+import { hydrate, selectedColumnNames } from '../db/hydrate';
 
 /**
  * Keyset pagination over the `seq` column every listed table has (insertion order). Never OFFSET:
@@ -19,16 +19,29 @@ export interface Page<T> {
   hasPreviousPage: boolean;
 }
 
+/**
+ * One keyset page of the entity a query builder selects (its filters in `where` clauses; no joins).
+ * The rows are read raw, each column under its database name, and built by `hydrate`: the same
+ * entities as `getMany()`, without TypeORM's result transformer (most of a list's cost).
+ */
 export async function keysetPage<T extends ObjectLiteral & { seq: string }>(
   qb: SelectQueryBuilder<T>,
   page: PageRequest,
 ): Promise<Page<T>> {
   const alias = qb.alias;
+  if (qb.expressionMap.joinAttributes.length > 0) throw new Error('keysetPage: a query builder without joins');
+  const metadata = qb.expressionMap.mainAlias!.metadata;
+  const [first, ...rest] = selectedColumnNames(metadata);
+  qb.select(`"${alias}"."${first}"`, first);
+  for (const column of rest) qb.addSelect(`"${alias}"."${column}"`, column);
   if (page.afterSeq !== undefined) qb.andWhere(`${alias}.seq > :afterSeq`, { afterSeq: page.afterSeq });
   if (page.beforeSeq !== undefined) qb.andWhere(`${alias}.seq < :beforeSeq`, { beforeSeq: page.beforeSeq });
-  qb.orderBy(`${alias}.seq`, page.backward ? 'DESC' : 'ASC').take(page.limit + 1);
-  const rows = await qb.getMany();
-  return toPage(rows, page);
+  qb.orderBy(`${alias}.seq`, page.backward ? 'DESC' : 'ASC').limit(page.limit + 1);
+  const rows: Record<string, unknown>[] = await qb.getRawMany();
+  return toPage(
+    rows.map((row) => hydrate(qb.connection, metadata.target as EntityTarget<T>, row)),
+    page,
+  );
 }
 
 /** Trims the probe row (limit + 1) and restores ascending order. */

@@ -112,6 +112,47 @@ export function operationComplexity(
   });
 }
 
+/**
+ * Measures of operations already seen. Apollo hands the same parsed document (and operation node)
+ * to every request with the same query text, and a node never changes: what depends on it alone
+ * is kept with it. The cost also depends on the variables: kept per variables' JSON, a few per
+ * operation (a failed measure is not kept: it is computed, and thrown, again).
+ */
+const shapes = new WeakMap<OperationDefinitionNode, OperationShape>();
+const complexities = new WeakMap<OperationDefinitionNode, { schema: GraphQLSchema; byVariables: Map<string, number> }>();
+const COMPLEXITIES_PER_OPERATION = 32;
+
+function shapeOf(operation: OperationDefinitionNode, document: DocumentNode): OperationShape {
+  let shape = shapes.get(operation);
+  if (!shape) {
+    shape = operationShape(operation, document);
+    shapes.set(operation, shape);
+  }
+  return shape;
+}
+
+function complexityOf(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+): number {
+  let entry = complexities.get(operation);
+  if (entry?.schema !== schema) {
+    entry = { schema, byVariables: new Map() };
+    complexities.set(operation, entry);
+  }
+  const known = entry.byVariables;
+  const key = JSON.stringify(variables);
+  let complexity = known.get(key);
+  if (complexity === undefined) {
+    complexity = operationComplexity(schema, document, operation.name?.value, variables);
+    if (known.size >= COMPLEXITIES_PER_OPERATION) known.clear();
+    known.set(key, complexity);
+  }
+  return complexity;
+}
+
 /** A refusal of the operation as a whole: the client's to fix, so HTTP 400. */
 const refusal = (message: string, extensions: Record<string, unknown>) =>
   new GraphQLError(message, { extensions: { ...extensions, http: { status: 400 } } });
@@ -128,7 +169,7 @@ export function checkLimits(
   variables: Record<string, unknown>,
   limits: QueryLimits,
 ): void {
-  const { depth, aliases, introspectionRoots } = operationShape(operation, document);
+  const { depth, aliases, introspectionRoots } = shapeOf(operation, document);
   if (aliases > limits.maxAliases) {
     throw refusal(`The operation has ${aliases} aliases; the limit is ${limits.maxAliases}`, {
       code: 'QUERY_TOO_MANY_ALIASES',
@@ -152,7 +193,7 @@ export function checkLimits(
   }
   let complexity: number;
   try {
-    complexity = operationComplexity(schema, document, operation.name?.value, variables);
+    complexity = complexityOf(schema, document, operation, variables);
   } catch (error) {
     // Variables that do not fit their types, a page size out of range: the client's mistake.
     throw refusal(error instanceof GraphQLError ? error.message : 'Invalid variables', { code: 'BAD_USER_INPUT' });

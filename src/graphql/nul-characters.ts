@@ -8,16 +8,25 @@ import { hasNulCharacter } from '../lib/control-characters';
  * lookup, a filter and a mutation input alike never reach the database with it. Answered like a
  * variable of the wrong type: BAD_USER_INPUT, HTTP 400, the value not echoed.
  */
+/**
+ * Documents whose literals hold no U+0000: Apollo hands the same parsed document to every request
+ * with the same query text, and a parsed document never changes.
+ */
+const cleanDocuments = new WeakSet<DocumentNode>();
+
 export function refuseNulCharacters(document: DocumentNode, variables: Readonly<Record<string, unknown>>): void {
-  let literal: StringValueNode | undefined;
-  visit(document, {
-    StringValue(node) {
-      if (!hasNulCharacter(node.value)) return undefined;
-      literal = node;
-      return BREAK;
-    },
-  });
-  if (literal) throw refusal('An argument holds the NUL character (U+0000), which no text may contain', literal);
+  if (!cleanDocuments.has(document)) {
+    let literal: StringValueNode | undefined;
+    visit(document, {
+      StringValue(node) {
+        if (!hasNulCharacter(node.value)) return undefined;
+        literal = node;
+        return BREAK;
+      },
+    });
+    if (literal) throw refusal('An argument holds the NUL character (U+0000), which no text may contain', literal);
+    cleanDocuments.add(document);
+  }
   const path = nulPath(variables);
   if (path !== undefined) {
     const where = path.length > 1 ? ` at "${path.join('.')}"` : '';
