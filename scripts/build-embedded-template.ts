@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EMBEDDED_TEMPLATE_DIR } from '../src/db/embedded-database';
+import { EMBEDDED_TEMPLATE_DIR } from '../src/db/embedded-template-copy';
 import { buildEmbeddedTemplate } from '../src/db/embedded-template';
 
 /** Bytes of the files under `dir`. */

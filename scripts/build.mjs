@@ -34,7 +34,7 @@ function embeddedTemplate() {
     ...filesUnder('src/db/migrations'),
     'src/db/data-source.ts',
     'src/db/embedded-template.ts',
-    'src/db/embedded-database.ts',
+    'src/db/embedded-template-copy.ts',
     'scripts/build-embedded-template.ts',
     ...['@electric-sql/pglite', '@electric-sql/pglite-socket', 'typeorm', 'pg'].map((name) => `node_modules/${name}/package.json`),
   ];

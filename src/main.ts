@@ -3,9 +3,12 @@ import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
 import { Config, ConfigError, loadConfig } from './config';
 import { assertPortFree } from './lib/port-free';
-import { printAdminSetupLink, printManagementCredentials, printWhatNext } from './credentials-banner';
 import { isShutdownMessage } from './lib/worker-supervisor';
+import fs from 'node:fs';
+import path from 'node:path';
 import { openEmbeddedDatabase } from './db/embedded-database';
+import { keyPairsAhead } from './crypto/key-pairs-ahead';
+import { BUILTIN_API_ALGORITHM } from './domain/management/builtin-algorithm';
 
 /**
  * Composition root: config → tracing → database → keys → HTTP server. With WORKERS>1 this process
@@ -49,12 +52,16 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   const tracing = config.tracing
     ? (await import('./tracing.js')).startTracing(config.tracing, { metricsPort: config.metrics?.port })
     : undefined;
-  // The embedded database opens in its own thread while this one loads the service's code.
-  const embeddedDatabase = config.databaseUrl === undefined ? openEmbeddedDatabase(config.dataDir, { thread: true }) : undefined;
+  // The embedded database opens in its own thread while this one loads the service's code; on a
+  // first start, the built-in APIs' keys (a current and a next one) are generated meanwhile too.
+  const embedded = config.databaseUrl === undefined;
+  const firstStart = embedded && !fs.existsSync(path.join(config.dataDir, 'pgdata', 'PG_VERSION'));
+  const keyPairs = firstStart ? keyPairsAhead(BUILTIN_API_ALGORITHM, 2) : undefined;
+  const embeddedDatabase = embedded ? openEmbeddedDatabase(config.dataDir, { thread: true }) : undefined;
   // Awaited by createApp; a failure before that (a start that fails first) is not also an unhandled rejection.
   embeddedDatabase?.catch(() => undefined);
   const { createApp } = await import('./app.js');
-  const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker }, embeddedDatabase });
+  const app = await createApp(config, { clusterWorker: worker === undefined ? undefined : { id: worker }, embeddedDatabase, keyPairs });
   const log = app.http.log;
   // Graceful shutdown, heard from before the listener opens (a signal during the start still shuts
   // down cleanly): /readyz answers 503 at once (and for SHUTDOWN_DELAY_SECONDS while load
@@ -116,6 +123,7 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
     'apiauth ready',
   );
   banner = (async () => {
+    const { printAdminSetupLink, printManagementCredentials, printWhatNext } = await import('./credentials-banner.js');
     // Made only now that the service listens: its secret is shown at once, or the start failed before it existed.
     const created = config.bootstrapClient ? undefined : await app.createFirstManagementClient();
     // Likewise the link that sets the first administrator; one worker makes it (each new link voids the previous).

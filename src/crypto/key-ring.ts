@@ -1,5 +1,5 @@
 import { createPrivateKey, createSecretKey, JsonWebKey, KeyObject, randomBytes } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, JWK } from 'jose';
+import { calculateJwkThumbprint, importJWK, JWK } from 'jose';
 import { DataSource, EntityManager, In, IsNull, MoreThan, Not } from 'typeorm';
 import { SecretBox } from './secret-box';
 import { randomToken } from './random';
@@ -8,8 +8,7 @@ import type { ChangeFeed } from '../db/change-feed';
 import { lockInSchema } from '../db/schema-scoped';
 import type { Clock } from '../lib/clock';
 
-export const ASYMMETRIC_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
-export type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+import { type AsymmetricAlgorithm, generateKeyPairJwks, type KeyPairSource } from './key-pairs';
 
 export interface LoadedKey {
   kid: string;
@@ -42,19 +41,6 @@ function hmacKey(secret: string): Promise<CryptoKey> {
     'verify',
   ]);
 }
-
-/** A new key pair for `algorithm`, as JWKs (private and public parts). */
-export type KeyPairSource = (algorithm: AsymmetricAlgorithm) => Promise<{ publicJwk: JWK; privateJwk: JWK }>;
-
-/** Fresh key pairs from node:crypto (through jose): RSA 2048 for RS256/PS256, P-256, Ed25519. */
-export const generateKeyPairJwks: KeyPairSource = async (algorithm) => {
-  const { publicKey, privateKey } = await generateKeyPair(algorithm, {
-    extractable: true,
-    ...(algorithm === 'EdDSA' ? { crv: 'Ed25519' } : {}),
-    ...(algorithm.startsWith('RS') || algorithm.startsWith('PS') ? { modulusLength: 2048 } : {}),
-  });
-  return { publicJwk: await exportJWK(publicKey), privateJwk: await exportJWK(privateKey) };
-};
 
 /** Keys that verify and are published: everything not revoked. */
 const PUBLISHED_STATES = ['CURRENT', 'NEXT', 'PREVIOUS'];

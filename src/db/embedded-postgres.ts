@@ -1,5 +1,7 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { ThreadData, ThreadMessage } from './embedded-postgres-thread';
 
 /**
  * Connections the embedded server accepts: the service's pool (EMBEDDED_POOL_SIZE), its LISTEN
@@ -31,11 +33,21 @@ const urlOf = (address: string) => `postgres://postgres@${address}/postgres?sslm
  * `dataDir` undefined means in memory; `template` is a `dumpDataDir()` tarball to start from.
  * `thread`: in a thread of its own (startEmbeddedPostgresThread), else in this one.
  */
-export async function startEmbeddedPostgres(options: { dataDir?: string; template?: Blob; thread?: boolean }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: {
+  dataDir?: string;
+  template?: Blob;
+  thread?: boolean;
+  /** With `thread`: the template directory the thread copies into an empty `dataDir` first (seedFromTemplate). */
+  templateDir?: string;
+}): Promise<EmbeddedPostgres> {
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   if (options.thread) {
-    if (options.template) throw new Error('a database thread starts from a directory, not a dump');
-    return startEmbeddedPostgresThread(options.dataDir);
+    if (!options.dataDir || options.template) throw new Error('a database thread runs on a data directory, not in memory or from a dump');
+    return startEmbeddedPostgresThread({
+      dataDir: options.dataDir,
+      templateDir: options.templateDir,
+      maxConnections: EMBEDDED_MAX_CONNECTIONS,
+    });
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
@@ -51,50 +63,18 @@ export async function startEmbeddedPostgres(options: { dataDir?: string; templat
   };
 }
 
-/** What the database thread tells the service. */
-type ThreadMessage = { kind: 'ready'; address: string } | { kind: 'failed'; message: string };
-
-/**
- * The database thread's code: PGlite behind the socket server, stopped on the first message.
- * Source text rather than a module of its own, so that the same code runs from the build and from
- * the TypeScript sources under Jest; the packages come as resolved paths.
- */
-const THREAD_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { PGlite } = require(workerData.pglite);
-const { PGLiteSocketServer } = require(workerData.socket);
-(async () => {
-  const db = await PGlite.create({ dataDir: workerData.dataDir });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: workerData.maxConnections });
-  await server.start();
-  parentPort.once('message', async () => {
-    await server.stop();
-    await db.close();
-    parentPort.close();
-  });
-  parentPort.postMessage({ kind: 'ready', address: server.getServerConn() });
-})().catch((error) => {
-  parentPort.postMessage({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
-  parentPort.close();
-});
-`;
-
 /**
  * The embedded database in a thread of its own (the service's start, src/main.ts): its work
  * (WebAssembly and the file system it runs on) uses another core than the event loop serving
- * requests, and it opens while the service loads the rest of its code. Tests start many small
- * databases in-process instead: a thread loads PGlite and compiles its WebAssembly anew each time.
+ * requests, and the template copy and PGlite's start happen while the service loads the rest of its
+ * code. The thread runs the compiled embedded-postgres-thread.js, so only from the build. Tests start
+ * many small databases in-process instead: a thread loads PGlite and compiles its WebAssembly anew
+ * each time.
  */
-async function startEmbeddedPostgresThread(dataDir: string | undefined): Promise<EmbeddedPostgres> {
-  const thread = new Worker(THREAD_SOURCE, {
-    eval: true,
-    workerData: {
-      pglite: require.resolve('@electric-sql/pglite'),
-      socket: require.resolve('@electric-sql/pglite-socket'),
-      dataDir,
-      maxConnections: EMBEDDED_MAX_CONNECTIONS,
-    },
-  });
+async function startEmbeddedPostgresThread(data: ThreadData): Promise<EmbeddedPostgres> {
+  const file = path.join(__dirname, 'embedded-postgres-thread.js');
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: the database thread runs from the build (npm run build)`);
+  const thread = new Worker(file, { workerData: data });
   const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
   const started = await new Promise<ThreadMessage>((resolve, reject) => {
     thread.once('message', resolve);

@@ -1,7 +1,7 @@
 import { registerEnumType } from 'type-graphql';
 import { PROOF_OF_POSSESSION, SIGNING_ALGORITHMS, SigningAlgorithm, TOKEN_DIALECTS } from '../domain/resource-server/resource-server.rules';
 import { APP_TYPES, GRANT_TYPES, REFRESH_TOKEN_ROTATIONS, TOKEN_ENDPOINT_AUTH_METHODS } from '../domain/client/client.rules';
-import { ASYMMETRIC_ALGORITHMS } from '../crypto/key-ring';
+import { ASYMMETRIC_ALGORITHMS } from '../crypto/key-pairs';
 
 /** A TypeScript enum-like object of string values, for registerEnumType. */
 export function enumOf<T extends string>(values: readonly T[]): { [K in T]: K } {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { ASYMMETRIC_ALGORITHMS, KeyRing } from '../crypto/key-ring';
+import { KeyRing } from '../crypto/key-ring';
+import { ASYMMETRIC_ALGORITHMS } from '../crypto/key-pairs';
 import { PROMPTS } from '../oauth/authorize/request';
 import { END_SESSION_PATH } from '../oauth/logout/endpoint';
 import { STANDARD_SCOPES } from '../oauth/standard-scopes';

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { generateKeyPairJwks, type AsymmetricAlgorithm, type KeyPairSource } from '../../src/crypto/key-ring';
+import { generateKeyPairJwks, type AsymmetricAlgorithm, type KeyPairSource } from '../../src/crypto/key-pairs';
 
 /** RSA pairs made once per run (global-setup.ts): RSA 2048 generation costs ~0.1 s of CPU per key, and every test server's first start makes two. */
 export const RSA_POOL_SIZE = 32;

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { startTestServer, TestServer } from '../helpers/test-app';
 import { globalId, userErrors, uuidOf } from '../helpers/fixtures';
-import { ASYMMETRIC_ALGORITHMS } from '../../src/crypto/key-ring';
+import { ASYMMETRIC_ALGORITHMS } from '../../src/crypto/key-pairs';
 import { SYSTEM_ACTOR } from '../../src/domain/audit/actor';
 import { AuditLog } from '../../src/domain/audit/audit-log';
 import { ClientService } from '../../src/domain/client/client.service';

@@ -3,7 +3,7 @@ import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, SignJW
 import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 import { startTestServer, TestServer, BOOTSTRAP } from '../helpers/test-app';
 import { anotherApiToken, MANAGEMENT_TOKEN_REQUIRED } from '../../src/http/management-auth';
-import type { AsymmetricAlgorithm } from '../../src/crypto/key-ring';
+import type { AsymmetricAlgorithm } from '../../src/crypto/key-pairs';
 
 type Api = ApiFixture;
 /** Every client these tests authenticate is confidential. */

@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import type { AppType, GrantType, TokenEndpointAuthMethod } from './client.rules';
-import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
+import type { AsymmetricAlgorithm } from '../../crypto/key-pairs';
 import type { ClientJwks } from './client-jwks';
 
 /** The built-in clients (ensured at start, see domain/management/console-client.ts). */

@@ -1,6 +1,6 @@
 import { IssueList } from '../errors';
 import { checkListSize, checkSeconds, checkNoDuplicates, isLoopbackHost, parseWebUrl, truncate } from '../validation';
-import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
+import type { AsymmetricAlgorithm } from '../../crypto/key-pairs';
 
 export const APP_TYPES = ['NATIVE', 'SPA', 'REGULAR_WEB', 'MACHINE_TO_MACHINE'] as const;
 export type AppType = (typeof APP_TYPES)[number];

@@ -13,7 +13,7 @@ import { ClientSecretEntity } from './client-secret.entity';
 import { ClientGrantEntity } from '../client-grant/client-grant.entity';
 import { checkClientMetadata, MetadataEntry } from './client-metadata';
 import { checkClientJwks, ClientJwks, jwksSummary } from './client-jwks';
-import { ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm } from '../../crypto/key-ring';
+import { ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm } from '../../crypto/key-pairs';
 import {
   APP_TYPES,
   AppType,

@@ -10,6 +10,7 @@ import type { ChangeFeed } from '../../db/change-feed';
 import { ensureConsoleClient } from './console-client';
 import { lockBootstrap } from './bootstrap-lock';
 import { ensureAdministratorRole } from './administrator';
+import { BUILTIN_API_ALGORITHM } from './builtin-algorithm';
 
 export const MANAGEMENT_API_NAME = 'Management API';
 export const USERINFO_API_NAME = 'OpenID Connect userinfo';
@@ -105,7 +106,7 @@ async function ensureBuiltinApi(
   if (!api) {
     const created = em.create(ResourceServerEntity, {
       identifier,
-      signingAlgorithm: 'RS256',
+      signingAlgorithm: BUILTIN_API_ALGORITHM,
       tokenLifetime: 86_400,
       tokenLifetimeForWeb: 7_200,
       enforcePolicies: false,

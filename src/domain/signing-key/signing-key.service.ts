@@ -5,7 +5,8 @@ import { checkEnum } from '../resource-server/resource-server.rules';
 import type { ChangeFeed } from '../../db/change-feed';
 import type { AuditLog } from '../audit/audit-log';
 import type { Actor } from '../audit/actor';
-import { ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm, KeyRing } from '../../crypto/key-ring';
+import { KeyRing } from '../../crypto/key-ring';
+import { ASYMMETRIC_ALGORITHMS, AsymmetricAlgorithm } from '../../crypto/key-pairs';
 import { KeyState, SigningKeyEntity } from '../../crypto/signing-key.entity';
 import type { Clock } from '../../lib/clock';
 

@@ -4,7 +4,7 @@ import { GRACE_PERIOD_MAX } from '../../domain/validation';
 import { AppTypeEnum, GrantTypeEnum, IdTokenSigningAlgorithmEnum, RefreshTokenRotationEnum, TokenEndpointAuthMethodEnum } from '../enums';
 import { ID_TOKEN_LIFETIME_MAX, ID_TOKEN_LIFETIME_MIN } from '../../domain/client/client.rules';
 import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
-import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
+import type { AsymmetricAlgorithm } from '../../crypto/key-pairs';
 
 @InputType({ description: 'Refresh-token settings; omitted fields keep their value (update) or default (create).' })
 export class ClientRefreshTokenInput {

@@ -7,7 +7,7 @@ import { refreshTokenSettingsOf } from '../../domain/client/client.rules';
 import { metadataEntries } from '../../domain/client/client-metadata';
 import type { ClientJwks } from '../../domain/client/client-jwks';
 import type { AppType, GrantType, RefreshTokenRotation, TokenEndpointAuthMethod } from '../../domain/client/client.rules';
-import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
+import type { AsymmetricAlgorithm } from '../../crypto/key-pairs';
 
 @ObjectType({ description: 'A client secret as metadata: the secret itself is shown only when created or rotated.' })
 export class ClientSecret {

@@ -1,5 +1,6 @@
 import { compactVerify } from 'jose';
-import { ASYMMETRIC_ALGORITHMS, KeyRing } from '../../crypto/key-ring';
+import { KeyRing } from '../../crypto/key-ring';
+import { ASYMMETRIC_ALGORITHMS } from '../../crypto/key-pairs';
 
 /** What a logout request learns from its `id_token_hint`. */
 export interface IdTokenHint {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AsymmetricAlgorithm } from '../../crypto/key-ring';
+import type { AsymmetricAlgorithm } from '../../crypto/key-pairs';
 import type { TokenClient } from '../../domain/token-read-model';
 import type { Authentication } from '../../domain/sign-in/authentication';
 import { CLAIMS_BY_SCOPE, standardClaims } from '../../domain/user/standard-claims';

@@ -1,6 +1,7 @@
 import { signJws } from '../../crypto/jws';
 import { randomToken } from '../../crypto/random';
-import type { AsymmetricAlgorithm, KeyRing } from '../../crypto/key-ring';
+import type { KeyRing } from '../../crypto/key-ring';
+import type { AsymmetricAlgorithm } from '../../crypto/key-pairs';
 import type { Clock } from '../../lib/clock';
 import { traceSpan } from '../../lib/trace-span';
 import { userinfoUrl } from '../userinfo-url';
