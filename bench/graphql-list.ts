@@ -16,28 +16,17 @@
  * Env: DATABASE_URL (a fresh schema, dropped at the end), GQL_CLIENTS, GQL_APIS, GQL_CONNECTIONS,
  * GQL_SECONDS, GQL_WARMUP; other variables pass through to the server.
  */
-import autocannon from 'autocannon';
 import { Client } from 'pg';
 import { BenchServer, machineClientFor, startBenchServer } from './bench-server';
 import { CLIENTS_PAGE, seedClients } from './seed';
 import { intSetting } from './settings';
+import { graphqlLoad, phaseOf } from './load';
 
 const CLIENTS = intSetting('GQL_CLIENTS', 2_000, 100, 10_000_000);
 const APIS = intSetting('GQL_APIS', 100, 1, 1_000_000);
 const CONNECTIONS = intSetting('GQL_CONNECTIONS', 10, 1, 1000);
 const SECONDS = intSetting('GQL_SECONDS', 10, 1, 600);
 const WARMUP = intSetting('GQL_WARMUP', 3, 0, 600);
-
-function graphqlLoad(server: BenchServer, body: string, seconds: number): Promise<autocannon.Result> {
-  return autocannon({
-    url: `${server.url}/graphql`,
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.managementToken}`, 'content-type': 'application/json' },
-    body,
-    connections: CONNECTIONS,
-    duration: seconds,
-  });
-}
 
 /** One checked answer (a page of 50 clients, nearly all with a grant and its API), then the load. */
 async function phase(server: BenchServer, name: string, after: string | null): Promise<void> {
@@ -47,18 +36,8 @@ async function phase(server: BenchServer, name: string, after: string | null): P
   const nested = edges.filter((edge) => edge.node.clientGrants.nodes[0]?.resourceServer?.identifier).length >= 45;
   if (edges.length !== 50 || !nested) throw new Error(`${name}: unexpected answer ${JSON.stringify(data).slice(0, 500)}`);
   const body = JSON.stringify({ query: CLIENTS_PAGE, variables: { after } });
-  if (WARMUP > 0) await graphqlLoad(server, body, WARMUP);
-  const result = await graphqlLoad(server, body, SECONDS);
-  console.log(
-    JSON.stringify({
-      phase: name,
-      requestsPerSecond: Math.round(result.requests.average),
-      latencyP50Ms: result.latency.p50,
-      latencyP99Ms: result.latency.p99,
-      errors: result.errors + result.timeouts + result.non2xx,
-      totalRequests: result.requests.total,
-    }),
-  );
+  if (WARMUP > 0) await graphqlLoad(server, body, { connections: CONNECTIONS, seconds: WARMUP });
+  console.log(JSON.stringify(phaseOf(name, await graphqlLoad(server, body, { connections: CONNECTIONS, seconds: SECONDS }))));
 }
 
 async function main(): Promise<void> {

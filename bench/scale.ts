@@ -25,11 +25,14 @@ import { Client } from 'pg';
 import { basicAuth, BenchServer, machineClientFor, startBenchServer } from './bench-server';
 import { CLIENTS_PAGE, seedClients } from './seed';
 import { intSetting } from './settings';
+import { graphqlLoad, phaseOf } from './load';
 
 const CLIENTS = intSetting('SCALE_CLIENTS', 1_000_000, 100, 10_000_000);
 const APIS = intSetting('SCALE_APIS', 10_000, 1, 1_000_000);
 const CONNECTIONS = intSetting('SCALE_CONNECTIONS', 10, 1, 1000);
 const SECONDS = intSetting('SCALE_SECONDS', 10, 1, 600);
+/** Connections and duration of each GraphQL phase. */
+const GRAPHQL_LOAD = { connections: CONNECTIONS, seconds: SECONDS };
 /** Renames per second of the churn phase. */
 const CHURN_PER_SECOND = 10;
 
@@ -42,26 +45,6 @@ const tokenRequest = (n: number) => ({
   body: `grant_type=client_credentials&audience=${encodeURIComponent(apiIdentifier(n % APIS))}`,
 });
 
-interface Phase {
-  phase: string;
-  requestsPerSecond: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  errors: number;
-  totalRequests: number;
-}
-
-function phaseOf(name: string, result: autocannon.Result): Phase {
-  return {
-    phase: name,
-    requestsPerSecond: Math.round(result.requests.average),
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts + result.non2xx,
-    totalRequests: result.requests.total,
-  };
-}
-
 /** Token requests: client `next()` each time, for SECONDS or exactly `amount` requests. */
 function tokenLoad(url: string, next: () => number, limit: { seconds: number } | { amount: number }): Promise<autocannon.Result> {
   return autocannon({
@@ -69,18 +52,6 @@ function tokenLoad(url: string, next: () => number, limit: { seconds: number } |
     connections: CONNECTIONS,
     ...('seconds' in limit ? { duration: limit.seconds } : { amount: limit.amount }),
     requests: [{ method: 'POST', setupRequest: (request) => ({ ...request, ...tokenRequest(next()) }) }],
-  });
-}
-
-/** GraphQL requests with the bootstrap client's token, the same body each time. */
-function graphqlLoad(server: BenchServer, body: string): Promise<autocannon.Result> {
-  return autocannon({
-    url: `${server.url}/graphql`,
-    method: 'POST',
-    headers: { authorization: `Bearer ${server.managementToken}`, 'content-type': 'application/json' },
-    body,
-    connections: CONNECTIONS,
-    duration: SECONDS,
   });
 }
 
@@ -183,18 +154,18 @@ async function main(): Promise<void> {
     const renames = await admin.stop();
     print({ ...withChurn, renamesPerSecond: Math.round((renames / SECONDS) * 10) / 10 });
 
-    const page = phaseOf('graphqlClientsFirst50', await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE })));
+    const page = phaseOf('graphqlClientsFirst50', await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE }), GRAPHQL_LOAD));
     print(page);
     const deep = Math.floor(CLIENTS * 0.9);
     const [atStart, atDeep] = [await cursorAt(server, 0), await cursorAt(server, deep)];
     const pageAtStart = phaseOf(
       'graphqlPageAfterPosition0',
-      await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE, variables: { after: atStart } })),
+      await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE, variables: { after: atStart } }), GRAPHQL_LOAD),
     );
     print(pageAtStart);
     const pageDeep = phaseOf(
       `graphqlPageAfterPosition${deep}`,
-      await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE, variables: { after: atDeep } })),
+      await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE, variables: { after: atDeep } }), GRAPHQL_LOAD),
     );
     print(pageDeep);
 
@@ -207,6 +178,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           query: `mutation { clientCreate(input: { name: "created", appType: MACHINE_TO_MACHINE }) { client { id } clientSecret } }`,
         }),
+        GRAPHQL_LOAD,
       ),
     );
     const created = (await countClients()) - before;
