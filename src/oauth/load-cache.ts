@@ -143,8 +143,11 @@ class Lru<V> {
 export class LoadCache<T extends NonNullable<unknown>> {
   private readonly found: Lru<Held<T>>;
   private readonly missing: Lru<Held<T>>;
-  /** Keys whose load is in flight (see dropLoading). */
-  private readonly loading = new Set<string>();
+  /**
+   * Loads in flight, outside both LRUs until they settle: a key not known yet takes no place among
+   * the values found, so a flood of unknown keys cannot evict them while it is being looked up.
+   */
+  private readonly loading = new Map<string, Slot<T>>();
   hits = 0;
   misses = 0;
 
@@ -165,57 +168,48 @@ export class LoadCache<T extends NonNullable<unknown>> {
   }
 
   get size(): number {
-    return this.found.size + this.missing.size;
-  }
-
-  /** What is held for `key`, found or missing, without touching its place. */
-  private current(key: string): Held<T> | undefined {
-    return this.found.peek(key) ?? this.missing.peek(key);
+    return this.found.size + this.missing.size + this.loading.size;
   }
 
   get(key: string, load: () => Promise<T | null>): Promise<T | null> {
+    const inFlight = this.loading.get(key);
+    if (inFlight && !inFlight.stale) {
+      this.hits++;
+      return inFlight.promise!;
+    }
     const held = this.found.get(key) ?? this.missing.get(key);
     if (held !== undefined && !(held instanceof Slot && held.stale)) {
       this.hits++;
       if (held === MISSING) return Promise.resolve(null);
-      if (held instanceof Slot) return held.promise ?? Promise.resolve(held.value);
+      if (held instanceof Slot) return Promise.resolve(held.value);
       return Promise.resolve(held as T);
     }
     this.misses++;
     // A stale entry (the only kind held here), whose value, if it has one, is the fallback.
     const previous = held instanceof Slot ? held : undefined;
+    this.found.delete(key);
+    this.missing.delete(key);
     const slot = new Slot<T>();
-    this.loading.add(key);
-    // Settled: no longer loading, unless a newer load of the key has taken its place.
-    const settled = () => {
-      const current = this.current(key);
-      if (current === undefined || current === slot) this.loading.delete(key);
-    };
+    this.loading.set(key, slot);
+    /** Still the key's load: not dropped (delete, dropLoading, clear) nor overtaken by a newer one. */
+    const isCurrent = () => this.loading.get(key) === slot;
     slot.promise = load().then(
       (value) => {
-        settled();
-        if (this.current(key) !== slot) return value;
-        slot.promise = undefined;
-        if (slot.stale) {
-          // Marked stale while loading: kept as read, reloaded on next use.
-          slot.settled = true;
-          slot.value = value;
-        }
-        const held: Held<T> = slot.stale ? slot : (value ?? MISSING);
-        if (value === null) {
-          this.found.delete(key);
-          this.missing.set(key, held);
-        } else {
-          this.found.replace(key, held);
+        if (!isCurrent()) return value;
+        this.loading.delete(key);
+        // Marked stale while loading: kept as read, reloaded on next use.
+        const kept: Held<T> = slot.stale ? Slot.stale(value) : (value ?? MISSING);
+        if (value === null) this.missing.set(key, kept);
+        else {
+          this.found.set(key, kept);
           this.index?.add(key, value);
         }
         return value;
       },
       (error: unknown) => {
-        settled();
         const fallback = previous?.settled === true && isDatabaseUnavailable(error) ? previous : undefined;
-        if (this.current(key) === slot) {
-          this.found.delete(key);
+        if (isCurrent()) {
+          this.loading.delete(key);
           // Unreachable database: the last value, kept (stale) for the next request to try again.
           if (fallback) {
             const value = fallback.value;
@@ -230,8 +224,6 @@ export class LoadCache<T extends NonNullable<unknown>> {
         throw error;
       },
     );
-    this.missing.delete(key);
-    this.found.set(key, slot);
     return slot.promise;
   }
 
@@ -241,7 +233,7 @@ export class LoadCache<T extends NonNullable<unknown>> {
     return held === undefined || (held instanceof Slot && held.stale) ? undefined : foundValue(held);
   }
 
-  /** Drops one key (found or missing). */
+  /** Drops one key (found, missing or loading). */
   delete(key: string): void {
     this.found.delete(key);
     this.missing.delete(key);
@@ -254,10 +246,6 @@ export class LoadCache<T extends NonNullable<unknown>> {
    * change never outlives it.
    */
   dropLoading(): void {
-    for (const key of this.loading) {
-      const held = this.found.peek(key);
-      if (held instanceof Slot && !held.settled) this.found.delete(key);
-    }
     this.loading.clear();
   }
 
@@ -280,5 +268,6 @@ export class LoadCache<T extends NonNullable<unknown>> {
         else cache.replace(key, Slot.stale(held === MISSING ? null : (held as T)));
       }
     }
+    for (const slot of this.loading.values()) slot.stale = true;
   }
 }

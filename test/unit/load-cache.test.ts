@@ -54,6 +54,20 @@ describe('LoadCache', () => {
     expect(src.calls).toEqual(['x999']);
   });
 
+  it('keeps unknown keys apart while they are looked up too: a concurrent flood leaves a full cache of values found as it was', async () => {
+    const cache = new LoadCache<{ v: string }>({ entries: 3, missingEntries: 3 });
+    const src = source({ a: { v: 'A' }, b: { v: 'B' }, c: { v: 'C' } });
+    for (const key of ['a', 'b', 'c']) await cache.get(key, src.load(key));
+    // 100 never-seen ids at once: each is a load in flight before any of them settles.
+    const flood = await Promise.all(Array.from({ length: 100 }, (_, i) => cache.get(`ghost${i}`, src.load(`ghost${i}`))));
+    expect(flood.every((answer) => answer === null)).toBe(true);
+    src.calls.length = 0;
+    for (const key of ['a', 'b', 'c']) expect(cache.peek(key)).toEqual({ v: key.toUpperCase() });
+    for (const key of ['a', 'b', 'c']) await cache.get(key, src.load(key));
+    expect(src.calls).toEqual([]);
+    expect(cache.size).toBe(3 + 3);
+  });
+
   it('never keeps a load that was in flight when its key was dropped (its waiters still get it)', async () => {
     const cache = new LoadCache<{ v: string }>({ entries: 10, missingEntries: 10 });
     let release!: () => void;
