@@ -10,14 +10,15 @@
  *   until every client has had its first token (`warmUp`: all clients cached);
  * - `warmPool`: requests spread at random over every client, all cached;
  * - `warmPoolWithChurn`: the same while an administrator renames other clients 10 times a second;
- * - RSS of the server with every client cached;
+ * - RSS of the server with every client cached, right after the warm-up and after it has been idle
+ *   for SCALE_RSS_SETTLE_SECONDS (default 15);
  * - GraphQL: `clients(first: 50)` with each client's grants; the same page after the cursor at
  *   position 0 and at 90 % of the list (keyset paging); `clientCreate`.
  *
  * Prints one JSON line per phase and a summary line with the ratios the targets are stated in.
  * The load generator runs on the same machine as the server and PostgreSQL: say so with figures.
  *
- * Env: DATABASE_URL (a fresh schema, dropped at the end), SCALE_CLIENTS, SCALE_APIS,
+ * Env: DATABASE_URL (a fresh schema, dropped at the end), SCALE_CLIENTS, SCALE_APIS, SCALE_RSS_SETTLE_SECONDS,
  * SCALE_CONNECTIONS, SCALE_SECONDS; other variables pass through to the server.
  */
 import autocannon from 'autocannon';
@@ -33,6 +34,8 @@ const CONNECTIONS = intSetting('SCALE_CONNECTIONS', 10, 1, 1000);
 const SECONDS = intSetting('SCALE_SECONDS', 10, 1, 600);
 /** Connections and duration of each GraphQL phase. */
 const GRAPHQL_LOAD = { connections: CONNECTIONS, seconds: SECONDS };
+/** Idle seconds before the second RSS reading. */
+const RSS_SETTLE_SECONDS = intSetting('SCALE_RSS_SETTLE_SECONDS', 15, 0, 600);
 /** Renames per second of the churn phase. */
 const CHURN_PER_SECOND = 10;
 
@@ -133,8 +136,12 @@ async function main(): Promise<void> {
     const warmUpStart = fresh;
     const warmUp = phaseOf('warmUp', await tokenLoad(url, () => fresh++, { amount: CLIENTS - warmUpStart }));
     print({ ...warmUp, clientsCached: fresh });
+    // Right after the warm-up, and once the server has been idle for RSS_SETTLE_SECONDS: V8 collects
+    // the warm-up's garbage and returns pages when the allocation rate drops (its memory reducer).
     const rssMb = Math.round(server.rssBytes() / 2 ** 20);
-    print({ phase: 'rss', clientsCached: CLIENTS, rssMb });
+    await new Promise((resolve) => setTimeout(resolve, RSS_SETTLE_SECONDS * 1000));
+    const rssSettledMb = Math.round(server.rssBytes() / 2 ** 20);
+    print({ phase: 'rss', clientsCached: CLIENTS, rssMb, rssSettledMb, settleSeconds: RSS_SETTLE_SECONDS });
 
     const random = () => Math.floor(Math.random() * CLIENTS);
     await tokenLoad(url, random, { seconds: 3 });
@@ -193,6 +200,7 @@ async function main(): Promise<void> {
       firstTokensVsWarmPool: ratio(firstTokens.requestsPerSecond, warmPool.requestsPerSecond),
       churnVsWarmPool: ratio(withChurn.requestsPerSecond, warmPool.requestsPerSecond),
       rssMb,
+      rssSettledMb,
       deepPageVsFirstPage: ratio(pageDeep.requestsPerSecond, pageAtStart.requestsPerSecond),
       clientCreatePerSecond: Math.round(created / SECONDS),
     });
