@@ -4,9 +4,8 @@
  * socket server, answers with its address, and stops on the first message.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import { seedFromTemplate } from './embedded-template-copy';
+import { servePGlite } from './pglite-server';
 
 export interface ThreadData {
   dataDir: string;
@@ -19,15 +18,12 @@ export type ThreadMessage = { kind: 'ready'; address: string } | { kind: 'failed
 
 async function run(port: NonNullable<typeof parentPort>, data: ThreadData): Promise<void> {
   seedFromTemplate(data.dataDir, data.templateDir);
-  const db = await PGlite.create({ dataDir: data.dataDir });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: data.maxConnections });
-  await server.start();
+  const served = await servePGlite({ dataDir: data.dataDir, maxConnections: data.maxConnections });
   port.once('message', async () => {
-    await server.stop();
-    await db.close();
+    await served.stop();
     port.close();
   });
-  port.postMessage({ kind: 'ready', address: server.getServerConn() } satisfies ThreadMessage);
+  port.postMessage({ kind: 'ready', address: served.address } satisfies ThreadMessage);
 }
 
 if (parentPort) {

@@ -49,18 +49,10 @@ export async function startEmbeddedPostgres(options: {
       maxConnections: EMBEDDED_MAX_CONNECTIONS,
     });
   }
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-  const db = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.template });
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: EMBEDDED_MAX_CONNECTIONS });
-  await server.start();
-  return {
-    url: urlOf(server.getServerConn()),
-    async stop() {
-      await server.stop();
-      await db.close();
-    },
-  };
+  // Loaded on first use: the service's start runs the database in its thread and needs none of it here.
+  const { servePGlite } = await import('./pglite-server.js');
+  const served = await servePGlite({ dataDir: options.dataDir, template: options.template, maxConnections: EMBEDDED_MAX_CONNECTIONS });
+  return { url: urlOf(served.address), stop: () => served.stop() };
 }
 
 /**
