@@ -5,6 +5,7 @@ import type { Logger as TypeOrmLogger } from 'typeorm';
 import type { Config } from './config';
 import { openDatabase, Database } from './db/database';
 import type { EmbeddedDatabase } from './db/embedded-database';
+import { buildManagementSchema } from './graphql/schema';
 import { entities } from './domain/entities';
 import { PgChangeFeed } from './db/pg-change-feed';
 import { changeChannel } from './db/schema-scoped';
@@ -188,6 +189,8 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
         : { kind: 'memory' };
   const rateLimit = rateLimitFactory(rateLimitStore, metrics && ((name) => metrics.rateLimited(name)));
 
+  // Built now (once per process): on the service's start the embedded database is still opening in its thread.
+  buildManagementSchema();
   const database = await openDatabase(config, {
     entities,
     logger: options.sqlLogger,
