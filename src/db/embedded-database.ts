@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { lockDataDir } from './data-dir-lock';
 import { startEmbeddedPostgres } from './embedded-postgres';
-import { seedFromTemplate } from './embedded-template-copy';
 
 /** The embedded database of a data directory, open: its URL, and close (stops it, releases the directory). */
 export interface EmbeddedDatabase {
@@ -21,8 +20,6 @@ export async function openEmbeddedDatabase(
   const pgdata = path.join(dataDir, 'pgdata');
   const unlock = lockDataDir(dataDir);
   try {
-    // In the database's thread, the template is copied there, while this thread loads the service's code.
-    if (!options.thread) seedFromTemplate(pgdata, options.templateDir);
     const postgres = await startEmbeddedPostgres({ dataDir: pgdata, thread: options.thread, templateDir: options.templateDir });
     return {
       url: postgres.url,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ThreadData, ThreadMessage } from './embedded-postgres-thread';
+import { seedFromTemplate } from './embedded-template-copy';
 
 /**
  * Connections the embedded server accepts: the service's pool (EMBEDDED_POOL_SIZE), its LISTEN
@@ -30,14 +31,15 @@ const urlOf = (address: string) => `postgres://postgres@${address}/postgres?sslm
  * the same `pg` driver, pool and migrations as a real PostgreSQL. (`typeorm-pglite` shares one
  * session across connections, which mixes transactions; the socket server keeps them apart.)
  *
- * `dataDir` undefined means in memory; `template` is a `dumpDataDir()` tarball to start from.
- * `thread`: in a thread of its own (startEmbeddedPostgresThread), else in this one.
+ * `dataDir` undefined means in memory; `template` is a `dumpDataDir()` tarball to start from. A
+ * `dataDir` that holds no database yet gets a copy of the template directory first
+ * (seedFromTemplate; `templateDir`, default the build's). `thread`: in a thread of its own
+ * (startEmbeddedPostgresThread), which makes that copy there, else in this one.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir?: string;
   template?: Blob;
   thread?: boolean;
-  /** With `thread`: the template directory the thread copies into an empty `dataDir` first (seedFromTemplate). */
   templateDir?: string;
 }): Promise<EmbeddedPostgres> {
   if (options.dataDir) fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -49,6 +51,7 @@ export async function startEmbeddedPostgres(options: {
       maxConnections: EMBEDDED_MAX_CONNECTIONS,
     });
   }
+  if (options.dataDir) seedFromTemplate(options.dataDir, options.templateDir);
   // Loaded on first use: the service's start runs the database in its thread and needs none of it here.
   const { servePGlite } = await import('./pglite-server.js');
   const served = await servePGlite({ dataDir: options.dataDir, template: options.template, maxConnections: EMBEDDED_MAX_CONNECTIONS });
