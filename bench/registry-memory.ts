@@ -1,7 +1,7 @@
 /**
  * Registry memory (npm run bench:registry-memory): the heap and RSS a cached client costs the
  * token endpoint, without a database. A real Registry (src/oauth/registry.ts) over the real
- * TokenReadModel, whose data source answers `clientForTokens` with the row PostgreSQL sends for a
+ * TokenReadModel, whose data source answers `clientsForTokens` with the rows PostgreSQL sends for a
  * typical machine client of `npm run bench:scale` (one live secret, one grant with one scope on one
  * of REGISTRY_APIS APIs), each row parsed from its own text as the pg driver makes fresh strings, and
  * hydrated through the same code (db/hydrate.ts) with the service's own entity metadata.
@@ -73,15 +73,14 @@ function rowOf(n: number): Record<string, unknown> {
   }`) as Record<string, unknown>;
 }
 
-/** A data source with the service's entity metadata and driver, no connection: its one query is the client read. */
+/** A data source with the service's entity metadata and driver, no connection: its one query is the clients' read. */
 async function standInDataSource(): Promise<DataSource> {
   const dataSource = new DataSource({ type: 'postgres', entities });
   // What initialize() does short of connecting: build the entity metadata hydrate() reads.
   await (dataSource as unknown as { buildMetadatas(): Promise<void> }).buildMetadatas();
   dataSource.query = (async (text: string, values: unknown[]) => {
-    if (!text.includes('FROM clients c WHERE c.client_id = $1')) throw new Error(`unexpected query: ${text}`);
-    const n = Number((values[0] as string).slice('scale-'.length));
-    return [rowOf(n)];
+    if (!text.includes('FROM clients c WHERE c.client_id = ANY($1::text[])')) throw new Error(`unexpected query: ${text}`);
+    return (values[0] as string[]).map((clientId) => rowOf(Number(clientId.slice('scale-'.length))));
   }) as DataSource['query'];
   return dataSource;
 }
@@ -91,7 +90,9 @@ const presentedClientId = (n: number) => Buffer.from(`scale-${n}`).toString('lat
 
 async function main(): Promise<void> {
   const dataSource = await standInDataSource();
-  const registry = new Registry(new TokenReadModel(dataSource, systemClock));
+  const registry = new Registry(new TokenReadModel(dataSource, systemClock), () => {
+    throw new Error('no token hooks here');
+  });
   // One lookup first: everything lazily built (select list, metadata caches) is in the baseline.
   await registry.client(presentedClientId(CLIENTS));
   const before = settle();

@@ -225,7 +225,7 @@ export async function createApp(config: Config, options: CreateAppOptions = {}):
     const keyRing = new KeyRing(dataSource, box, changes, clock, options.keyPairs);
     const reads = new TokenReadModel(dataSource, clock, { preparedStatements: !database.embedded });
     // Each API is cached with its token hook (secret opened once per load, kept in memory only).
-    const registry = new Registry(reads, (serverId) => tokenHooks.activeHook(serverId), config.registryCache);
+    const registry = new Registry(reads, (hook) => tokenHooks.open(hook), config.registryCache);
     metrics?.observeRegistry(() => registry.stats());
 
     listener = await listenForChanges(database.url, dataSource, channel, {

@@ -1,14 +1,24 @@
 import { DataSource } from 'typeorm';
 import type { Clock } from '../lib/clock';
 import { preparedQuery } from '../db/prepared-statement';
-import { hydrate } from '../db/hydrate';
+import { hydrate, selectList } from '../db/hydrate';
 import { ClientEntity } from './client/client.entity';
 import { ClientGrantEntity } from './client-grant/client-grant.entity';
 import { ResourceServerEntity } from './resource-server/resource-server.entity';
 import { ScopeEntity } from './resource-server/scope.entity';
+import { TokenHookEntity } from './token-hook/token-hook.entity';
 
-/** Grants read with their client (see clientForTokens); a client with more has them read one by one. */
+/** Grants read with their client (see clientsForTokens); a client with more has them read one by one. */
 export const CLIENT_GRANTS_READ_MAX = 100;
+
+/** Keys read in one statement at most by clientsForTokens and apisForTokens. */
+export const READ_BATCH_MAX = 100;
+
+/** A batch of keys for `= ANY($1)`; more than READ_BATCH_MAX is a caller's bug, not a bigger statement. */
+function readBatch(keys: readonly string[]): readonly string[] {
+  if (keys.length > READ_BATCH_MAX) throw new RangeError(`at most ${READ_BATCH_MAX} keys per read, not ${keys.length}`);
+  return keys;
+}
 
 /**
  * A client as the token service reads it: every setting, without what only the Management API
@@ -29,6 +39,14 @@ export interface ClientForTokens {
   grants: TokenGrant[] | null;
 }
 
+export interface ApiForTokens {
+  server: ResourceServerEntity;
+  /** The values of its scopes, oldest first. */
+  scopes: string[];
+  /** Its token hook, secret sealed; null: none. */
+  hook: TokenHookEntity | null;
+}
+
 /**
  * The reads behind the token service's cached registry (oauth/registry.ts): clients with their
  * usable secrets, APIs with their scopes, client grants. Uncached here; the registry caches.
@@ -41,16 +59,17 @@ export class TokenReadModel {
     private readonly options: { preparedStatements: boolean } = { preparedStatements: false },
   ) {}
 
-  /** The select list of clientForTokens. */
+  /** The select list of clientsForTokens. */
   private clientColumns: string | undefined;
 
   /**
-   * The client by its OAuth client_id, with its secrets that have not expired and (when it has at
-   * most CLIENT_GRANTS_READ_MAX) all its client grants, in one statement: a client the token
-   * endpoint has not seen yet costs one round trip. `grants` is null for a client with more; its
-   * grants are then read one by one. Null when unknown.
+   * Clients by their OAuth client_id, each with its secrets that have not expired and (when it has
+   * at most CLIENT_GRANTS_READ_MAX) all its client grants, in one statement for all of them: the
+   * clients the token endpoint has not seen yet cost one round trip together (the registry batches
+   * concurrent misses; at most READ_BATCH_MAX ids). `grants` is null for a client with more; its
+   * grants are then read one by one. Unknown ids are absent from the map.
    */
-  async clientForTokens(clientId: string): Promise<ClientForTokens | null> {
+  async clientsForTokens(clientIds: readonly string[]): Promise<Map<string, ClientForTokens>> {
     // The entity's columns, not c.*: a column a newer instance's migration adds would otherwise
     // change the prepared statement's result type ("cached plan must not change result type").
     this.clientColumns ??= this.dataSource
@@ -61,7 +80,7 @@ export class TokenReadModel {
     const rows = await preparedQuery(
       this.dataSource,
       {
-        name: 'client_for_tokens',
+        name: 'clients_for_tokens',
         text: `SELECT ${this.clientColumns},
          (SELECT COALESCE(json_agg(s), '[]') FROM
             (SELECT secret_hash, expires_at FROM client_secrets WHERE client_id = c.id AND (expires_at IS NULL OR expires_at > $2)) s
@@ -69,23 +88,26 @@ export class TokenReadModel {
          (SELECT COALESCE(json_agg(g), '[]') FROM
             (SELECT client_id, resource_server_id, scopes FROM client_grants WHERE client_id = c.id ORDER BY seq LIMIT ${CLIENT_GRANTS_READ_MAX + 1}) g
          ) AS all_grants
-       FROM clients c WHERE c.client_id = $1`,
-        values: [clientId, this.clock.now()],
+       FROM clients c WHERE c.client_id = ANY($1::text[])`,
+        values: [readBatch(clientIds), this.clock.now()],
       },
       this.options.preparedStatements,
     );
-    if (rows.length === 0) return null;
-    const row = rows[0];
-    const secrets = (row.live_secrets as { secret_hash: string; expires_at: string | null }[]).map((s) => ({
-      hash: s.secret_hash,
-      expiresAt: s.expires_at === null ? null : new Date(s.expires_at),
-    }));
-    const grants = row.all_grants as Record<string, unknown>[];
-    return {
-      client: hydrate(this.dataSource, ClientEntity, row),
-      secrets,
-      grants: grants.length > CLIENT_GRANTS_READ_MAX ? null : grants.map((g) => hydrate(this.dataSource, ClientGrantEntity, g)),
-    };
+    const found = new Map<string, ClientForTokens>();
+    for (const row of rows) {
+      const secrets = (row.live_secrets as { secret_hash: string; expires_at: string | null }[]).map((s) => ({
+        hash: s.secret_hash,
+        expiresAt: s.expires_at === null ? null : new Date(s.expires_at),
+      }));
+      const grants = row.all_grants as Record<string, unknown>[];
+      const client = hydrate(this.dataSource, ClientEntity, row);
+      found.set(client.clientId, {
+        client,
+        secrets,
+        grants: grants.length > CLIENT_GRANTS_READ_MAX ? null : grants.map((g) => hydrate(this.dataSource, ClientGrantEntity, g)),
+      });
+    }
+    return found;
   }
 
   /** The client by its uuid (clients.id); null when unknown. */
@@ -93,20 +115,48 @@ export class TokenReadModel {
     return this.dataSource.manager.findOneBy(ClientEntity, { id: clientUuid });
   }
 
-  /** The API by its identifier (its `aud`), with the values of its scopes (oldest first); null when unknown. */
-  apiByIdentifier(identifier: string): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
-    return this.apiWhere({ identifier });
+  /** The select lists of apisForTokens. */
+  private apiColumns: { server: string; hook: string } | undefined;
+
+  /**
+   * APIs by their identifier (their `aud`), each with the values of its scopes (oldest first) and
+   * its token hook (secret still sealed), in one statement for all of them (at most
+   * READ_BATCH_MAX). Unknown identifiers are absent from the map.
+   */
+  async apisForTokens(identifiers: readonly string[]): Promise<Map<string, ApiForTokens>> {
+    // The entities' columns (see clientsForTokens).
+    this.apiColumns ??= {
+      server: selectList(this.dataSource, ResourceServerEntity, 'r'),
+      hook: selectList(this.dataSource, TokenHookEntity, 'h'),
+    };
+    const rows = await preparedQuery(
+      this.dataSource,
+      {
+        name: 'apis_for_tokens',
+        text: `SELECT ${this.apiColumns.server},
+         (SELECT COALESCE(json_agg(s.value ORDER BY s.seq), '[]') FROM scopes s WHERE s.resource_server_id = r.id) AS scope_values,
+         (SELECT row_to_json(h) FROM (SELECT ${this.apiColumns.hook} FROM token_hooks h WHERE h.resource_server_id = r.id) h) AS hook
+       FROM resource_servers r WHERE r.identifier = ANY($1::text[])`,
+        values: [readBatch(identifiers)],
+      },
+      this.options.preparedStatements,
+    );
+    const found = new Map<string, ApiForTokens>();
+    for (const row of rows) {
+      const server = hydrate(this.dataSource, ResourceServerEntity, row);
+      const hook = row.hook as Record<string, unknown> | null;
+      found.set(server.identifier, {
+        server,
+        scopes: row.scope_values as string[],
+        hook: hook === null ? null : hydrate(this.dataSource, TokenHookEntity, hook),
+      });
+    }
+    return found;
   }
 
   /** The API by its uuid, with the values of its scopes (oldest first); null when unknown. */
-  apiById(id: string): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
-    return this.apiWhere({ id });
-  }
-
-  private async apiWhere(
-    where: { identifier: string } | { id: string },
-  ): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
-    const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, where);
+  async apiById(id: string): Promise<{ server: ResourceServerEntity; scopes: string[] } | null> {
+    const server = await this.dataSource.manager.findOneBy(ResourceServerEntity, { id });
     if (!server) return null;
     const scopes = await this.dataSource.manager.find(ScopeEntity, {
       where: { resourceServerId: server.id },

@@ -1,5 +1,14 @@
 import type { ResourceServerEntity } from '../domain/resource-server/resource-server.entity';
-import type { ClientForTokens, TokenClient, TokenGrant, TokenReadModel } from '../domain/token-read-model';
+import DataLoader from 'dataloader';
+import {
+  READ_BATCH_MAX,
+  type ApiForTokens,
+  type ClientForTokens,
+  type TokenClient,
+  type TokenGrant,
+  type TokenReadModel,
+} from '../domain/token-read-model';
+import type { TokenHookEntity } from '../domain/token-hook/token-hook.entity';
 import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 import { grantChangeId } from '../db/change-feed';
@@ -48,8 +57,25 @@ export interface CachedApi {
   tokenHook?: ActiveTokenHook | null;
 }
 
-/** Loads an API's token hook with the API (see TokenHookService.activeHook). */
-export type TokenHookLoader = (serverId: string) => Promise<ActiveTokenHook | null>;
+/** Opens the secret of an API's token hook, read with the API (see TokenHookService.open). */
+export type TokenHookOpener = (hook: TokenHookEntity) => ActiveTokenHook;
+
+/**
+ * Loads keys one at a time for its callers and many at a time from the database: the keys missed
+ * during one turn of the event loop (the requests read from every socket that had data) are read in
+ * one statement when it ends (setImmediate), at most READ_BATCH_MAX each. Under load, a burst of
+ * first requests from new clients costs a few round trips, not one each. No cache of its own: the
+ * LoadCache in front of it coalesces and keeps.
+ */
+function batchLoader<T>(readMany: (keys: readonly string[]) => Promise<Map<string, T>>): DataLoader<string, T | null> {
+  return new DataLoader<string, T | null>(
+    async (keys) => {
+      const found = await readMany(keys);
+      return keys.map((key) => found.get(key) ?? null);
+    },
+    { cache: false, maxBatchSize: READ_BATCH_MAX, batchScheduleFn: (callback) => setImmediate(callback) },
+  );
+}
 
 /** How many entries each of the registry's caches keeps (REGISTRY_CACHE_ENTRIES, REGISTRY_MISSING_ENTRIES). */
 export type RegistrySize = LoadCacheSize;
@@ -194,12 +220,17 @@ export class Registry {
   private readonly clientsOfApi = new KeySets();
   /** Grant lookups answered from a cached client's grants. */
   private embeddedGrantHits = 0;
+  /** The database reads of cache misses, batched. */
+  private readonly clientReads: DataLoader<string, ClientForTokens | null>;
+  private readonly apiReads: DataLoader<string, ApiForTokens | null>;
 
   constructor(
     private readonly reads: TokenReadModel,
-    private readonly loadTokenHook?: TokenHookLoader,
+    private readonly openTokenHook: TokenHookOpener,
     size: RegistrySize = { entries: 1_000_000, missingEntries: 100_000 },
   ) {
+    this.clientReads = batchLoader((clientIds) => reads.clientsForTokens(clientIds));
+    this.apiReads = batchLoader((identifiers) => reads.apisForTokens(identifiers));
     this.clients = new LoadCache<CachedClient>(size, {
       add: (clientId, cached) => {
         this.clientIds.set(cached.client.id, clientId);
@@ -296,7 +327,7 @@ export class Registry {
 
   client(clientId: string): Promise<CachedClient | null> {
     return this.clients.get(clientId, async () => {
-      const found = await this.reads.clientForTokens(clientId);
+      const found = await this.clientReads.load(clientId);
       if (!found) return null;
       const client = compactClient(found.client, clientId);
       return {
@@ -310,9 +341,9 @@ export class Registry {
 
   api(identifier: string): Promise<CachedApi | null> {
     return this.apis.get(identifier, async () => {
-      const found = await this.reads.apiByIdentifier(identifier);
+      const found = await this.apiReads.load(identifier);
       if (!found) return null;
-      const tokenHook = this.loadTokenHook ? await this.loadTokenHook(found.server.id) : null;
+      const tokenHook = found.hook ? this.openTokenHook(found.hook) : null;
       return { server: found.server, scopes: new Set(found.scopes), tokenHook };
     });
   }

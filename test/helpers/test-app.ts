@@ -211,8 +211,11 @@ export async function startTestServer(
 /** Counts SQL statements sent through TypeORM (pass as `sqlLogger`). */
 export class CountingLogger implements TypeOrmLogger {
   count = 0;
-  logQuery(): void {
+  /** The text of every statement, in order. */
+  readonly queries: string[] = [];
+  logQuery(query: string): void {
     this.count++;
+    this.queries.push(query);
   }
   logQueryError(): void {}
   logQuerySlow(): void {}

@@ -3,29 +3,28 @@ import { startTestServer, TestServer } from '../helpers/test-app';
 import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 
 /**
- * The token endpoint reads a client it has not seen with a named prepared statement
- * (db/prepared-statement.ts). A newer release's migration that adds a column to `clients` while
- * this instance serves (a rolling deploy) must not break that statement on the connections that
- * already prepared it ("cached plan must not change result type").
+ * The token endpoint reads clients and APIs it has not seen with named prepared statements
+ * (db/prepared-statement.ts). A newer release's migration that adds a column to `clients`,
+ * `resource_servers` or `token_hooks` while this instance serves (a rolling deploy) must not break
+ * those statements on the connections that already prepared them ("cached plan must not change result type").
  */
 describe('prepared client read during a rolling deploy', () => {
   let db: TestDatabase;
   let server: TestServer;
-  let api: ApiFixture;
   const f = fixtures(() => server, 'prepared');
 
   beforeAll(async () => {
     db = await createTestDatabase();
     server = await startTestServer({ db });
-    api = await f.createApi();
   });
   afterAll(async () => {
     await server?.close();
     await db?.drop();
   });
 
-  /** `count` new clients granted on the API, each asking for its first token at once. */
+  /** `count` new clients granted on a new API, each asking for its first token at once. */
   async function firstTokens(count: number): Promise<number[]> {
+    const api: ApiFixture = await f.createApi();
     const clients: ClientFixture[] = [];
     for (let i = 0; i < count; i++) {
       const client = await f.createClient();
@@ -43,10 +42,11 @@ describe('prepared client read during a rolling deploy', () => {
     return answers.map((answer) => answer.status);
   }
 
-  it('keeps answering first tokens after another release adds a column to clients', async () => {
-    // Enough at once that every pooled connection prepares the statement.
+  it('keeps answering first tokens after another release adds a column to clients, APIs and token hooks', async () => {
     expect(await firstTokens(30)).toEqual(Array(30).fill(200));
-    await db.query('ALTER TABLE clients ADD COLUMN added_by_a_newer_release text');
+    for (const table of ['clients', 'resource_servers', 'token_hooks']) {
+      await db.query(`ALTER TABLE ${table} ADD COLUMN added_by_a_newer_release text`);
+    }
     expect(await firstTokens(30)).toEqual(Array(30).fill(200));
   });
 });

@@ -1,5 +1,7 @@
 import { CountingLogger, startTestServer, TestServer } from '../helpers/test-app';
-import { ClientFixture, fixtures } from '../helpers/fixtures';
+import { basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
+import { decodeJwt } from 'jose';
+import { decodeId } from '../../src/graphql/relay/global-id';
 
 const NESTED = `{
   resourceServers(first: 100) {
@@ -94,5 +96,94 @@ describe('the token endpoint reads a client it has not seen in one statement', (
       await f.issueToken(client, api);
       expect(logger.count - before).toBe(1);
     }
+  });
+
+  it('a first token for an API not seen yet costs one statement more: the API, its scopes and its token hook together', async () => {
+    const f = fixtures(() => server, 'first-api');
+    const api = await f.createApi();
+    const client = await f.createClient();
+    await f.createGrant(client, api, ['read:x']);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const before = logger.queries.length;
+    await f.issueToken(client, api);
+    const statements = logger.queries.slice(before);
+    expect(statements).toHaveLength(2);
+    expect(statements.filter((text) => text.includes('FROM clients c WHERE c.client_id = ANY'))).toHaveLength(1);
+    expect(statements.filter((text) => text.includes('FROM resource_servers r WHERE r.identifier = ANY'))).toHaveLength(1);
+  });
+});
+
+describe('clients missed at once are read together', () => {
+  const logger = new CountingLogger();
+  let server: TestServer;
+  const f = fixtures(() => server, 'batched');
+  const clientReads = () => logger.queries.filter((text) => text.includes('FROM clients c WHERE c.client_id = ANY')).length;
+
+  beforeAll(async () => {
+    server = await startTestServer({ sqlLogger: logger });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('reads the clients looked up in one turn in one statement, each with its own secrets and grants, unknown ones as null', async () => {
+    const apis = [await f.createApi(), await f.createApi()];
+    const clients: ClientFixture[] = [];
+    for (let i = 0; i < 12; i++) {
+      const client = await f.createClient();
+      await f.createGrant(client, apis[i % 2], ['read:x']);
+      clients.push(client);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const unknown = ['batched-unknown-1', 'batched-unknown-2'];
+    const before = clientReads();
+    const found = await Promise.all([...clients.map((client) => client.clientId), ...unknown].map((id) => server.app.registry.client(id)));
+    expect(clientReads() - before).toBe(1);
+    const apiUuids = apis.map((api) => decodeId(api.id, 'ResourceServer')!);
+    clients.forEach((client, i) => {
+      expect(found[i]!.client.id).toBe(decodeId(client.id, 'Client'));
+      expect(found[i]!.client.clientId).toBe(client.clientId);
+    });
+    expect(found.slice(clients.length)).toEqual([null, null]);
+    // Each client's grant is its own: for its API, none for the other.
+    for (const [i, client] of clients.entries()) {
+      const uuid = decodeId(client.id, 'Client')!;
+      expect((await server.app.registry.grant(uuid, apiUuids[i % 2]))?.clientUuid).toBe(uuid);
+      expect(await server.app.registry.grant(uuid, apiUuids[(i + 1) % 2])).toBeNull();
+    }
+  });
+
+  it('reads at most 100 clients per statement', async () => {
+    const ids = Array.from({ length: 250 }, (_, i) => `batched-many-${i}`);
+    const before = clientReads();
+    expect(await Promise.all(ids.map((id) => server.app.registry.client(id)))).toEqual(ids.map(() => null));
+    expect(clientReads() - before).toBe(3);
+  });
+
+  it('answers concurrent first tokens each for its own client: its own secret only, unknown ones refused', async () => {
+    const api = await f.createApi();
+    const clients: ClientFixture[] = [];
+    for (let i = 0; i < 10; i++) {
+      const client = await f.createClient();
+      await f.createGrant(client, api, ['read:x']);
+      clients.push(client);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const ask = (clientId: string, secret: string) =>
+      server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(clientId, secret) });
+    const answers = await Promise.all([
+      ...clients.map((client) => ask(client.clientId, client.clientSecret!)),
+      // Another client's secret, and a client_id nobody has.
+      ask(clients[0].clientId, clients[1].clientSecret!),
+      ask('batched-nobody', clients[2].clientSecret!),
+    ]);
+    clients.forEach((client, i) => {
+      expect(answers[i].status).toBe(200);
+      expect(decodeJwt(answers[i].body.access_token).client_id).toBe(client.clientId);
+    });
+    expect(answers.slice(clients.length).map((answer) => [answer.status, answer.body.error])).toEqual([
+      [401, 'invalid_client'],
+      [401, 'invalid_client'],
+    ]);
   });
 });

@@ -31,8 +31,13 @@ const hash = (c: string) => c.repeat(64);
 
 /** A registry over a stand-in read model answering `rows` by client_id. */
 function registryOver(rows: Record<string, () => ClientForTokens>) {
-  const reads = { clientForTokens: async (clientId: string) => rows[clientId]?.() ?? null } as unknown as TokenReadModel;
-  return new Registry(reads);
+  const reads = {
+    clientsForTokens: async (clientIds: readonly string[]) =>
+      new Map(clientIds.filter((clientId) => rows[clientId]).map((clientId) => [clientId, rows[clientId]()])),
+  } as unknown as TokenReadModel;
+  return new Registry(reads, () => {
+    throw new Error('no token hooks here');
+  });
 }
 
 describe('Registry: clients as cached', () => {

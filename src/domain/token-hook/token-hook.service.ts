@@ -124,16 +124,20 @@ export class TokenHookService {
     return new Map(rows.map((row) => [row.resourceServerId, row]));
   }
 
-  /** The API's hook with its secret opened, for the token path (cached with the API) and the test mutation. */
+  /** The API's hook with its secret opened, for the test mutation (the token path reads hooks with their APIs: `open`). */
   async activeHook(serverId: string): Promise<ActiveTokenHook | null> {
     const row = await this.dataSource.manager.findOneBy(TokenHookEntity, { resourceServerId: serverId });
-    if (!row) return null;
+    return row && this.open(row);
+  }
+
+  /** A hook as read, its secret opened (memory only). */
+  open(row: TokenHookEntity): ActiveTokenHook {
     return {
       resourceServerId: row.resourceServerId,
       url: row.url,
       timeoutMs: row.timeoutMs,
       failurePolicy: row.failurePolicy,
-      secret: createSecretKey(Buffer.from(this.box.open(row.secretSealed, associatedData(serverId)), 'utf8')),
+      secret: createSecretKey(Buffer.from(this.box.open(row.secretSealed, associatedData(row.resourceServerId)), 'utf8')),
     };
   }
 
