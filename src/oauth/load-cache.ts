@@ -1,4 +1,5 @@
 import { isDatabaseUnavailable } from '../db/database-errors';
+import { Lru } from './lru';
 
 /** How many entries a LoadCache keeps: values found, and keys known to name nothing. */
 export interface LoadCacheSize {
@@ -45,88 +46,6 @@ function foundValue<T>(held: Held<T>): T | undefined {
   if (held === MISSING) return undefined;
   if (held instanceof Slot) return held.settled ? (held.value ?? undefined) : undefined;
   return held as T;
-}
-
-/**
- * A least-recently-used map on a Map's insertion order: a use moves the key to the end, the first
- * live key is the least recently used. One Map entry per key (~30 to ~60 bytes), where lru-cache
- * keeps a Map entry and five array slots (~80 bytes at a million entries).
- */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  /**
-   * Walks the keys oldest first across evictions. A Map iterator visits the keys added after it was
-   * made (always at the end) and skips the ones deleted, so every key before its position is gone:
-   * the next key it yields is the oldest. (A new iterator each time would step over every key
-   * deleted from the front since the Map was last compacted.)
-   */
-  private oldest: Iterator<string> | undefined;
-
-  constructor(
-    private readonly max: number,
-    /** Told of every value that leaves: evicted, deleted, cleared or replaced by another (not by `replace`). */
-    private readonly onRemove?: (key: string, value: V) => void,
-  ) {}
-
-  get size(): number {
-    return this.map.size;
-  }
-
-  /** The value of `key`, which becomes the most recently used. */
-  get(key: string): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
-  }
-
-  /** The value of `key`, leaving its place as it is. */
-  peek(key: string): V | undefined {
-    return this.map.get(key);
-  }
-
-  /** Sets `key` as the most recently used, evicting the least recently used keys past `max`. */
-  set(key: string, value: V): void {
-    const old = this.map.get(key);
-    if (old !== undefined) {
-      this.map.delete(key);
-      if (old !== value) this.onRemove?.(key, old);
-    }
-    this.map.set(key, value);
-    while (this.map.size > this.max) {
-      let next = this.oldest?.next();
-      if (next === undefined || next.done) next = (this.oldest = this.map.keys()).next();
-      const evicted = next.value as string;
-      const gone = this.map.get(evicted) as V;
-      this.map.delete(evicted);
-      this.onRemove?.(evicted, gone);
-    }
-  }
-
-  /** Replaces the value of a key present, in its place and without telling onRemove: the same value, held differently. */
-  replace(key: string, value: V): void {
-    this.map.set(key, value);
-  }
-
-  delete(key: string): void {
-    const value = this.map.get(key);
-    if (value === undefined) return;
-    this.map.delete(key);
-    this.onRemove?.(key, value);
-  }
-
-  clear(): void {
-    const entries = [...this.map];
-    this.map.clear();
-    this.oldest = undefined;
-    if (this.onRemove) for (const [key, value] of entries) this.onRemove(key, value);
-  }
-
-  entries(): IterableIterator<[string, V]> {
-    return this.map.entries();
-  }
 }
 
 /**
