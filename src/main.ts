@@ -1,3 +1,4 @@
+import './v8-flags';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { performance } from 'node:perf_hooks';
