@@ -77,6 +77,17 @@ export function fixtures(server: () => TestServer, prefix: string) {
     return payload.clientGrant.id;
   }
 
+  /** `count` new machine clients, each granted `scopes` on the API, made one after the other. */
+  async function createGrantedClients(count: number, api: { id: string }, scopes: string[] = ['read:x']): Promise<ClientFixture[]> {
+    const clients: ClientFixture[] = [];
+    for (let i = 0; i < count; i++) {
+      const client = await createClient();
+      await createGrant(client, api, scopes);
+      clients.push(client);
+    }
+    return clients;
+  }
+
   /** A client-credentials token for the API (Basic auth); throws unless the token endpoint says 200. */
   async function issueToken(client: { clientId: string; clientSecret: string | null }, api: { identifier: string }): Promise<string> {
     const res = await server().token(
@@ -87,5 +98,5 @@ export function fixtures(server: () => TestServer, prefix: string) {
     return res.body.access_token;
   }
 
-  return { gqlData, createApi, createClient, createGrant, issueToken };
+  return { gqlData, createApi, createClient, createGrant, createGrantedClients, issueToken };
 }

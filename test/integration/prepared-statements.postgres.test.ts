@@ -1,6 +1,6 @@
 import { createTestDatabase, TestDatabase } from '../helpers/test-database';
 import { startTestServer, TestServer } from '../helpers/test-app';
-import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
+import { basicAuth, fixtures } from '../helpers/fixtures';
 
 /**
  * The token endpoint reads clients and APIs it has not seen with named prepared statements
@@ -24,13 +24,8 @@ describe('prepared client read during a rolling deploy', () => {
 
   /** `count` new clients granted on a new API, each asking for its first token at once. */
   async function firstTokens(count: number): Promise<number[]> {
-    const api: ApiFixture = await f.createApi();
-    const clients: ClientFixture[] = [];
-    for (let i = 0; i < count; i++) {
-      const client = await f.createClient();
-      await f.createGrant(client, api, ['read:x']);
-      clients.push(client);
-    }
+    const api = await f.createApi();
+    const clients = await f.createGrantedClients(count, api);
     const answers = await Promise.all(
       clients.map((client) =>
         server.token(

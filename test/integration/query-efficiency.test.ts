@@ -1,5 +1,5 @@
 import { CountingLogger, startTestServer, TestServer } from '../helpers/test-app';
-import { basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
+import { basicAuth, fixtures } from '../helpers/fixtures';
 import { decodeJwt } from 'jose';
 import { decodeId } from '../../src/graphql/relay/global-id';
 
@@ -82,12 +82,7 @@ describe('the token endpoint reads a client it has not seen in one statement', (
   it('client, live secrets and grants together: a first token for a known API costs one statement', async () => {
     const f = fixtures(() => server, 'first-token');
     const api = await f.createApi();
-    const clients: ClientFixture[] = [];
-    for (let i = 0; i < 3; i++) {
-      const client = await f.createClient();
-      await f.createGrant(client, api, ['read:x']);
-      clients.push(client);
-    }
+    const clients = await f.createGrantedClients(3, api);
     // The API is cached by a first client's token; the notices of the writes above are in by then.
     await new Promise((resolve) => setTimeout(resolve, 200));
     await f.issueToken(clients[0], api);
@@ -101,8 +96,7 @@ describe('the token endpoint reads a client it has not seen in one statement', (
   it('a first token for an API not seen yet costs one statement more: the API, its scopes and its token hook together', async () => {
     const f = fixtures(() => server, 'first-api');
     const api = await f.createApi();
-    const client = await f.createClient();
-    await f.createGrant(client, api, ['read:x']);
+    const [client] = await f.createGrantedClients(1, api);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = logger.queries.length;
     await f.issueToken(client, api);
@@ -128,12 +122,9 @@ describe('clients missed at once are read together', () => {
 
   it('reads the clients looked up in one turn in one statement, each with its own secrets and grants, unknown ones as null', async () => {
     const apis = [await f.createApi(), await f.createApi()];
-    const clients: ClientFixture[] = [];
-    for (let i = 0; i < 12; i++) {
-      const client = await f.createClient();
-      await f.createGrant(client, apis[i % 2], ['read:x']);
-      clients.push(client);
-    }
+    // Clients 0, 2, 4, … hold a grant on the first API, 1, 3, 5, … on the second.
+    const [even, odd] = [await f.createGrantedClients(6, apis[0]), await f.createGrantedClients(6, apis[1])];
+    const clients = even.flatMap((client, i) => [client, odd[i]]);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const unknown = ['batched-unknown-1', 'batched-unknown-2'];
     const before = clientReads();
@@ -162,12 +153,7 @@ describe('clients missed at once are read together', () => {
 
   it('answers concurrent first tokens each for its own client: its own secret only, unknown ones refused', async () => {
     const api = await f.createApi();
-    const clients: ClientFixture[] = [];
-    for (let i = 0; i < 10; i++) {
-      const client = await f.createClient();
-      await f.createGrant(client, api, ['read:x']);
-      clients.push(client);
-    }
+    const clients = await f.createGrantedClients(10, api);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const ask = (clientId: string, secret: string) =>
       server.token({ grant_type: 'client_credentials', audience: api.identifier }, { authorization: basicAuth(clientId, secret) });

@@ -1,4 +1,5 @@
 import { LoadCache } from '../../src/oauth/load-cache';
+import { seededRandom } from '../helpers/seeded-random';
 
 const unavailable = () => Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
 
@@ -152,11 +153,7 @@ describe('LoadCache eviction order', () => {
   it('evicts exactly the least recently used key, over many uses, loads, deletions and evictions', async () => {
     const cache = new LoadCache<{ v: string }>({ entries: 7, missingEntries: 3 });
     const found = new ReferenceLru(7);
-    let seed = 42;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const random = seededRandom(42);
     for (let step = 0; step < 5000; step++) {
       const key = `k${random(20)}`;
       if (random(10) === 0) {

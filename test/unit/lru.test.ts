@@ -1,4 +1,5 @@
 import { Lru } from '../../src/oauth/lru';
+import { seededRandom } from '../helpers/seeded-random';
 
 describe('Lru', () => {
   it('keeps exactly the order of a reference LRU over many uses, sets, deletions and evictions, past its first slots', () => {
@@ -8,11 +9,7 @@ describe('Lru', () => {
     const reference: string[] = [];
     const values = new Map<string, string>();
     const expectedRemoved: string[] = [];
-    let seed = 7;
-    const random = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2 ** 31;
-      return seed % n;
-    };
+    const random = seededRandom(7);
     for (let step = 0; step < 20_000; step++) {
       const key = `k${random(300)}`;
       const at = reference.indexOf(key);
