@@ -9,7 +9,10 @@
  * - `firstTokens`: every request a client never seen before (each a cache miss), then the same
  *   until every client has had its first token (`warmUp`: all clients cached);
  * - `warmPool`: requests spread at random over every client, all cached;
- * - `warmPoolWithChurn`: the same while an administrator renames other clients 10 times a second;
+ * - `warmPoolWithChurn`: the same while an administrator renames other clients 10 times a second
+ *   (after 3 s of both);
+ * - `preflightsWithChurn`: CORS preflights of the token endpoint from an origin one client allows,
+ *   the administrator still renaming;
  * - RSS of the server with every client cached, right after the warm-up and after it has been idle
  *   for SCALE_RSS_SETTLE_SECONDS (default 15);
  * - GraphQL: `clients(first: 50)` with each client's grants; the same page after the cursor at
@@ -48,6 +51,21 @@ const tokenRequest = (n: number) => ({
   body: `grant_type=client_credentials&audience=${encodeURIComponent(apiIdentifier(n % APIS))}`,
 });
 
+/** The origin of the browser app whose CORS preflights the scale run measures. */
+const SPA_ORIGIN = 'https://spa.scale.example';
+const PREFLIGHT_HEADERS = { origin: SPA_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' };
+
+/** CORS preflights of the token endpoint from SPA_ORIGIN, for `seconds`. */
+function preflightLoad(url: string, limit: { seconds: number }): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${url}/oauth/token`,
+    method: 'OPTIONS',
+    headers: PREFLIGHT_HEADERS,
+    connections: CONNECTIONS,
+    duration: limit.seconds,
+  });
+}
+
 /** Token requests: client `next()` each time, for SECONDS or exactly `amount` requests. */
 function tokenLoad(url: string, next: () => number, limit: { seconds: number } | { amount: number }): Promise<autocannon.Result> {
   return autocannon({
@@ -69,7 +87,7 @@ async function seed(server: BenchServer, db: Client): Promise<void> {
 }
 
 /** Renames `clients` round-robin CHURN_PER_SECOND times a second until stopped; resolves to the renames done. */
-function churn(server: BenchServer, clients: string[]): { stop(): Promise<number> } {
+function churn(server: BenchServer, clients: string[]): { done(): number; stop(): Promise<number> } {
   let done = 0;
   let running = true;
   let failure: unknown;
@@ -86,6 +104,7 @@ function churn(server: BenchServer, clients: string[]): { stop(): Promise<number
     }
   })().catch((error: unknown) => void (failure = error));
   return {
+    done: () => done,
     async stop() {
       running = false;
       await loop;
@@ -156,10 +175,27 @@ async function main(): Promise<void> {
       );
       edited.push(clientCreate.client.id);
     }
+    // Warmed up like the warm pool: the first renames also compile the mutation's code path.
     const admin = churn(server, edited);
+    await tokenLoad(url, random, { seconds: 3 });
+    const renamesBefore = admin.done();
     const withChurn = phaseOf('warmPoolWithChurn', await tokenLoad(url, random, { seconds: SECONDS }));
-    const renames = await admin.stop();
+    const renames = admin.done() - renamesBefore;
     print({ ...withChurn, renamesPerSecond: Math.round((renames / SECONDS) * 10) / 10 });
+
+    // CORS preflights from a browser app's origin (one client allows it), the administrator still renaming.
+    const allowed = await server.gql(
+      `mutation($id: ID!, $origins: [String!]!) { clientUpdate(id: $id, input: { allowedOrigins: $origins }) { userErrors { code } } }`,
+      { id: edited[0], origins: [SPA_ORIGIN] },
+    );
+    if (allowed.clientUpdate.userErrors.length > 0) throw new Error(`allowedOrigins: ${JSON.stringify(allowed.clientUpdate.userErrors)}`);
+    const answer = await fetch(`${url}/oauth/token`, { method: 'OPTIONS', headers: PREFLIGHT_HEADERS });
+    if (answer.headers.get('access-control-allow-origin') !== SPA_ORIGIN) throw new Error(`preflight: ${answer.status}, no CORS headers`);
+    await preflightLoad(url, { seconds: 3 });
+    const preflightRenamesBefore = admin.done();
+    const preflights = phaseOf('preflightsWithChurn', await preflightLoad(url, { seconds: SECONDS }));
+    const preflightRenames = (await admin.stop()) - preflightRenamesBefore;
+    print({ ...preflights, renamesPerSecond: Math.round((preflightRenames / SECONDS) * 10) / 10 });
 
     const page = phaseOf('graphqlClientsFirst50', await graphqlLoad(server, JSON.stringify({ query: CLIENTS_PAGE }), GRAPHQL_LOAD));
     print(page);

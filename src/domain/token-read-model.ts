@@ -39,6 +39,12 @@ export interface ClientForTokens {
   grants: TokenGrant[] | null;
 }
 
+/** A client's allowed origins (Auth0's "Allowed Origins (CORS)"), as stored. */
+export interface ClientOrigins {
+  clientUuid: string;
+  origins: string[];
+}
+
 export interface ApiForTokens {
   server: ResourceServerEntity;
   /** The values of its scopes, oldest first. */
@@ -172,10 +178,21 @@ export class TokenReadModel {
     return server?.identifier ?? null;
   }
 
-  /** Every origin some client allows (allowed_origins of all clients, each once): the CORS preflight's list. */
-  async allowedOriginsOfAllClients(): Promise<string[]> {
-    const rows: { origin: string }[] = await this.dataSource.query('SELECT DISTINCT unnest(allowed_origins) AS origin FROM clients');
-    return rows.map((row) => row.origin);
+  /** Every client that allows an origin (CORS), with its allowed_origins as stored. */
+  async clientsAllowingOrigins(): Promise<ClientOrigins[]> {
+    const rows: { id: string; allowed_origins: string[] }[] = await this.dataSource.query(
+      'SELECT id, allowed_origins FROM clients WHERE cardinality(allowed_origins) > 0',
+    );
+    return rows.map((row) => ({ clientUuid: row.id, origins: row.allowed_origins }));
+  }
+
+  /** The allowed_origins of the clients with these uuids (at most READ_BATCH_MAX); a deleted client is absent. */
+  async originsOfClients(clientUuids: readonly string[]): Promise<ClientOrigins[]> {
+    const rows: { id: string; allowed_origins: string[] }[] = await this.dataSource.query(
+      'SELECT id, allowed_origins FROM clients WHERE id = ANY($1::uuid[])',
+      [readBatch(clientUuids)],
+    );
+    return rows.map((row) => ({ clientUuid: row.id, origins: row.allowed_origins }));
   }
 
   /** The client grant of a client (uuid) for an API (uuid); null when there is none. */

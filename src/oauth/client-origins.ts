@@ -30,7 +30,7 @@ export class ClientOrigins {
   registerPreflight(app: FastifyInstance, url: string, methods: readonly string[]): void {
     app.options(url, async (request, reply) => {
       const origin = request.headers.origin;
-      if (isPreflight(request.method, request.headers) && origin !== undefined && (await this.registry.allowedOrigins()).has(origin)) {
+      if (isPreflight(request.method, request.headers) && origin !== undefined && (await this.registry.originAllowedByAnyClient(origin))) {
         reply.headers(preflightHeaders(origin, [...methods, 'OPTIONS'], CLIENT_CORS_REQUEST_HEADERS));
       }
       return reply.code(204).send();
@@ -57,7 +57,7 @@ export class ClientOrigins {
     const origin = request.headers.origin;
     if (origin === undefined || error instanceof OriginNotAllowedError || reply.hasHeader('access-control-allow-origin')) return;
     if (isSameOrigin(origin, request.headers.host)) return;
-    const allowed = await this.registry.allowedOrigins().catch(() => new Set<string>());
-    if (allowed.has(origin)) reply.headers(allowOriginHeaders(origin));
+    const allowed = await this.registry.originAllowedByAnyClient(origin).catch(() => false);
+    if (allowed) reply.headers(allowOriginHeaders(origin));
   }
 }

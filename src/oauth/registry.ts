@@ -9,9 +9,9 @@ import {
   type TokenReadModel,
 } from '../domain/token-read-model';
 import type { TokenHookEntity } from '../domain/token-hook/token-hook.entity';
-import { originOfEntry } from '../lib/cors';
 import type { ActiveTokenHook } from '../domain/token-hook/token-hook.service';
 import { grantChangeId } from '../db/change-feed';
+import { AllowedOrigins } from './allowed-origins';
 import { LoadCache, type LoadCacheSize } from './load-cache';
 import { clientPublicKeys, ClientPublicKey } from '../domain/client/client-jwks';
 
@@ -195,7 +195,7 @@ class KeySets {
  * The token endpoint's read model: clients, APIs and grants, cached in process, each in a bounded
  * LRU with its misses (unknown ids) kept apart (see LoadCache). A committed change, on any
  * instance, drops exactly the entries it touches (`applyChange`): a client, its grants and the
- * origins list; an API, its id and its grants; one grant. Changes to users, roles, consents or
+ * origins it allows; an API, its id and its grants; one grant. Changes to users, roles, consents or
  * keys touch nothing here. After the change feed reconnected, every entry reloads on next use
  * (`clear({ reset: true })`).
  */
@@ -208,8 +208,8 @@ export class Registry {
   private readonly apiIdentifiers: LoadCache<string>;
   /** By `<client uuid>|<API uuid>`. */
   private readonly grants: LoadCache<TokenGrant>;
-  /** One entry at most: the origins some client allows, as browsers send them (see allowedOrigins). */
-  private readonly origins = new LoadCache<ReadonlySet<string>>({ entries: 1, missingEntries: 1 });
+  /** The origins some client allows, held per client (see originAllowedByAnyClient). */
+  private readonly origins: AllowedOrigins;
   /** Client uuid → client_id, API uuid → identifier, of the entries cached. */
   private readonly clientIds = new Map<string, string>();
   private readonly apiKeys = new Map<string, string>();
@@ -229,6 +229,7 @@ export class Registry {
     private readonly openTokenHook: TokenHookOpener,
     size: RegistrySize = { entries: 1_000_000, missingEntries: 100_000 },
   ) {
+    this.origins = new AllowedOrigins(reads);
     this.clientReads = batchLoader((clientIds) => reads.clientsForTokens(clientIds));
     this.apiReads = batchLoader((identifiers) => reads.apisForTokens(identifiers));
     this.clients = new LoadCache<CachedClient>(size, {
@@ -272,7 +273,7 @@ export class Registry {
         // A new client may carry an id some request did not find.
         this.clients.forgetMissing();
         for (const key of this.grantsOfClient.take(id)) this.grants.delete(key);
-        this.origins.clear();
+        this.origins.clientChanged(id);
         return;
       }
       case 'client_grant': {
@@ -312,10 +313,12 @@ export class Registry {
    * fallback for a database outage; without it, they go entirely.
    */
   clear(options: { reset?: boolean } = {}): void {
-    for (const cache of [this.clients, this.apis, this.apiIdentifiers, this.grants, this.origins]) {
+    for (const cache of [this.clients, this.apis, this.apiIdentifiers, this.grants]) {
       if (options.reset) cache.markAllStale();
       else cache.clear();
     }
+    if (options.reset) this.origins.reset();
+    else this.origins.clear();
   }
 
   /** Hits and misses of each cache since the start (for metrics and tests). */
@@ -373,9 +376,8 @@ export class Registry {
     return this.grants.get(grantChangeId(clientUuid, serverUuid), () => this.reads.grant(clientUuid, serverUuid));
   }
 
-  /** Every origin allowed by some client, for CORS preflights (which carry no client_id). */
-  async allowedOrigins(): Promise<ReadonlySet<string>> {
-    const origins = await this.origins.get('*', async () => new Set((await this.reads.allowedOriginsOfAllClients()).map(originOfEntry)));
-    return origins ?? new Set();
+  /** True when some client allows `origin`: for CORS preflights (which carry no client_id). */
+  originAllowedByAnyClient(origin: string): Promise<boolean> {
+    return this.origins.allowedByAnyClient(origin);
   }
 }

@@ -1,6 +1,7 @@
-import { startTestServer, TestServer } from '../helpers/test-app';
+import { CountingLogger, startTestServer, TestServer } from '../helpers/test-app';
 import { ApiFixture, basicAuth, ClientFixture, fixtures } from '../helpers/fixtures';
 import { authorize } from '../helpers/refresh-flow';
+import { within } from '../helpers/within';
 
 const ACTOR = { subject: 'test', clientId: null, requestId: null };
 const EMAIL = 'ada@cors.example';
@@ -30,6 +31,9 @@ function corsOf(headers: Headers): Record<string, string> {
   return found;
 }
 
+/** The statements that read clients' allowed origins. */
+const originReads = (statements: string[]) => statements.filter((text) => text.includes('allowed_origins'));
+
 const preflight = (url: string, origin: string, requestHeaders = 'content-type') =>
   fetch(url, {
     method: 'OPTIONS',
@@ -52,9 +56,10 @@ describe('CORS', () => {
   let spa: ClientFixture;
   let m2m: ClientFixture;
   let other: ClientFixture;
+  const sql = new CountingLogger();
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { CORS_ORIGINS: DEV_SERVER } });
+    server = await startTestServer({ env: { CORS_ORIGINS: DEV_SERVER }, sqlLogger: sql });
     api = await createApi({ allowOfflineAccess: true });
     spa = await createClient({ appType: 'SPA', callbacks: [SPA_CALLBACK], allowedOrigins: [SPA_ORIGIN] });
     m2m = await createClient({ allowedOrigins: [`${M2M_ORIGIN}/`] });
@@ -161,6 +166,39 @@ describe('CORS', () => {
       await updateOrigins(m2m, [`${M2M_ORIGIN}/`]);
       expect(corsOf((await preflight(`${server.url}/oauth/token`, added)).headers)).toEqual({});
       expect((await clientCredentials(m2m, added)).status).toBe(401);
+    });
+
+    it('re-reads only the client a change names: a rename elsewhere does not read every client again', async () => {
+      const shared = 'https://shared.example';
+      const first = await createClient({ allowedOrigins: [shared] });
+      const second = await createClient({ allowedOrigins: [`${shared}/`] });
+      expect(corsOf((await preflight(`${server.url}/oauth/token`, shared)).headers)).toEqual(OAUTH_PREFLIGHT(shared));
+
+      // The list is held: once the change feed has echoed the creations, a preflight reads nothing.
+      await within(5000, async () => {
+        const before = sql.queries.length;
+        expect(corsOf((await preflight(`${server.url}/oauth/token`, SPA_ORIGIN)).headers)).toEqual(OAUTH_PREFLIGHT(SPA_ORIGIN));
+        return originReads(sql.queries.slice(before)).length === 0;
+      });
+
+      // An unrelated client renamed: the next preflight reads that one client, not every client.
+      const renamed = await gqlData(`mutation($id: ID!) { clientUpdate(id: $id, input: { name: "renamed" }) { userErrors { code } } }`, {
+        id: other.id,
+      });
+      expect(renamed.clientUpdate.userErrors).toEqual([]);
+      const since = sql.queries.length;
+      expect(corsOf((await preflight(`${server.url}/oauth/token`, OTHER_ORIGIN)).headers)).toEqual(OAUTH_PREFLIGHT(OTHER_ORIGIN));
+      const reads = originReads(sql.queries.slice(since));
+      expect(reads).toHaveLength(1);
+      expect(reads[0]).toContain('WHERE id = ANY');
+
+      // Two clients allow one origin: it stays allowed while either does.
+      await updateOrigins(first, []);
+      expect(corsOf((await preflight(`${server.url}/oauth/token`, shared)).headers)).toEqual(OAUTH_PREFLIGHT(shared));
+      const deleted = await gqlData(`mutation($id: ID!) { clientDelete(id: $id) { userErrors { code } } }`, { id: second.id });
+      expect(deleted.clientDelete.userErrors).toEqual([]);
+      expect(corsOf((await preflight(`${server.url}/oauth/token`, shared)).headers)).toEqual({});
+      expect(corsOf((await preflight(`${server.url}/oauth/token`, OTHER_ORIGIN)).headers)).toEqual(OAUTH_PREFLIGHT(OTHER_ORIGIN));
     });
   });
 

@@ -178,6 +178,40 @@ describe('targeted cache invalidation across two instances', () => {
     ]);
   });
 
+  it('a client’s allowed origins changed on B: A’s CORS preflight follows within a second', async () => {
+    const origin = 'https://invalidation-spa.example';
+    const allowed = async () => {
+      const res = await fetch(`${a.url}/oauth/token`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+      expect(res.status).toBe(204);
+      return res.headers.get('access-control-allow-origin') === origin;
+    };
+    const setOrigins = async (allowedOrigins: string[]) => {
+      const res = await b.gql(
+        `mutation($id: ID!, $input: ClientUpdateInput!) { clientUpdate(id: $id, input: $input) { userErrors { code } } }`,
+        {
+          id: c2.id,
+          input: { allowedOrigins },
+        },
+      );
+      expect(res.body.data.clientUpdate.userErrors).toEqual([]);
+    };
+    expect(await allowed()).toBe(false);
+    await setOrigins([origin]);
+    await within(1000, allowed);
+    // Another client renamed: A still allows the origin.
+    const res = await b.gql(`mutation($id: ID!) { clientUpdate(id: $id, input: { name: "renamed again" }) { userErrors { code } } }`, {
+      id: c1.id,
+    });
+    expect(res.body.data.clientUpdate.userErrors).toEqual([]);
+    await new Promise((r) => setTimeout(r, 200)); // the notice reaches A
+    expect(await allowed()).toBe(true);
+    await setOrigins([]);
+    await within(1000, async () => !(await allowed()));
+  });
+
   it('remembers an unknown client_id, and forgets it when a client is created', async () => {
     const unknown = () =>
       a.token({ grant_type: 'client_credentials', client_id: 'not-yet-a-client', client_secret: 'x', audience: api1.identifier });
