@@ -12,10 +12,10 @@ export const CHANGED_CLIENTS_MAX = 10_000;
  * every rename anywhere). Read in full on first use and after `reset`/`clear`.
  */
 export class AllowedOrigins {
-  /** Client uuid → the origins it allows (clients allowing none are not held). */
+  /** Client uuid → the origins it allows, each the string `allowing` holds (clients allowing none are not held). */
   private readonly ofClient = new Map<string, readonly string[]>();
-  /** Origin → how many clients allow it. */
-  private readonly allowing = new Map<string, number>();
+  /** Origin → itself, held once, and how many clients allow it. */
+  private readonly allowing = new Map<string, { origin: string; clients: number }>();
   /** Clients changed since their origins were read. */
   private changed = new Set<string>();
   /** Every client is read on next use: at first, after `reset` and `clear`. */
@@ -42,6 +42,7 @@ export class AllowedOrigins {
     this.changed.clear();
   }
 
+  /** Drops everything (an unknown change): every client is read on next use, with no list to fall back on. */
   clear(): void {
     this.generation++;
     this.ofClient.clear();
@@ -119,9 +120,14 @@ export class AllowedOrigins {
 
   private hold(clientUuid: string, entries: readonly string[]): void {
     if (entries.length === 0) return;
-    const origins = [...new Set(entries.map(originOfEntry))];
+    const origins: string[] = [];
+    for (const origin of new Set(entries.map(originOfEntry))) {
+      let held = this.allowing.get(origin);
+      if (!held) this.allowing.set(origin, (held = { origin, clients: 0 }));
+      held.clients++;
+      origins.push(held.origin);
+    }
     this.ofClient.set(clientUuid, origins);
-    for (const origin of origins) this.allowing.set(origin, (this.allowing.get(origin) ?? 0) + 1);
   }
 
   private release(clientUuid: string): void {
@@ -129,9 +135,8 @@ export class AllowedOrigins {
     if (!origins) return;
     this.ofClient.delete(clientUuid);
     for (const origin of origins) {
-      const count = this.allowing.get(origin)! - 1;
-      if (count === 0) this.allowing.delete(origin);
-      else this.allowing.set(origin, count);
+      const held = this.allowing.get(origin)!;
+      if (--held.clients === 0) this.allowing.delete(origin);
     }
   }
 }
