@@ -45,6 +45,11 @@ export interface ClientOrigins {
   origins: string[];
 }
 
+/** Rows of `SELECT id, allowed_origins FROM clients`. */
+function originsOf(rows: { id: string; allowed_origins: string[] }[]): ClientOrigins[] {
+  return rows.map((row) => ({ clientUuid: row.id, origins: row.allowed_origins }));
+}
+
 export interface ApiForTokens {
   server: ResourceServerEntity;
   /** The values of its scopes, oldest first. */
@@ -180,19 +185,14 @@ export class TokenReadModel {
 
   /** Every client that allows an origin (CORS), with its allowed_origins as stored. */
   async clientsAllowingOrigins(): Promise<ClientOrigins[]> {
-    const rows: { id: string; allowed_origins: string[] }[] = await this.dataSource.query(
-      'SELECT id, allowed_origins FROM clients WHERE cardinality(allowed_origins) > 0',
-    );
-    return rows.map((row) => ({ clientUuid: row.id, origins: row.allowed_origins }));
+    return originsOf(await this.dataSource.query('SELECT id, allowed_origins FROM clients WHERE cardinality(allowed_origins) > 0'));
   }
 
   /** The allowed_origins of the clients with these uuids (at most READ_BATCH_MAX); a deleted client is absent. */
   async originsOfClients(clientUuids: readonly string[]): Promise<ClientOrigins[]> {
-    const rows: { id: string; allowed_origins: string[] }[] = await this.dataSource.query(
-      'SELECT id, allowed_origins FROM clients WHERE id = ANY($1::uuid[])',
-      [readBatch(clientUuids)],
+    return originsOf(
+      await this.dataSource.query('SELECT id, allowed_origins FROM clients WHERE id = ANY($1::uuid[])', [readBatch(clientUuids)]),
     );
-    return rows.map((row) => ({ clientUuid: row.id, origins: row.allowed_origins }));
   }
 
   /** The client grant of a client (uuid) for an API (uuid); null when there is none. */
