@@ -86,7 +86,8 @@ export class Lru<V> {
   }
 
   clear(): void {
-    const entries = [...this.entries()];
+    // Listed only for onRemove: the missing-ids cache has none, and is cleared on every client change.
+    const entries = this.onRemove ? [...this.entries()] : [];
     this.slots.clear();
     this.keys.length = 0;
     this.values.length = 0;
@@ -94,7 +95,7 @@ export class Lru<V> {
     this.older = new Int32Array(16);
     this.newer = new Int32Array(16);
     this.oldest = this.newest = -1;
-    if (this.onRemove) for (const [key, value] of entries) this.onRemove(key, value);
+    for (const [key, value] of entries) this.onRemove!(key, value);
   }
 
   /** Every entry, least recently used first. */
