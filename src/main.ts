@@ -10,6 +10,7 @@ import path from 'node:path';
 import { openEmbeddedDatabase } from './db/embedded-database';
 import { keyPairsAhead } from './crypto/key-pairs-ahead';
 import { BUILTIN_API_ALGORITHM } from './domain/management/builtin-algorithm';
+import { enableCompileCache } from './lib/compile-cache';
 
 /**
  * Composition root: config → tracing → database → keys → HTTP server. With WORKERS>1 this process
@@ -50,6 +51,8 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
   // A cluster's workers share the port the primary holds; a single process checks it before it
   // creates anything (database, keys, a management client).
   if (worker === undefined) await assertPortFree(config.host, config.port);
+  // Before the service's code loads (below): on Node ≥ 22.1 a restart reads it compiled.
+  const compileCache = enableCompileCache(config.dataDir);
   const tracing = config.tracing
     ? (await import('./tracing.js')).startTracing(config.tracing, { metricsPort: config.metrics?.port })
     : undefined;
@@ -120,6 +123,7 @@ async function serve(config: Config, worker: number | undefined): Promise<void> 
       issuer: config.issuer,
       database: app.database.embedded ? `embedded (${config.dataDir})` : 'postgresql',
       startupMs: Math.round(performance.now() - started),
+      compileCache: 'directory' in compileCache ? compileCache.directory : `off (${compileCache.off})`,
     },
     'apiauth ready',
   );
