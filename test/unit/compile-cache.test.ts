@@ -45,7 +45,9 @@ describe('compile cache', () => {
       const result = require(${JSON.stringify(BUILT)}).enableCompileCache(${JSON.stringify(dataDir)});
       require(${JSON.stringify(LOADED_AFTER)});
       process.stdout.write(JSON.stringify(result));`;
-    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_COMPILE_CACHE: '' } });
+    // Node's own switches left out: the cache is the one this module enables.
+    const { NODE_COMPILE_CACHE: _cache, NODE_DISABLE_COMPILE_CACHE: _disabled, ...env } = process.env;
+    const child = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', env });
     expect(child.status).toBe(0);
     const result = JSON.parse(child.stdout);
     const hasCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
